@@ -1,0 +1,39 @@
+"""Writing the audit log. Services call `record_event` inside their own transaction."""
+
+import logging
+
+from luoshi.core.models import AuditEvent
+
+log = logging.getLogger("luoshi.audit")
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_event(kind, *, user=None, request=None, org_path="", target="", **detail):
+    actor = user if user is not None and getattr(user, "is_authenticated", False) else None
+    username = actor.get_username() if actor else str(detail.pop("username", "") or "")
+    return AuditEvent.objects.create(
+        kind=kind,
+        actor=actor,
+        username=username[:150],
+        org_path=org_path,
+        target=str(target)[:255],
+        ip=client_ip(request),
+        detail=detail,
+    )
+
+
+def record_refusal(*, user, request, model, lookup):
+    target = f"{model._meta.label}:{lookup}"
+    log.warning("refused %s to %s", target, getattr(user, "username", "anonymous"))
+    record_event(
+        AuditEvent.Kind.REFUSED,
+        user=user,
+        request=request,
+        target=target,
+        path=request.path if request is not None else "",
+    )

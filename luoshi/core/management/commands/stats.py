@@ -1,0 +1,29 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from luoshi.core.registry import subtree_figures
+from luoshi.orgs.models import Organization
+
+
+class Command(BaseCommand):
+    help = "打印某个党组织及其全部下级的统计数字（与统计看板一致）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--org", required=True, help="组织代码")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, org: str, json: bool, **options):
+        found = Organization.objects.filter(code=org).first()
+        if found is None:
+            raise CommandError(f"没有组织代码为 {org} 的党组织")
+        figures = {"org": found.code, "name": found.name, **subtree_figures(found.path)}
+        if json:
+            self.stdout.write(_dumps(figures))
+            return
+        for key, value in figures.items():
+            self.stdout.write(f"{key}: {value}")
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False)

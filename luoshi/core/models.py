@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.db import models
+
+from luoshi.core.paths import PathField
+from luoshi.core.scoping import ScopedQuerySet
+
+
+class OrgOwned(models.Model):
+    """Base of every row that belongs to an organisation.
+
+    `org_path` is a copy of the organisation's path, so that scoping and subtree figures are one
+    indexed range on the row's own table; `luoshi.orgs.services.move_subtree` rewrites it for every
+    subclass when a subtree moves."""
+
+    org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="所属组织"
+    )
+    org_path = PathField(editable=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["org_path"], name="%(app_label)s_%(class)s_path")]
+
+    def save(self, *args, **kwargs):
+        if self.org_id and (not self.org_path or self._org_changed()):
+            self.org_path = type(self).org.field.related_model.objects.only("path").get(
+                pk=self.org_id
+            ).path
+        super().save(*args, **kwargs)
+
+    def _org_changed(self) -> bool:
+        cached = self._state.fields_cache.get("org")
+        return cached is not None and cached.path != self.org_path
+
+
+class AuditEvent(models.Model):
+    """Append-only log of logins, refusals, exports and other events worth answering for."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "登录"
+        LOGIN_FAILED = "login_failed", "登录失败"
+        LOGOUT = "logout", "退出"
+        REFUSED = "refused", "越权访问被拒绝"
+        EXPORT = "export", "导出"
+        ORG_MOVED = "org_moved", "调整组织隶属关系"
+        SEEDED = "seeded", "生成演示数据"
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    kind = models.CharField("类型", max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    username = models.CharField("账号", max_length=150, blank=True)
+    org_path = PathField(blank=True, default="")
+    target = models.CharField("对象", max_length=255, blank=True)
+    ip = models.GenericIPAddressField("地址", null=True, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("审计日志只能追加，不能删除")

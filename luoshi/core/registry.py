@@ -1,0 +1,49 @@
+"""Extension points that later modules plug into, each a plain list filled by AppConfig.ready().
+
+- NAVIGATION: (label, url name, active-prefix) entries in the top navigation, in order.
+- FIGURES: functions (path) -> dict of subtree figures; `luoshi stats` and the dashboards show
+  every figure registered here, so a module adds its counts once.
+- SEED_STEPS: functions (context) -> None run by `luoshi seed` after the tree and accounts exist.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    prefix: str
+    order: int = 100
+
+
+NAVIGATION: list[NavItem] = []
+FIGURES: list[Callable[[str], dict]] = []
+SEED_STEPS: list[Callable] = []
+
+
+def add_nav(item: NavItem) -> None:
+    if item not in NAVIGATION:
+        NAVIGATION.append(item)
+        NAVIGATION.sort(key=lambda i: i.order)
+
+
+def add_figures(func: Callable[[str], dict]) -> Callable[[str], dict]:
+    if func not in FIGURES:
+        FIGURES.append(func)
+    return func
+
+
+def add_seed_step(func: Callable) -> Callable:
+    if func not in SEED_STEPS:
+        SEED_STEPS.append(func)
+    return func
+
+
+def subtree_figures(path: str) -> dict:
+    """Every registered figure for the subtree at `path`."""
+    figures: dict = {}
+    for func in FIGURES:
+        figures.update(func(path))
+    return figures

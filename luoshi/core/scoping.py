@@ -1,0 +1,74 @@
+"""The one place that decides what a user may see.
+
+A user's scope is the set of subtrees of the organisations they are assigned to. Every model that
+belongs to an organisation inherits `OrgOwned` (luoshi.core.models), whose manager offers
+`.visible_to(user)`; views, forms, exports and the API take their querysets from it, and fetch
+single objects with `get_visible_or_404`, which answers 404 (never 403: a foreign object's
+existence is not revealed) and records the refusal."""
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from luoshi.core.paths import outermost, subtree_q
+
+_CACHE_ATTR = "_luoshi_scope_paths"
+
+
+def scope_paths(user) -> tuple[str, ...]:
+    """The outermost organisation paths the user is assigned to (cached on the user object)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        from luoshi.accounts.models import Assignment
+
+        cached = outermost(
+            Assignment.objects.filter(user=user).values_list("org__path", flat=True)
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_scope(user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def scope_q(user, field: str) -> Q | None:
+    """A filter for rows whose `field` path lies in the user's scope; None for an empty scope."""
+    paths = scope_paths(user)
+    if not paths:
+        return None
+    q = Q()
+    for path in paths:
+        q |= subtree_q(field, path)
+    return q
+
+
+def can_see_path(user, path: str) -> bool:
+    return any(path.startswith(p) for p in scope_paths(user))
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Querysets of rows that belong to an organisation, filtered by the path in `scope_field`."""
+
+    scope_field = "org_path"
+
+    def visible_to(self, user):
+        q = scope_q(user, self.scope_field)
+        return self.none() if q is None else self.filter(q)
+
+    def in_subtree(self, path: str):
+        return self.filter(subtree_q(self.scope_field, path))
+
+
+def get_visible_or_404(queryset: ScopedQuerySet, user, request=None, **lookup):
+    """The object matching `lookup` if the user may see it; otherwise 404, and the refusal logged."""
+    obj = queryset.visible_to(user).filter(**lookup).first()
+    if obj is None:
+        from luoshi.core.audit import record_refusal
+
+        record_refusal(user=user, request=request, model=queryset.model, lookup=lookup)
+        raise Http404
+    return obj

@@ -1,0 +1,154 @@
+from django.db import models
+
+from luoshi.core.models import OrgOwned
+from luoshi.core.paths import PathField, ancestor_ids
+from luoshi.core.scoping import ScopedQuerySet
+
+
+class OrgKind(models.TextChoices):
+    COMMITTEE = "committee", "党委"
+    WORKING_COMMITTEE = "working_committee", "党工委"
+    LEADING_GROUP = "leading_group", "党组"
+    GENERAL_BRANCH = "general_branch", "党总支"
+    BRANCH = "branch", "党支部"
+
+
+class OrgLevel(models.IntegerChoices):
+    PROVINCE = 1, "省级"
+    CITY = 2, "市级"
+    COUNTY = 3, "县级"
+    TOWNSHIP = 4, "乡镇级"
+    GRASSROOTS = 5, "基层"
+
+
+class UnitType(models.TextChoices):
+    REGION = "region", "地方党委"
+    AGENCY = "agency", "机关"
+    INSTITUTION = "institution", "事业单位"
+    ENTERPRISE = "enterprise", "企业"
+    SCHOOL = "school", "学校"
+    HOSPITAL = "hospital", "医院"
+    VILLAGE = "village", "村"
+    COMMUNITY = "community", "社区"
+    NONPUBLIC = "nonpublic", "两新组织"
+    OTHER = "other", "其他"
+
+
+class OrganizationQuerySet(ScopedQuerySet):
+    scope_field = "path"
+
+
+class Organization(models.Model):
+    """A party organisation (党组织). `path` lists the ids from the root down to itself."""
+
+    code = models.CharField("组织代码", max_length=32, unique=True)
+    name = models.CharField("组织名称", max_length=120)
+    short_name = models.CharField("简称", max_length=60, blank=True)
+    kind = models.CharField("组织类别", max_length=24, choices=OrgKind.choices)
+    level = models.PositiveSmallIntegerField("层级", choices=OrgLevel.choices)
+    unit_type = models.CharField(
+        "单位类型", max_length=16, choices=UnitType.choices, default=UnitType.OTHER
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="上级组织",
+    )
+    path = PathField("路径", unique=True, editable=False)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "党组织"
+        ordering = ["sort_order", "id"]
+        indexes = [models.Index(fields=["parent", "sort_order"], name="orgs_org_children")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def depth(self) -> int:
+        return len(self.ancestor_ids)
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this organisation, itself included."""
+        return ancestor_ids(self.path)
+
+
+class Member(OrgOwned):
+    """A party member (党员). Personal data is kept to what the campaign needs."""
+
+    class Gender(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    class Status(models.TextChoices):
+        FULL = "full", "正式党员"
+        PROBATIONARY = "probationary", "预备党员"
+
+    name = models.CharField("姓名", max_length=40)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True)
+    joined_on = models.DateField("入党时间", null=True, blank=True)
+    status = models.CharField("党员状态", max_length=16, choices=Status.choices)
+    post = models.CharField("职务", max_length=60, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "党员"
+        ordering = ["org_path", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        digits = self.phone
+        if len(digits) < 7:
+            return "*" * len(digits)
+        return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+class LeadershipTeam(OrgOwned):
+    """An organisation's leadership team (领导班子)."""
+
+    name = models.CharField("班子名称", max_length=120)
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "领导班子"
+        constraints = [models.UniqueConstraint(fields=["org"], name="orgs_one_team_per_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamPosition(OrgOwned):
+    """A seat in a leadership team: who holds it and its title (书记, 副书记, 委员...)."""
+
+    team = models.ForeignKey(
+        LeadershipTeam, on_delete=models.CASCADE, related_name="positions", verbose_name="领导班子"
+    )
+    title = models.CharField("职务", max_length=40)
+    person_name = models.CharField("姓名", max_length=40)
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="党员",
+    )
+    rank = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "班子成员"
+        ordering = ["team", "rank", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.person_name}"

@@ -1,0 +1,125 @@
+"""Reads of the organisation tree, each taking the user and returning only what they may see."""
+
+from dataclasses import dataclass
+
+from django.db.models import F, Func, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Length, Substr
+
+from luoshi.core.paths import ancestor_ids, subtree_q
+from luoshi.core.scoping import scope_paths
+from luoshi.orgs.models import LeadershipTeam, Member, Organization, OrgKind
+
+
+def org_figures(path: str) -> dict:
+    """Counts of the subtree at `path`: organisations, branches, members, leadership teams."""
+    orgs = Organization.objects.filter(subtree_q("path", path))
+    members = Member.objects.filter(subtree_q("org_path", path))
+    return {
+        "organizations": orgs.count(),
+        "branches": orgs.filter(kind=OrgKind.BRANCH).count(),
+        "members": members.count(),
+        "probationary_members": members.filter(status=Member.Status.PROBATIONARY).count(),
+        "leadership_teams": LeadershipTeam.objects.filter(subtree_q("org_path", path)).count(),
+    }
+
+
+def scope_roots(user):
+    """The organisations at the top of the user's scope."""
+    return Organization.objects.filter(path__in=scope_paths(user)).order_by("path")
+
+
+def _outer_upper():
+    """SQL for the upper bound of the subtree of the outer row's path (see core.paths)."""
+    outer = OuterRef("path")
+    return Concat(Substr(outer, 1, Length(outer) - 1), Value("0"))
+
+
+def _subtree_count(queryset, field: str):
+    rows = queryset.filter(**{f"{field}__gte": OuterRef("path"), f"{field}__lt": _outer_upper()})
+    return Coalesce(
+        Subquery(rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1]),
+        0,
+    )
+
+
+def with_subtree_counts(queryset):
+    """Annotate organisations with their subtree's organisation and member counts (one query)."""
+    return queryset.annotate(
+        org_count=_subtree_count(Organization.objects.all(), "path"),
+        member_count=_subtree_count(Member.objects.all(), "org_path"),
+    )
+
+
+def with_child_counts(queryset):
+    children = Organization.objects.filter(parent=OuterRef("pk"))
+    return queryset.annotate(
+        child_count=Coalesce(
+            Subquery(
+                children.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1]
+            ),
+            0,
+        )
+    )
+
+
+def visible_children(user, org: Organization):
+    return with_child_counts(
+        Organization.objects.visible_to(user).filter(parent=org).order_by("sort_order", "id")
+    )
+
+
+def breadcrumbs(user, org: Organization) -> list[Organization]:
+    """The organisation's ancestors that the user may see, from the top of their scope down."""
+    ids = ancestor_ids(org.path)[:-1]
+    found = {o.pk: o for o in Organization.objects.visible_to(user).filter(pk__in=ids)}
+    return [found[i] for i in ids if i in found]
+
+
+def search_organizations(user, text: str, limit: int = 30):
+    """Organisations in scope whose name contains the text or whose code starts with it."""
+    text = text.strip()
+    if not text:
+        return Organization.objects.none()
+    return (
+        Organization.objects.visible_to(user)
+        .filter(Q(name__contains=text) | Q(short_name__contains=text) | Q(code__startswith=text))
+        .order_by("level", "path")[:limit]
+    )
+
+
+@dataclass
+class Page:
+    """A page of rows without counting the whole list (counts come from the figures)."""
+
+    rows: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def page_of(queryset, number: int, size: int) -> Page:
+    number = max(1, number)
+    start = (number - 1) * size
+    rows = list(queryset[start : start + size + 1])
+    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def members_of(user, org: Organization, *, subtree: bool, text: str = ""):
+    """Members of the organisation itself, or of its whole subtree, that the user may see."""
+    members = Member.objects.visible_to(user).select_related("org")
+    if subtree:
+        members = members.in_subtree(org.path)
+    else:
+        members = members.filter(org=org)
+    if text := text.strip():
+        members = members.filter(name__contains=text)
+    return members.order_by("org_path", "id")
+
+
+def leadership_of(org: Organization):
+    team = LeadershipTeam.objects.filter(org=org).first()
+    positions = list(team.positions.all()) if team else []
+    return team, positions

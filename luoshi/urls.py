@@ -1,0 +1,16 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from luoshi.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("orgs/", include("luoshi.orgs.urls")),
+]
