@@ -20,7 +20,9 @@ class Assignment(models.Model):
         verbose_name="用户",
     )
     org = models.ForeignKey(
-        "orgs.Organization", on_delete=models.PROTECT, related_name="assignments",
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="assignments",
         verbose_name="组织",
     )
     role = models.CharField("角色", max_length=16, choices=Role.choices)
@@ -29,7 +31,9 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "岗位分配"
         constraints = [
-            models.UniqueConstraint(fields=["user", "org", "role"], name="accounts_one_role_per_org")
+            models.UniqueConstraint(
+                fields=["user", "org", "role"], name="accounts_one_role_per_org"
+            )
         ]
 
     def __str__(self) -> str:

@@ -29,7 +29,7 @@ def has_role_over(user, path: str, *roles: str) -> bool:
 
 
 def require_role_over(user, path: str, *roles: str) -> None:
-    """Refuse an action: 404 outside the user's scope, PermissionError inside it without the role."""
+    """404 outside the user's scope; PermissionError inside it without one of the roles."""
     if not can_see_path(user, path):
         raise Http404
     if not has_role_over(user, path, *roles):

@@ -25,8 +25,9 @@ def create_demo_accounts(root: Organization, rng: random.Random) -> list[dict]:
     if not counties:  # a province: take the counties of its first city
         city = Organization.objects.filter(parent=root).order_by("sort_order").first()
         counties = list(
-            Organization.objects.filter(parent=city, unit_type=UnitType.REGION)
-            .order_by("sort_order")
+            Organization.objects.filter(parent=city, unit_type=UnitType.REGION).order_by(
+                "sort_order"
+            )
         )
     county_a, county_b = counties[0], counties[1]
     branch_a = _first(county_a, kind=OrgKind.BRANCH, unit_type=UnitType.VILLAGE)
@@ -46,12 +47,19 @@ def create_demo_accounts(root: Organization, rng: random.Random) -> list[dict]:
     accounts = []
     for username, full_name, assignments in plan:
         password = _password(rng)
-        user = User.objects.create_user(username=username, password=password,
-                                        first_name=full_name[:150])
+        user = User.objects.create_user(
+            username=username, password=password, first_name=full_name[:150]
+        )
         for org, role in assignments:
             Assignment.objects.create(user=user, org=org, role=role)
             accounts.append(
-                {"username": username, "password": password, "org": org.code, "role": role.value,
-                 "org_name": org.name, "role_label": role.label}
+                {
+                    "username": username,
+                    "password": password,
+                    "org": org.code,
+                    "role": role.value,
+                    "org_name": org.name,
+                    "role_label": role.label,
+                }
             )
     return accounts

@@ -25,9 +25,9 @@ class OrgOwned(models.Model):
 
     def save(self, *args, **kwargs):
         if self.org_id and (not self.org_path or self._org_changed()):
-            self.org_path = type(self).org.field.related_model.objects.only("path").get(
-                pk=self.org_id
-            ).path
+            self.org_path = (
+                type(self).org.field.related_model.objects.only("path").get(pk=self.org_id).path
+            )
         super().save(*args, **kwargs)
 
     def _org_changed(self) -> bool:
@@ -66,6 +66,9 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "审计日志"
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -23,9 +23,7 @@ def scope_paths(user) -> tuple[str, ...]:
     if cached is None:
         from luoshi.accounts.models import Assignment
 
-        cached = outermost(
-            Assignment.objects.filter(user=user).values_list("org__path", flat=True)
-        )
+        cached = outermost(Assignment.objects.filter(user=user).values_list("org__path", flat=True))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
@@ -64,7 +62,7 @@ class ScopedQuerySet(models.QuerySet):
 
 
 def get_visible_or_404(queryset: ScopedQuerySet, user, request=None, **lookup):
-    """The object matching `lookup` if the user may see it; otherwise 404, and the refusal logged."""
+    """The object matching `lookup` if the user may see it; else 404, with the refusal logged."""
     obj = queryset.visible_to(user).filter(**lookup).first()
     if obj is None:
         from luoshi.core.audit import record_refusal

@@ -37,9 +37,7 @@ def home(request):
     cards = []
     for path, role in sorted(assigned):
         org = orgs[path]
-        cards.append(
-            {"org": org, "role_label": Role(role).label, "figures": subtree_figures(path)}
-        )
+        cards.append({"org": org, "role_label": Role(role).label, "figures": subtree_figures(path)})
     if len(cards) == 1 and request.GET.get("stay") is None:
         return redirect("orgs:detail", pk=cards[0]["org"].pk)
     return render(request, "core/home.html", {"cards": cards})

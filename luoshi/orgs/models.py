@@ -141,7 +141,11 @@ class TeamPosition(OrgOwned):
     title = models.CharField("职务", max_length=40)
     person_name = models.CharField("姓名", max_length=40)
     member = models.ForeignKey(
-        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Member,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name="党员",
     )
     rank = models.PositiveSmallIntegerField("排序", default=0)

@@ -23,8 +23,16 @@ SCALES = {
 }
 # Relative size of a branch's membership by the kind of unit it sits in.
 MEMBER_WEIGHT = {
-    U.VILLAGE: 32, U.COMMUNITY: 26, U.ENTERPRISE: 14, U.NONPUBLIC: 6, U.SCHOOL: 22,
-    U.AGENCY: 16, U.HOSPITAL: 30, U.INSTITUTION: 18, U.REGION: 10, U.OTHER: 10,
+    U.VILLAGE: 32,
+    U.COMMUNITY: 26,
+    U.ENTERPRISE: 14,
+    U.NONPUBLIC: 6,
+    U.SCHOOL: 22,
+    U.AGENCY: 16,
+    U.HOSPITAL: 30,
+    U.INSTITUTION: 18,
+    U.REGION: 10,
+    U.OTHER: 10,
 }
 
 
@@ -90,8 +98,13 @@ class TreeBuilder:
                 return Node(f"{label}党支部", OrgKind.BRANCH, OrgLevel.GRASSROOTS, U.VILLAGE)
             if roll < 0.92:
                 label = self.unique(
-                    lambda: "宁夏" + rng.choice(N.BRAND) + rng.choice(N.BRAND)
-                    + rng.choice(N.INDUSTRIES) + "有限公司",
+                    lambda: (
+                        "宁夏"
+                        + rng.choice(N.BRAND)
+                        + rng.choice(N.BRAND)
+                        + rng.choice(N.INDUSTRIES)
+                        + "有限公司"
+                    ),
                     used,
                 )
                 return Node(f"{label}党支部", OrgKind.BRANCH, OrgLevel.GRASSROOTS, U.NONPUBLIC)
@@ -116,75 +129,183 @@ class TreeBuilder:
     # --- a county (区/县/市) ---------------------------------------------------------------------
     def county(self, city_short: str, name: str, suffix: str) -> Node:
         rng = self.rng
-        county = Node(f"中共{city_short}{name}委员会", OrgKind.COMMITTEE, OrgLevel.COUNTY,
-                      U.REGION, short=f"{name}委", team=True)
+        county = Node(
+            f"中共{city_short}{name}委员会",
+            OrgKind.COMMITTEE,
+            OrgLevel.COUNTY,
+            U.REGION,
+            short=f"{name}委",
+            team=True,
+        )
         used: set = set()
         for _ in range(self.n(3, 8)):
-            label = self.unique(lambda: rng.choice(N.PLACE_A) + rng.choice(N.PLACE_B) + "街道", used)
-            street = county.add(Node(f"{label}党工委", OrgKind.WORKING_COMMITTEE,
-                                     OrgLevel.TOWNSHIP, U.REGION, short=label, team=True))
+            label = self.unique(
+                lambda: rng.choice(N.PLACE_A) + rng.choice(N.PLACE_B) + "街道", used
+            )
+            street = county.add(
+                Node(
+                    f"{label}党工委",
+                    OrgKind.WORKING_COMMITTEE,
+                    OrgLevel.TOWNSHIP,
+                    U.REGION,
+                    short=label,
+                    team=True,
+                )
+            )
             self.fill(street, rng.randint(14, 34))
         for _ in range(self.n(3, 7)):
             town = self.unique(lambda: self.place() + rng.choice(["镇", "镇", "乡"]), used)
-            node = county.add(Node(f"中共{name}{town}委员会", OrgKind.COMMITTEE,
-                                   OrgLevel.TOWNSHIP, U.REGION, short=f"{town}党委", team=True))
+            node = county.add(
+                Node(
+                    f"中共{name}{town}委员会",
+                    OrgKind.COMMITTEE,
+                    OrgLevel.TOWNSHIP,
+                    U.REGION,
+                    short=f"{town}党委",
+                    team=True,
+                )
+            )
             self.fill(node, rng.randint(14, 30))
             if rng.random() < 0.5:  # a large village runs a general branch over its groups
                 village = self.unique(lambda: self.place() + "村", used)
-                gb = node.add(Node(f"{village}党总支", OrgKind.GENERAL_BRANCH,
-                                   OrgLevel.GRASSROOTS, U.VILLAGE, short=village))
+                gb = node.add(
+                    Node(
+                        f"{village}党总支",
+                        OrgKind.GENERAL_BRANCH,
+                        OrgLevel.GRASSROOTS,
+                        U.VILLAGE,
+                        short=village,
+                    )
+                )
                 for i in range(rng.randint(2, 4)):
-                    gb.add(Node(f"{village}第{'一二三四'[i]}党支部", OrgKind.BRANCH,
-                                OrgLevel.GRASSROOTS, U.VILLAGE))
-        organs = county.add(Node(f"中共{name}直属机关工作委员会", OrgKind.WORKING_COMMITTEE,
-                                 OrgLevel.TOWNSHIP, U.AGENCY, short=f"{name}直属机关工委", team=True))
+                    gb.add(
+                        Node(
+                            f"{village}第{'一二三四'[i]}党支部",
+                            OrgKind.BRANCH,
+                            OrgLevel.GRASSROOTS,
+                            U.VILLAGE,
+                        )
+                    )
+        organs = county.add(
+            Node(
+                f"中共{name}直属机关工作委员会",
+                OrgKind.WORKING_COMMITTEE,
+                OrgLevel.TOWNSHIP,
+                U.AGENCY,
+                short=f"{name}直属机关工委",
+                team=True,
+            )
+        )
         for dept in rng.sample(N.DEPARTMENTS, min(len(N.DEPARTMENTS), self.n(14, 24))):
             short = f"{name}{dept}"
             if rng.random() < 0.3:
-                gb = organs.add(Node(f"{short}机关党总支", OrgKind.GENERAL_BRANCH,
-                                     OrgLevel.GRASSROOTS, U.AGENCY, short=short))
+                gb = organs.add(
+                    Node(
+                        f"{short}机关党总支",
+                        OrgKind.GENERAL_BRANCH,
+                        OrgLevel.GRASSROOTS,
+                        U.AGENCY,
+                        short=short,
+                    )
+                )
                 self.fill(gb, rng.randint(2, 4))
             else:
-                organs.add(Node(f"{short}机关党支部", OrgKind.BRANCH, OrgLevel.GRASSROOTS, U.AGENCY))
+                organs.add(
+                    Node(f"{short}机关党支部", OrgKind.BRANCH, OrgLevel.GRASSROOTS, U.AGENCY)
+                )
         return county
 
     # --- city-level systems --------------------------------------------------------------------
-    def city_system(self, city_short: str, title: str, short: str, unit: str, holders: list[str],
-                    holder_kind: str, branches: tuple[int, int]) -> Node:
-        system = Node(title, OrgKind.WORKING_COMMITTEE if "工委" in short else OrgKind.COMMITTEE,
-                      OrgLevel.COUNTY, unit, short=short, team=True)
+    def city_system(
+        self,
+        city_short: str,
+        title: str,
+        short: str,
+        unit: str,
+        holders: list[str],
+        holder_kind: str,
+        branches: tuple[int, int],
+    ) -> Node:
+        system = Node(
+            title,
+            OrgKind.WORKING_COMMITTEE if "工委" in short else OrgKind.COMMITTEE,
+            OrgLevel.COUNTY,
+            unit,
+            short=short,
+            team=True,
+        )
         for holder_name in holders:
-            holder = system.add(Node(f"{holder_name}{'党委' if holder_kind == OrgKind.COMMITTEE else '党总支'}",
-                                     holder_kind, OrgLevel.TOWNSHIP, unit, short=holder_name,
-                                     team=holder_kind == OrgKind.COMMITTEE))
+            holder = system.add(
+                Node(
+                    f"{holder_name}{'党委' if holder_kind == OrgKind.COMMITTEE else '党总支'}",
+                    holder_kind,
+                    OrgLevel.TOWNSHIP,
+                    unit,
+                    short=holder_name,
+                    team=holder_kind == OrgKind.COMMITTEE,
+                )
+            )
             self.fill(holder, self.rng.randint(*branches))
         return system
 
     def city(self, name: str, code: str, counties: list[tuple[str, str, str]], level: int) -> Node:
         rng = self.rng
         short = name.removesuffix("市")
-        city = Node(f"中共{name}委员会", OrgKind.COMMITTEE, level, U.REGION, short=f"{name}委",
-                    code=code, team=True)
+        city = Node(
+            f"中共{name}委员会",
+            OrgKind.COMMITTEE,
+            level,
+            U.REGION,
+            short=f"{name}委",
+            code=code,
+            team=True,
+        )
         for county_name, county_code, suffix in counties:
             node = city.add(self.county(name, county_name, suffix))
             node.code = code + county_code
         depts = rng.sample(N.DEPARTMENTS, min(len(N.DEPARTMENTS), self.n(28, 40)))
         systems = [
-            self.city_system(short, f"中共{name}直属机关工作委员会", f"{name}直属机关工委", U.AGENCY,
-                             [f"{name}{d}" for d in depts], OrgKind.COMMITTEE, (3, 8)),
-            self.city_system(short, f"中共{name}国有资产监督管理委员会委员会", f"{name}国资委党委",
-                             U.ENTERPRISE,
-                             [f"{short}{rng.choice(N.BRAND)}{rng.choice(N.BRAND)}{ind}集团有限公司"
-                              for ind in rng.sample(N.INDUSTRIES, self.n(8, 14))],
-                             OrgKind.COMMITTEE, (6, 16)),
-            self.city_system(short, f"中共{name}教育工作委员会", f"{name}教育工委", U.SCHOOL,
-                             [f"{name}第{i}中学" for i in range(1, self.n(16, 26))]
-                             + [f"{name}{self.place()}小学" for _ in range(self.n(8, 16))],
-                             OrgKind.GENERAL_BRANCH, (3, 6)),
-            self.city_system(short, f"中共{name}卫生健康工作委员会", f"{name}卫健工委", U.HOSPITAL,
-                             [f"{name}第{'一二三四五六'[i]}人民医院" for i in range(self.n(3, 6))]
-                             + [f"{name}{k}" for k in ("中医医院", "妇幼保健院", "口腔医院")],
-                             OrgKind.COMMITTEE, (8, 18)),
+            self.city_system(
+                short,
+                f"中共{name}直属机关工作委员会",
+                f"{name}直属机关工委",
+                U.AGENCY,
+                [f"{name}{d}" for d in depts],
+                OrgKind.COMMITTEE,
+                (3, 8),
+            ),
+            self.city_system(
+                short,
+                f"中共{name}国有资产监督管理委员会委员会",
+                f"{name}国资委党委",
+                U.ENTERPRISE,
+                [
+                    f"{short}{rng.choice(N.BRAND)}{rng.choice(N.BRAND)}{ind}集团有限公司"
+                    for ind in rng.sample(N.INDUSTRIES, self.n(8, 14))
+                ],
+                OrgKind.COMMITTEE,
+                (6, 16),
+            ),
+            self.city_system(
+                short,
+                f"中共{name}教育工作委员会",
+                f"{name}教育工委",
+                U.SCHOOL,
+                [f"{name}第{i}中学" for i in range(1, self.n(16, 26))]
+                + [f"{name}{self.place()}小学" for _ in range(self.n(8, 16))],
+                OrgKind.GENERAL_BRANCH,
+                (3, 6),
+            ),
+            self.city_system(
+                short,
+                f"中共{name}卫生健康工作委员会",
+                f"{name}卫健工委",
+                U.HOSPITAL,
+                [f"{name}第{'一二三四五六'[i]}人民医院" for i in range(self.n(3, 6))]
+                + [f"{name}{k}" for k in ("中医医院", "妇幼保健院", "口腔医院")],
+                OrgKind.COMMITTEE,
+                (8, 18),
+            ),
         ]
         for i, system in enumerate(systems):
             city.add(system).code = f"{code}9{i}"
@@ -220,8 +341,15 @@ def build_tree(scale: str, rng: random.Random) -> Node:
     builder = TreeBuilder(rng, spec["factor"])
     if scale == "province":
         prov = N.PROVINCE
-        root = Node(f"中共{prov['name']}委员会", OrgKind.COMMITTEE, OrgLevel.PROVINCE, U.REGION,
-                    short=f"{prov['short']}党委", code=prov["code"], team=True)
+        root = Node(
+            f"中共{prov['name']}委员会",
+            OrgKind.COMMITTEE,
+            OrgLevel.PROVINCE,
+            U.REGION,
+            short=f"{prov['short']}党委",
+            code=prov["code"],
+            team=True,
+        )
         for i, city_name in enumerate(prov["cities"], start=1):
             used: set = set()
             counties = []
@@ -306,14 +434,28 @@ class _Writer:
         given = rng.choice(pool) + (rng.choice(pool) if rng.random() < 0.65 else "")
         return surname + given, "M" if male else "F"
 
-    def visit(self, node: Node, parent_id: int | None, parent_path: str, parent_code: str,
-              order: int) -> None:
+    def visit(
+        self, node: Node, parent_id: int | None, parent_path: str, parent_code: str, order: int
+    ) -> None:
         pk = self.next_org
         self.next_org += 1
         path = f"{parent_path}{pk}/"
         code = node.code or f"{parent_code}{order:03d}"
-        self.orgs.append((pk, code, node.name, node.short, node.kind, node.level, node.unit,
-                          parent_id, path, order, self.now))
+        self.orgs.append(
+            (
+                pk,
+                code,
+                node.name,
+                node.short,
+                node.kind,
+                node.level,
+                node.unit,
+                parent_id,
+                path,
+                order,
+                self.now,
+            )
+        )
         if node.level == OrgLevel.COUNTY and node.unit == U.REGION:
             self.counties.append(pk)
         if node.kind == OrgKind.BRANCH:
@@ -339,9 +481,17 @@ class _Writer:
                 joined = 2025 if probationary else min(2024, birth + rng.randint(18, 45))
                 post = N.BRANCH_POSTS[i] if i < len(N.BRANCH_POSTS) else ""
                 phone = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
-                yield (org_id, path, name, gender, birth,
-                       date(joined, rng.randint(1, 12), rng.randint(1, 28)),
-                       "probationary" if probationary else "full", post, phone)
+                yield (
+                    org_id,
+                    path,
+                    name,
+                    gender,
+                    birth,
+                    date(joined, rng.randint(1, 12), rng.randint(1, 28)),
+                    "probationary" if probationary else "full",
+                    post,
+                    phone,
+                )
 
 
 def write_tree(root: Node, rng: random.Random) -> SeededTree:
@@ -350,17 +500,40 @@ def write_tree(root: Node, rng: random.Random) -> SeededTree:
     writer.visit(root, None, "/", "", 1)
     insert_rows(
         Organization,
-        ["id", "code", "name", "short_name", "kind", "level", "unit_type", "parent_id", "path",
-         "sort_order", "created_at"],
+        [
+            "id",
+            "code",
+            "name",
+            "short_name",
+            "kind",
+            "level",
+            "unit_type",
+            "parent_id",
+            "path",
+            "sort_order",
+            "created_at",
+        ],
         writer.orgs,
     )
     insert_rows(LeadershipTeam, ["id", "org_id", "org_path", "name"], writer.teams)
-    insert_rows(TeamPosition, ["org_id", "org_path", "team_id", "title", "person_name", "rank"],
-                writer.positions)
+    insert_rows(
+        TeamPosition,
+        ["org_id", "org_path", "team_id", "title", "person_name", "rank"],
+        writer.positions,
+    )
     members = insert_rows(
         Member,
-        ["org_id", "org_path", "name", "gender", "birth_year", "joined_on", "status", "post",
-         "phone"],
+        [
+            "org_id",
+            "org_path",
+            "name",
+            "gender",
+            "birth_year",
+            "joined_on",
+            "status",
+            "post",
+            "phone",
+        ],
         writer.member_rows(),
     )
     reset_sequences(Organization, LeadershipTeam, TeamPosition, Member)

@@ -17,17 +17,31 @@ class TreeError(ValueError):
     """A change that would break the tree (a cycle, a duplicate code)."""
 
 
-def add_organization(*, parent: Organization | None, code: str, name: str, kind: str,
-                     level: int, unit_type: str = "other", short_name: str = "",
-                     sort_order: int = 0) -> Organization:
+def add_organization(
+    *,
+    parent: Organization | None,
+    code: str,
+    name: str,
+    kind: str,
+    level: int,
+    unit_type: str = "other",
+    short_name: str = "",
+    sort_order: int = 0,
+) -> Organization:
     """Insert an organisation and give it its path. No permission check: callers check."""
     code = code.strip()
     if Organization.objects.filter(code=code).exists():
         raise TreeError(f"组织代码 {code} 已被使用")
     with transaction.atomic():
         org = Organization(
-            parent=parent, code=code, name=name.strip(), short_name=short_name.strip(),
-            kind=kind, level=level, unit_type=unit_type, sort_order=sort_order,
+            parent=parent,
+            code=code,
+            name=name.strip(),
+            short_name=short_name.strip(),
+            kind=kind,
+            level=level,
+            unit_type=unit_type,
+            sort_order=sort_order,
             path=f"/new-{code}/",
         )
         org.full_clean(exclude=["path", "parent"])
@@ -77,7 +91,12 @@ def move_subtree(*, actor, org: Organization, new_parent: Organization) -> int:
                     org_path=Concat(Value(new_path), Substr("org_path", len(old_path) + 1))
                 )
         record_event(
-            AuditEvent.Kind.ORG_MOVED, user=actor, org_path=new_path, target=org.code,
-            old_path=old_path, new_path=new_path, rows=rewritten,
+            AuditEvent.Kind.ORG_MOVED,
+            user=actor,
+            org_path=new_path,
+            target=org.code,
+            old_path=old_path,
+            new_path=new_path,
+            rows=rewritten,
         )
     return rewritten

@@ -65,7 +65,9 @@ class Command(BaseCommand):
         )
         self.stdout.write("演示账号（账号 / 密码 / 组织 / 角色）：")
         for a in accounts:
-            self.stdout.write(f"  {a['username']:<15} {a['password']:<14} {a['org_name']} · {a['role_label']}")
+            self.stdout.write(
+                f"  {a['username']:<15} {a['password']:<14} {a['org_name']} · {a['role_label']}"
+            )
 
 
 def _json(data) -> str:

@@ -1,0 +1,19 @@
+# The README's two commands: `make demo` and `make test`.
+.PHONY: demo test lint bootstrap
+
+bootstrap:
+	@./scripts/bootstrap.sh
+
+## Install everything, migrate, seed the demo city if the database is empty, serve 127.0.0.1:8000.
+demo: bootstrap
+	DEBUG=1 .venv/bin/luoshi demo
+
+## The whole test suite, on the database DATABASE_URL names (SQLite in ./var by default).
+test: bootstrap
+	.venv/bin/ruff check luoshi tests bench
+	.venv/bin/luoshi makemigrations --check --dry-run >/dev/null
+	.venv/bin/pytest
+
+lint: bootstrap
+	.venv/bin/ruff format --check luoshi tests bench
+	.venv/bin/ruff check luoshi tests bench

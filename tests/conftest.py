@@ -1,0 +1,45 @@
+from types import SimpleNamespace
+
+import pytest
+
+from tests.factories import MemberFactory, make_org, user_with
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def tree(db):
+    """A city with two counties, each with a township and two branches, members in each branch.
+
+    Ids are created in an order where one county's id is a prefix of the other's branch ids'
+    digits often enough to catch string-prefix mistakes; the tests below check that directly."""
+    city = make_org(name="测试市委", level=2)
+    county_a = make_org(city, name="甲区委", kind="committee", level=3)
+    county_b = make_org(city, name="乙县委", kind="committee", level=3)
+    town_a = make_org(county_a, name="甲一街道党工委", kind="working_committee", level=4)
+    town_b = make_org(county_b, name="乙一镇党委", kind="committee", level=4)
+    branch_a1 = make_org(town_a, name="甲一社区党支部")
+    branch_a2 = make_org(town_a, name="甲二社区党支部")
+    branch_b1 = make_org(town_b, name="乙一村党支部")
+    branch_b2 = make_org(town_b, name="乙二村党支部")
+    members = {}
+    for branch, count in ((branch_a1, 3), (branch_a2, 2), (branch_b1, 4), (branch_b2, 1)):
+        members[branch.pk] = [MemberFactory(org=branch) for _ in range(count)]
+    return SimpleNamespace(
+        city=city, county_a=county_a, county_b=county_b, town_a=town_a, town_b=town_b,
+        branch_a1=branch_a1, branch_a2=branch_a2, branch_b1=branch_b1, branch_b2=branch_b2,
+        members=members,
+    )
+
+
+@pytest.fixture
+def users(tree):
+    return SimpleNamespace(
+        office=user_with(tree.city, "office", username="office"),
+        county_a=user_with(tree.county_a, "liaison", username="county_a"),
+        branch_a1=user_with(tree.branch_a1, "liaison", username="branch_a1"),
+        branch_b1=user_with(tree.branch_b1, "liaison", username="branch_b1"),
+    )

@@ -1,0 +1,82 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from luoshi.accounts.models import Assignment
+from luoshi.core.paths import subtree_q
+from luoshi.orgs.models import Member, Organization
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def _run(*args) -> dict:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+@pytest.mark.slow
+def test_city_seed_mirrors_yinchuan_and_stats_agree():
+    seeded = _run("seed", "--scale", "city", "--json")
+    assert seeded["organizations"] == 4601 and seeded["members"] == 110500
+    stats = _run("stats", "--org", seeded["root"], "--json")
+    assert stats["organizations"] == 4601
+    assert stats["members"] == 110500
+    # Every member's copy of its organisation's path is that organisation's path.
+    assert not Member.objects.exclude(org_path=models_path()).exists()
+    roles = {(a["username"], a["role"]) for a in seeded["accounts"]}
+    assert {("city_office", "office"), ("county_liaison", "liaison"), ("guidance", "guidance"),
+            ("leader", "leader"), ("branch_a", "liaison"), ("branch_b", "liaison")} <= roles
+
+
+def models_path():
+    from django.db.models import F
+
+    return F("org__path")
+
+
+def _flatten(node, depth=0):
+    yield depth, node.name, node.kind, node.members
+    for child in node.children:
+        yield from _flatten(child, depth + 1)
+
+
+def test_seeded_tree_is_the_same_for_the_same_seed_and_differs_for_another():
+    import random
+
+    from luoshi.orgs.seeding import build_tree
+
+    first = list(_flatten(build_tree("tiny", random.Random(7))))
+    again = list(_flatten(build_tree("tiny", random.Random(7))))
+    other = list(_flatten(build_tree("tiny", random.Random(8))))
+    assert first == again
+    assert first != other
+    assert len(first) == 40 and sum(m for *_, m in first) == 900
+
+
+def test_tiny_seed_puts_branch_accounts_in_two_different_counties():
+    seeded = _run("seed", "--scale", "tiny", "--seed", "7", "--json")
+    assert seeded["organizations"] == 40
+    branch_a = Assignment.objects.get(user__username="branch_a").org
+    branch_b = Assignment.objects.get(user__username="branch_b").org
+    counties = Organization.objects.filter(level=3, unit_type="region")
+
+    def county_of(branch):
+        return [c.pk for c in counties
+                if Organization.objects.filter(subtree_q("path", c.path), pk=branch.pk).exists()]
+
+    assert county_of(branch_a) and county_of(branch_b)
+    assert county_of(branch_a) != county_of(branch_b)
+
+
+def test_seed_refuses_a_database_that_already_has_organisations(tree):
+    with pytest.raises(CommandError, match="已有党组织"):
+        call_command("seed", "--scale", "tiny")
+    assert Organization.objects.count() == 9
+
+
+def test_stats_names_an_unknown_code():
+    with pytest.raises(CommandError, match="XYZ"):
+        call_command("stats", "--org", "XYZ", "--json")
