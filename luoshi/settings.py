@@ -168,7 +168,9 @@ STATICFILES_DIRS = [
     ("vendor/htmx", _npm / "htmx.org" / "dist"),
     ("vendor/echarts", _npm / "echarts" / "dist"),
 ]
-STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
+STATICFILES_DIRS = [BASE_DIR / "luoshi" / "static"] + [
+    (prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()
+]
 # Hashed, compressed static files once `luoshi collectstatic` has run (production); straight from
 # the app and npm folders otherwise (demo, tests).
 _manifest = (STATIC_ROOT / "staticfiles.json").exists()

@@ -29,8 +29,15 @@ def tree(db):
     for branch, count in ((branch_a1, 3), (branch_a2, 2), (branch_b1, 4), (branch_b2, 1)):
         members[branch.pk] = [MemberFactory(org=branch) for _ in range(count)]
     return SimpleNamespace(
-        city=city, county_a=county_a, county_b=county_b, town_a=town_a, town_b=town_b,
-        branch_a1=branch_a1, branch_a2=branch_a2, branch_b1=branch_b1, branch_b2=branch_b2,
+        city=city,
+        county_a=county_a,
+        county_b=county_b,
+        town_a=town_a,
+        town_b=town_b,
+        branch_a1=branch_a1,
+        branch_a2=branch_a2,
+        branch_b1=branch_b1,
+        branch_b2=branch_b2,
         members=members,
     )
 

@@ -27,8 +27,14 @@ def test_city_seed_mirrors_yinchuan_and_stats_agree():
     # Every member's copy of its organisation's path is that organisation's path.
     assert not Member.objects.exclude(org_path=models_path()).exists()
     roles = {(a["username"], a["role"]) for a in seeded["accounts"]}
-    assert {("city_office", "office"), ("county_liaison", "liaison"), ("guidance", "guidance"),
-            ("leader", "leader"), ("branch_a", "liaison"), ("branch_b", "liaison")} <= roles
+    assert {
+        ("city_office", "office"),
+        ("county_liaison", "liaison"),
+        ("guidance", "guidance"),
+        ("leader", "leader"),
+        ("branch_a", "liaison"),
+        ("branch_b", "liaison"),
+    } <= roles
 
 
 def models_path():
@@ -64,8 +70,11 @@ def test_tiny_seed_puts_branch_accounts_in_two_different_counties():
     counties = Organization.objects.filter(level=3, unit_type="region")
 
     def county_of(branch):
-        return [c.pk for c in counties
-                if Organization.objects.filter(subtree_q("path", c.path), pk=branch.pk).exists()]
+        return [
+            c.pk
+            for c in counties
+            if Organization.objects.filter(subtree_q("path", c.path), pk=branch.pk).exists()
+        ]
 
     assert county_of(branch_a) and county_of(branch_b)
     assert county_of(branch_a) != county_of(branch_b)

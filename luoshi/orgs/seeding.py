@@ -276,7 +276,7 @@ class TreeBuilder:
             ),
             self.city_system(
                 short,
-                f"中共{name}国有资产监督管理委员会委员会",
+                f"中共{name}国资委委员会",
                 f"{name}国资委党委",
                 U.ENTERPRISE,
                 [

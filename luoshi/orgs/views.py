@@ -74,7 +74,9 @@ def detail(request, pk):
 @require_GET
 def members(request, pk):
     org = _org(request, pk)
-    subtree = request.GET.get("scope", "own") == "subtree"
+    # An organisation with children lists its whole subtree unless asked for its own members.
+    default = "subtree" if org.children.exists() else "own"
+    subtree = request.GET.get("scope", default) == "subtree"
     text = request.GET.get("q", "")
     rows = selectors.members_of(request.user, org, subtree=subtree, text=text)
     page = selectors.page_of(rows, _page_number(request), MEMBERS_PER_PAGE)

@@ -15,7 +15,8 @@ def _get(client, user, url, **params):
 
 
 @pytest.mark.parametrize(
-    "name", ["orgs:detail", "orgs:members", "orgs:children"],
+    "name",
+    ["orgs:detail", "orgs:members", "orgs:children"],
 )
 def test_branch_liaison_gets_404_for_another_branchs_pages(client, tree, users, name):
     response = _get(client, users.branch_a1, reverse(name, args=[tree.branch_b1.pk]))
@@ -37,8 +38,9 @@ def test_refusal_is_recorded_in_the_audit_log(client, tree, users):
 
 
 def test_branch_liaison_member_list_subtree_scope_shows_only_own_members(client, tree, users):
-    response = _get(client, users.branch_a1, reverse("orgs:members", args=[tree.branch_a1.pk]),
-                    scope="subtree")
+    response = _get(
+        client, users.branch_a1, reverse("orgs:members", args=[tree.branch_a1.pk]), scope="subtree"
+    )
     html = response.content.decode()
     own = [m.name for m in tree.members[tree.branch_a1.pk]]
     foreign = [m.name for pk, ms in tree.members.items() if pk != tree.branch_a1.pk for m in ms]

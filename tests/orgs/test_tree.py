@@ -15,7 +15,10 @@ def test_subtree_figures_count_only_descendants(tree):
     assert org_figures(tree.city.path)["organizations"] == 9
     assert org_figures(tree.city.path)["members"] == 10
     assert org_figures(tree.county_a.path) == {
-        "organizations": 4, "branches": 2, "members": 5, "probationary_members": 0,
+        "organizations": 4,
+        "branches": 2,
+        "members": 5,
+        "probationary_members": 0,
         "leadership_teams": 0,
     }
     assert org_figures(tree.branch_b1.path)["members"] == 4
@@ -67,11 +70,13 @@ def test_cannot_move_an_organisation_under_its_own_descendant(tree):
 
 def test_liaison_may_not_move_and_outsider_gets_404(tree):
     with pytest.raises(PermissionError):
-        move_subtree(actor=user_with(tree.city, "liaison"), org=tree.town_a,
-                     new_parent=tree.county_b)
+        move_subtree(
+            actor=user_with(tree.city, "liaison"), org=tree.town_a, new_parent=tree.county_b
+        )
     with pytest.raises(Http404):
-        move_subtree(actor=user_with(tree.county_a, "office"), org=tree.town_a,
-                     new_parent=tree.county_b)
+        move_subtree(
+            actor=user_with(tree.county_a, "office"), org=tree.town_a, new_parent=tree.county_b
+        )
     tree.town_a.refresh_from_db()
     assert tree.town_a.parent_id == tree.county_a.pk
 
