@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "luoshi.core",
     "luoshi.orgs",
     "luoshi.accounts",
+    "luoshi.campaigns",
+    "luoshi.rectification",
 ]
 
 MIDDLEWARE = [
@@ -107,7 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
         ),
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file per test process: the concurrency tests need real SQLite locking, and two runs
+    # side by side must not share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -13,4 +13,5 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orgs/", include("luoshi.orgs.urls")),
+    path("", include("luoshi.rectification.urls")),
 ]

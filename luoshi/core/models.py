@@ -21,7 +21,7 @@ class OrgOwned(models.Model):
 
     class Meta:
         abstract = True
-        indexes = [models.Index(fields=["org_path"], name="%(app_label)s_%(class)s_path")]
+        indexes = [models.Index(fields=["org_path"], name="%(class)s_org_path")]
 
     def save(self, *args, **kwargs):
         if self.org_id and (not self.org_path or self._org_changed()):

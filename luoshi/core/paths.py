@@ -55,3 +55,9 @@ def outermost(paths) -> tuple[str, ...]:
         if not any(path.startswith(k) for k in kept):
             kept.append(path)
     return tuple(kept)
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the node's ancestors and of the node itself, from the root down."""
+    ids = ancestor_ids(path)
+    return [SEP + SEP.join(str(i) for i in ids[: n + 1]) + SEP for n in range(len(ids))]

@@ -55,14 +55,24 @@ class Node:
         return child
 
 
+def cn_number(n: int) -> str:
+    """1..99 in Chinese numerals: 3 → 三, 12 → 十二, 25 → 二十五."""
+    digits = "零一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return digits[ones]
+    return f"{'' if tens == 1 else digits[tens]}十{digits[ones] if ones else ''}"
+
+
 def _count(node: Node) -> int:
     return 1 + sum(_count(c) for c in node.children)
 
 
 class TreeBuilder:
-    def __init__(self, rng: random.Random, factor: float):
+    def __init__(self, rng: random.Random, factor: float, region: str):
         self.rng = rng
         self.factor = factor
+        self.region = region  # prefix of company names, e.g. 宁夏
 
     def n(self, low: int, high: int) -> int:
         """A count between low and high, scaled by the size factor, at least 1."""
@@ -99,7 +109,7 @@ class TreeBuilder:
             if roll < 0.92:
                 label = self.unique(
                     lambda: (
-                        "宁夏"
+                        self.region
                         + rng.choice(N.BRAND)
                         + rng.choice(N.BRAND)
                         + rng.choice(N.INDUSTRIES)
@@ -281,7 +291,7 @@ class TreeBuilder:
                 U.ENTERPRISE,
                 [
                     f"{short}{rng.choice(N.BRAND)}{rng.choice(N.BRAND)}{ind}集团有限公司"
-                    for ind in rng.sample(N.INDUSTRIES, self.n(8, 14))
+                    for ind in rng.sample(N.INDUSTRIES, min(len(N.INDUSTRIES), self.n(8, 14)))
                 ],
                 OrgKind.COMMITTEE,
                 (6, 16),
@@ -291,7 +301,7 @@ class TreeBuilder:
                 f"中共{name}教育工作委员会",
                 f"{name}教育工委",
                 U.SCHOOL,
-                [f"{name}第{i}中学" for i in range(1, self.n(16, 26))]
+                [f"{name}第{cn_number(i)}中学" for i in range(1, self.n(16, 26))]
                 + [f"{name}{self.place()}小学" for _ in range(self.n(8, 16))],
                 OrgKind.GENERAL_BRANCH,
                 (3, 6),
@@ -301,7 +311,7 @@ class TreeBuilder:
                 f"中共{name}卫生健康工作委员会",
                 f"{name}卫健工委",
                 U.HOSPITAL,
-                [f"{name}第{'一二三四五六'[i]}人民医院" for i in range(self.n(3, 6))]
+                [f"{name}第{cn_number(i + 1)}人民医院" for i in range(self.n(3, 6))]
                 + [f"{name}{k}" for k in ("中医医院", "妇幼保健院", "口腔医院")],
                 OrgKind.COMMITTEE,
                 (8, 18),
@@ -338,7 +348,7 @@ def _adjust(root: Node, target: int, rng: random.Random, builder: TreeBuilder) -
 
 def build_tree(scale: str, rng: random.Random) -> Node:
     spec = SCALES[scale]
-    builder = TreeBuilder(rng, spec["factor"])
+    builder = TreeBuilder(rng, spec["factor"], "广西" if scale == "province" else "宁夏")
     if scale == "province":
         prov = N.PROVINCE
         root = Node(

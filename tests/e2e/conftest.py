@@ -13,7 +13,13 @@ from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -57,6 +63,12 @@ class Session:
     page: Page
     base_url: str
     errors: list[str] = field(default_factory=list)
+
+    def on_console(self, msg: ConsoleMessage) -> None:
+        if msg.type != "error":
+            return
+        source = msg.location.get("url", "")
+        self.errors.append(f"console.error: {msg.text} @ {source}")
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -107,14 +119,7 @@ def open_session(browser, live_server, transactional_db):
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         session = Session(page=page, base_url=live_server.url)
-        page.on(
-            "console",
-            lambda msg: (
-                session.errors.append(f"console.{msg.type}: {msg.text} @ {msg.location}")
-                if msg.type == "error"
-                else None
-            ),
-        )
+        page.on("console", session.on_console)
         page.on("pageerror", lambda exc: session.errors.append(f"pageerror: {exc}"))
         return session
 

@@ -186,3 +186,39 @@ def test_phone_width_has_no_horizontal_scroll(open_session, tree, users):
 
 def _scroll_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_console_watch_reports_csp_refusals(session):
+    """The console checks above only mean something if the CSP is sent and its refusals reach
+    the watch: an injected inline script and style attribute must both be reported."""
+    page = session.page
+    response = session.goto("/accounts/login/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    session.assert_console_clean()
+    page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.textContent = "window.__inlineRan = true";
+            document.body.append(script);
+            document.body.setAttribute("style", "background: red");
+        }"""
+    )
+    expect(page.locator("body")).not_to_have_css("background-color", "rgb(255, 0, 0)")
+    assert page.evaluate("window.__inlineRan") is None
+    for kind in ("inline script", "inline style"):
+        for _ in range(20):  # console events arrive asynchronously
+            if any(kind in e and "Content Security Policy" in e for e in session.errors):
+                break
+            page.wait_for_timeout(100)
+        else:
+            pytest.fail(f"no CSP refusal of an {kind} reported: {session.errors}")
+
+
+def test_favicon_is_served(session, tree, users):
+    page = session.page
+    session.login("county_a")
+    icon = page.locator("link[rel~=icon]")
+    href = icon.first.get_attribute("href") if icon.count() else "/favicon.ico"
+    response = page.request.get(session.url(href) if href.startswith("/") else href)
+    assert response.status == 200, f"{href}: {response.status}"

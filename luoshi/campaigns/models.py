@@ -1,0 +1,136 @@
+from django.db import models
+
+from luoshi.core.models import OrgOwned
+from luoshi.core.paths import ancestor_paths
+from luoshi.core.scoping import ScopedQuerySet, scope_paths, scope_q
+
+
+class CampaignQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        """Campaigns run by an organisation in the user's scope, or by one above it (a branch
+        liaison works in the city's campaign)."""
+        q = scope_q(user, self.scope_field)
+        if q is None:
+            return self.none()
+        above = {p for path in scope_paths(user) for p in ancestor_paths(path)}
+        return self.filter(q | models.Q(org_path__in=above))
+
+
+class Campaign(OrgOwned):
+    """A campaign (主题教育) run by an organisation for its subtree."""
+
+    slug = models.SlugField("标识", max_length=60, unique=True)
+    name = models.CharField("名称", max_length=120)
+    general_requirement = models.CharField(
+        "总要求", max_length=200, default="守初心、担使命，找差距、抓落实"
+    )
+    goals = models.TextField("目标任务", blank=True)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    immediate_days = models.PositiveSmallIntegerField(
+        "立行立改时限（天）", default=15, help_text="立行立改的措施须在此天数内完成"
+    )
+    warning_days = models.PositiveSmallIntegerField(
+        "临期预警（天）", default=7, help_text="距完成时限不足此天数时亮黄灯"
+    )
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "主题教育"
+        ordering = ["-starts_on", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Batch(models.Model):
+    """A batch (批次): a period in which part of the tree does its concentrated work."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="batches", verbose_name="主题教育"
+    )
+    name = models.CharField("批次", max_length=60)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    orgs = models.ManyToManyField("orgs.Organization", related_name="+", verbose_name="覆盖组织")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "批次"
+        ordering = ["campaign", "starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.name}"
+
+
+class ProblemSource(models.Model):
+    """Where a problem came from (问题来源), a vocabulary of the campaign."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="sources", verbose_name="主题教育"
+    )
+    name = models.CharField("问题来源", max_length=40)
+    rank = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题来源"
+        ordering = ["campaign", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="campaigns_source_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A problem category (问题类别), two levels, edited by the campaign office."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="categories", verbose_name="主题教育"
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name="上级类别",
+    )
+    name = models.CharField("问题类别", max_length=120)
+    rank = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题类别"
+        ordering = ["campaign", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "parent", "name"], name="campaigns_category_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} · {self.name}" if self.parent_id else self.name
+
+
+DEFAULT_SOURCES = [
+    "巡视反馈",
+    "督察反馈",
+    "督导反馈",
+    "征求意见",
+    "调研发现",
+    "自身查摆",
+    "上级交办",
+    "群众反映",
+]
+# Guangxi's eight gaps (seed 000), each a top-level category.
+EIGHT_GAPS = [
+    "在创造性运用习近平新时代中国特色社会主义思想指导推动工作实践上存在差距",
+    "在思发展、谋发展、抓发展的紧迫感责任感上存在差距",
+    "在贯彻新发展理念和高质量发展要求、培育发展新动能上存在差距",
+    "在服务群众、服务基层、服务企业上存在差距",
+    "在正确处理大胆干事与干净干事上存在差距",
+    "在迎难而上、攻坚克难、担当实干上存在差距",
+    "在工作标准、工作格局、工作视野上存在差距",
+    "在发挥基层党组织战斗堡垒作用上存在差距",
+]

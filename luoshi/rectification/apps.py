@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class RectificationConfig(AppConfig):
+    name = "luoshi.rectification"
+    label = "rectification"
+    verbose_name = "问题整改"
+
+    def ready(self):
+        from luoshi.core.registry import NavItem, add_figures, add_nav, add_seed_step
+        from luoshi.rectification import seeding, selectors
+
+        add_nav(NavItem("问题清单", "rectification:ledger", "/ledger/", order=20))
+        add_nav(NavItem("我的工作", "rectification:my_work", "/my-work/", order=15))
+        add_figures(selectors.ledger_figures)
+        add_seed_step(seeding.seed_ledger)

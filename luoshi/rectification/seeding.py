@@ -1,0 +1,439 @@
+"""Seed step: the demo campaign, its vocabularies, and a problem list and ledger in realistic
+mixes (city: exactly 6,145 problems and 7,197 measures, as Yinchuan reported)."""
+
+import json
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from luoshi.campaigns.models import (
+    DEFAULT_SOURCES,
+    EIGHT_GAPS,
+    Batch,
+    Campaign,
+    Category,
+    ProblemSource,
+)
+from luoshi.core.bulk import insert_rows, next_id, reset_sequences
+from luoshi.orgs import names as N
+from luoshi.orgs.models import Organization, OrgKind, OrgLevel
+from luoshi.rectification.models import (
+    DeadlineKind,
+    LedgerEvent,
+    Measure,
+    MeasureState,
+    Problem,
+    ProblemStatus,
+    ProgressUpdate,
+    Regulation,
+    Verification,
+    today,
+)
+
+VOLUME = {"tiny": (60, 72), "city": (6145, 7197), "province": (300_000, 350_000)}
+SOURCE_WEIGHTS = [6, 4, 10, 20, 12, 35, 5, 8]
+SUBCATEGORIES = ["思想认识方面", "工作作风方面", "制度机制方面"]
+STATES = [
+    (MeasureState.CLOSED, 45),
+    (MeasureState.IN_PROGRESS, 33),
+    (MeasureState.NOT_STARTED, 10),
+    (MeasureState.SUBMITTED, 8),
+    (MeasureState.RETURNED, 4),
+]
+PROBLEM_TEXTS = [
+    ("理论学习不够深入系统", "学用结合不紧密，运用党的创新理论指导实践、推动工作的能力还有差距"),
+    ("调查研究不够深入", "到基层调研走马观花多、解剖麻雀少，掌握一手情况不够全面"),
+    ("服务群众的意识不够强", "对群众反映的急难愁盼问题回应不够及时，办事流程仍然繁琐"),
+    ("抓落实的力度不够", "有的工作部署多、督促检查少，存在以会议落实会议、以文件落实文件的现象"),
+    ("担当作为的精神不足", "面对矛盾问题有畏难情绪，攻坚克难的劲头不足"),
+    ("基层党组织建设有短板", "组织生活不够规范，“三会一课”质量不高，党员教育管理偏松"),
+    ("形式主义问题仍有表现", "基层填表报数、迎检考核多，存在“以留痕论实绩”的现象"),
+    ("营商环境还需优化", "审批环节多、时限长，企业办事跑腿多的问题仍然存在"),
+    ("民生领域短板较多", "老旧小区改造、农村人居环境整治进度不快，群众满意度不高"),
+    ("干部队伍建设有差距", "年轻干部实践锻炼不足，干部考核激励机制还不够完善"),
+    ("廉洁自律要求落实不严", "对身边人身边事的监督不够，个别干部纪律规矩意识淡薄"),
+    ("发展思路不够开阔", "对标先进地区找差距不够，推动高质量发展的办法不多"),
+]
+MEASURE_TEXTS = [
+    "制定专题学习计划，每月开展一次集体学习研讨",
+    "建立领导干部基层联系点制度，每季度至少蹲点调研一次",
+    "梳理群众反映强烈的问题清单，逐项明确责任人和完成时限",
+    "修订完善相关工作制度，健全督查督办机制",
+    "开展专项整治，对照问题清单逐项整改销号",
+    "精简会议文件和督查检查考核事项，切实为基层减负",
+    "压缩审批时限，推行“一件事一次办”",
+    "加强对党员干部的日常教育管理和监督",
+    "召开专题组织生活会，开展批评与自我批评",
+    "建立整改台账，定期通报整改进展",
+]
+REGULATION_TITLES = [
+    "关于进一步规范重大事项请示报告的若干措施",
+    "领导干部基层联系点制度",
+    "整改工作督查督办办法",
+    "精简会议文件和督查检查考核事项的规定",
+    "党员干部联系服务群众工作制度",
+    "“三会一课”质量提升实施办法",
+    "优化营商环境“一件事一次办”工作规程",
+]
+PROGRESS_TEXTS = [
+    "已召开专题会议研究部署，明确责任分工",
+    "已完成问题梳理，正在逐项推进整改",
+    "相关制度已起草完成，正在征求意见",
+    "整改工作按计划推进，已完成阶段性任务",
+    "已完成整改，形成相关佐证材料",
+]
+
+
+def _aware(day, rng) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(rng.randint(8, 18), rng.randint(0, 59))))
+
+
+def _campaign(context, start) -> Campaign:
+    root = context.root
+    campaign = Campaign.objects.create(
+        org=root,
+        org_path=root.path,
+        slug=f"zt-{start.year}-{root.code}",
+        name="学习贯彻习近平新时代中国特色社会主义思想主题教育",
+        goals="学思想、强党性、重实践、建新功",
+        starts_on=start,
+        ends_on=start + timedelta(days=200),
+    )
+    for rank, name in enumerate(DEFAULT_SOURCES):
+        ProblemSource.objects.create(campaign=campaign, name=name, rank=rank)
+    for rank, gap in enumerate(EIGHT_GAPS):
+        parent = Category.objects.create(campaign=campaign, name=gap, rank=rank)
+        for sub_rank, sub in enumerate(SUBCATEGORIES):
+            Category.objects.create(campaign=campaign, parent=parent, name=sub, rank=sub_rank)
+    first = Batch.objects.create(
+        campaign=campaign, name="第一批", starts_on=start, ends_on=start + timedelta(days=95)
+    )
+    second = Batch.objects.create(
+        campaign=campaign,
+        name="第二批",
+        starts_on=start + timedelta(days=90),
+        ends_on=start + timedelta(days=200),
+    )
+    first.orgs.set(Organization.objects.in_subtree(root.path).filter(level__lte=OrgLevel.COUNTY))
+    second.orgs.set(
+        Organization.objects.filter(parent__in=first.orgs.all()).exclude(level__lte=OrgLevel.COUNTY)
+    )
+    return campaign
+
+
+def seed_ledger(context) -> None:
+    rng = context.rng
+    root = context.root
+    n_problems, n_measures = VOLUME[context.scale]
+    now = timezone.now()
+    start = today() - timedelta(days=120)
+    campaign = _campaign(context, start)
+    context.campaign_slug = campaign.slug
+    sources = list(campaign.sources.order_by("rank").values_list("id", flat=True))
+    categories = list(
+        Category.objects.filter(campaign=campaign, parent__isnull=False).values_list(
+            "id", flat=True
+        )
+    )
+    User = get_user_model()
+    office = User.objects.filter(username="city_office").values_list("id", flat=True).first()
+    liaison = User.objects.filter(username="county_liaison").values_list("id", flat=True).first()
+
+    # Owners: weighted towards the grass roots; the root keeps the ten immediate fixes.
+    orgs = list(
+        Organization.objects.in_subtree(root.path).values_list(
+            "id", "path", "level", "kind", "short_name", "name"
+        )
+    )
+    weights = [
+        {OrgLevel.PROVINCE: 40, OrgLevel.CITY: 40, OrgLevel.COUNTY: 12, OrgLevel.TOWNSHIP: 3}.get(
+            level, 1.0 if kind == OrgKind.BRANCH else 0.5
+        )
+        for _, _, level, kind, _, _ in orgs
+    ]
+    owners = rng.choices(orgs, weights=weights, k=n_problems)
+    root_row = next(o for o in orgs if o[0] == root.pk)
+    immediate_count = min(10, n_problems // 6)
+    owners[:immediate_count] = [root_row] * immediate_count
+
+    measures_per = [1] * n_problems
+    for i in rng.sample(range(n_problems), n_measures - n_problems):
+        measures_per[i] += 1
+
+    pid, mid = next_id(Problem), next_id(Measure)
+    problems, measures, updates, verifications, events, regulations = [], [], [], [], [], []
+    state_names = [s for s, _ in STATES]
+    state_weights = [w for _, w in STATES]
+    for i, (org_id, path, _level, _kind, short, name) in enumerate(owners):
+        immediate = i < immediate_count
+        title, description = rng.choice(PROBLEM_TEXTS)
+        personal = not immediate and rng.random() < 0.22
+        person = rng.choice(N.SURNAMES) + rng.choice(N.GIVEN_MALE) if personal else ""
+        leaders = "、".join(
+            rng.choice(N.SURNAMES) + rng.choice(N.GIVEN_MALE) for _ in range(rng.randint(1, 2))
+        )
+        created = _aware(start + timedelta(days=rng.randint(0, 60)), rng)
+        m_states = (
+            [MeasureState.CLOSED] * measures_per[i]
+            if immediate
+            else rng.choices(state_names, weights=state_weights, k=measures_per[i])
+        )
+        if set(m_states) == {MeasureState.CLOSED}:
+            status = ProblemStatus.CLOSED
+        elif set(m_states) == {MeasureState.NOT_STARTED}:
+            status = ProblemStatus.NOT_STARTED
+        else:
+            status = ProblemStatus.IN_PROGRESS
+        source = sources[3] if immediate else rng.choices(sources, weights=SOURCE_WEIGHTS)[0]
+        problems.append(
+            (
+                pid,
+                org_id,
+                path,
+                campaign.pk,
+                str(i + 1),
+                f"{'（立查立改）' if immediate else ''}{title}",
+                description,
+                source,
+                rng.choice(categories),
+                "personal" if personal else "team",
+                person,
+                leaders,
+                short or name,
+                immediate,
+                status,
+                1,
+                office,
+                created,
+                created,
+            )
+        )
+        events.append(
+            (
+                org_id,
+                path,
+                pid,
+                None,
+                "problem_created",
+                office,
+                "主题教育办公室",
+                created,
+                "{}",
+                json.dumps({"title": title}, ensure_ascii=False),
+                "",
+            )
+        )
+        for number, state in enumerate(m_states, start=1):
+            kind_roll = rng.random()
+            if immediate or kind_roll < 0.1:
+                deadline_kind, due = DeadlineKind.IMMEDIATE, created.date() + timedelta(days=15)
+            elif kind_roll < 0.3:
+                deadline_kind, due = DeadlineKind.ONGOING, None
+            else:
+                deadline_kind = DeadlineKind.DATE
+                due = start + timedelta(days=rng.choice([60, 90, 120, 150, 180, 240]))
+            extensions = 1 if due and rng.random() < 0.06 else 0
+            was_overdue = bool(extensions) and rng.random() < 0.5
+            progress = {
+                MeasureState.CLOSED: 100,
+                MeasureState.NOT_STARTED: 0,
+                MeasureState.SUBMITTED: 100,
+            }.get(state, rng.randint(10, 90))
+            submitted = state in (MeasureState.SUBMITTED, MeasureState.CLOSED)
+            closed_at = (
+                _aware(min(today(), created.date() + timedelta(days=rng.randint(10, 110))), rng)
+                if state == MeasureState.CLOSED
+                else None
+            )
+            measures.append(
+                (
+                    mid,
+                    org_id,
+                    path,
+                    pid,
+                    number,
+                    rng.choice(MEASURE_TEXTS),
+                    rng.choice(N.SURNAMES) + rng.choice(N.GIVEN_FEMALE),
+                    leaders.split("、")[0],
+                    deadline_kind,
+                    due,
+                    progress,
+                    state,
+                    was_overdue,
+                    extensions,
+                    liaison if submitted else None,
+                    closed_at or (now if submitted else None),
+                    closed_at,
+                    "佐证材料不充分，请补充整改前后对比材料"
+                    if state == MeasureState.RETURNED
+                    else "",
+                    1,
+                    created,
+                    closed_at or created,
+                )
+            )
+            events.append(
+                (
+                    org_id,
+                    path,
+                    pid,
+                    mid,
+                    "measure_created",
+                    office,
+                    "主题教育办公室",
+                    created,
+                    "{}",
+                    "{}",
+                    "",
+                )
+            )
+            if state != MeasureState.NOT_STARTED:
+                for k in range(rng.randint(1, 4)):
+                    at = created + timedelta(days=7 * (k + 1))
+                    text = rng.choice(PROGRESS_TEXTS)
+                    updates.append((org_id, path, mid, text, min(100, 25 * (k + 1)), liaison, at))
+                    events.append(
+                        (
+                            org_id,
+                            path,
+                            pid,
+                            mid,
+                            "progress_reported",
+                            liaison,
+                            "联络员",
+                            at,
+                            "{}",
+                            json.dumps({"progress": 25 * (k + 1)}),
+                            text,
+                        )
+                    )
+            if state == MeasureState.CLOSED and rng.random() < 0.02:
+                regulations.append(
+                    (
+                        org_id,
+                        path,
+                        mid,
+                        rng.choice(REGULATION_TITLES),
+                        f"{short or name}发〔{start.year}〕{rng.randint(1, 60)}号",
+                        closed_at.date(),
+                        closed_at,
+                    )
+                )
+            if state in (MeasureState.CLOSED, MeasureState.RETURNED):
+                decision = "closed" if state == MeasureState.CLOSED else "returned"
+                verifications.append(
+                    (org_id, path, mid, decision, "", office, "office", closed_at or now)
+                )
+                events.append(
+                    (
+                        org_id,
+                        path,
+                        pid,
+                        mid,
+                        "verify" if decision == "closed" else "return",
+                        office,
+                        "主题教育办公室",
+                        closed_at or now,
+                        "{}",
+                        "{}",
+                        "",
+                    )
+                )
+            mid += 1
+        pid += 1
+
+    insert_rows(
+        Problem,
+        [
+            "id",
+            "org_id",
+            "org_path",
+            "campaign_id",
+            "number",
+            "title",
+            "description",
+            "source_id",
+            "category_id",
+            "level",
+            "person_name",
+            "responsible_leaders",
+            "responsible_units",
+            "immediate",
+            "status",
+            "version",
+            "created_by_id",
+            "created_at",
+            "updated_at",
+        ],
+        problems,
+    )
+    insert_rows(
+        Measure,
+        [
+            "id",
+            "org_id",
+            "org_path",
+            "problem_id",
+            "number",
+            "content",
+            "owner_name",
+            "responsible_leader",
+            "deadline_kind",
+            "due_on",
+            "progress",
+            "state",
+            "was_overdue",
+            "extensions",
+            "submitted_by_id",
+            "submitted_at",
+            "closed_at",
+            "return_reason",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        measures,
+    )
+    insert_rows(
+        ProgressUpdate,
+        ["org_id", "org_path", "measure_id", "text", "progress", "author_id", "created_at"],
+        updates,
+    )
+    insert_rows(
+        Verification,
+        [
+            "org_id",
+            "org_path",
+            "measure_id",
+            "decision",
+            "reason",
+            "verifier_id",
+            "verifier_role",
+            "created_at",
+        ],
+        verifications,
+    )
+    insert_rows(
+        LedgerEvent,
+        [
+            "org_id",
+            "org_path",
+            "problem_id",
+            "measure_id",
+            "action",
+            "actor_id",
+            "actor_name",
+            "at",
+            "before",
+            "after",
+            "note",
+        ],
+        events,
+    )
+    insert_rows(
+        Regulation,
+        ["org_id", "org_path", "measure_id", "title", "doc_number", "issued_on", "created_at"],
+        regulations,
+    )
+    reset_sequences(Problem, Measure, ProgressUpdate, Verification, LedgerEvent, Regulation)

@@ -1,0 +1,199 @@
+"""Reads of the problem list and the ledger, always scoped to the user."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+
+from luoshi.campaigns.models import Campaign, Category
+from luoshi.core.paths import subtree_q
+from luoshi.rectification import rules
+from luoshi.rectification.models import (
+    DeadlineExtension,
+    DeadlineKind,
+    ExtensionState,
+    LedgerEvent,
+    Measure,
+    MeasureState,
+    Problem,
+    ProblemStatus,
+    Regulation,
+    today,
+)
+
+
+def overdue_q(prefix: str = "", on=None) -> Q:
+    """Measures past their deadline and not closed; ongoing (长期坚持) ones are never overdue."""
+    on = on or today()
+    return (
+        ~Q(**{f"{prefix}state": MeasureState.CLOSED})
+        & ~Q(**{f"{prefix}deadline_kind": DeadlineKind.ONGOING})
+        & Q(**{f"{prefix}due_on__lt": on})
+    )
+
+
+def ledger_figures(path: str) -> dict:
+    """Problem and measure figures of the subtree at `path` (every campaign)."""
+    problems = Problem.objects.filter(subtree_q("org_path", path))
+    measures = Measure.objects.filter(subtree_q("org_path", path))
+    by_status = dict(problems.values_list("status").annotate(n=Count("id")).order_by())
+    m = measures.aggregate(
+        total=Count("id"),
+        closed=Count("id", filter=Q(state=MeasureState.CLOSED)),
+        closed_on_time=Count(
+            "id", filter=Q(state=MeasureState.CLOSED, was_overdue=False, extensions=0)
+        ),
+        overdue=Count("id", filter=overdue_q()),
+        returned=Count("id", filter=Q(state=MeasureState.RETURNED)),
+        submitted=Count("id", filter=Q(state=MeasureState.SUBMITTED)),
+    )
+    immediate = problems.filter(immediate=True).aggregate(
+        total=Count("id"), closed=Count("id", filter=Q(status=ProblemStatus.CLOSED))
+    )
+    total_problems = sum(by_status.values())
+    return {
+        "problems": total_problems,
+        "problems_closed": by_status.get(ProblemStatus.CLOSED, 0),
+        "problems_in_progress": by_status.get(ProblemStatus.IN_PROGRESS, 0),
+        "measures": m["total"],
+        "measures_closed": m["closed"],
+        "measures_closed_on_time": m["closed_on_time"],
+        "measures_overdue": m["overdue"],
+        "measures_returned": m["returned"],
+        "measures_submitted": m["submitted"],
+        "closure_rate": round(100 * m["closed"] / m["total"], 1) if m["total"] else 0.0,
+        "on_time_rate": round(100 * m["closed_on_time"] / m["closed"], 1) if m["closed"] else 0.0,
+        "immediate_problems": immediate["total"],
+        "immediate_closed": immediate["closed"],
+        "regulations": Regulation.objects.filter(subtree_q("org_path", path)).count(),
+    }
+
+
+def visible_campaigns(user):
+    return Campaign.objects.visible_to(user).order_by("-starts_on", "id")
+
+
+@dataclass
+class LedgerFilter:
+    org_path: str | None = None
+    campaign_id: int | None = None
+    source_id: int | None = None
+    category_id: int | None = None
+    level: str = ""
+    status: str = ""
+    overdue: bool = False
+    immediate: bool = False
+    leader: str = ""
+    text: str = ""
+    sort: str = "org"
+
+
+SORTS = {
+    "org": ("org_path", "id"),
+    "newest": ("-created_at", "-id"),
+    "updated": ("-updated_at", "-id"),
+}
+
+
+def ledger(user, f: LedgerFilter):
+    """Problems the user may see, filtered and sorted, with their measures prefetched."""
+    problems = Problem.objects.visible_to(user)
+    if f.org_path:
+        problems = problems.in_subtree(f.org_path)
+    if f.campaign_id:
+        problems = problems.filter(campaign_id=f.campaign_id)
+    if f.source_id:
+        problems = problems.filter(source_id=f.source_id)
+    if f.category_id:
+        problems = problems.filter(
+            Q(category_id=f.category_id) | Q(category__parent_id=f.category_id)
+        )
+    if f.level:
+        problems = problems.filter(level=f.level)
+    if f.status:
+        problems = problems.filter(status=f.status)
+    if f.immediate:
+        problems = problems.filter(immediate=True)
+    if f.overdue:
+        problems = problems.filter(
+            Exists(Measure.objects.filter(overdue_q(), problem=OuterRef("pk")))
+        )
+    if f.leader.strip():
+        problems = problems.filter(responsible_leaders__contains=f.leader.strip())
+    if f.text.strip():
+        text = f.text.strip()
+        problems = problems.filter(Q(title__contains=text) | Q(description__contains=text))
+    return (
+        problems.select_related("org", "source", "category", "campaign")
+        .prefetch_related(Prefetch("measures", queryset=Measure.objects.order_by("number", "id")))
+        .order_by(*SORTS.get(f.sort, SORTS["org"]))
+    )
+
+
+def categories_of(campaign: Campaign | None):
+    if campaign is None:
+        return Category.objects.none()
+    return Category.objects.filter(campaign=campaign).select_related("parent")
+
+
+def problem_timeline(problem: Problem):
+    return (
+        LedgerEvent.objects.filter(problem=problem).select_related("measure").order_by("at", "id")
+    )
+
+
+def measure_timeline(measure: Measure):
+    return LedgerEvent.objects.filter(measure=measure).order_by("at", "id")
+
+
+@dataclass
+class MyWork:
+    to_update: list
+    to_verify: list
+    extensions: list
+    overdue: list
+    upcoming: list
+
+
+def my_work(user, limit: int = 50) -> MyWork:
+    """What waits for the signed-in user: measures of the organisations they are assigned to as
+    owners, closures and extensions waiting for their verification, and the overdue and soon-due
+    measures of their subtrees."""
+    from luoshi.accounts.permissions import role_paths
+
+    assigned = {path for path, role in role_paths(user) if role in rules.OWNER_ROLES}
+    visible = Measure.objects.visible_to(user).select_related("problem", "org")
+    to_update = (
+        list(
+            visible.filter(org_path__in=assigned)
+            .exclude(state__in=[MeasureState.CLOSED, MeasureState.SUBMITTED])
+            .order_by("-state", "due_on", "id")[:limit]
+        )
+        if assigned
+        else []
+    )
+    waiting = [
+        m
+        for m in visible.filter(state=MeasureState.SUBMITTED)
+        .exclude(submitted_by=user)
+        .order_by("submitted_at", "id")[: limit * 4]
+        if rules.verifier_role(user, m.org_path)
+    ][:limit]
+    extensions = [
+        e
+        for e in DeadlineExtension.objects.visible_to(user)
+        .filter(state=ExtensionState.PENDING)
+        .exclude(requested_by=user)
+        .select_related("measure__problem", "org")
+        .order_by("requested_at")[: limit * 4]
+        if rules.verifier_role(user, e.org_path)
+    ][:limit]
+    overdue = list(visible.filter(overdue_q()).order_by("due_on", "id")[:limit])
+    soon = today() + timedelta(days=7)
+    upcoming = list(
+        visible.exclude(state=MeasureState.CLOSED)
+        .exclude(deadline_kind=DeadlineKind.ONGOING)
+        .filter(due_on__gte=today(), due_on__lte=soon)
+        .order_by("due_on", "id")[:limit]
+    )
+    return MyWork(to_update, waiting, extensions, overdue, upcoming)

@@ -1,0 +1,677 @@
+"""Every write to the problem list and the ledger.
+
+Each function runs in one transaction, checks that the actor may see the object (404 otherwise)
+and may act on it (NotAllowed), checks the version the actor saw (Conflict when someone changed
+it meanwhile), and appends a LedgerEvent in the same transaction. Nothing else writes these
+tables."""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
+
+from luoshi.campaigns.models import Campaign, Category, ProblemSource
+from luoshi.core.files import UploadRefused, check_upload, store_upload, stored_path
+from luoshi.core.scoping import can_see_path, get_visible_or_404
+from luoshi.orgs.models import Organization
+from luoshi.rectification import rules
+from luoshi.rectification.models import (
+    DeadlineExtension,
+    DeadlineKind,
+    Evidence,
+    ExtensionState,
+    LedgerEvent,
+    Measure,
+    MeasureState,
+    Problem,
+    ProblemLevel,
+    ProblemStatus,
+    ProgressUpdate,
+    Regulation,
+    Verification,
+    today,
+)
+
+
+class LedgerError(Exception):
+    """A refused write; the message says why, in the words of the UI."""
+
+
+class NotAllowed(LedgerError):
+    pass
+
+
+class Conflict(LedgerError):
+    def __init__(self, message="该记录已被他人修改，请刷新后重试（您填写的内容已保留）"):
+        super().__init__(message)
+
+
+class Invalid(LedgerError):
+    pass
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _actor_name(actor) -> str:
+    return (actor.get_full_name() or actor.get_username()) if actor else ""
+
+
+def _record(*, problem, measure=None, action, actor, before=None, after=None, note=""):
+    LedgerEvent.objects.create(
+        org_id=(measure or problem).org_id,
+        org_path=(measure or problem).org_path,
+        problem_id=problem.pk if hasattr(problem, "pk") else problem,
+        measure=measure,
+        action=action,
+        actor=actor,
+        actor_name=_actor_name(actor),
+        before=before or {},
+        after=after or {},
+        note=note,
+    )
+
+
+def _jsonable(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _diff(obj, changes: dict) -> tuple[dict, dict]:
+    before, after = {}, {}
+    for field, value in changes.items():
+        old = getattr(obj, field)
+        if _jsonable(old) != _jsonable(value):
+            before[field], after[field] = _jsonable(old), _jsonable(value)
+    return before, after
+
+
+def refresh_problem_status(problem_id: int) -> str:
+    """Set the problem's status from its measures' states."""
+    states = set(Measure.objects.filter(problem_id=problem_id).values_list("state", flat=True))
+    if not states:
+        status = ProblemStatus.NO_MEASURES
+    elif states == {MeasureState.CLOSED}:
+        status = ProblemStatus.CLOSED
+    elif states == {MeasureState.NOT_STARTED}:
+        status = ProblemStatus.NOT_STARTED
+    else:
+        status = ProblemStatus.IN_PROGRESS
+    Problem.objects.filter(pk=problem_id).exclude(status=status).update(status=status)
+    return status
+
+
+def _require_owner(actor, org_path: str):
+    if not can_see_path(actor, org_path):
+        raise Http404
+    if not rules.is_owner(actor, org_path):
+        raise NotAllowed("您的岗位不能填报或修改该单位的整改台账")
+
+
+def _due(campaign: Campaign, kind: str, due_on: date | None) -> date | None:
+    if kind == DeadlineKind.ONGOING:
+        return None
+    if kind == DeadlineKind.IMMEDIATE:
+        return due_on or today() + timedelta(days=campaign.immediate_days)
+    if due_on is None:
+        raise Invalid("限期完成的措施必须填写完成时限")
+    return due_on
+
+
+def _vocabulary(campaign, source, category):
+    if source is not None and not isinstance(source, ProblemSource):
+        source = ProblemSource.objects.filter(campaign=campaign, pk=source).first()
+        if source is None:
+            raise Invalid("问题来源不属于本次主题教育")
+    if category is not None and not isinstance(category, Category):
+        category = Category.objects.filter(campaign=campaign, pk=category).first()
+        if category is None:
+            raise Invalid("问题类别不属于本次主题教育")
+    if source is not None and source.campaign_id != campaign.pk:
+        raise Invalid("问题来源不属于本次主题教育")
+    if category is not None and category.campaign_id != campaign.pk:
+        raise Invalid("问题类别不属于本次主题教育")
+    return source, category
+
+
+def _link_responsible_orgs(problem: Problem) -> None:
+    names = [n.strip() for n in problem.responsible_units.replace("，", "、").split("、")]
+    names = [n for n in names if n]
+    if names:
+        problem.responsible_orgs.set(
+            Organization.objects.in_subtree(problem.campaign.org_path).filter(short_name__in=names)
+            | Organization.objects.in_subtree(problem.campaign.org_path).filter(name__in=names)
+        )
+    else:
+        problem.responsible_orgs.clear()
+
+
+# --- problems --------------------------------------------------------------------------------
+@transaction.atomic
+def create_problem(
+    *,
+    actor,
+    org: Organization,
+    campaign: Campaign,
+    title: str,
+    description: str = "",
+    source=None,
+    category=None,
+    level: str = ProblemLevel.TEAM,
+    person_name: str = "",
+    responsible_leaders: str = "",
+    responsible_units: str = "",
+    immediate: bool = False,
+    number: str = "",
+) -> Problem:
+    """Add a problem to the list of `org`. The actor must own `org`'s ledger; the campaign must be
+    one the actor works in and run by `org` or a level above it."""
+    _require_owner(actor, org.path)
+    if not org.path.startswith(campaign.org_path):
+        raise Invalid("该组织不在本次主题教育的范围内")
+    title = title.strip()
+    if not title:
+        raise Invalid("请填写问题")
+    if level == ProblemLevel.PERSONAL and not person_name.strip():
+        raise Invalid("个人问题须填写当事人")
+    source, category = _vocabulary(campaign, source, category)
+    problem = Problem.objects.create(
+        org=org,
+        org_path=org.path,
+        campaign=campaign,
+        title=title,
+        description=description,
+        source=source,
+        category=category,
+        level=level,
+        person_name=person_name.strip(),
+        responsible_leaders=responsible_leaders.strip(),
+        responsible_units=responsible_units.strip(),
+        immediate=immediate,
+        number=number,
+        created_by=actor,
+    )
+    _link_responsible_orgs(problem)
+    _record(
+        problem=problem,
+        action="problem_created",
+        actor=actor,
+        after={"title": title, "org": org.code},
+    )
+    return problem
+
+
+PROBLEM_FIELDS = {
+    "title",
+    "description",
+    "source",
+    "category",
+    "level",
+    "person_name",
+    "responsible_leaders",
+    "responsible_units",
+    "number",
+}
+
+
+@transaction.atomic
+def update_problem(*, actor, problem_id: int, version: int, **changes) -> Problem:
+    """Edit a problem's fields; refused with Conflict when `version` is not the current one."""
+    problem = get_visible_or_404(Problem.objects.select_related("campaign"), actor, pk=problem_id)
+    _require_owner(actor, problem.org_path)
+    unknown = set(changes) - PROBLEM_FIELDS
+    if unknown:
+        raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}")
+    if "source" in changes or "category" in changes:
+        changes["source"], changes["category"] = _vocabulary(
+            problem.campaign,
+            changes.get("source", problem.source),
+            changes.get("category", problem.category),
+        )
+    if "title" in changes and not str(changes["title"]).strip():
+        raise Invalid("请填写问题")
+    before, after = _diff(problem, changes)
+    if not after:
+        return problem
+    updated = Problem.objects.filter(pk=problem.pk, version=version).update(
+        **changes, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise Conflict()
+    problem.refresh_from_db()
+    if "responsible_units" in after:
+        _link_responsible_orgs(problem)
+    _record(problem=problem, action="problem_updated", actor=actor, before=before, after=after)
+    return problem
+
+
+@transaction.atomic
+def link_similar(*, actor, problem_id: int, other_id: int) -> None:
+    """Link two problems as the same kind of problem elsewhere (举一反三)."""
+    problem = get_visible_or_404(Problem.objects, actor, pk=problem_id)
+    other = get_visible_or_404(Problem.objects, actor, pk=other_id)
+    if problem.pk == other.pk:
+        raise Invalid("不能关联问题本身")
+    _require_owner(actor, problem.org_path)
+    problem.similar.add(other)
+    _record(problem=problem, action="similar_linked", actor=actor, after={"similar": other.pk})
+
+
+# --- measures --------------------------------------------------------------------------------
+@transaction.atomic
+def add_measure(
+    *,
+    actor,
+    problem: Problem,
+    content: str,
+    org: Organization | None = None,
+    deadline_kind: str = DeadlineKind.DATE,
+    due_on: date | None = None,
+    owner_name: str = "",
+    responsible_leader: str = "",
+) -> Measure:
+    """Add a measure to a problem; its owner is the problem's organisation or one below it."""
+    problem = get_visible_or_404(Problem.objects.select_related("campaign"), actor, pk=problem.pk)
+    org = org or problem.org
+    if not org.path.startswith(problem.org_path):
+        raise Invalid("责任单位须是问题所属组织或其下级组织")
+    _require_owner(actor, problem.org_path)
+    if not content.strip():
+        raise Invalid("请填写整改措施")
+    number = (
+        problem.measures.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    measure = Measure.objects.create(
+        org=org,
+        org_path=org.path,
+        problem=problem,
+        number=number,
+        content=content.strip(),
+        owner_name=owner_name.strip(),
+        responsible_leader=responsible_leader.strip(),
+        deadline_kind=deadline_kind,
+        due_on=_due(problem.campaign, deadline_kind, due_on),
+    )
+    _record(
+        problem=problem,
+        measure=measure,
+        action="measure_created",
+        actor=actor,
+        after={"content": measure.content, "deadline": measure.deadline_label},
+    )
+    refresh_problem_status(problem.pk)
+    return measure
+
+
+MEASURE_FIELDS = {"content", "owner_name", "responsible_leader", "deadline_kind", "due_on"}
+
+
+@transaction.atomic
+def update_measure(*, actor, measure_id: int, version: int, **changes) -> Measure:
+    """Edit a measure's wording or owner. The deadline of a dated measure changes only through an
+    approved extension, so a date set here is refused for measures already under way."""
+    measure = get_visible_or_404(
+        Measure.objects.select_related("problem__campaign"), actor, pk=measure_id
+    )
+    _require_owner(actor, measure.org_path)
+    unknown = set(changes) - MEASURE_FIELDS
+    if unknown:
+        raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}")
+    if measure.state == MeasureState.CLOSED:
+        raise Invalid("已销号的措施不能修改")
+    if ("due_on" in changes or "deadline_kind" in changes) and (
+        measure.state != MeasureState.NOT_STARTED
+    ):
+        raise Invalid("措施已开始整改，调整时限请提交延期申请")
+    if "deadline_kind" in changes or "due_on" in changes:
+        changes["due_on"] = _due(
+            measure.problem.campaign,
+            changes.get("deadline_kind", measure.deadline_kind),
+            changes.get("due_on", measure.due_on),
+        )
+    before, after = _diff(measure, changes)
+    if not after:
+        return measure
+    if not Measure.objects.filter(pk=measure.pk, version=version).update(
+        **changes, version=F("version") + 1, updated_at=timezone.now()
+    ):
+        raise Conflict()
+    measure.refresh_from_db()
+    _record(
+        problem=measure.problem,
+        measure=measure,
+        action="measure_updated",
+        actor=actor,
+        before=before,
+        after=after,
+    )
+    return measure
+
+
+@transaction.atomic
+def report_progress(
+    *, actor, measure_id: int, version: int, text: str, progress: int, files=()
+) -> ProgressUpdate:
+    """Report progress with optional evidence. Starts a measure that had not started, and takes a
+    returned one back into work. Refused on a measure waiting for verification or closed."""
+    measure = get_visible_or_404(Measure.objects.select_related("problem"), actor, pk=measure_id)
+    _require_owner(actor, measure.org_path)
+    if measure.state in (MeasureState.SUBMITTED, MeasureState.CLOSED):
+        raise Invalid(f"措施处于“{measure.get_state_display()}”状态，不能填报进展")
+    if not text.strip():
+        raise Invalid("请填写进展情况")
+    if not 0 <= int(progress) <= 100:
+        raise Invalid("完成进度须在 0 到 100 之间")
+    try:
+        checked = [check_upload(f) for f in files]
+    except UploadRefused as exc:
+        raise Invalid(str(exc)) from exc
+    state = MeasureState.IN_PROGRESS
+    if not Measure.objects.filter(pk=measure.pk, version=version).update(
+        state=state, progress=progress, version=F("version") + 1, updated_at=timezone.now()
+    ):
+        raise Conflict()
+    update = ProgressUpdate.objects.create(
+        org_id=measure.org_id,
+        org_path=measure.org_path,
+        measure=measure,
+        text=text.strip(),
+        progress=progress,
+        author=actor,
+    )
+    stored = []
+    try:
+        for upload, info in zip(files, checked, strict=True):
+            name = store_upload(upload, info)
+            stored.append(name)
+            Evidence.objects.create(
+                org_id=measure.org_id,
+                org_path=measure.org_path,
+                measure=measure,
+                update=update,
+                original_name=info.original_name,
+                stored_name=name,
+                kind=info.kind,
+                size=info.size,
+                sha256=info.sha256,
+                uploaded_by=actor,
+            )
+    except Exception:
+        for name in stored:
+            stored_path(name).unlink(missing_ok=True)
+        raise
+    _record(
+        problem=measure.problem,
+        measure=measure,
+        action="progress_reported",
+        actor=actor,
+        before={"state": measure.state, "progress": measure.progress},
+        after={"state": state, "progress": progress, "files": len(stored)},
+        note=text.strip(),
+    )
+    refresh_problem_status(measure.problem_id)
+    return update
+
+
+@transaction.atomic
+def transition_measure(
+    *, actor, measure_id: int, action: str, version: int, reason: str = ""
+) -> Measure:
+    """Move a measure through its state machine (see rules.TRANSITIONS).
+
+    404 when the actor may not see it; NotAllowed when their role may not take this step (a
+    verifier must be above the owning organisation or in a guidance group over it, and not the
+    one who asked for closure); Invalid for a step the current state does not allow or a missing
+    reason or evidence; Conflict when `version` is stale. Exactly one of several concurrent
+    callers with the same version succeeds."""
+    measure = get_visible_or_404(Measure.objects.select_related("problem"), actor, pk=measure_id)
+    step = rules.TRANSITIONS.get(action)
+    if step is None:
+        raise Invalid(f"未知操作：{action}")
+    if measure.version != version:
+        raise Conflict()
+    if measure.state not in step.sources:
+        raise Invalid(f"措施处于“{measure.get_state_display()}”状态，不能{step.label}")
+    role = None
+    if step.by == "owner":
+        if not rules.is_owner(actor, measure.org_path):
+            raise NotAllowed(f"您的岗位不能{step.label}")
+    else:
+        role = rules.verifier_role(actor, measure.org_path)
+        if role is None:
+            raise NotAllowed("销号核验须由上级组织或指导组进行，不能由本单位核验")
+        if action != "reopen" and measure.submitted_by_id == actor.pk:
+            raise NotAllowed("不能核验自己提交的销号申请")
+    reason = reason.strip()
+    if step.needs_reason and not reason:
+        raise Invalid(f"{step.label}须填写理由")
+    if action == "submit" and not measure.evidence.exists():
+        raise Invalid("申请销号前须上传佐证材料")
+
+    now = timezone.now()
+    fields = {"state": step.target, "version": F("version") + 1, "updated_at": now}
+    if action == "submit":
+        fields |= {"submitted_by": actor, "submitted_at": now}
+    elif action == "verify":
+        fields |= {"closed_at": now, "progress": 100, "return_reason": ""}
+        if measure.is_overdue():
+            fields["was_overdue"] = True
+    elif action == "return":
+        fields |= {"return_reason": reason}
+    elif action == "reopen":
+        fields |= {"closed_at": None, "submitted_by": None, "submitted_at": None}
+    if not Measure.objects.filter(pk=measure.pk, version=version).update(**fields):
+        raise Conflict()
+    if role is not None:
+        decision = {"verify": "closed", "return": "returned", "reopen": "reopened"}[action]
+        Verification.objects.create(
+            org_id=measure.org_id,
+            org_path=measure.org_path,
+            measure=measure,
+            decision=decision,
+            reason=reason,
+            verifier=actor,
+            verifier_role=role,
+        )
+    _record(
+        problem=measure.problem,
+        measure=measure,
+        action=action,
+        actor=actor,
+        before={"state": measure.state},
+        after={"state": step.target},
+        note=reason,
+    )
+    refresh_problem_status(measure.problem_id)
+    measure.refresh_from_db()
+    return measure
+
+
+# --- deadlines -------------------------------------------------------------------------------
+@transaction.atomic
+def request_extension(
+    *, actor, measure_id: int, new_due_on: date, reason: str
+) -> DeadlineExtension:
+    """Ask the level above to move a dated measure's deadline."""
+    measure = get_visible_or_404(Measure.objects.select_related("problem"), actor, pk=measure_id)
+    _require_owner(actor, measure.org_path)
+    if measure.deadline_kind == DeadlineKind.ONGOING:
+        raise Invalid("长期坚持的措施没有完成时限，无需延期")
+    if measure.state == MeasureState.CLOSED:
+        raise Invalid("已销号的措施不能延期")
+    if not reason.strip():
+        raise Invalid("请填写延期理由")
+    if measure.due_on and new_due_on <= measure.due_on:
+        raise Invalid("申请延至的日期须晚于原时限")
+    if measure.extension_requests.filter(state=ExtensionState.PENDING).exists():
+        raise Invalid("该措施已有待审批的延期申请")
+    extension = DeadlineExtension.objects.create(
+        org_id=measure.org_id,
+        org_path=measure.org_path,
+        measure=measure,
+        old_due_on=measure.due_on,
+        new_due_on=new_due_on,
+        reason=reason.strip(),
+        requested_by=actor,
+    )
+    _record(
+        problem=measure.problem,
+        measure=measure,
+        action="extension_requested",
+        actor=actor,
+        after={"new_due_on": new_due_on.isoformat()},
+        note=reason.strip(),
+    )
+    return extension
+
+
+@transaction.atomic
+def decide_extension(*, actor, extension_id: int, approve: bool, note: str = "") -> Measure:
+    """Approve or refuse an extension: the level above or a guidance group decides. Approval moves
+    the deadline, counts the extension, and remembers a red light (the measure shows yellow)."""
+    extension = get_visible_or_404(
+        DeadlineExtension.objects.select_related("measure__problem"), actor, pk=extension_id
+    )
+    measure = extension.measure
+    if rules.verifier_role(actor, measure.org_path) is None:
+        raise NotAllowed("延期申请须由上级组织或指导组审批")
+    if extension.requested_by_id == actor.pk:
+        raise NotAllowed("不能审批自己的延期申请")
+    if not DeadlineExtension.objects.filter(pk=extension.pk, state=ExtensionState.PENDING).update(
+        state=ExtensionState.APPROVED if approve else ExtensionState.REJECTED,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    ):
+        raise Conflict("该延期申请已被处理")
+    if approve:
+        Measure.objects.filter(pk=measure.pk).update(
+            due_on=extension.new_due_on,
+            deadline_kind=DeadlineKind.DATE,
+            extensions=F("extensions") + 1,
+            was_overdue=measure.was_overdue or measure.is_overdue(),
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+    _record(
+        problem=measure.problem,
+        measure=measure,
+        action="extension_approved" if approve else "extension_rejected",
+        actor=actor,
+        before={"due_on": _jsonable(measure.due_on)},
+        after={"due_on": extension.new_due_on.isoformat()} if approve else {},
+        note=note,
+    )
+    measure.refresh_from_db()
+    return measure
+
+
+# --- bulk actions ----------------------------------------------------------------------------
+@transaction.atomic
+def bulk_assign_owner(*, actor, measure_ids: list[int], owner_name: str) -> int:
+    """Set the person responsible on several measures at once; all or none."""
+    count = 0
+    for measure in Measure.objects.visible_to(actor).filter(pk__in=measure_ids):
+        update_measure(
+            actor=actor, measure_id=measure.pk, version=measure.version, owner_name=owner_name
+        )
+        count += 1
+    if count != len(set(measure_ids)):
+        raise Http404
+    return count
+
+
+@transaction.atomic
+def bulk_request_extension(*, actor, measure_ids: list[int], new_due_on: date, reason: str) -> int:
+    count = 0
+    for measure_id in set(measure_ids):
+        request_extension(actor=actor, measure_id=measure_id, new_due_on=new_due_on, reason=reason)
+        count += 1
+    return count
+
+
+# --- outcomes --------------------------------------------------------------------------------
+@transaction.atomic
+def record_regulation(
+    *, actor, measure_id: int, title: str, doc_number: str = "", issued_on: date | None = None
+) -> Regulation:
+    """Record a rule made (建章立制) as an outcome of a measure."""
+    measure = get_visible_or_404(Measure.objects.select_related("problem"), actor, pk=measure_id)
+    _require_owner(actor, measure.org_path)
+    if not title.strip():
+        raise Invalid("请填写制度名称")
+    regulation = Regulation.objects.create(
+        org_id=measure.org_id,
+        org_path=measure.org_path,
+        measure=measure,
+        title=title.strip(),
+        doc_number=doc_number.strip(),
+        issued_on=issued_on,
+    )
+    _record(
+        problem=measure.problem,
+        measure=measure,
+        action="regulation_recorded",
+        actor=actor,
+        after={"title": regulation.title, "doc_number": regulation.doc_number},
+    )
+    return regulation
+
+
+@transaction.atomic
+def record_immediate_fix(
+    *,
+    actor,
+    org: Organization,
+    campaign: Campaign,
+    title: str,
+    measure: str,
+    files,
+    description: str = "",
+    source=None,
+    category=None,
+) -> Problem:
+    """A problem found and fixed at once (立查立改): created and closed in one step with its
+    evidence, flagged `immediate` so that it is counted separately."""
+    if not files:
+        raise Invalid("立查立改须上传佐证材料")
+    problem = create_problem(
+        actor=actor,
+        org=org,
+        campaign=campaign,
+        title=title,
+        description=description,
+        source=source,
+        category=category,
+        immediate=True,
+    )
+    new = add_measure(
+        actor=actor,
+        problem=problem,
+        content=measure,
+        deadline_kind=DeadlineKind.IMMEDIATE,
+        due_on=today(),
+    )
+    report_progress(
+        actor=actor,
+        measure_id=new.pk,
+        version=new.version,
+        text="立查立改，已完成",
+        progress=100,
+        files=files,
+    )
+    Measure.objects.filter(pk=new.pk).update(
+        state=MeasureState.CLOSED, closed_at=timezone.now(), version=F("version") + 1
+    )
+    _record(
+        problem=problem,
+        measure=new,
+        action="immediate_fix_closed",
+        actor=actor,
+        after={"state": MeasureState.CLOSED},
+    )
+    refresh_problem_status(problem.pk)
+    problem.refresh_from_db()
+    return problem

@@ -1,0 +1,462 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from luoshi.accounts.permissions import role_paths
+from luoshi.campaigns.models import Campaign
+from luoshi.core.files import CONTENT_TYPES, stored_path
+from luoshi.core.scoping import get_visible_or_404
+from luoshi.orgs.models import Organization
+from luoshi.orgs.selectors import page_of
+from luoshi.rectification import rules, selectors, services
+from luoshi.rectification.forms import (
+    LEVEL_CHOICES,
+    STATUS_CHOICES,
+    ExtensionForm,
+    ImmediateFixForm,
+    MeasureForm,
+    ProblemForm,
+    ProgressForm,
+    RegulationForm,
+    TransitionForm,
+)
+from luoshi.rectification.models import (
+    DeadlineExtension,
+    Evidence,
+    Light,
+    Measure,
+    Problem,
+)
+from luoshi.rectification.services import Conflict, LedgerError, NotAllowed
+
+PER_PAGE = 30
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _status_for(error: LedgerError) -> int:
+    return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
+
+
+def _owner_orgs(user):
+    """Organisations whose ledger the user keeps: their assigned ones and their children."""
+    paths = [p for p, r in role_paths(user) if r in rules.OWNER_ROLES]
+    assigned = list(Organization.objects.filter(path__in=paths).order_by("path"))
+    children = Organization.objects.filter(parent__in=assigned).order_by("path")[:300]
+    return assigned + [c for c in children if c not in assigned]
+
+
+def _light(measure, campaign) -> str:
+    return measure.light_on(campaign.warning_days)
+
+
+@require_GET
+def ledger(request):
+    user = request.user
+    campaigns = list(selectors.visible_campaigns(user))
+    campaign = next((c for c in campaigns if c.pk == _int(request.GET.get("campaign"))), None)
+    campaign = campaign or (campaigns[0] if campaigns else None)
+    org = None
+    if org_id := _int(request.GET.get("org")):
+        org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
+    f = selectors.LedgerFilter(
+        org_path=org.path if org else None,
+        campaign_id=campaign.pk if campaign else None,
+        source_id=_int(request.GET.get("source")),
+        category_id=_int(request.GET.get("category")),
+        level=request.GET.get("level", ""),
+        status=request.GET.get("status", ""),
+        overdue=request.GET.get("overdue") == "1",
+        immediate=request.GET.get("immediate") == "1",
+        leader=request.GET.get("leader", ""),
+        text=request.GET.get("q", ""),
+        sort=request.GET.get("sort", "org"),
+    )
+    page = page_of(selectors.ledger(user, f), _int(request.GET.get("page")) or 1, PER_PAGE)
+    for problem in page.rows:
+        for m in problem.measures.all():
+            m.light = _light(m, problem.campaign)
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "rectification/ledger.html",
+        {
+            "campaigns": campaigns,
+            "campaign": campaign,
+            "org": org,
+            "filter": f,
+            "page": page,
+            "sources": campaign.sources.all() if campaign else [],
+            "categories": selectors.categories_of(campaign).filter(parent=None),
+            "statuses": STATUS_CHOICES,
+            "levels": LEVEL_CHOICES,
+            "query": urlencode(query),
+            "owner_orgs": _owner_orgs(user)[:1],
+        },
+    )
+
+
+def _problem_context(request, problem, **extra):
+    user = request.user
+    measures = list(
+        problem.measures.order_by("number", "id").prefetch_related(
+            "evidence", "regulations", "extension_requests"
+        )
+    )
+    for m in measures:
+        m.light = _light(m, problem.campaign)
+        m.actions = rules.allowed_actions(user, m)
+        m.can_edit = rules.is_owner(user, m.org_path)
+        m.can_decide = rules.verifier_role(user, m.org_path) is not None
+        m.pending_extension = next(
+            (e for e in m.extension_requests.all() if e.state == "pending"), None
+        )
+    context = {
+        "problem": problem,
+        "measures": measures,
+        "timeline": selectors.problem_timeline(problem),
+        "similar": problem.similar.visible_to(user).select_related("org"),
+        "can_edit": rules.is_owner(user, problem.org_path),
+        "measure_form": MeasureForm(),
+        "progress_form": ProgressForm(),
+        "extension_form": ExtensionForm(),
+        "regulation_form": RegulationForm(),
+        "Light": Light,
+    }
+    context.update(extra)
+    return context
+
+
+def _problem(request, pk):
+    return get_visible_or_404(
+        Problem.objects.select_related("org", "campaign", "source", "category"),
+        request.user,
+        request=request,
+        pk=pk,
+    )
+
+
+@require_GET
+def problem_detail(request, pk):
+    problem = _problem(request, pk)
+    return render(request, "rectification/problem.html", _problem_context(request, problem))
+
+
+def _fill_problem_choices(form, user, campaign=None):
+    form.fields["org"].choices = [(o.pk, o.name) for o in _owner_orgs(user)]
+    campaigns = list(selectors.visible_campaigns(user))
+    form.fields["campaign"].choices = [(c.pk, c.name) for c in campaigns]
+    campaign = campaign or (campaigns[0] if campaigns else None)
+    form.fields["source"].choices = [("", "（未填）")] + [
+        (s.pk, s.name) for s in (campaign.sources.all() if campaign else [])
+    ]
+    form.fields["category"].choices = [("", "（未填）")] + [
+        (c.pk, str(c)) for c in selectors.categories_of(campaign)
+    ]
+    return campaign
+
+
+@require_http_methods(["GET", "POST"])
+def problem_create(request):
+    user = request.user
+    form = ProblemForm(request.POST or None, initial={"org": _int(request.GET.get("org"))})
+    measure_form = MeasureForm(request.POST or None, prefix="m")
+    campaign = _fill_problem_choices(form, user)
+    if request.method == "POST" and form.is_valid() and measure_form.is_valid():
+        data = form.cleaned_data
+        org = get_visible_or_404(Organization.objects, user, request=request, pk=data["org"])
+        chosen = get_visible_or_404(Campaign.objects, user, request=request, pk=data["campaign"])
+        try:
+            problem = services.create_problem(
+                actor=user,
+                org=org,
+                campaign=chosen,
+                title=data["title"],
+                description=data["description"],
+                source=data["source"],
+                category=data["category"],
+                level=data["level"],
+                person_name=data["person_name"],
+                responsible_leaders=data["responsible_leaders"],
+                responsible_units=data["responsible_units"],
+                number=data["number"],
+            )
+            services.add_measure(actor=user, problem=problem, **measure_form.cleaned_data)
+        except LedgerError as error:
+            form.add_error(None, str(error))
+            return render(
+                request,
+                "rectification/problem_form.html",
+                {"form": form, "measure_form": measure_form, "campaign": campaign},
+                status=_status_for(error),
+            )
+        messages.success(request, "问题及整改措施已录入")
+        return redirect("rectification:problem", pk=problem.pk)
+    return render(
+        request,
+        "rectification/problem_form.html",
+        {"form": form, "measure_form": measure_form, "campaign": campaign},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def problem_edit(request, pk):
+    problem = _problem(request, pk)
+    user = request.user
+    initial = {f: getattr(problem, f) for f in services.PROBLEM_FIELDS}
+    initial |= {
+        "source": problem.source_id,
+        "category": problem.category_id,
+        "org": problem.org_id,
+        "campaign": problem.campaign_id,
+        "version": problem.version,
+    }
+    form = ProblemForm(request.POST or None, initial=initial)
+    _fill_problem_choices(form, user, problem.campaign)
+    form.fields["org"].choices = [(problem.org_id, problem.org.name)]
+    form.fields["campaign"].choices = [(problem.campaign_id, problem.campaign.name)]
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {f: data[f] for f in services.PROBLEM_FIELDS}
+        try:
+            services.update_problem(
+                actor=user, problem_id=problem.pk, version=data["version"] or 0, **changes
+            )
+        except LedgerError as error:
+            form.add_error(None, str(error))
+            status = _status_for(error)
+        else:
+            messages.success(request, "问题已保存")
+            return redirect("rectification:problem", pk=problem.pk)
+    return render(
+        request,
+        "rectification/problem_form.html",
+        {"form": form, "problem": problem, "editing": True},
+        status=status,
+    )
+
+
+def _measure(request, pk):
+    return get_visible_or_404(
+        Measure.objects.select_related("problem__campaign", "problem__org", "org"),
+        request.user,
+        request=request,
+        pk=pk,
+    )
+
+
+def _back_to_problem(request, measure, error=None, **forms):
+    if error is None:
+        return redirect(
+            reverse("rectification:problem", args=[measure.problem_id]) + f"#measure-{measure.pk}"
+        )
+    problem = _problem(request, measure.problem_id)
+    context = _problem_context(
+        request, problem, error=str(error), error_measure=measure.pk, **forms
+    )
+    return render(request, "rectification/problem.html", context, status=_status_for(error))
+
+
+@require_POST
+def measure_add(request, pk):
+    problem = _problem(request, pk)
+    form = MeasureForm(request.POST)
+    if not form.is_valid():
+        context = _problem_context(request, problem, measure_form=form)
+        return render(request, "rectification/problem.html", context, status=400)
+    try:
+        services.add_measure(actor=request.user, problem=problem, **form.cleaned_data)
+    except LedgerError as error:
+        context = _problem_context(request, problem, measure_form=form, error=str(error))
+        return render(request, "rectification/problem.html", context, status=_status_for(error))
+    messages.success(request, "整改措施已添加")
+    return redirect("rectification:problem", pk=problem.pk)
+
+
+@require_POST
+def measure_transition(request, pk):
+    measure = _measure(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _back_to_problem(request, measure, services.Invalid("请求不完整，请刷新后重试"))
+    data = form.cleaned_data
+    try:
+        services.transition_measure(
+            actor=request.user,
+            measure_id=measure.pk,
+            action=data["action"],
+            version=data["version"],
+            reason=data["reason"],
+        )
+    except LedgerError as error:
+        return _back_to_problem(request, measure, error, typed_reason=data["reason"])
+    messages.success(request, f"已{rules.TRANSITIONS[data['action']].label}")
+    return _back_to_problem(request, measure)
+
+
+@require_POST
+def measure_progress(request, pk):
+    measure = _measure(request, pk)
+    form = ProgressForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _back_to_problem(
+            request, measure, services.Invalid("请检查填写的内容"), progress_form=form
+        )
+    data = form.cleaned_data
+    try:
+        services.report_progress(
+            actor=request.user,
+            measure_id=measure.pk,
+            version=data["version"],
+            text=data["text"],
+            progress=data["progress"],
+            files=data["files"],
+        )
+    except LedgerError as error:
+        return _back_to_problem(request, measure, error, progress_form=form)
+    messages.success(request, "整改进展已填报")
+    return _back_to_problem(request, measure)
+
+
+@require_POST
+def measure_extension(request, pk):
+    measure = _measure(request, pk)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        return _back_to_problem(
+            request, measure, services.Invalid("请填写延期日期和理由"), extension_form=form
+        )
+    try:
+        services.request_extension(actor=request.user, measure_id=measure.pk, **form.cleaned_data)
+    except LedgerError as error:
+        return _back_to_problem(request, measure, error, extension_form=form)
+    messages.success(request, "延期申请已提交，等待上级审批")
+    return _back_to_problem(request, measure)
+
+
+@require_POST
+def extension_decide(request, pk):
+    extension = get_visible_or_404(
+        DeadlineExtension.objects.select_related("measure"), request.user, request=request, pk=pk
+    )
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.decide_extension(
+            actor=request.user,
+            extension_id=extension.pk,
+            approve=approve,
+            note=request.POST.get("note", ""),
+        )
+    except LedgerError as error:
+        return _back_to_problem(request, extension.measure, error)
+    messages.success(request, "已同意延期" if approve else "已驳回延期申请")
+    return _back_to_problem(request, extension.measure)
+
+
+@require_POST
+def measure_regulation(request, pk):
+    measure = _measure(request, pk)
+    form = RegulationForm(request.POST)
+    if not form.is_valid():
+        return _back_to_problem(
+            request, measure, services.Invalid("请填写制度名称"), regulation_form=form
+        )
+    try:
+        services.record_regulation(actor=request.user, measure_id=measure.pk, **form.cleaned_data)
+    except LedgerError as error:
+        return _back_to_problem(request, measure, error, regulation_form=form)
+    messages.success(request, "制度已登记")
+    return _back_to_problem(request, measure)
+
+
+@require_GET
+def evidence_file(request, pk):
+    evidence = get_visible_or_404(Evidence.objects, request.user, request=request, pk=pk)
+    path = stored_path(evidence.stored_name)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(
+        open(path, "rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=CONTENT_TYPES.get(evidence.kind),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def immediate_fix(request):
+    user = request.user
+    form = ImmediateFixForm(request.POST or None, request.FILES or None)
+    form.fields["org"].choices = [(o.pk, o.name) for o in _owner_orgs(user)]
+    form.fields["campaign"].choices = [(c.pk, c.name) for c in selectors.visible_campaigns(user)]
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        org = get_visible_or_404(Organization.objects, user, request=request, pk=data["org"])
+        campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=data["campaign"])
+        try:
+            problem = services.record_immediate_fix(
+                actor=user,
+                org=org,
+                campaign=campaign,
+                title=data["title"],
+                measure=data["measure"],
+                files=data["files"],
+            )
+        except LedgerError as error:
+            form.add_error(None, str(error))
+            status = _status_for(error)
+        else:
+            messages.success(request, "立查立改事项已登记并销号")
+            return redirect("rectification:problem", pk=problem.pk)
+    return render(request, "rectification/immediate_form.html", {"form": form}, status=status)
+
+
+@require_GET
+def my_work(request):
+    work = selectors.my_work(request.user)
+    return render(request, "rectification/my_work.html", {"work": work})
+
+
+@require_POST
+def bulk(request):
+    ids = [i for i in (_int(v) for v in request.POST.getlist("measure")) if i]
+    action = request.POST.get("action")
+    back = request.POST.get("next") or reverse("rectification:ledger")
+    if not back.startswith("/"):
+        back = reverse("rectification:ledger")
+    if not ids:
+        messages.error(request, "请先勾选整改措施")
+        return redirect(back)
+    try:
+        if action == "assign":
+            owner = request.POST.get("owner_name", "").strip()
+            if not owner:
+                raise services.Invalid("请填写责任人")
+            n = services.bulk_assign_owner(actor=request.user, measure_ids=ids, owner_name=owner)
+        elif action == "extend":
+            form = ExtensionForm(request.POST)
+            if not form.is_valid():
+                raise services.Invalid("请填写延期日期和理由")
+            n = services.bulk_request_extension(
+                actor=request.user, measure_ids=ids, **form.cleaned_data
+            )
+        else:
+            raise services.Invalid("未知的批量操作")
+    except LedgerError as error:
+        messages.error(request, f"批量操作未执行：{error}")
+        return redirect(back)
+    messages.success(request, f"已处理 {n} 条整改措施")
+    return redirect(back)
