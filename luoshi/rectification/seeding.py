@@ -235,11 +235,10 @@ def seed_ledger(context) -> None:
                 due = start + timedelta(days=rng.choice([60, 90, 120, 150, 180, 240]))
             extensions = 1 if due and rng.random() < 0.06 else 0
             was_overdue = bool(extensions) and rng.random() < 0.5
-            progress = {
-                MeasureState.CLOSED: 100,
-                MeasureState.NOT_STARTED: 0,
-                MeasureState.SUBMITTED: 100,
-            }.get(state, rng.randint(10, 90))
+            n_updates = 0 if state == MeasureState.NOT_STARTED else rng.randint(1, 4)
+            progress = {MeasureState.CLOSED: 100, MeasureState.SUBMITTED: 100}.get(
+                state, min(90, 25 * n_updates)
+            )
             submitted = state in (MeasureState.SUBMITTED, MeasureState.CLOSED)
             closed_at = (
                 _aware(min(today(), created.date() + timedelta(days=rng.randint(10, 110))), rng)
@@ -288,11 +287,12 @@ def seed_ledger(context) -> None:
                     "",
                 )
             )
-            if state != MeasureState.NOT_STARTED:
-                for k in range(rng.randint(1, 4)):
+            if n_updates:
+                for k in range(n_updates):
                     at = created + timedelta(days=7 * (k + 1))
                     text = rng.choice(PROGRESS_TEXTS)
-                    updates.append((org_id, path, mid, text, min(100, 25 * (k + 1)), liaison, at))
+                    percent = progress if k == n_updates - 1 else min(progress, 25 * (k + 1))
+                    updates.append((org_id, path, mid, text, percent, liaison, at))
                     events.append(
                         (
                             org_id,
@@ -304,7 +304,7 @@ def seed_ledger(context) -> None:
                             "联络员",
                             at,
                             "{}",
-                            json.dumps({"progress": 25 * (k + 1)}),
+                            json.dumps({"progress": percent}),
                             text,
                         )
                     )
