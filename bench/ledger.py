@@ -1,0 +1,606 @@
+"""Benchmark the ledger: W3 (the ledger page against its raw-SQL floor) and W6 (transitions under
+contention against a no-locking strawman), on PostgreSQL and SQLite.
+
+Each database is seeded once with `luoshi migrate && luoshi seed --scale <scale>` (PostgreSQL:
+database `bench_ledger`, or `bench_ledger_<scale>` below province scale; SQLite: a file in
+$TMPDIR/bench-ledger-sqlite-<scale>/ used as LUOSHI_VAR), then measured in a child process of its
+own (Django reads the database settings once).
+
+W3 times warm requests in-process through django.test.Client (1 warm-up, then --runs), the
+selector alone (sliced to the page and evaluated with its prefetch), and the floor: the best raw
+SQL for the same 31 rows (keyset on org_path, id) plus the measures of those problems, summed.
+The same raw SQL with OFFSET is shown too. Rows are checked to be the same as the selector's.
+
+W6 races K threads (own connection each) calling transition_measure(action="verify") on the same
+submitted measure; exactly one must win, the others get Conflict, no other error, and one
+LedgerEvent per win. "spread" gives each thread its own measure (all must win). The strawman
+reads, sleeps 5 ms and updates without a version check; every thread believes it won.
+W6 changes the database (verified measures stay closed): --reuse runs see slightly other data.
+
+    bench/ledger.py                                   # PostgreSQL and SQLite at province scale
+    bench/ledger.py --db postgres --reuse             # re-use bench_ledger if it holds data
+    bench/ledger.py --db sqlite --scale city --json
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_PYTHON = REPO / ".venv" / "bin" / "python"
+if sys.version_info < (3, 12):  # noqa: UP036 - run with the system python: re-exec
+    os.execv(VENV_PYTHON, [str(VENV_PYTHON), *sys.argv])
+
+LUOSHI = str(REPO / ".venv" / "bin" / "luoshi")
+PG = ["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-qAt"]
+PG_URL = "postgres://postgres@127.0.0.1:5432/"
+SCALES = ("tiny", "city", "province")
+DATABASES = ("postgres", "sqlite")
+PROBLEMS_AT = {60: "tiny", 6145: "city", 300_000: "province"}  # luoshi seed's exact volumes
+PER_PAGE = 30
+AIM_MS, AIM_RATIO = 150.0, 3.0
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- the parent: seed, then one child process per database ----------------------------------
+def psql(sql: str, db: str = "postgres") -> str:
+    done = subprocess.run([*PG, "-d", db, "-c", sql], check=True, capture_output=True, timeout=60)
+    return done.stdout.decode().strip()
+
+
+def pg_name(scale: str) -> str:
+    return "bench_ledger" if scale == "province" else f"bench_ledger_{scale}"
+
+
+def seeded_scale(db: str, env: dict) -> str | None:
+    """The scale of the seed already in the database, None if it holds no seed."""
+    if db == "postgres":
+        name = env["DATABASE_URL"].rsplit("/", 1)[1]
+        if not psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
+            return None
+        count_sql = "SELECT count(*) FROM rectification_problem"
+        try:
+            count = int(psql(count_sql, name) or 0)
+        except subprocess.CalledProcessError:
+            return None  # no tables yet
+    else:
+        import sqlite3
+
+        path = Path(env["LUOSHI_VAR"]) / "luoshi.sqlite3"
+        if not path.exists():
+            return None
+        with sqlite3.connect(path) as conn:
+            try:
+                count = conn.execute("SELECT count(*) FROM rectification_problem").fetchone()[0]
+            except sqlite3.OperationalError:
+                return None
+    return PROBLEMS_AT.get(count, f"unknown ({count} problems)") if count else None
+
+
+def run(args: list[str], env: dict) -> str:
+    done = subprocess.run(args, env=env, cwd=env["LUOSHI_VAR"], capture_output=True)
+    if done.returncode:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-15:]
+        message = f"{' '.join(args)} exited with {done.returncode}:\n  "
+        raise RuntimeError(message + "\n  ".join(tail))
+    return done.stdout.decode()
+
+
+def prepare(db: str, scale: str, reuse: bool) -> tuple[dict, dict]:
+    """An environment pointing at a seeded database of `scale`; seeds it unless reused."""
+    var = Path(tempfile.gettempdir()) / f"bench-ledger-{db}-{scale}"
+    env = {**os.environ, "LUOSHI_VAR": str(var)}
+    env.pop("DATABASE_URL", None)
+    if db == "postgres":
+        env["DATABASE_URL"] = PG_URL + pg_name(scale)
+    found = seeded_scale(db, env) if reuse else None
+    if found == scale:
+        log(f"{db}: re-using the {scale} seed in {env.get('DATABASE_URL', var)}")
+        return env, {"reused": True, "scale": scale}
+    if found:
+        log(f"{db}: the database holds a {found} seed, not {scale}: seeding afresh")
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    if db == "postgres":
+        psql(f"DROP DATABASE IF EXISTS {pg_name(scale)} WITH (FORCE)")
+        psql(f"CREATE DATABASE {pg_name(scale)}")
+    log(f"{db}: migrating and seeding {scale} (minutes at province scale) ...")
+    started = time.perf_counter()
+    run([LUOSHI, "migrate", "-v0"], env)
+    seeded = json.loads(run([LUOSHI, "seed", "--scale", scale, "--json"], env))
+    seconds = time.perf_counter() - started
+    log(f"{db}: seeded {seeded['organizations']:,} organisations in {seconds:.0f}s")
+    return env, {"reused": False, "scale": scale, "seed_seconds": seconds, "seed": seeded}
+
+
+def measure_in_child(db: str, env: dict, args) -> dict:
+    """Run the measurements in a fresh process pointed at `env`'s database."""
+    command = [str(VENV_PYTHON), __file__, "--child", "--db", db, "--scale", args.scale]
+    command += ["--runs", str(args.runs), "--races", str(args.races)]
+    command += ["--spread-races", str(args.spread_races), "--threads", args.threads]
+    command += ["--only", ",".join(args.only)]
+    done = subprocess.run(command, env=env, cwd=env["LUOSHI_VAR"], stdout=subprocess.PIPE)
+    if done.returncode:
+        raise RuntimeError(f"the {db} measurements exited with {done.returncode}")
+    return json.loads(done.stdout)
+
+
+# --- the child: measurements inside Django --------------------------------------------------
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luoshi.settings")
+    import django
+
+    django.setup()
+
+
+def timed(fn, runs: int) -> list[float]:
+    """Milliseconds of `runs` calls after one warm-up call."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def summary(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {
+        "median_ms": statistics.median(ordered),
+        "p90_ms": ordered[math.ceil(0.9 * len(ordered)) - 1],  # nearest rank
+        "runs": len(ordered),
+    }
+
+
+def query_shape(sql: str) -> str:
+    """The SQL with its literals blanked, to spot the same query run again and again."""
+    return re.sub(r"'[^']*'|\b\d+\b", "?", sql)
+
+
+class Ledger:
+    """W3 on the seeded database."""
+
+    def __init__(self, runs: int):
+        from django.contrib.auth import get_user_model
+
+        from luoshi.orgs.models import Organization, OrgLevel, UnitType
+        from luoshi.rectification import selectors
+
+        self.runs = runs
+        users = get_user_model().objects
+        self.office = users.get(username="city_office")
+        self.liaison = users.get(username="county_liaison")
+        self.campaign = selectors.visible_campaigns(self.office).first()
+        self.root = Organization.objects.get(parent=None)
+        city = self.root
+        if self.root.level == OrgLevel.PROVINCE:
+            city = Organization.objects.filter(parent=self.root).order_by("sort_order").first()
+        self.county = (
+            Organization.objects.filter(parent=city, unit_type=UnitType.REGION)
+            .order_by("sort_order", "id")
+            .first()
+        )
+        liaison_org = self.liaison.assignments.get().org
+        if liaison_org != self.county:
+            log(f"note: county_liaison is assigned to {liaison_org}, not to {self.county}")
+        self.liaison_org = liaison_org
+
+    def workloads(self) -> list[tuple[str, object, object, dict]]:
+        """(name, user, the organisation the rows lie under, query parameters)."""
+        root, county, office, liaison = self.root, self.county, self.office, self.liaison
+        return [
+            ("a root, page 1", office, root, {}),
+            ("b root, overdue", office, root, {"overdue": "1"}),
+            ("c county, overdue (office)", office, county, {"org": county.pk, "overdue": "1"}),
+            ("c county (liaison)", liaison, self.liaison_org, {}),
+            ("c county, overdue (liaison)", liaison, self.liaison_org, {"overdue": "1"}),
+            ("d root, page 50", office, root, {"page": "50"}),
+            ("d root, overdue, page 50", office, root, {"overdue": "1", "page": "50"}),
+        ]
+
+    def floor_sql(self, path: str, overdue: bool, offset: int, after=None):
+        from luoshi.core.paths import path_upper
+        from luoshi.rectification.models import DeadlineKind, MeasureState, today
+
+        sql = [
+            "SELECT p.*, o.name, o.short_name, s.name, c.name",
+            "FROM rectification_problem p JOIN orgs_organization o ON o.id = p.org_id",
+            "LEFT JOIN campaigns_problemsource s ON s.id = p.source_id",
+            "LEFT JOIN campaigns_category c ON c.id = p.category_id",
+            "WHERE p.campaign_id = %s AND p.org_path >= %s AND p.org_path < %s",
+        ]
+        params = [self.campaign.pk, path, path_upper(path)]
+        if overdue:
+            sql.append(
+                "AND EXISTS (SELECT 1 FROM rectification_measure m WHERE m.problem_id = p.id"
+                " AND m.state <> %s AND m.deadline_kind <> %s AND m.due_on < %s)"
+            )
+            params += [MeasureState.CLOSED, DeadlineKind.ONGOING, today()]
+        if after is not None:  # keyset: the rows after the last one of the previous page
+            sql.append("AND p.org_path >= %s AND (p.org_path > %s OR p.id > %s)")
+            params += [after[0], after[0], after[1]]
+        sql.append(f"ORDER BY p.org_path, p.id LIMIT {PER_PAGE + 1}")
+        if after is None and offset:
+            sql.append(f"OFFSET {offset}")
+        return " ".join(sql), params
+
+    MEASURES_SQL = (
+        "SELECT m.*, o.name, o.short_name FROM rectification_measure m"
+        " JOIN orgs_organization o ON o.id = m.org_id"
+        " WHERE m.problem_id IN ({}) ORDER BY m.problem_id, m.number, m.id"
+    )
+
+    def floor(self, sql: str, params: list) -> tuple[list, list]:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            problems = cursor.fetchall()
+            ids = [row[0] for row in problems[:PER_PAGE]]
+            measures = []
+            if ids:
+                cursor.execute(self.MEASURES_SQL.format(", ".join(["%s"] * len(ids))), ids)
+                measures = cursor.fetchall()
+        return problems, measures
+
+    def measure(self, name, user, org, query) -> dict:
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from luoshi.rectification import selectors
+
+        page = int(query.get("page", 1))
+        offset = (page - 1) * PER_PAGE
+        overdue = query.get("overdue") == "1"
+        url = "/ledger/" + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+        client = Client()
+        client.force_login(user)
+
+        def get():
+            response = client.get(url)
+            assert response.status_code == 200, f"{url}: {response.status_code}"
+            return response
+
+        with CaptureQueriesContext(connection) as captured:
+            body = get().content.decode()
+        shapes = Counter(query_shape(q["sql"]) for q in captured.captured_queries)
+        repeated = [(n, s) for s, n in shapes.most_common() if n > 2]
+        ours = timed(get, self.runs)
+
+        f = selectors.LedgerFilter(
+            org_path=org.path if "org" in query else None,
+            campaign_id=self.campaign.pk,
+            overdue=overdue,
+        )
+
+        def select():
+            return list(selectors.ledger(user, f)[offset : offset + PER_PAGE + 1])
+
+        with CaptureQueriesContext(connection) as selector_queries:
+            rows = select()
+        selector = timed(select, self.runs)
+
+        offset_sql = self.floor_sql(org.path, overdue, offset)
+        after = None
+        if offset:  # the cursor a client would carry from the previous page (not timed)
+            with connection.cursor() as cursor:
+                cursor.execute(self.floor_sql(org.path, overdue, offset - 1)[0], offset_sql[1])
+                last = cursor.fetchone()
+            after = (last[2], last[0])  # org_path, id
+        keyset_sql = self.floor_sql(org.path, overdue, offset, after)
+        problems, measures = self.floor(*keyset_sql)
+        floor = timed(lambda: self.floor(*keyset_sql), self.runs)
+        by_offset = timed(lambda: self.floor(*offset_sql), self.runs)
+
+        same = [p.pk for p in rows] == [r[0] for r in problems] and [
+            m.pk for p in rows[:PER_PAGE] for m in p.measures.all()
+        ] == [r[0] for r in measures]
+        result = {
+            "workload": name,
+            "url": url,
+            "user": user.username,
+            "ours": summary(ours),
+            "queries": len(captured.captured_queries),
+            "repeated_queries": [{"count": n, "sql": s[:300]} for n, s in repeated],
+            "problems_on_page": body.count('class="problem-first"'),
+            "selector": summary(selector),
+            "selector_queries": len(selector_queries.captured_queries),
+            "floor": summary(floor),
+            "floor_queries": 2,
+            "offset_sql": summary(by_offset),
+            "rows": min(len(problems), PER_PAGE),
+            "same_rows": same,
+        }
+        result["ratio"] = result["ours"]["median_ms"] / result["floor"]["median_ms"]
+        result["meets_aim"] = result["ours"]["median_ms"] < AIM_MS and result["ratio"] <= AIM_RATIO
+        return result
+
+    def all(self) -> list[dict]:
+        results = []
+        for name, user, org, query in self.workloads():
+            log(f"  W3 {name} ...")
+            results.append(self.measure(name, user, org, query))
+        return results
+
+
+class Contention:
+    """W6 on the seeded database: threads racing transition_measure on submitted measures."""
+
+    def __init__(self):
+        from django.contrib.auth import get_user_model
+
+        from luoshi.orgs.models import Organization
+        from luoshi.rectification.models import Measure, MeasureState
+
+        self.actor = get_user_model().objects.get(username="city_office")
+        root = Organization.objects.get(parent=None)
+        # Verifiable by the root's office: submitted below the root, not by the office itself.
+        self.pool = list(
+            Measure.objects.filter(state=MeasureState.SUBMITTED)
+            .exclude(org_path=root.path)
+            .exclude(submitted_by=self.actor)
+            .order_by("-id")
+            .values_list("id", flat=True)
+        )
+
+    def take(self, n: int) -> list[int]:
+        if len(self.pool) < n:
+            raise RuntimeError(f"only {len(self.pool)} submitted measures left: seed afresh")
+        taken, self.pool = self.pool[:n], self.pool[n:]
+        return taken
+
+    def race(self, measure_ids: list[int], strawman: bool) -> dict:
+        """One race: thread i works on measure_ids[i], all released at once by a barrier."""
+        from django.contrib.auth import get_user_model
+        from django.db import connections
+        from django.db.models import F
+        from django.utils import timezone
+
+        from luoshi.accounts.permissions import role_paths
+        from luoshi.core.scoping import scope_paths
+        from luoshi.rectification import services
+        from luoshi.rectification.models import LedgerEvent, Measure, MeasureState
+
+        k = len(measure_ids)
+        versions = dict(Measure.objects.filter(pk__in=measure_ids).values_list("id", "version"))
+        events_before = LedgerEvent.objects.filter(measure_id__in=measure_ids).count()
+        barrier = threading.Barrier(k, timeout=60)
+        outcomes: list[str] = [""] * k
+        spans: list[tuple[float, float]] = [(0.0, 0.0)] * k
+
+        def verify(mid: int, actor) -> str:
+            services.transition_measure(
+                actor=actor, measure_id=mid, action="verify", version=versions[mid]
+            )
+            return "won"
+
+        def strawman_verify(mid: int, actor) -> str:
+            measure = Measure.objects.get(pk=mid)
+            if measure.state != MeasureState.SUBMITTED:
+                return "conflict"
+            time.sleep(0.005)
+            Measure.objects.filter(pk=mid).update(
+                state=MeasureState.CLOSED, closed_at=timezone.now(), version=F("version") + 1
+            )
+            return "won"  # it believes so
+
+        def work(i: int) -> None:
+            try:
+                actor = get_user_model().objects.get(pk=self.actor.pk)  # own connection
+                role_paths(actor), scope_paths(actor)  # fill the per-user caches beforehand
+                barrier.wait()
+                started = time.perf_counter()
+                try:
+                    outcomes[i] = (strawman_verify if strawman else verify)(measure_ids[i], actor)
+                except services.Conflict:
+                    outcomes[i] = "conflict"
+                except Exception as exc:  # every other failure is counted
+                    outcomes[i] = f"error: {type(exc).__name__}: {exc}"
+                spans[i] = (started, time.perf_counter())
+            except Exception as exc:  # e.g. the barrier broke
+                outcomes[i] = f"error: {type(exc).__name__}: {exc}"
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(k)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        per_measure = Counter(m for m, o in zip(measure_ids, outcomes, strict=True) if o == "won")
+        return {
+            "won": sum(1 for o in outcomes if o == "won"),
+            "conflicts": outcomes.count("conflict"),
+            "errors": [o for o in outcomes if o.startswith("error")],
+            "lost_updates": sum(n - 1 for n in per_measure.values()),
+            "events_added": LedgerEvent.objects.filter(measure_id__in=measure_ids).count()
+            - events_before,
+            "ms": (max(e for _, e in spans) - min(s for s, _ in spans)) * 1000,
+        }
+
+    def series(self, mode: str, k: int, races: int) -> dict:
+        totals = Counter()
+        errors: list[str] = []
+        times = []
+        for _ in range(races):
+            if mode == "spread":
+                ids = self.take(k)
+            else:
+                ids = self.take(1) * k
+            r = self.race(ids, strawman=mode == "strawman")
+            totals.update(
+                won=r["won"],
+                conflicts=r["conflicts"],
+                errors=len(r["errors"]),
+                lost=r["lost_updates"],
+                events=r["events_added"],
+            )
+            errors += r["errors"]
+            times.append(r["ms"])
+        wins_expected = races * (k if mode == "spread" else 1)
+        ok = (
+            totals["won"] == wins_expected
+            and totals["errors"] == 0
+            and totals["lost"] == 0
+            and totals["events"] == totals["won"]
+        )
+        return {
+            "mode": mode,
+            "threads": k,
+            "races": races,
+            "won": totals["won"],
+            "wins_expected": wins_expected,
+            "conflicts": totals["conflicts"],
+            "errors": totals["errors"],
+            "error_messages": sorted(set(errors))[:5],
+            "lost_updates": totals["lost"],
+            "events_added": totals["events"] if mode != "strawman" else None,
+            "race_ms": statistics.median(times),
+            "ok": ok if mode != "strawman" else None,
+        }
+
+    def all(self, threads: list[int], races: int, spread_races: int) -> list[dict]:
+        results = []
+        for k in threads:
+            for mode, n in (("same", races), ("strawman", races), ("spread", spread_races)):
+                if n:
+                    log(f"  W6 {mode} K={k} x{n} ...")
+                    results.append(self.series(mode, k, n))
+        return results
+
+
+def child(args) -> None:
+    setup_django()
+    from django.db import connection
+
+    out = {"db": args.db, "scale": args.scale, "vendor": connection.vendor}
+    if "w3" in args.only:
+        out["w3"] = Ledger(args.runs).all()
+    if "w6" in args.only:
+        threads = [int(k) for k in args.threads.split(",")]
+        out["w6"] = Contention().all(threads, args.races, args.spread_races)
+    print(json.dumps(out))
+
+
+# --- output ---------------------------------------------------------------------------------
+def w3_table(result: dict) -> str:
+    runs = result["w3"][0]["ours"]["runs"] if result["w3"] else 0
+    lines = [
+        f"W3 ledger page - {result['db']} {result['scale']}, warm, ms = median of {runs} "
+        f"(p90); floor = keyset SQL for the page + its measures (2 queries)",
+        f"{'workload':<29}{'ours':>8}{'p90':>8}{'queries':>8}{'max rep':>8}"
+        f"{'selector':>9}{'sel q':>6}{'floor':>8}{'p90':>7}{'offset':>8}"
+        f"{'ours/floor':>11}{'rows':>5}{'same':>5}  aim",
+    ]
+    for r in result["w3"]:
+        worst = r["repeated_queries"][0]["count"] if r["repeated_queries"] else 1
+        lines.append(
+            f"{r['workload']:<29}{r['ours']['median_ms']:>8.1f}{r['ours']['p90_ms']:>8.1f}"
+            f"{r['queries']:>8}{worst:>8}{r['selector']['median_ms']:>9.1f}"
+            f"{r['selector_queries']:>6}{r['floor']['median_ms']:>8.2f}{r['floor']['p90_ms']:>7.2f}"
+            f"{r['offset_sql']['median_ms']:>8.2f}{r['ratio']:>10.1f}x{r['rows']:>5}"
+            f"{'yes' if r['same_rows'] else 'NO':>5}  {'met' if r['meets_aim'] else 'missed'}"
+        )
+    shapes = {q["sql"]: q["count"] for r in result["w3"] for q in r["repeated_queries"]}
+    for sql, count in shapes.items():
+        lines.append(f"  repeated up to {count}x per request: {sql[:160]}")
+    lines.append(f"  aim: ours < {AIM_MS:.0f} ms and ours/floor <= {AIM_RATIO:.0f}x")
+    return "\n".join(lines)
+
+
+def w6_table(result: dict) -> str:
+    lines = [
+        f"W6 transitions under contention - {result['db']} {result['scale']} (verify by the "
+        "root office; same = K threads on one measure, spread = one measure each)",
+        f"{'mode':<10}{'K':>3}{'races':>7}{'won':>6}{'expected':>9}{'conflicts':>10}"
+        f"{'errors':>7}{'events':>7}{'lost updates':>13}{'race ms':>9}  verdict",
+    ]
+    for r in result["w6"]:
+        events = "-" if r["events_added"] is None else r["events_added"]
+        verdict = "-" if r["ok"] is None else ("ok" if r["ok"] else "FAILED")
+        lines.append(
+            f"{r['mode']:<10}{r['threads']:>3}{r['races']:>7}{r['won']:>6}"
+            f"{r['wins_expected']:>9}{r['conflicts']:>10}{r['errors']:>7}{events:>7}"
+            f"{r['lost_updates']:>13}{r['race_ms']:>9.1f}  {verdict}"
+        )
+        lines += [f"    {message}" for message in r["error_messages"]]
+    return "\n".join(lines)
+
+
+def choices(allowed: tuple[str, ...]):
+    def parse(value: str) -> list[str]:
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = sorted(set(items) - set(allowed))
+        if unknown or not items:
+            raise argparse.ArgumentTypeError(f"choose from {','.join(allowed)}")
+        return items
+
+    return parse
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=choices(DATABASES), default=list(DATABASES))
+    parser.add_argument("--scale", choices=SCALES, default="province")
+    parser.add_argument("--reuse", action="store_true", help="keep a database already seeded")
+    parser.add_argument("--only", type=choices(("w3", "w6")), default=["w3", "w6"])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per W3 workload")
+    parser.add_argument("--races", type=int, default=20, help="W6 races per K (same, strawman)")
+    parser.add_argument("--spread-races", type=int, default=5, help="W6 spread races per K")
+    parser.add_argument("--threads", default="2,4,8", help="W6 thread counts")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    if args.child:
+        args.db = args.db[0]
+        child(args)
+        return
+    results = []
+    for db in args.db:
+        try:
+            env, seed = prepare(db, args.scale, args.reuse)
+            log(f"{db}: measuring ...")
+            results.append({**measure_in_child(db, env, args), "setup": seed})
+        except (RuntimeError, subprocess.SubprocessError, OSError, ValueError) as exc:
+            log(f"{db}: FAILED: {exc}")
+            results.append({"db": db, "scale": args.scale, "error": str(exc)})
+    if args.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+        return
+    blocks = []
+    for r in results:
+        if "error" in r:
+            blocks.append(f"{r['db']} {r['scale']}: FAILED: {r['error']}")
+            continue
+        seed = r["setup"]
+        how = "re-used" if seed["reused"] else f"seeded in {seed['seed_seconds']:.0f}s"
+        blocks.append(f"== {r['db']} {r['scale']} ({how})")
+        if "w3" in r:
+            blocks.append(w3_table(r))
+        if "w6" in r:
+            blocks.append(w6_table(r))
+    print("\n\n".join(blocks))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+import hashlib
+import secrets
+
+from django.utils import timezone
+
+from luoshi.accounts.models import ApiToken
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_token(user) -> str:
+    """Create a token for the user and return it; it cannot be read back later."""
+    key = "ls_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, prefix=key[:8], key_hash=_digest(key))
+    return key
+
+
+def user_for_token(key: str):
+    token = ApiToken.objects.select_related("user").filter(key_hash=_digest(key or "")).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

@@ -1,0 +1,49 @@
+from ninja import Router, Schema
+
+from luoshi.core.scoping import get_visible_or_404
+from luoshi.orgs import selectors
+from luoshi.orgs.models import Organization
+
+router = Router(tags=["组织"])
+
+
+class OrganizationOut(Schema):
+    id: int
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    level: int
+    unit_type: str
+    parent_id: int | None
+
+
+class OrganizationDetail(OrganizationOut):
+    figures: dict[str, float | int]
+
+
+@router.get("/organizations", response=list[OrganizationOut])
+def list_organizations(
+    request, parent: int | None = None, q: str = "", limit: int = 100, offset: int = 0
+):
+    """Organisations the token's user may see: the tops of their scope, a parent's children, or
+    those matching a search."""
+    limit = max(1, min(limit, 500))
+    offset = max(0, offset)
+    if q:
+        return list(selectors.search_organizations(request.user, q, limit=limit))
+    if parent is not None:
+        org = get_visible_or_404(Organization.objects, request.user, pk=parent)
+        rows = selectors.visible_children(request.user, org)
+    else:
+        rows = selectors.scope_roots(request.user)
+    return list(rows[offset : offset + limit])
+
+
+@router.get("/organizations/{org_id}", response=OrganizationDetail)
+def get_organization(request, org_id: int):
+    from luoshi.core.registry import subtree_figures
+
+    org = get_visible_or_404(Organization.objects, request.user, pk=org_id)
+    org.figures = subtree_figures(org.path)
+    return org

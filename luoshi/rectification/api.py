@@ -1,0 +1,293 @@
+from datetime import date, datetime
+
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from luoshi.campaigns.models import Campaign
+from luoshi.core.scoping import get_visible_or_404
+from luoshi.orgs.models import Organization
+from luoshi.rectification import rules, selectors, services
+from luoshi.rectification.models import Measure, Problem
+
+router = Router(tags=["问题整改"])
+
+
+class CampaignOut(Schema):
+    id: int
+    slug: str
+    name: str
+    general_requirement: str
+    starts_on: date
+    ends_on: date
+    org_id: int
+
+
+class MeasureOut(Schema):
+    id: int
+    problem_id: int
+    number: int
+    content: str
+    org_id: int
+    owner_name: str
+    responsible_leader: str
+    deadline_kind: str
+    due_on: date | None
+    progress: int
+    state: str
+    version: int
+    extensions: int
+    overdue: bool
+    light: str
+    allowed_actions: list[str]
+
+
+class ProblemOut(Schema):
+    id: int
+    campaign_id: int
+    org_id: int
+    number: str
+    title: str
+    source: str | None
+    category: str | None
+    level: str
+    status: str
+    immediate: bool
+    responsible_leaders: str
+    responsible_units: str
+    version: int
+    created_at: datetime
+
+
+class ProblemDetail(ProblemOut):
+    description: str
+    measures: list[MeasureOut]
+
+
+class MeasureIn(Schema):
+    content: str
+    deadline_kind: str = "date"
+    due_on: date | None = None
+    owner_name: str = ""
+    responsible_leader: str = ""
+    org_id: int | None = None
+
+
+class ProblemIn(Schema):
+    org_id: int
+    campaign_id: int
+    title: str
+    description: str = ""
+    number: str = ""
+    source_id: int | None = None
+    category_id: int | None = None
+    level: str = "team"
+    person_name: str = ""
+    responsible_leaders: str = ""
+    responsible_units: str = ""
+    measures: list[MeasureIn] = []
+
+
+class TransitionIn(Schema):
+    action: str
+    version: int
+    reason: str = ""
+
+
+class ProgressOut(Schema):
+    id: int
+    measure_id: int
+    text: str
+    progress: int
+    files: list[str]
+
+
+def _measure_out(user, m: Measure, warning_days: int) -> dict:
+    return {
+        **{
+            f: getattr(m, f)
+            for f in (
+                "id",
+                "problem_id",
+                "number",
+                "content",
+                "org_id",
+                "owner_name",
+                "responsible_leader",
+                "deadline_kind",
+                "due_on",
+                "progress",
+                "state",
+                "version",
+                "extensions",
+            )
+        },
+        "overdue": m.is_overdue(),
+        "light": m.light_on(warning_days),
+        "allowed_actions": [t.action for t in rules.allowed_actions(user, m)],
+    }
+
+
+def _problem_out(p: Problem) -> dict:
+    return {
+        **{
+            f: getattr(p, f)
+            for f in (
+                "id",
+                "campaign_id",
+                "org_id",
+                "number",
+                "title",
+                "level",
+                "status",
+                "immediate",
+                "responsible_leaders",
+                "responsible_units",
+                "version",
+                "created_at",
+            )
+        },
+        "source": p.source.name if p.source_id else None,
+        "category": str(p.category) if p.category_id else None,
+    }
+
+
+def _problem_detail(user, p: Problem) -> dict:
+    measures = p.measures.order_by("number", "id")
+    return {
+        **_problem_out(p),
+        "description": p.description,
+        "measures": [_measure_out(user, m, p.campaign.warning_days) for m in measures],
+    }
+
+
+@router.get("/campaigns", response=list[CampaignOut])
+def list_campaigns(request):
+    return list(selectors.visible_campaigns(request.user))
+
+
+@router.get("/problems", response=list[ProblemOut])
+def list_problems(
+    request,
+    campaign: int | None = None,
+    org: int | None = None,
+    status: str = "",
+    overdue: bool = False,
+    q: str = "",
+    limit: int = 50,
+    offset: int = 0,
+):
+    """The problem list of the token's user, filtered like the ledger page."""
+    path = None
+    if org is not None:
+        path = get_visible_or_404(Organization.objects, request.user, pk=org).path
+    f = selectors.LedgerFilter(
+        org_path=path, campaign_id=campaign, status=status, overdue=overdue, text=q
+    )
+    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    rows = selectors.ledger(request.user, f)[offset : offset + limit]
+    return [_problem_out(p) for p in rows]
+
+
+@router.get("/problems/{problem_id}", response=ProblemDetail)
+def get_problem(request, problem_id: int):
+    p = get_visible_or_404(
+        Problem.objects.select_related("campaign", "source", "category"),
+        request.user,
+        pk=problem_id,
+    )
+    return _problem_detail(request.user, p)
+
+
+@router.post("/problems", response={201: ProblemDetail})
+def create_problem(request, payload: ProblemIn):
+    from django.db import transaction
+
+    user = request.user
+    org = get_visible_or_404(Organization.objects, user, pk=payload.org_id)
+    campaign = get_visible_or_404(Campaign.objects, user, pk=payload.campaign_id)
+    with transaction.atomic():
+        problem = services.create_problem(
+            actor=user,
+            org=org,
+            campaign=campaign,
+            title=payload.title,
+            description=payload.description,
+            source=payload.source_id,
+            category=payload.category_id,
+            level=payload.level,
+            person_name=payload.person_name,
+            responsible_leaders=payload.responsible_leaders,
+            responsible_units=payload.responsible_units,
+            number=payload.number,
+        )
+        for m in payload.measures:
+            owner = (
+                get_visible_or_404(Organization.objects, user, pk=m.org_id) if m.org_id else None
+            )
+            services.add_measure(
+                actor=user,
+                problem=problem,
+                content=m.content,
+                org=owner,
+                deadline_kind=m.deadline_kind,
+                due_on=m.due_on,
+                owner_name=m.owner_name,
+                responsible_leader=m.responsible_leader,
+            )
+    problem.refresh_from_db()
+    return Status(201, _problem_detail(user, problem))
+
+
+def _measure(request, measure_id):
+    return get_visible_or_404(
+        Measure.objects.select_related("problem__campaign"), request.user, pk=measure_id
+    )
+
+
+@router.get("/measures/{measure_id}", response=MeasureOut)
+def get_measure(request, measure_id: int):
+    m = _measure(request, measure_id)
+    return _measure_out(request.user, m, m.problem.campaign.warning_days)
+
+
+@router.post("/measures/{measure_id}/transitions", response=MeasureOut)
+def transition(request, measure_id: int, payload: TransitionIn):
+    """Take one step of the measure's state machine with the version the client saw."""
+    m = services.transition_measure(
+        actor=request.user,
+        measure_id=measure_id,
+        action=payload.action,
+        version=payload.version,
+        reason=payload.reason,
+    )
+    return _measure_out(request.user, m, _measure(request, m.pk).problem.campaign.warning_days)
+
+
+@router.post("/measures/{measure_id}/progress", response={201: ProgressOut})
+def report_progress(
+    request,
+    measure_id: int,
+    version: int = Form(...),
+    text: str = Form(...),
+    progress: int = Form(...),
+    files: list[UploadedFile] = File(None),
+):
+    """Report progress with evidence files (multipart/form-data)."""
+    update = services.report_progress(
+        actor=request.user,
+        measure_id=measure_id,
+        version=version,
+        text=text,
+        progress=progress,
+        files=files or [],
+    )
+    return Status(
+        201,
+        {
+            "id": update.pk,
+            "measure_id": measure_id,
+            "text": update.text,
+            "progress": update.progress,
+            "files": [e.original_name for e in update.files.all()],
+        },
+    )
