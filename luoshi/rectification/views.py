@@ -100,7 +100,6 @@ def ledger(request):
             "statuses": STATUS_CHOICES,
             "levels": LEVEL_CHOICES,
             "query": urlencode(query),
-            "owner_orgs": _owner_orgs(user)[:1],
         },
     )
 

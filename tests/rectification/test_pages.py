@@ -188,3 +188,14 @@ def test_bulk_assign_owner_and_extension(client, people, ledger):
         },
     )
     assert m.extension_requests.get().reason == "汛期影响施工"
+
+
+def test_organisation_page_shows_ledger_figures_of_its_subtree_only(client, tree, people,
+                                                                    two_branches):
+    client.force_login(people.office)
+    county_a = client.get(reverse("orgs:detail", args=[tree.county_a.pk]))
+    assert county_a.context["figures"]["problems"] == 1
+    assert county_a.context["figures"]["measures_overdue"] == 0
+    county_b = client.get(reverse("orgs:detail", args=[tree.county_b.pk]))
+    assert county_b.context["figures"]["measures_overdue"] == 1
+    assert 'data-testid="fig-problems">1<' in county_b.content.decode()
