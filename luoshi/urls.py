@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls()),
     path("orgs/", include("luoshi.orgs.urls")),
+    path("campaigns/", include("luoshi.campaigns.urls")),
     path("", include("luoshi.rectification.urls")),
 ]

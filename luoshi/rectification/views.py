@@ -26,6 +26,7 @@ from luoshi.rectification.forms import (
 )
 from luoshi.rectification.models import (
     DeadlineExtension,
+    DeadlineKind,
     Evidence,
     Light,
     Measure,
@@ -130,6 +131,7 @@ def _problem_context(request, problem, **extra):
         "extension_form": ExtensionForm(),
         "regulation_form": RegulationForm(),
         "Light": Light,
+        "deadline_kinds": DeadlineKind.choices,
     }
     context.update(extra)
     return context
@@ -459,3 +461,41 @@ def bulk(request):
         return redirect(back)
     messages.success(request, f"已处理 {n} 条整改措施")
     return redirect(back)
+
+
+@require_POST
+def measure_edit(request, pk):
+    measure = _measure(request, pk)
+    form = MeasureForm(request.POST)
+    version = _int(request.POST.get("version")) or 0
+    if not form.is_valid():
+        return _back_to_problem(request, measure, services.Invalid("请检查填写的内容"))
+    changes = {k: v for k, v in form.cleaned_data.items() if k in services.MEASURE_FIELDS}
+    if measure.state != "not_started":
+        changes.pop("deadline_kind", None)
+        changes.pop("due_on", None)
+    try:
+        services.update_measure(
+            actor=request.user, measure_id=measure.pk, version=version, **changes
+        )
+    except LedgerError as error:
+        return _back_to_problem(request, measure, error)
+    messages.success(request, "整改措施已修改")
+    return _back_to_problem(request, measure)
+
+
+@require_POST
+def problem_similar(request, pk):
+    problem = _problem(request, pk)
+    other = _int(request.POST.get("other"))
+    try:
+        if other is None:
+            raise services.Invalid("请填写要关联的问题编号")
+        services.link_similar(actor=request.user, problem_id=problem.pk, other_id=other)
+    except Http404:
+        messages.error(request, "没有找到该问题，或您无权查看")
+    except LedgerError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已关联举一反三问题")
+    return redirect("rectification:problem", pk=problem.pk)
