@@ -26,14 +26,21 @@ def test_liaison_sees_the_campaign_from_below_but_cannot_edit(client, campaign, 
     page = client.get(reverse("campaigns:detail", args=[campaign.pk]))
     assert page.status_code == 200 and "在服务群众上存在差距" in page.content.decode()
     before = Category.objects.count()
-    client.post(reverse("campaigns:vocabulary", args=[campaign.pk]),
-                {"what": "category", "name": "越权新增"})
+    client.post(
+        reverse("campaigns:vocabulary", args=[campaign.pk]),
+        {"what": "category", "name": "越权新增"},
+    )
     assert Category.objects.count() == before
 
 
 def test_a_county_campaign_is_invisible_to_the_other_county(client, tree, people):  # noqa: F811
-    county = Campaign.objects.create(org=tree.county_a, slug="county-a", name="甲区专项",
-                                     starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+    county = Campaign.objects.create(
+        org=tree.county_a,
+        slug="county-a",
+        name="甲区专项",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+    )
     assert county in visible_campaigns(people.branch_a1)
     assert county not in visible_campaigns(people.branch_b1)
     client.force_login(people.branch_b1)

@@ -9,7 +9,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE
-from tests.rectification.conftest import PDF, _media, campaign, ledger, people  # noqa: F401
+from tests.rectification import conftest as rectification
+
+# The rectification fixtures (their conftest only reaches tests/rectification/), bound here so
+# pytest collects them for this module; `_media` keeps uploads in a temporary MEDIA_ROOT.
+_media = rectification._media
+campaign = rectification.campaign
+people = rectification.people
+ledger = rectification.ledger
+PDF = rectification.PDF
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +70,7 @@ def _scroll_width(page) -> int:
 
 
 def test_measure_is_returned_then_closed_and_shows_in_ledger(
-    open_session, tree, people, ledger, evidence_files  # noqa: F811
+    open_session, tree, people, ledger, evidence_files
 ):
     problem = ledger.problem
     problem_url = re.compile(rf"/problems/{problem.pk}/(#measure-{ledger.measure.pk})?$")

@@ -190,8 +190,9 @@ def test_bulk_assign_owner_and_extension(client, people, ledger):
     assert m.extension_requests.get().reason == "汛期影响施工"
 
 
-def test_organisation_page_shows_ledger_figures_of_its_subtree_only(client, tree, people,
-                                                                    two_branches):
+def test_organisation_page_shows_ledger_figures_of_its_subtree_only(
+    client, tree, people, two_branches
+):
     client.force_login(people.office)
     county_a = client.get(reverse("orgs:detail", args=[tree.county_a.pk]))
     assert county_a.context["figures"]["problems"] == 1
@@ -204,9 +205,17 @@ def test_organisation_page_shows_ledger_figures_of_its_subtree_only(client, tree
 def test_measure_edit_form_changes_owner_and_records_history(client, people, ledger):
     m = ledger.measure
     client.force_login(people.branch_a1)
-    client.post(reverse("rectification:measure_edit", args=[m.pk]), {
-        "version": m.version, "content": m.content, "deadline_kind": "date",
-        "due_on": future(45).isoformat(), "owner_name": "钱七", "responsible_leader": ""})
+    client.post(
+        reverse("rectification:measure_edit", args=[m.pk]),
+        {
+            "version": m.version,
+            "content": m.content,
+            "deadline_kind": "date",
+            "due_on": future(45).isoformat(),
+            "owner_name": "钱七",
+            "responsible_leader": "",
+        },
+    )
     m = reload(m)
     assert m.owner_name == "钱七" and m.due_on == future(45)
     assert m.events.filter(action="measure_updated").exists()
@@ -214,10 +223,12 @@ def test_measure_edit_form_changes_owner_and_records_history(client, people, led
 
 def test_similar_problem_link_only_to_visible_problems(client, people, ledger, two_branches):
     client.force_login(people.branch_a1)
-    client.post(reverse("rectification:similar", args=[ledger.problem.pk]),
-                {"other": two_branches.pk})
+    client.post(
+        reverse("rectification:similar", args=[ledger.problem.pk]), {"other": two_branches.pk}
+    )
     assert not ledger.problem.similar.exists()
     client.force_login(people.office)
-    client.post(reverse("rectification:similar", args=[ledger.problem.pk]),
-                {"other": two_branches.pk})
+    client.post(
+        reverse("rectification:similar", args=[ledger.problem.pk]), {"other": two_branches.pk}
+    )
     assert list(ledger.problem.similar.all()) == [two_branches]

@@ -1,0 +1,84 @@
+"""Reading deadlines as offices write them in ledgers.
+
+"2019年12月底前", "2019年11月底", "2020年1月", "2019.12", "2019-12-31", "2019/12/31",
+"2019年12月31日前", "2019年底前", an Excel date, "长期坚持", "立行立改". A month without a day means
+the end of that month. Anything else is an error: a deadline is never guessed."""
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+ONGOING_WORDS = ("长期坚持", "长期", "持续推进", "常态化", "持续整改")
+IMMEDIATE_WORDS = ("立行立改", "立即整改", "即知即改", "立查立改", "马上就改")
+_DATE = re.compile(
+    r"^(?P<y>\d{4})\s*(?:年|[.\-/])\s*(?:(?P<m>\d{1,2})\s*(?:月|[.\-/])?\s*"
+    r"(?:(?P<d>\d{1,2})\s*日?)?)?\s*(?:底|末)?\s*(?:前|以前|之前|完成)?$"
+)
+
+
+class DeadlineError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str  # "date", "ongoing" or "immediate" (DeadlineKind values)
+    due_on: date | None = None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def read_deadline(value) -> Deadline:
+    """The deadline in a ledger cell, or DeadlineError saying why it cannot be read."""
+    if isinstance(value, datetime):
+        return Deadline("date", value.date())
+    if isinstance(value, date):
+        return Deadline("date", value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DeadlineError("整改时限为空")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise DeadlineError(f"无法识别的整改时限：{value!r}")
+    text = str(value).strip()
+    text = text.translate(str.maketrans("０１２３４５６７８９．－／", "0123456789.-/"))
+    text = re.sub(r"\s+", "", text)
+    if any(word in text for word in IMMEDIATE_WORDS):
+        return Deadline("immediate")
+    if any(word in text for word in ONGOING_WORDS):
+        return Deadline("ongoing")
+    if isinstance(value, float) and value.is_integer() and 1900 <= value <= 2200:
+        text = str(int(value))
+    if re.fullmatch(r"\d{4}\.\d{1,2}", text):
+        year, month = text.split(".")
+        return _from_parts(text, int(year), int(month), None)
+    match = _DATE.match(text)
+    if not match:
+        raise DeadlineError(f"无法识别的整改时限“{text[:40]}”，请写成如“2019年12月底前”“长期坚持”")
+    year = int(match["y"])
+    month = int(match["m"]) if match["m"] else None
+    day = int(match["d"]) if match["d"] else None
+    return _from_parts(text, year, month, day)
+
+
+def _from_parts(text: str, year: int, month: int | None, day: int | None) -> Deadline:
+    if not 1990 <= year <= 2100:
+        raise DeadlineError(f"整改时限“{text[:40]}”的年份不合理")
+    try:
+        if month is None:
+            return Deadline("date", date(year, 12, 31))
+        if day is None:
+            return Deadline("date", _month_end(year, month))
+        return Deadline("date", date(year, month, day))
+    except ValueError as exc:
+        raise DeadlineError(f"整改时限“{text[:40]}”不是有效日期") from exc
+
+
+def write_deadline(kind: str, due_on: date | None) -> str:
+    """The text a ledger shows for a deadline; `read_deadline` reads it back to the same."""
+    if kind == "ongoing":
+        return "长期坚持"
+    if kind == "immediate":
+        return "立行立改"
+    return f"{due_on.year}年{due_on.month}月{due_on.day}日" if due_on else ""

@@ -1,0 +1,273 @@
+"""Finding the ledger in a sheet laid out by hand, and reading its problems and measures.
+
+Copes with: title and unit/date rows above the header; a header over two rows with merged cells
+("责任主体" over 责任领导 and 责任单位); columns in any order, found by their names and the synonyms
+offices use; section rows ("一、在……上存在差距") that set the category of the rows below; blank
+spacer rows; a totals row; a problem merged over several measure rows; several numbered measures
+in one cell. Every defect is reported with its sheet, row, column and reason."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from luoshi.ledger_io.deadlines import Deadline, DeadlineError, read_deadline
+from luoshi.ledger_io.splitting import split_measures
+from luoshi.ledger_io.workbook import Sheet
+
+SYNONYMS = {
+    "number": ["序号", "编号"],
+    "title": [
+        "存在问题",
+        "问题描述",
+        "问题表现",
+        "具体问题",
+        "问题清单",
+        "问题",
+        "存在的问题",
+        "问题内容",
+    ],
+    "measure": ["整改措施", "整改举措", "措施", "整改措施及成效", "具体措施"],
+    "leader": ["责任领导", "牵头领导", "分管领导", "责任领导（牵头领导）"],
+    "unit": ["责任单位", "责任部门", "牵头单位", "责任主体"],
+    "person": ["责任人", "具体责任人"],
+    "deadline": ["整改时限", "完成时限", "时限要求", "完成时间", "整改期限", "时限"],
+    "progress": ["整改进展", "进展情况", "整改情况", "完成情况", "整改进度"],
+    "source": ["问题来源", "来源"],
+    "category": ["问题类别", "问题类型", "问题分类", "类别"],
+    "note": ["备注"],
+    "subject": ["当事人", "姓名"],
+    "org_code": ["组织代码", "单位代码"],
+    "state": ["整改状态", "状态"],
+}
+LABELS = {"title": "存在问题", "measure": "整改措施", "deadline": "整改时限"}
+_LOOKUP = {s: f for f, names in SYNONYMS.items() for s in names}
+_SECTION = re.compile(r"^([一二三四五六七八九十百]+)[、.．]\s*(.+)$")
+_SUBSECTION = re.compile(r"^[（(]([一二三四五六七八九十]+)[）)]\s*(.+)$")
+_TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计)")
+_SPACE = re.compile(r"[\s\u3000]+")
+
+
+@dataclass
+class Issue:
+    sheet: str
+    row: int  # 1-based, as Excel shows it; 0 for the whole sheet
+    column: str  # "A", "B"…; "" for the whole row
+    message: str
+
+    def as_dict(self) -> dict:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ParsedMeasure:
+    row: int
+    content: str
+    deadline: Deadline
+    owner_name: str = ""
+    leader: str = ""
+    progress_text: str = ""
+
+
+@dataclass
+class ParsedProblem:
+    sheet: str
+    row: int
+    title: str
+    level: str
+    number: str = ""
+    description: str = ""
+    source: str = ""
+    category: str = ""
+    section: str = ""
+    leaders: str = ""
+    units: str = ""
+    person_name: str = ""
+    org_code: str = ""
+    measures: list[ParsedMeasure] = field(default_factory=list)
+    columns: dict = field(default_factory=dict)  # field → column letter, for messages
+
+
+def col_letter(c: int) -> str:
+    letters = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def text_of(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _norm(value) -> str:
+    return _SPACE.sub("", text_of(value)).rstrip("：:")
+
+
+def field_of(value) -> str | None:
+    name = _norm(value)
+    if not name:
+        return None
+    if name in _LOOKUP:
+        return _LOOKUP[name]
+    base = re.split(r"[（(]", name, maxsplit=1)[0]
+    return _LOOKUP.get(base)
+
+
+def find_header(sheet: Sheet, scan: int = 20) -> tuple[int, dict[str, int]] | None:
+    """(last header row, {field: column}) for the first rows that hold a ledger header."""
+    width = max((len(r) for r in sheet.rows[: scan + 1]), default=0)
+    for r in range(min(scan, len(sheet.rows))):
+        upper = {c: field_of(sheet.value(r, c)) for c in range(width)}
+        lower = {c: field_of(sheet.value(r + 1, c)) for c in range(width)}
+        uses_lower = any(
+            lower[c] and sheet.merge_origin(r + 1, c)[0] == r + 1 for c in range(width)
+        )
+        columns: dict[str, int] = {}
+        for c in range(width):
+            name = (lower[c] if uses_lower and lower[c] else None) or upper[c]
+            if name and name not in columns:
+                columns[name] = c
+        if "title" in columns and "measure" in columns:
+            return (r + 1 if uses_lower else r), columns
+    return None
+
+
+def _level_of(sheet_name: str) -> str | None:
+    if "个人" in sheet_name:
+        return "personal"
+    if "班子" in sheet_name:
+        return "team"
+    return None
+
+
+def read_sheet(sheet: Sheet, issues: list[Issue]) -> list[ParsedProblem]:
+    found = find_header(sheet)
+    if found is None:
+        return []
+    header_end, columns = found
+    letters = {f: col_letter(c) for f, c in columns.items()}
+    for required in ("deadline",):
+        if required not in columns:
+            issues.append(
+                Issue(sheet.name, header_end + 1, "", f"工作表缺少“{LABELS[required]}”列")
+            )
+            return []
+    sheet_level = _level_of(sheet.name)
+    problems: list[ParsedProblem] = []
+    current: ParsedProblem | None = None
+    origin_row_of: dict[int, ParsedProblem] = {}
+    section = subsection = ""
+
+    def cell(r, name, merged=True):
+        if name not in columns:
+            return ""
+        c = columns[name]
+        return text_of(sheet.value(r, c) if merged else sheet.raw(r, c))
+
+    for r in range(header_end + 1, len(sheet.rows)):
+        values = [text_of(v) for v in sheet.rows[r]]
+        filled = [v for v in values if v]
+        if not filled:
+            continue
+        if any(_TOTAL.match(v) for v in filled[:2]):
+            break
+        first = filled[0]
+        if len(set(filled)) == 1 and not cell(r, "measure", merged=False):
+            if m := _SECTION.match(first):
+                section, subsection, current = m.group(2).strip(), "", None
+                continue
+            if m := _SUBSECTION.match(first):
+                subsection, current = m.group(2).strip(), None
+                continue
+        title_c = columns["title"]
+        origin = sheet.merge_origin(r, title_c)
+        title = cell(r, "title")
+        if origin[0] < r and origin[0] in origin_row_of:
+            problem = origin_row_of[origin[0]]
+        elif not title and current is not None:
+            problem = current
+        else:
+            if not title:
+                issues.append(Issue(sheet.name, r + 1, letters["title"], "缺少“存在问题”"))
+                continue
+            level = sheet_level or ("personal" if cell(r, "subject") else "team")
+            problem = ParsedProblem(
+                sheet=sheet.name,
+                row=r + 1,
+                title=title,
+                level=level,
+                number=cell(r, "number"),
+                source=cell(r, "source"),
+                category=cell(r, "category"),
+                section=subsection or section,
+                leaders=cell(r, "leader"),
+                units=cell(r, "unit"),
+                person_name=cell(r, "subject"),
+                org_code=cell(r, "org_code"),
+                columns=letters,
+            )
+            if level == "personal" and not problem.person_name:
+                issues.append(
+                    Issue(
+                        sheet.name,
+                        r + 1,
+                        letters.get("subject", ""),
+                        "个人问题须填写当事人姓名（“姓名”或“当事人”列）",
+                    )
+                )
+            problems.append(problem)
+            origin_row_of[r] = problem
+        current = problem
+        _read_measures(sheet, r, columns, letters, problem, issues)
+    return problems
+
+
+def _read_measures(sheet, r, columns, letters, problem, issues) -> None:
+    mc = columns["measure"]
+    if sheet.merge_origin(r, mc)[0] < r:
+        return  # the measure cell is merged from a row above: the same measure
+    text = text_of(sheet.raw(r, mc))
+    if not text:
+        issues.append(Issue(sheet.name, r + 1, letters["measure"], "缺少“整改措施”"))
+        return
+    contents = split_measures(text)
+    raw_deadline = sheet.value(r, columns["deadline"])
+    deadlines: list = [raw_deadline] * len(contents)
+    if isinstance(raw_deadline, str) and len(contents) > 1:
+        parts = split_measures(raw_deadline)
+        if len(parts) == len(contents):
+            deadlines = parts
+    for content, raw in zip(contents, deadlines, strict=True):
+        try:
+            deadline = read_deadline(raw)
+        except DeadlineError as exc:
+            issues.append(Issue(sheet.name, r + 1, letters["deadline"], str(exc)))
+            continue
+        problem.measures.append(
+            ParsedMeasure(
+                row=r + 1,
+                content=content,
+                deadline=deadline,
+                owner_name=text_of(sheet.value(r, columns["person"]))
+                if "person" in columns
+                else "",
+                leader=text_of(sheet.value(r, columns["leader"])) if "leader" in columns else "",
+                progress_text=(
+                    text_of(sheet.value(r, columns["progress"])) if "progress" in columns else ""
+                ),
+            )
+        )
