@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "luoshi.accounts",
     "luoshi.campaigns",
     "luoshi.rectification",
+    "luoshi.ledger_io",
 ]
 
 MIDDLEWARE = [

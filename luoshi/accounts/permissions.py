@@ -12,6 +12,8 @@ def role_paths(user) -> list[tuple[str, str]]:
     """(organisation path, role) for each of the user's assignments (cached on the user)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return []
+    if getattr(user, "is_system", False):
+        return [("/", Role.ADMIN)]
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         cached = list(Assignment.objects.filter(user=user).values_list("org__path", "role"))

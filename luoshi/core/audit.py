@@ -16,6 +16,8 @@ def client_ip(request) -> str | None:
 def record_event(kind, *, user=None, request=None, org_path="", target="", **detail):
     actor = user if user is not None and getattr(user, "is_authenticated", False) else None
     username = actor.get_username() if actor else str(detail.pop("username", "") or "")
+    if getattr(actor, "is_system", False):
+        actor = None
     return AuditEvent.objects.create(
         kind=kind,
         actor=actor,

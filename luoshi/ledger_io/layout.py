@@ -38,6 +38,7 @@ SYNONYMS = {
     "subject": ["当事人", "姓名"],
     "org_code": ["组织代码", "单位代码"],
     "state": ["整改状态", "状态"],
+    "org_name": ["所属组织", "单位名称", "党组织名称"],
 }
 LABELS = {"title": "存在问题", "measure": "整改措施", "deadline": "整改时限"}
 _LOOKUP = {s: f for f, names in SYNONYMS.items() for s in names}
@@ -132,6 +133,8 @@ def find_header(sheet: Sheet, scan: int = 20) -> tuple[int, dict[str, int]] | No
     width = max((len(r) for r in sheet.rows[: scan + 1]), default=0)
     for r in range(min(scan, len(sheet.rows))):
         upper = {c: field_of(sheet.value(r, c)) for c in range(width)}
+        if not any(upper.values()):
+            continue  # a title or unit line above the header
         lower = {c: field_of(sheet.value(r + 1, c)) for c in range(width)}
         uses_lower = any(
             lower[c] and sheet.merge_origin(r + 1, c)[0] == r + 1 for c in range(width)

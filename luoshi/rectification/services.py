@@ -64,7 +64,7 @@ def _record(*, problem, measure=None, action, actor, before=None, after=None, no
         problem_id=problem.pk if hasattr(problem, "pk") else problem,
         measure=measure,
         action=action,
-        actor=actor,
+        actor=None if getattr(actor, "is_system", False) else actor,
         actor_name=_actor_name(actor),
         before=before or {},
         after=after or {},

@@ -1,0 +1,214 @@
+"""Writing ledgers the way offices lay them out: a title, a unit and date line, a two-row header
+with "责任主体" over 责任领导 / 责任单位 / 责任人, problem cells merged over their measures, wrapped
+text, column widths, A4 landscape with the header repeated on every page.
+
+XlsxWriter in constant-memory mode keeps memory flat for 100,000 rows; every text is written as
+a string (never as a formula, whatever it starts with) and numbers as numbers. What it writes,
+`luoshi.ledger_io.importer` reads back unchanged."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import xlsxwriter
+
+from luoshi.ledger_io.deadlines import write_deadline
+
+TEAM, PERSONAL = "班子问题", "个人问题"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    group: str = ""  # the upper header over several columns
+
+
+def columns_for(personal: bool) -> list[Column]:
+    cols = [
+        Column("number", "序号", 6),
+        Column("org_name", "所属组织", 16),
+        Column("org_code", "组织代码", 12),
+        Column("title", "存在问题", 36),
+    ]
+    if personal:
+        cols.append(Column("person", "姓名", 8))
+    cols += [
+        Column("source", "问题来源", 10),
+        Column("category", "问题类别", 18),
+        Column("measure", "整改措施", 40),
+        Column("leader", "责任领导", 10, "责任主体"),
+        Column("unit", "责任单位", 14, "责任主体"),
+        Column("owner", "责任人", 8, "责任主体"),
+        Column("deadline", "整改时限", 14),
+        Column("progress", "整改进展", 30),
+        Column("state", "整改状态", 9),
+    ]
+    return cols
+
+
+PROBLEM_KEYS = {
+    "number",
+    "org_name",
+    "org_code",
+    "title",
+    "person",
+    "source",
+    "category",
+    "leader",
+    "unit",
+}
+
+
+@dataclass
+class LedgerRow:
+    """One problem with its measures, in the order they are written."""
+
+    number: str
+    org_name: str
+    org_code: str
+    title: str
+    person: str
+    level: str
+    source: str
+    category: str
+    leader: str
+    unit: str
+    measures: list[dict]  # content, owner, deadline_kind, due_on, progress, state
+
+
+class LedgerWriter:
+    def __init__(self, target, *, title: str, unit: str, on: date | None = None):
+        self.book = xlsxwriter.Workbook(
+            target,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        self.title, self.unit, self.on = title, unit, on or date.today()
+        base = {
+            "font_name": "宋体",
+            "font_size": 10,
+            "text_wrap": True,
+            "valign": "vcenter",
+            "border": 1,
+        }
+        self.fmt_title = self.book.add_format(
+            {"font_name": "方正小标宋简体", "font_size": 18, "align": "center", "valign": "vcenter"}
+        )
+        self.fmt_unit = self.book.add_format({"font_name": "宋体", "font_size": 11})
+        self.fmt_head = self.book.add_format(
+            {**base, "bold": True, "align": "center", "bg_color": "#F2F2F2", "font_name": "黑体"}
+        )
+        self.fmt_cell = self.book.add_format(base)
+        self.fmt_center = self.book.add_format({**base, "align": "center"})
+        self.sheets: dict[str, tuple] = {}
+
+    def _sheet(self, level: str):
+        name = PERSONAL if level == "personal" else TEAM
+        if name not in self.sheets:
+            ws = self.book.add_worksheet(name)
+            cols = columns_for(level == "personal")
+            last = len(cols) - 1
+            for i, col in enumerate(cols):
+                ws.set_column(i, i, col.width)
+            ws.set_row(0, 36)
+            ws.merge_range(0, 0, 0, last, f"{self.title}（{name}）", self.fmt_title)
+            ws.merge_range(
+                1,
+                0,
+                1,
+                last,
+                f"填报单位：{self.unit}　　　　填报时间：{self.on.year}年"
+                f"{self.on.month}月{self.on.day}日",
+                self.fmt_unit,
+            )
+            # In constant-memory mode a merge must not write formatted blanks into later rows
+            # (that would flush this one), so merges carry no format and the covered cells get
+            # their borders as formatted blanks, row by row.
+            i = 0
+            while i < len(cols):
+                col = cols[i]
+                if col.group:
+                    j = i
+                    while j + 1 < len(cols) and cols[j + 1].group == col.group:
+                        j += 1
+                    ws.merge_range(2, i, 2, j, "", None)
+                    ws.write_string(2, i, col.group, self.fmt_head)
+                    for k in range(i + 1, j + 1):
+                        ws.write_blank(2, k, None, self.fmt_head)
+                    i = j + 1
+                else:
+                    ws.merge_range(2, i, 3, i, "", None)
+                    ws.write_string(2, i, col.label, self.fmt_head)
+                    i += 1
+            for i, col in enumerate(cols):
+                if col.group:
+                    ws.write_string(3, i, col.label, self.fmt_head)
+                else:
+                    ws.write_blank(3, i, None, self.fmt_head)
+            ws.set_landscape()
+            ws.set_paper(9)  # A4
+            ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+            ws.repeat_rows(2, 3)
+            ws.fit_to_pages(1, 0)
+            ws.freeze_panes(4, 0)
+            self.sheets[name] = [ws, cols, 4, 0]
+        return self.sheets[name]
+
+    def _write(self, ws, r, c, value, fmt):
+        if value is None or value == "":
+            ws.write_blank(r, c, None, fmt)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            ws.write_number(r, c, value, fmt)
+        else:
+            ws.write_string(r, c, str(value), fmt)
+
+    def add(self, row: LedgerRow) -> None:
+        state = self._sheet(row.level)
+        ws, cols, r, count = state
+        count += 1
+        number = int(row.number) if row.number.isdigit() else (row.number or count)
+        problem_values = {
+            "number": number,
+            "org_name": row.org_name,
+            "org_code": row.org_code,
+            "title": row.title,
+            "person": row.person,
+            "source": row.source,
+            "category": row.category,
+            "leader": row.leader,
+            "unit": row.unit,
+        }
+        measures = row.measures or [{}]
+        span = len(measures)
+        for k, m in enumerate(measures):
+            values = {
+                "measure": m.get("content", ""),
+                "owner": m.get("owner", ""),
+                "deadline": write_deadline(m["deadline_kind"], m.get("due_on")) if m else "",
+                "progress": m.get("progress", ""),
+                "state": m.get("state", ""),
+            }
+            for c, col in enumerate(cols):
+                fmt = (
+                    self.fmt_center if col.key in ("number", "state", "deadline") else self.fmt_cell
+                )
+                if col.key in PROBLEM_KEYS:
+                    if k == 0:
+                        if span > 1:
+                            ws.merge_range(r, c, r + span - 1, c, "", None)
+                        self._write(ws, r, c, problem_values[col.key], fmt)
+                    else:
+                        ws.write_blank(r + k, c, None, fmt)
+                else:
+                    self._write(ws, r + k, c, values[col.key], fmt)
+        state[2], state[3] = r + span, count
+
+    def close(self) -> None:
+        if not self.sheets:
+            self._sheet("team")
+        self.book.close()

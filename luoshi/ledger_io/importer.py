@@ -1,0 +1,559 @@
+"""Importing a ledger file into the problem list: all or nothing, idempotent, with history.
+
+A problem is identified within the campaign by its organisation, level, person and title; its
+measures by their position under it. Importing the same file again changes nothing; an edited
+file changes exactly what was edited (with a LedgerEvent for each change); a problem or measure
+missing from the file is kept, with a warning. Any error means nothing is written."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from luoshi.campaigns.models import Campaign, Category, ProblemSource
+from luoshi.core.audit import record_event
+from luoshi.core.scoping import can_see_path
+from luoshi.ledger_io.layout import Issue, ParsedProblem, read_sheet
+from luoshi.ledger_io.workbook import WorkbookError, read_workbook
+from luoshi.orgs.models import Organization
+from luoshi.rectification import rules
+from luoshi.rectification.models import (
+    DeadlineKind,
+    LedgerEvent,
+    Measure,
+    MeasureState,
+    Problem,
+    ProblemStatus,
+    ProgressUpdate,
+    today,
+)
+from luoshi.rectification.services import refresh_problem_status
+
+
+@dataclass
+class ImportResult:
+    problems: int = 0
+    measures: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    created_problems: int = 0
+    updated_problems: int = 0
+    created_measures: int = 0
+    updated_measures: int = 0
+    progress_added: int = 0
+    written: bool = False
+    parsed: list[ParsedProblem] = field(default_factory=list, repr=False)
+
+    @property
+    def changes(self) -> int:
+        return (
+            self.created_problems
+            + self.updated_problems
+            + self.created_measures
+            + self.updated_measures
+            + self.progress_added
+        )
+
+    def as_json(self) -> dict:
+        return {
+            "problems": self.problems,
+            "measures": self.measures,
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
+            "created": {"problems": self.created_problems, "measures": self.created_measures},
+            "updated": {"problems": self.updated_problems, "measures": self.updated_measures},
+            "progress_added": self.progress_added,
+            "written": self.written,
+        }
+
+
+def parse_ledger(data: bytes, name: str, result: ImportResult) -> list[ParsedProblem]:
+    try:
+        sheets = read_workbook(data, name)
+    except WorkbookError as exc:
+        result.errors.append(Issue(name, 0, "", str(exc)))
+        return []
+    problems: list[ParsedProblem] = []
+    recognised = 0
+    for sheet in sheets:
+        found = read_sheet(sheet, result.errors)
+        if found or any(i.sheet == sheet.name for i in result.errors):
+            recognised += 1
+            problems.extend(found)
+        elif any(any(str(v).strip() for v in row) for row in sheet.rows):
+            result.warnings.append(Issue(sheet.name, 0, "", "没有可识别的表头，已跳过该工作表"))
+    if not recognised:
+        result.errors.append(Issue(name, 0, "", "没有找到包含“存在问题”和“整改措施”列的表头"))
+    return problems
+
+
+def _default_campaign(actor, org) -> Campaign | None:
+    return (
+        Campaign.objects.visible_to(actor)
+        .filter(org_path__in=_ancestors(org.path))
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+
+
+def _ancestors(path: str) -> list[str]:
+    from luoshi.core.paths import ancestor_paths
+
+    return ancestor_paths(path)
+
+
+class _Vocabulary:
+    def __init__(self, campaign: Campaign):
+        self.sources = {s.name: s for s in ProblemSource.objects.filter(campaign=campaign)}
+        self.categories: dict[str, Category] = {}
+        for c in Category.objects.filter(campaign=campaign).select_related("parent"):
+            self.categories.setdefault(str(c), c)
+            self.categories.setdefault(c.name, c)
+
+    def category(self, text: str) -> Category | None:
+        if not text:
+            return None
+        if text in self.categories:
+            return self.categories[text]
+        for key, c in self.categories.items():
+            if c.parent_id is None and (text in key or key in text):
+                return c
+        return None
+
+
+def _validate(actor, org, campaign, parsed, result) -> tuple[dict, _Vocabulary]:
+    """Check organisations, sources, categories and duplicates; fill result.errors."""
+    codes = {p.org_code for p in parsed if p.org_code}
+    orgs = {o.code: o for o in Organization.objects.in_subtree(org.path).filter(code__in=codes)}
+    vocabulary = _Vocabulary(campaign)
+    seen: dict[tuple, int] = {}
+    for p in parsed:
+        target = org
+        if p.org_code:
+            target = orgs.get(p.org_code)
+            if target is None:
+                result.errors.append(
+                    Issue(
+                        p.sheet,
+                        p.row,
+                        p.columns.get("org_code", ""),
+                        f"组织代码“{p.org_code}”不存在或不在 {org.name} 之下",
+                    )
+                )
+                continue
+            if not rules.is_owner(actor, target.path):
+                result.errors.append(
+                    Issue(
+                        p.sheet,
+                        p.row,
+                        p.columns.get("org_code", ""),
+                        f"无权导入 {target.name} 的台账",
+                    )
+                )
+                continue
+        p.org = target
+        if p.source and p.source not in vocabulary.sources:
+            names = "、".join(vocabulary.sources)
+            result.errors.append(
+                Issue(
+                    p.sheet,
+                    p.row,
+                    p.columns.get("source", ""),
+                    f"问题来源“{p.source}”不在本次主题教育的来源中（{names}）",
+                )
+            )
+        if p.category and vocabulary.category(p.category) is None:
+            result.errors.append(
+                Issue(
+                    p.sheet,
+                    p.row,
+                    p.columns.get("category", ""),
+                    f"问题类别“{p.category}”不在本次主题教育的类别中",
+                )
+            )
+        if not p.category and p.section and vocabulary.category(p.section) is None:
+            result.warnings.append(
+                Issue(p.sheet, p.row, "", f"分类行“{p.section}”没有对应的问题类别，问题类别留空")
+            )
+        # The same wording can stand twice under one organisation: the n-th occurrence in the
+        # file is the n-th one in the system.
+        base = (target.pk, p.level, p.person_name, p.title)
+        seen[base] = seen.get(base, 0) + 1
+        p.key = (*base, seen[base])
+        if not p.measures and not any(e.row == p.row for e in result.errors):
+            result.errors.append(
+                Issue(p.sheet, p.row, p.columns.get("measure", ""), "该问题没有可读取的整改措施")
+            )
+    return orgs, vocabulary
+
+
+def import_ledger(
+    *,
+    actor,
+    data: bytes,
+    name: str,
+    org: Organization,
+    campaign: Campaign | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Read the file, check everything, and (unless dry_run, and only without errors) write it."""
+    result = ImportResult()
+    if not can_see_path(actor, org.path) or not rules.is_owner(actor, org.path):
+        result.errors.append(Issue(name, 0, "", f"无权导入 {org.name} 的台账"))
+        return result
+    campaign = campaign or _default_campaign(actor, org)
+    if campaign is None:
+        result.errors.append(Issue(name, 0, "", f"{org.name} 没有进行中的主题教育"))
+        return result
+    if not org.path.startswith(campaign.org_path):
+        result.errors.append(Issue(name, 0, "", f"{org.name} 不在“{campaign.name}”的范围内"))
+        return result
+    parsed = parse_ledger(data, name, result)
+    result.parsed = parsed
+    result.problems = len(parsed)
+    result.measures = sum(len(p.measures) for p in parsed)
+    if result.errors:
+        return result
+    _, vocabulary = _validate(actor, org, campaign, parsed, result)
+    if result.errors:
+        return result
+    with transaction.atomic():
+        _apply(actor, campaign, parsed, vocabulary, result)
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
+            result.written = True
+            record_event(
+                "import",
+                user=actor,
+                org_path=org.path,
+                target=name[:200],
+                problems=result.problems,
+                measures=result.measures,
+                changes=result.changes,
+            )
+    return result
+
+
+def _problem_fields(p: ParsedProblem, vocabulary: _Vocabulary) -> dict:
+    source = vocabulary.sources.get(p.source) if p.source else None
+    category = vocabulary.category(p.category or p.section)
+    return {
+        "source_id": source.pk if source else None,
+        "category_id": category.pk if category else None,
+        "responsible_leaders": p.leaders,
+        "responsible_units": p.units,
+    }
+
+
+def _measure_fields(m, campaign) -> dict:
+    due = m.deadline.due_on
+    if m.deadline.kind == DeadlineKind.IMMEDIATE:
+        due = today() + timedelta(days=campaign.immediate_days)
+    return {
+        "content": m.content,
+        "deadline_kind": m.deadline.kind,
+        "due_on": due,
+        "owner_name": m.owner_name,
+    }
+
+
+def _measure_changes(existing: dict, wanted: dict) -> dict:
+    changes = {}
+    for key, value in wanted.items():
+        if (
+            key == "due_on"
+            and wanted["deadline_kind"] == DeadlineKind.IMMEDIATE
+            and existing["deadline_kind"] == DeadlineKind.IMMEDIATE
+        ):
+            continue  # an immediate deadline is set when the measure is made
+        if existing[key] != value:
+            changes[key] = value
+    return changes
+
+
+def _jsonable(d: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in d.items()}
+
+
+def _apply(actor, campaign, parsed, vocabulary, result) -> None:
+    now = timezone.now()
+    actor_id = getattr(actor, "pk", None)
+    actor_name = (actor.get_full_name() or actor.get_username()) if actor_id else "命令行导入"
+    org_ids = {p.org.pk for p in parsed}
+    existing: dict[tuple, dict] = {}
+    occurrences: dict[tuple, int] = {}
+    rows = Problem.objects.filter(campaign=campaign, org_id__in=org_ids).order_by("id")
+    for row in rows.values(
+        "id",
+        "org_id",
+        "org_path",
+        "level",
+        "person_name",
+        "title",
+        "number",
+        "source_id",
+        "category_id",
+        "responsible_leaders",
+        "responsible_units",
+    ):
+        base = (row["org_id"], row["level"], row["person_name"], row["title"])
+        occurrences[base] = occurrences.get(base, 0) + 1
+        existing[(*base, occurrences[base])] = row
+    problem_ids = [row["id"] for row in existing.values()]
+    measures_of: dict[int, list[dict]] = {}
+    for row in (
+        Measure.objects.filter(problem_id__in=problem_ids)
+        .order_by("number", "id")
+        .values(
+            "id",
+            "problem_id",
+            "org_id",
+            "org_path",
+            "number",
+            "content",
+            "deadline_kind",
+            "due_on",
+            "owner_name",
+            "progress",
+            "state",
+        )
+    ):
+        measures_of.setdefault(row["problem_id"], []).append(row)
+    latest_text: dict[int, str] = {}
+    for measure_id, text in (
+        ProgressUpdate.objects.filter(measure__problem_id__in=problem_ids)
+        .order_by("measure_id", "created_at", "id")
+        .values_list("measure_id", "text")
+    ):
+        latest_text[measure_id] = text
+
+    events: list[LedgerEvent] = []
+    updates: list[ProgressUpdate] = []
+    new_problems: list[tuple[ParsedProblem, Problem]] = []
+    touched: set[int] = set()
+
+    def event(
+        problem_id, org_id, org_path, action, measure_id=None, before=None, after=None, note=""
+    ):
+        events.append(
+            LedgerEvent(
+                org_id=org_id,
+                org_path=org_path,
+                problem_id=problem_id,
+                measure_id=measure_id,
+                action=action,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                at=now,
+                before=before or {},
+                after=after or {},
+                note=note,
+            )
+        )
+
+    for p in parsed:
+        fields = _problem_fields(p, vocabulary)
+        row = existing.get(p.key)
+        if row is None:
+            new_problems.append(
+                (
+                    p,
+                    Problem(
+                        org=p.org,
+                        org_path=p.org.path,
+                        campaign=campaign,
+                        number=p.number,
+                        title=p.title,
+                        level=p.level,
+                        person_name=p.person_name,
+                        status=ProblemStatus.NOT_STARTED,
+                        created_by_id=actor_id,
+                        **fields,
+                    ),
+                )
+            )
+            continue
+        changes = {k: v for k, v in fields.items() if row[k] != v}
+        if p.number and row["number"] and row["number"] != p.number:
+            changes["number"] = p.number
+        if changes:
+            Problem.objects.filter(pk=row["id"]).update(
+                **changes, version=F("version") + 1, updated_at=now
+            )
+            event(
+                row["id"],
+                row["org_id"],
+                row["org_path"],
+                "problem_imported",
+                before=_jsonable({k: row[k] for k in changes}),
+                after=_jsonable(changes),
+            )
+            result.updated_problems += 1
+        have = measures_of.get(row["id"], [])
+        for position, m in enumerate(p.measures, start=1):
+            wanted = _measure_fields(m, campaign)
+            if position > len(have):
+                measure = Measure.objects.create(
+                    org_id=row["org_id"],
+                    org_path=row["org_path"],
+                    problem_id=row["id"],
+                    number=position,
+                    **wanted,
+                )
+                event(
+                    row["id"],
+                    row["org_id"],
+                    row["org_path"],
+                    "measure_imported",
+                    measure.pk,
+                    after=_jsonable({"content": m.content}),
+                )
+                result.created_measures += 1
+                touched.add(row["id"])
+                current = {
+                    "id": measure.pk,
+                    "progress": 0,
+                    **wanted,
+                    "org_id": row["org_id"],
+                    "org_path": row["org_path"],
+                }
+            else:
+                current = have[position - 1]
+                changes = _measure_changes(current, wanted)
+                if changes:
+                    if current["state"] == MeasureState.CLOSED:
+                        result.warnings.append(
+                            Issue(p.sheet, m.row, "", "该措施已销号，文件中的修改未导入")
+                        )
+                    else:
+                        Measure.objects.filter(pk=current["id"]).update(
+                            **changes, version=F("version") + 1, updated_at=now
+                        )
+                        event(
+                            row["id"],
+                            row["org_id"],
+                            row["org_path"],
+                            "measure_imported",
+                            current["id"],
+                            before=_jsonable({k: current[k] for k in changes}),
+                            after=_jsonable(changes),
+                        )
+                        result.updated_measures += 1
+            if m.progress_text and latest_text.get(current["id"]) != m.progress_text:
+                updates.append(
+                    ProgressUpdate(
+                        org_id=current["org_id"],
+                        org_path=current["org_path"],
+                        measure_id=current["id"],
+                        text=m.progress_text,
+                        progress=current.get("progress", 0),
+                        author_id=actor_id,
+                        created_at=now,
+                    )
+                )
+                event(
+                    row["id"],
+                    current["org_id"],
+                    current["org_path"],
+                    "progress_imported",
+                    current["id"],
+                    note=m.progress_text,
+                )
+        if len(have) > len(p.measures):
+            result.warnings.append(
+                Issue(
+                    p.sheet,
+                    p.row,
+                    "",
+                    f"文件中比系统少 {len(have) - len(p.measures)} 条措施，系统中的措施予以保留",
+                )
+            )
+
+    if new_problems:
+        created = Problem.objects.bulk_create([obj for _, obj in new_problems], batch_size=500)
+        measures: list[Measure] = []
+        for (p, _), problem in zip(new_problems, created, strict=True):
+            event(
+                problem.pk,
+                problem.org_id,
+                problem.org_path,
+                "problem_imported",
+                after={"title": problem.title},
+            )
+            for position, m in enumerate(p.measures, start=1):
+                measures.append(
+                    Measure(
+                        org_id=problem.org_id,
+                        org_path=problem.org_path,
+                        problem_id=problem.pk,
+                        number=position,
+                        **_measure_fields(m, campaign),
+                    )
+                )
+        made = Measure.objects.bulk_create(measures, batch_size=1000)
+        index = 0
+        for (p, _), problem in zip(new_problems, created, strict=True):
+            for m in p.measures:
+                measure = made[index]
+                index += 1
+                event(
+                    problem.pk,
+                    problem.org_id,
+                    problem.org_path,
+                    "measure_imported",
+                    measure.pk,
+                    after={"content": m.content[:200]},
+                )
+                if m.progress_text:
+                    updates.append(
+                        ProgressUpdate(
+                            org_id=problem.org_id,
+                            org_path=problem.org_path,
+                            measure_id=measure.pk,
+                            text=m.progress_text,
+                            progress=0,
+                            author_id=actor_id,
+                            created_at=now,
+                        )
+                    )
+        result.created_problems = len(created)
+        result.created_measures += len(made)
+        _link_units(campaign, [pr for pr in created if pr.responsible_units])
+    if updates:
+        ProgressUpdate.objects.bulk_create(updates, batch_size=1000)
+        result.progress_added = len(updates)
+    LedgerEvent.objects.bulk_create(events, batch_size=1000)
+    for problem_id in touched:
+        refresh_problem_status(problem_id)
+
+
+def _link_units(campaign, problems: list[Problem]) -> None:
+    if not problems:
+        return
+    names_of = {
+        p.pk: [n.strip() for n in p.responsible_units.replace("，", "、").split("、") if n.strip()]
+        for p in problems
+    }
+    wanted = {n for names in names_of.values() for n in names}
+    found: dict[str, int] = {}
+    for pk, name, short in (
+        Organization.objects.in_subtree(campaign.org_path)
+        .filter(Q(name__in=wanted) | Q(short_name__in=wanted))
+        .values_list("pk", "name", "short_name")
+    ):
+        found.setdefault(name, pk)
+        if short:
+            found.setdefault(short, pk)
+    through = Problem.responsible_orgs.through
+    through.objects.bulk_create(
+        [
+            through(problem_id=pk, organization_id=found[n])
+            for pk, names in names_of.items()
+            for n in dict.fromkeys(names)
+            if n in found
+        ],
+        ignore_conflicts=True,
+    )
