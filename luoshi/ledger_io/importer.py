@@ -214,8 +214,7 @@ def import_ledger(
     result.parsed = parsed
     result.problems = len(parsed)
     result.measures = sum(len(p.measures) for p in parsed)
-    if result.errors:
-        return result
+    # Every defect at once: the checks against the database run even when rows failed to read.
     _, vocabulary = _validate(actor, org, campaign, parsed, result)
     if result.errors:
         return result
