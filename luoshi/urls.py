@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/v1/", api.urls()),
     path("orgs/", include("luoshi.orgs.urls")),
     path("campaigns/", include("luoshi.campaigns.urls")),
+    path("ledger/", include("luoshi.ledger_io.urls")),
     path("", include("luoshi.rectification.urls")),
 ]

@@ -60,10 +60,10 @@ def _light(measure, campaign) -> str:
     return measure.light_on(campaign.warning_days)
 
 
-@require_GET
-def ledger(request):
+def ledger_filter(request, campaigns=None) -> tuple[selectors.LedgerFilter, dict]:
+    """The ledger filter in the query string (the ledger page, its export and its API)."""
     user = request.user
-    campaigns = list(selectors.visible_campaigns(user))
+    campaigns = list(selectors.visible_campaigns(user)) if campaigns is None else campaigns
     campaign = next((c for c in campaigns if c.pk == _int(request.GET.get("campaign"))), None)
     campaign = campaign or (campaigns[0] if campaigns else None)
     org = None
@@ -82,6 +82,14 @@ def ledger(request):
         text=request.GET.get("q", ""),
         sort=request.GET.get("sort", "org"),
     )
+    return f, {"campaigns": campaigns, "campaign": campaign, "org": org}
+
+
+@require_GET
+def ledger(request):
+    user = request.user
+    f, chosen = ledger_filter(request)
+    campaign = chosen["campaign"]
     page = page_of(selectors.ledger(user, f), _int(request.GET.get("page")) or 1, PER_PAGE)
     for problem in page.rows:
         for m in problem.measures.all():
@@ -91,9 +99,7 @@ def ledger(request):
         request,
         "rectification/ledger.html",
         {
-            "campaigns": campaigns,
-            "campaign": campaign,
-            "org": org,
+            **chosen,
             "filter": f,
             "page": page,
             "sources": campaign.sources.all() if campaign else [],

@@ -1,0 +1,168 @@
+import tempfile
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from luoshi.campaigns.models import Campaign
+from luoshi.core.scoping import get_visible_or_404
+from luoshi.ledger_io import services
+from luoshi.ledger_io.importer import import_ledger
+from luoshi.ledger_io.workbook import max_import_bytes
+from luoshi.orgs.models import Organization
+from luoshi.rectification import selectors
+from luoshi.rectification.views import _owner_orgs, ledger_filter
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SESSION_KEY = "ledger_imports"
+
+
+def _imports_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _pending(request, token: str) -> dict:
+    pending = request.session.get(SESSION_KEY, {}).get(token)
+    if pending is None:
+        raise Http404
+    return pending
+
+
+def _choices(user):
+    return _owner_orgs(user), list(selectors.visible_campaigns(user))
+
+
+@require_http_methods(["GET", "POST"])
+def import_page(request):
+    """Upload a ledger, see what it would change (nothing is written yet), then confirm."""
+    user = request.user
+    orgs, campaigns = _choices(user)
+    context = {"orgs": orgs, "campaigns": campaigns, "max_mb": max_import_bytes() // 2**20}
+    if request.method == "GET":
+        return render(request, "ledger_io/import.html", context)
+    upload = request.FILES.get("file")
+    org_id, campaign_id = request.POST.get("org", ""), request.POST.get("campaign", "")
+    if upload is None or not org_id.isdigit() or not campaign_id.isdigit():
+        context["error"] = "请选择文件、所属组织和主题教育"
+        return render(request, "ledger_io/import.html", context, status=400)
+    org = get_visible_or_404(Organization.objects, user, request=request, pk=int(org_id))
+    campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=int(campaign_id))
+    if upload.size > max_import_bytes():
+        context["error"] = f"文件“{upload.name}”超过 {context['max_mb']} MB 的上限"
+        return render(request, "ledger_io/import.html", context, status=400)
+    data = upload.read()
+    name = Path(upload.name or "台账.xlsx").name[:120]
+    result = import_ledger(
+        actor=user, data=data, name=name, org=org, campaign=campaign, dry_run=True
+    )
+    token = uuid.uuid4().hex
+    stored = _imports_dir() / f"{token}{Path(name).suffix.lower()[:5]}"
+    stored.write_bytes(data)
+    pending = request.session.get(SESSION_KEY, {})
+    pending[token] = {
+        "file": stored.name,
+        "name": name,
+        "org": org.pk,
+        "campaign": campaign.pk,
+        "at": timezone.now().isoformat(),
+    }
+    request.session[SESSION_KEY] = pending
+    context.update(result=result, token=token, org=org, campaign=campaign, name=name)
+    return render(request, "ledger_io/import.html", context, status=400 if result.errors else 200)
+
+
+@require_POST
+def import_confirm(request, token):
+    pending = _pending(request, token)
+    user = request.user
+    org = get_visible_or_404(Organization.objects, user, request=request, pk=pending["org"])
+    campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=pending["campaign"])
+    path = _imports_dir() / pending["file"]
+    if not path.exists():
+        raise Http404
+    result = import_ledger(
+        actor=user, data=path.read_bytes(), name=pending["name"], org=org, campaign=campaign
+    )
+    if result.errors:
+        orgs, campaigns = _choices(user)
+        return render(
+            request,
+            "ledger_io/import.html",
+            {
+                "orgs": orgs,
+                "campaigns": campaigns,
+                "result": result,
+                "token": token,
+                "org": org,
+                "campaign": campaign,
+                "name": pending["name"],
+                "max_mb": max_import_bytes() // 2**20,
+            },
+            status=409,
+        )
+    path.unlink(missing_ok=True)
+    request.session[SESSION_KEY] = {
+        k: v for k, v in request.session[SESSION_KEY].items() if k != token
+    }
+    messages.success(
+        request,
+        f"已导入“{pending['name']}”：新增问题 {result.created_problems} 个、"
+        f"措施 {result.created_measures} 条，更新问题 "
+        f"{result.updated_problems} 个、措施 {result.updated_measures} 条",
+    )
+    return redirect(f"{reverse('rectification:ledger')}?org={org.pk}&campaign={campaign.pk}")
+
+
+@require_GET
+def import_report(request, token):
+    """The uploaded file with every cell in error marked red and commented."""
+    pending = _pending(request, token)
+    user = request.user
+    org = get_visible_or_404(Organization.objects, user, request=request, pk=pending["org"])
+    campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=pending["campaign"])
+    data = (_imports_dir() / pending["file"]).read_bytes()
+    result = import_ledger(
+        actor=user, data=data, name=pending["name"], org=org, campaign=campaign, dry_run=True
+    )
+    out = tempfile.TemporaryFile()
+    services.error_report(data, pending["name"], result.errors, out)
+    out.seek(0)
+    stem = Path(pending["name"]).stem
+    return FileResponse(
+        out, as_attachment=True, filename=f"{stem}-错误标注.xlsx", content_type=XLSX
+    )
+
+
+@require_GET
+def template(request):
+    response = HttpResponse(services.blank_template(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, "整改台账模板.xlsx")
+    return response
+
+
+@require_GET
+def export(request):
+    """The ledger page's rows, with its filters, as an Excel ledger in the standard layout."""
+    f, chosen = ledger_filter(request)
+    org = chosen["org"]
+    campaign = chosen["campaign"]
+    unit = org.name if org else "、".join(o.name for o in _owner_orgs(request.user)[:3]) or "—"
+    title = f"{org.name if org else ''}{campaign.name if campaign else ''}问题整改台账"
+    out = tempfile.TemporaryFile()
+    services.export_ledger(
+        user=request.user, ledger_filter=f, target=out, title=title, unit=unit, request=request
+    )
+    out.seek(0)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return FileResponse(
+        out, as_attachment=True, filename=f"问题整改台账-{stamp}.xlsx", content_type=XLSX
+    )
