@@ -1,0 +1,343 @@
+"""Importing the organisation tree and members from the sheets offices export.
+
+Both are all or nothing: every defect is reported with its sheet, row, column and reason, and
+nothing is written unless there is none. Both are idempotent: the same file again changes
+nothing."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import Q
+
+from luoshi.core.audit import record_event
+from luoshi.core.bulk import insert_rows
+from luoshi.core.paths import child_path
+from luoshi.ledger_io.layout import Issue, col_letter, text_of
+from luoshi.ledger_io.workbook import WorkbookError, read_workbook
+from luoshi.orgs.models import Member, Organization, OrgKind, OrgLevel
+from luoshi.orgs.services import move_subtree
+
+
+@dataclass
+class TableResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    written: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
+            "written": self.written,
+        }
+
+
+def _norm(value) -> str:
+    return re.sub(r"\s+", "", text_of(value))
+
+
+def read_table(
+    data: bytes, name: str, columns: dict[str, list[str]], required: set[str], result: TableResult
+) -> list[dict]:
+    """Rows of the first sheet that has a header with the required columns, as dicts with their
+    Excel row number and the column letters."""
+    try:
+        sheets = read_workbook(data, name)
+    except WorkbookError as exc:
+        result.errors.append(Issue(name, 0, "", str(exc)))
+        return []
+    lookup = {s: key for key, names in columns.items() for s in names}
+    for sheet in sheets:
+        for r in range(min(10, len(sheet.rows))):
+            found = {}
+            for c, value in enumerate(sheet.rows[r]):
+                key = lookup.get(_norm(value))
+                if key and key not in found:
+                    found[key] = c
+            if required <= set(found):
+                rows = []
+                for i in range(r + 1, len(sheet.rows)):
+                    values = {
+                        k: text_of(sheet.value(i, c))
+                        if not isinstance(sheet.value(i, c), date | datetime)
+                        else sheet.value(i, c)
+                        for k, c in found.items()
+                    }
+                    if not any(str(v).strip() for v in values.values()):
+                        continue
+                    rows.append(
+                        {
+                            "_sheet": sheet.name,
+                            "_row": i + 1,
+                            "_col": {k: col_letter(c) for k, c in found.items()},
+                            **values,
+                        }
+                    )
+                return rows
+    missing = "、".join(columns[k][0] for k in sorted(required))
+    result.errors.append(Issue(name, 0, "", f"没有找到包含 {missing} 列的表头"))
+    return []
+
+
+def _issue(row, key, message) -> Issue:
+    return Issue(row["_sheet"], row["_row"], row["_col"].get(key, ""), message)
+
+
+ORG_COLUMNS = {
+    "code": ["组织代码", "党组织代码", "代码"],
+    "name": ["组织名称", "党组织名称", "名称"],
+    "parent": ["上级组织代码", "上级党组织代码", "上级代码"],
+    "kind": ["组织类别", "党组织类别", "类别"],
+    "short": ["简称"],
+    "level": ["层级"],
+}
+KINDS = {label: value for value, label in OrgKind.choices}
+LEVELS = {label: value for value, label in OrgLevel.choices}
+
+
+def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> TableResult:
+    """Create or update organisations from a sheet (组织代码, 组织名称, 上级组织代码, 组织类别);
+    parents may come after their children. A changed parent moves the subtree."""
+    result = TableResult()
+    rows = read_table(data, name, ORG_COLUMNS, {"code", "name", "parent", "kind"}, result)
+    result.rows = len(rows)
+    by_code: dict[str, dict] = {}
+    for row in rows:
+        code, title = row["code"].strip(), row["name"].strip()
+        if not code:
+            result.errors.append(_issue(row, "code", "缺少组织代码"))
+            continue
+        if code in by_code:
+            result.errors.append(
+                _issue(row, "code", f"组织代码 {code} 与第 {by_code[code]['_row']} 行重复")
+            )
+            continue
+        if not title:
+            result.errors.append(_issue(row, "name", "缺少组织名称"))
+        if row["kind"] not in KINDS:
+            result.errors.append(
+                _issue(row, "kind", f"组织类别“{row['kind']}”应为{'、'.join(KINDS)}之一")
+            )
+        if row.get("level") and row["level"] not in LEVELS:
+            result.errors.append(
+                _issue(row, "level", f"层级“{row['level']}”应为{'、'.join(LEVELS)}之一")
+            )
+        by_code[code] = row
+    existing = {
+        o.code: o
+        for o in Organization.objects.filter(
+            Q(code__in=by_code) | Q(code__in={r["parent"] for r in rows if r["parent"]})
+        )
+    }
+    # Parents before children; a parent that is neither in the file nor in the database, or a
+    # cycle, is an error.
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(code: str, trail: list[str]) -> bool:
+        if state.get(code) == 2:
+            return True
+        if state.get(code) == 1:
+            result.errors.append(
+                _issue(by_code[code], "parent", f"上级组织形成循环：{' → '.join(trail + [code])}")
+            )
+            return False
+        state[code] = 1
+        parent = by_code[code]["parent"].strip()
+        ok = True
+        if parent:
+            if parent in by_code:
+                ok = visit(parent, trail + [code])
+            elif parent not in existing:
+                result.errors.append(
+                    _issue(by_code[code], "parent", f"上级组织代码 {parent} 不存在")
+                )
+                ok = False
+        state[code] = 2
+        order.append(code)
+        return ok
+
+    for code in by_code:
+        visit(code, [])
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for code in order:
+            row = by_code[code]
+            parent_code = row["parent"].strip()
+            parent = existing.get(parent_code) if parent_code else None
+            level = LEVELS.get(row.get("level") or "") or (
+                min(OrgLevel.GRASSROOTS, parent.level + 1) if parent else OrgLevel.CITY
+            )
+            fields = {
+                "name": row["name"].strip(),
+                "kind": KINDS[row["kind"]],
+                "short_name": (row.get("short") or "").strip(),
+            }
+            org = existing.get(code)
+            if org is None:
+                org = Organization(
+                    code=code, parent=parent, level=level, path=f"/new-{code}/", **fields
+                )
+                org.save()
+                org.path = child_path(parent.path if parent else None, org.pk)
+                org.save(update_fields=["path"])
+                result.created += 1
+            else:
+                changed = {k: v for k, v in fields.items() if getattr(org, k) != v}
+                if changed:
+                    Organization.objects.filter(pk=org.pk).update(**changed)
+                    result.updated += 1
+                if parent is not None and org.parent_id != parent.pk:
+                    move_subtree(actor=actor, org=org, new_parent=parent)
+                    org.refresh_from_db()
+                    result.updated += 0 if changed else 1
+            existing[code] = org
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
+            result.written = True
+            record_event(
+                "import",
+                user=actor,
+                target=name[:200],
+                table="orgs",
+                created=result.created,
+                updated=result.updated,
+            )
+    return result
+
+
+MEMBER_COLUMNS = {
+    "name": ["姓名"],
+    "gender": ["性别"],
+    "birth": ["出生年月", "出生日期", "出生年份"],
+    "joined": ["入党时间", "入党日期"],
+    "org": ["所在党组织", "所在党支部", "党组织名称", "组织代码"],
+    "status": ["人员类别", "党员类别", "党员状态"],
+    "post": ["职务"],
+    "phone": ["联系电话", "手机号码"],
+}
+GENDERS = {"男": "M", "女": "F"}
+STATUSES = {"正式党员": "full", "预备党员": "probationary", "正式": "full", "预备": "probationary"}
+_YM = re.compile(r"^(\d{4})\s*(?:[年.\-/]\s*(\d{1,2}))?(?:\s*[月.\-/]\s*(\d{1,2}))?")
+
+
+def _year_month(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    m = _YM.match(str(value or "").strip())
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+    except ValueError:
+        return None
+
+
+def import_members(
+    *, actor, data: bytes, name: str, under: Organization, dry_run: bool = False
+) -> TableResult:
+    """Add members from the usual export (姓名, 性别, 出生年月, 入党时间, 所在党组织, 人员类别) to
+    organisations under `under`, found by code or exact name. A member already there (same
+    organisation, name, birth and joining dates) is not added again."""
+    result = TableResult()
+    rows = read_table(
+        data, name, MEMBER_COLUMNS, {"name", "gender", "birth", "joined", "org", "status"}, result
+    )
+    result.rows = len(rows)
+    keys = {r["org"] for r in rows}
+    orgs: dict[str, list[Organization]] = {}
+    for org in Organization.objects.in_subtree(under.path).filter(
+        Q(code__in=keys) | Q(name__in=keys)
+    ):
+        orgs.setdefault(org.code, []).append(org)
+        orgs.setdefault(org.name, []).append(org)
+    planned = []
+    for row in rows:
+        if not row["name"]:
+            result.errors.append(_issue(row, "name", "缺少姓名"))
+        if row["gender"] not in GENDERS:
+            result.errors.append(_issue(row, "gender", f"性别“{row['gender']}”应为男或女"))
+        birth, joined = _year_month(row["birth"]), _year_month(row["joined"])
+        if birth is None:
+            result.errors.append(_issue(row, "birth", f"出生年月“{text_of(row['birth'])}”无法识别"))
+        if joined is None:
+            result.errors.append(
+                _issue(row, "joined", f"入党时间“{text_of(row['joined'])}”无法识别")
+            )
+        if row["status"] not in STATUSES:
+            result.errors.append(
+                _issue(row, "status", f"人员类别“{row['status']}”应为正式党员或预备党员")
+            )
+        found = orgs.get(row["org"], [])
+        if len(found) != 1:
+            why = "不存在或不在本组织之下" if not found else "有重名，请改用组织代码"
+            result.errors.append(_issue(row, "org", f"所在党组织“{row['org']}”{why}"))
+            continue
+        planned.append((row, found[0], birth, joined))
+    if result.errors:
+        return result
+    have = set(
+        Member.objects.filter(org__in={o for _, o, _, _ in planned}).values_list(
+            "org_id", "name", "birth_year", "joined_on"
+        )
+    )
+    new = []
+    for row, org, birth, joined in planned:
+        key = (org.pk, row["name"], birth.year, joined)
+        if key in have:
+            continue
+        have.add(key)
+        new.append(
+            (
+                org.pk,
+                org.path,
+                row["name"],
+                GENDERS[row["gender"]],
+                birth.year,
+                joined,
+                STATUSES[row["status"]],
+                (row.get("post") or "")[:60],
+                (row.get("phone") or "")[:20],
+            )
+        )
+    result.created = len(new)
+    if dry_run:
+        return result
+    with transaction.atomic():
+        insert_rows(
+            Member,
+            [
+                "org_id",
+                "org_path",
+                "name",
+                "gender",
+                "birth_year",
+                "joined_on",
+                "status",
+                "post",
+                "phone",
+            ],
+            new,
+        )
+        result.written = True
+        record_event(
+            "import",
+            user=actor,
+            org_path=under.path,
+            target=name[:200],
+            table="members",
+            created=result.created,
+        )
+    return result
