@@ -217,6 +217,8 @@ def import_ledger(
     # Every defect at once: the checks against the database run even when rows failed to read.
     _, vocabulary = _validate(actor, org, campaign, parsed, result)
     if result.errors:
+        sheets = {name: i for i, name in enumerate(dict.fromkeys(e.sheet for e in result.errors))}
+        result.errors.sort(key=lambda e: (sheets[e.sheet], e.row))
         return result
     with transaction.atomic():
         _apply(actor, campaign, parsed, vocabulary, result)

@@ -1,0 +1,838 @@
+"""Benchmark Excel in and out on SQLite: W4 (import a ledger of 10 k / 100 k measures, then the
+same file again) and W5 (export 100 k measure rows), each against the library-alone floor.
+
+Set-up: a fresh LUOSHI_VAR folder, `luoshi migrate`, `luoshi seed --scale city` (the tree, the
+campaign, 6,145 problems / 7,197 measures). Every measured step runs in a process of its own, so
+seconds are wall time of that process (interpreter and Django start-up included) and peak MB is
+its own max RSS (os.wait4). Bytecode is cached in the work folder (PYTHONPYCACHEPREFIX, as an
+installed package has its .pyc files), so start-up is not inflated by PYTHONDONTWRITEBYTECODE.
+
+W4: a ledger .xlsx of N measure rows in the standard layout is written with the exporter's own
+LedgerWriter (title and unit lines, the two-row header with 责任主体, problem cells merged over
+their 1-3 measures, a team and a personal sheet; org codes spread over the whole tree; deadlines
+such as "2024年12月底前", "2025年6月30日前", "长期坚持", "立行立改"; seed-like Chinese text). Timed:
+  floor      python_calamine alone: open the workbook, to_python(skip_empty_area=False) per sheet
+  dry-run    `luoshi import-ledger FILE --org ROOT --json --dry-run` on a fresh copy of the seed
+  import     the same without --dry-run (first import: rows created)
+  re-import  the same file again: created and updated must both be 0
+W5: extra problems, measures (1-3 each) and progress updates are inserted with insert_rows until
+the tree holds 100,000 measures, then `luoshi export-ledger --org ROOT -o out.xlsx` is timed. The
+floor writes the same cells (every row and column of the exported file, same strings and numbers,
+read back with calamine beforehand) with XlsxWriter alone in constant_memory mode, no merges and
+no formats; the floor's seconds exclude the time it spends decoding its input (NDJSON, measured).
+The export of the plain city seed (7,197 rows) is shown too, to see whether memory stays flat.
+
+    bench/excel.py                      # W4 at 10 k, W5 at 100 k
+    bench/excel.py --big --json         # W4 at 10 k and 100 k
+    bench/excel.py --repeat 3 --profile /tmp/imp.prof   # medians of 3; cProfile a 10 k import
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_PYTHON = REPO / ".venv" / "bin" / "python"
+if sys.version_info < (3, 12):  # noqa: UP036 - run with the system python: re-exec
+    os.execv(VENV_PYTHON, [str(VENV_PYTHON), *sys.argv])
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+LUOSHI = str(REPO / ".venv" / "bin" / "luoshi")
+EXPORT_ROWS = 100_000
+AIM_IMPORT_RATIO, AIM_EXPORT_RATIO, AIM_PEAK_MB = 3.0, 2.0, 300.0
+MEASURES_PER_PROBLEM = ((1, 2, 3), (5, 3, 2))  # values, weights: 1.7 on average
+PERSONAL_SHARE = 0.2
+STATE_LABELS = ("未开始", "整改中", "整改中", "已销号", "申请销号")
+OPENINGS = ("", "", "结合{org}实际，", "由{org}牵头，", "针对问题根源，", "举一反三，")
+TAILS = (
+    "确保整改取得实效",
+    "形成长效机制",
+    "切实解决群众反映的突出问题",
+    "做到真改实改、改彻底",
+    "每月对账、逐项销号",
+    "防止问题反弹回潮",
+    "整改情况在一定范围内通报",
+)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- running one step in a process of its own ------------------------------------------------
+def run(args: list[str], env: dict, cwd: str, check: bool = True) -> dict:
+    """Run a command to completion: its stdout, wall seconds, peak RSS in MB and exit code."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)  # the rusage of this child alone
+        seconds = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode(errors="replace")
+        tail = err.read().decode(errors="replace").strip().splitlines()[-15:]
+    if code and check:
+        raise RuntimeError(
+            f"{' '.join(str(a) for a in args[1:])} exited with {code} after {seconds:.1f}s, "
+            f"peak {usage.ru_maxrss / 1024:.0f} MB:\n  " + "\n  ".join(tail)
+        )
+    return {
+        "stdout": stdout,
+        "seconds": seconds,
+        "peak_mb": usage.ru_maxrss / 1024,  # ru_maxrss is in KiB
+        "code": code,
+        "stderr_tail": tail,
+    }
+
+
+def env_for(var: Path) -> dict:
+    env = {**os.environ, "LUOSHI_VAR": str(var), "DJANGO_SETTINGS_MODULE": "luoshi.settings"}
+    env.pop("DATABASE_URL", None)  # SQLite in LUOSHI_VAR
+    return env
+
+
+def use_bytecode_cache(folder: Path) -> None:
+    """Compile each module once, into `folder` (never into the repository), as a deployed
+    install would have its .pyc files: with PYTHONDONTWRITEBYTECODE set and no cache, every
+    process would spend about 0.5 s compiling Django again."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(folder)
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = str(folder)
+
+
+def child(mode: str, *args, env: dict, cwd: str) -> tuple[dict, dict]:
+    """Run this script in `mode` in a fresh process; (its JSON output, the run)."""
+    done = run([str(VENV_PYTHON), __file__, "--child", mode, *map(str, args)], env, cwd)
+    return json.loads(done["stdout"]), done
+
+
+def fresh_copy(base: Path, target: Path) -> Path:
+    """A copy of the seeded LUOSHI_VAR folder (the SQLite file with its WAL, the secret key)."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(base, target)
+    return target
+
+
+def median_of(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+# --- text like the offices write --------------------------------------------------------------
+class Texts:
+    """Ledger text from the seed's word pools, varied so that most cells are distinct."""
+
+    def __init__(self, pools: dict, rng: random.Random):
+        self.p = pools
+        self.rng = rng
+
+    def person(self) -> str:
+        given = self.p["given_male"] if self.rng.random() < 0.6 else self.p["given_female"]
+        return self.rng.choice(self.p["surnames"]) + "".join(
+            self.rng.choice(given) for _ in range(self.rng.choice((1, 2)))
+        )
+
+    def leaders(self) -> str:
+        return "、".join(self.person() for _ in range(self.rng.randint(1, 2)))
+
+    def title(self) -> str:
+        # Never the seed's bare title: a first import must create every problem, not match one.
+        title, description = self.rng.choice(self.p["problems"])
+        if self.rng.random() < 0.5:
+            return f"{title}，{description}"
+        return f"{title}：{description.split('，')[0]}"
+
+    def measure(self, org: str) -> str:
+        first, second = self.rng.sample(self.p["measures"], 2)
+        opening = self.rng.choice(OPENINGS).format(org=org)
+        return f"{opening}{first}，{second}，{self.rng.choice(TAILS)}"
+
+    def progress(self) -> str:
+        return self.rng.choice(self.p["progress"]) if self.rng.random() < 0.6 else ""
+
+    def deadline(self) -> str:
+        roll = self.rng.random()
+        year = self.rng.choice((2024, 2025))
+        if roll < 0.6:
+            return f"{year}年{self.rng.randint(1, 12)}月底前"
+        if roll < 0.7:
+            return f"{year}年{self.rng.randint(1, 12)}月{self.rng.randint(1, 28)}日前"
+        if roll < 0.9:
+            return "长期坚持"
+        return "立行立改"
+
+
+def measures_per_problem(rng: random.Random, left: int) -> int:
+    values, weights = MEASURES_PER_PROBLEM
+    return min(left, rng.choices(values, weights=weights)[0])
+
+
+# --- W4: the ledger file ------------------------------------------------------------------------
+def write_ledger(path: Path, n_measures: int, info: dict, seed: int = 4) -> dict:
+    """A standard-layout ledger of exactly `n_measures` measure rows, written the way the exporter
+    writes (its LedgerWriter's sheets, formats and merges), with office-style deadlines."""
+    from luoshi.ledger_io.exporter import PROBLEM_KEYS, LedgerWriter
+
+    rng = random.Random(seed)
+    texts = Texts(info["pools"], rng)
+    writer = LedgerWriter(
+        str(path), title=f"{info['root_name']}问题整改台账", unit=info["root_name"]
+    )
+    centred = ("number", "state", "deadline")
+    problems = personal_problems = 0
+    left = n_measures
+    while left:
+        span = measures_per_problem(rng, left)
+        personal = rng.random() < PERSONAL_SHARE
+        state = writer._sheet("personal" if personal else "team")
+        ws, cols, r, count = state
+        count += 1
+        code, name, short = rng.choice(info["orgs"])
+        unit = short or name
+        problem_values = {
+            "number": count,
+            "org_name": name,
+            "org_code": code,
+            "title": texts.title(),
+            "person": texts.person() if personal else "",
+            "source": rng.choice(info["sources"]) if rng.random() < 0.9 else "",
+            "category": rng.choice(info["categories"]) if rng.random() < 0.8 else "",
+            "leader": texts.leaders(),
+            "unit": unit,
+        }
+        for k in range(span):
+            values = {
+                "measure": texts.measure(unit),
+                "owner": texts.person(),
+                "deadline": texts.deadline(),
+                "progress": texts.progress(),
+                "state": rng.choice(STATE_LABELS),
+            }
+            for c, col in enumerate(cols):
+                fmt = writer.fmt_center if col.key in centred else writer.fmt_cell
+                if col.key in PROBLEM_KEYS:
+                    if k == 0:
+                        if span > 1:
+                            ws.merge_range(r, c, r + span - 1, c, "", None)
+                        writer._write(ws, r, c, problem_values[col.key], fmt)
+                    else:
+                        ws.write_blank(r + k, c, None, fmt)
+                else:
+                    writer._write(ws, r + k, c, values[col.key], fmt)
+        state[2], state[3] = r + span, count
+        problems += 1
+        personal_problems += personal
+        left -= span
+    writer.close()
+    return {
+        "problems": problems,
+        "personal_problems": personal_problems,
+        "measures": n_measures,
+        "mb": path.stat().st_size / 1e6,
+    }
+
+
+def import_step(var: Path, path: Path, root: str, *extra: str) -> dict:
+    done = run(
+        [LUOSHI, "import-ledger", str(path), "--org", root, "--json", *extra],
+        env_for(var),
+        str(var),
+        check=False,
+    )
+    try:
+        out = json.loads(done["stdout"])
+    except ValueError:
+        raise RuntimeError(
+            f"import-ledger {' '.join(extra)} exited with {done['code']}, no JSON:\n  "
+            + "\n  ".join(done["stderr_tail"])
+        ) from None
+    created, updated = out["created"], out["updated"]
+    return {
+        "seconds": done["seconds"],
+        "peak_mb": done["peak_mb"],
+        "code": done["code"],
+        "problems": out["problems"],
+        "measures": out["measures"],
+        "created_problems": created["problems"],
+        "created_measures": created["measures"],
+        "updated_problems": updated["problems"],
+        "updated_measures": updated["measures"],
+        "progress_added": out["progress_added"],
+        "changed": created["problems"]
+        + created["measures"]
+        + updated["problems"]
+        + updated["measures"]
+        + out["progress_added"],
+        "written": out["written"],
+        "errors": len(out["errors"]),
+        "first_errors": out["errors"][:5],
+        "warnings": len(out["warnings"]),
+    }
+
+
+def bench_import(work: Path, base: Path, info: dict, n: int, repeat: int) -> dict:
+    root = info["root"]
+    path = work / f"ledger-{n}.xlsx"
+    log(f"W4 {n:,}: writing {path.name} ...")
+    started = time.perf_counter()
+    shape = write_ledger(path, n, info)
+    shape["write_seconds"] = time.perf_counter() - started
+    log(f"  {shape['problems']:,} problems, {shape['mb']:.1f} MB in {shape['write_seconds']:.1f}s")
+    floors = []
+    for _ in range(repeat):
+        out, done = child("read", path, env=env_for(base), cwd=str(work))
+        floors.append({**done, **out})
+    log(f"  floor {median_of(floors, 'seconds'):.2f}s")
+    steps: dict[str, list[dict]] = {"dry-run": [], "import": [], "re-import": []}
+    stats_ok = []
+    for i in range(repeat):
+        var = fresh_copy(base, work / f"import-{n}")
+        for step, extra in (("dry-run", ("--dry-run",)), ("import", ()), ("re-import", ())):
+            result = import_step(var, path, root, *extra)
+            steps[step].append(result)
+            log(
+                f"  run {i + 1} {step}: {result['seconds']:.2f}s, {result['peak_mb']:.0f} MB, "
+                f"changed {result['changed']:,}, errors {result['errors']}"
+            )
+            if result["errors"]:
+                log(f"    first errors: {result['first_errors']}")
+        if not steps["import"][-1]["errors"]:
+            stats = json.loads(
+                run([LUOSHI, "stats", "--org", root, "--json"], env_for(var), str(var))["stdout"]
+            )
+            expected = info["measures"] + steps["import"][-1]["created_measures"]
+            stats_ok.append(stats["measures"] == expected)
+        shutil.rmtree(var)
+    floor_s = median_of(floors, "seconds")
+    result = {
+        "measures": n,
+        "file": shape,
+        "floor": {
+            "seconds": floor_s,
+            "peak_mb": median_of(floors, "peak_mb"),
+            "rows_per_second": n / floor_s,
+            "rows": floors[-1]["rows"],
+            "cells": floors[-1]["cells"],
+            "in_process_seconds": median_of(floors, "in_process_seconds"),
+            "runs": [{"seconds": f["seconds"], "peak_mb": f["peak_mb"]} for f in floors],
+        },
+        "stats_match": all(stats_ok) if stats_ok else None,
+    }
+    for step, runs in steps.items():
+        seconds = median_of(runs, "seconds")
+        result[step] = {
+            **{k: v for k, v in runs[-1].items() if k not in ("seconds", "peak_mb")},
+            "seconds": seconds,
+            "peak_mb": median_of(runs, "peak_mb"),
+            "rows_per_second": n / seconds,
+            "ratio": seconds / floor_s,
+            "runs": [{"seconds": r["seconds"], "peak_mb": r["peak_mb"]} for r in runs],
+        }
+    again = result["re-import"]
+    result["reimport_unchanged"] = again["changed"] == 0 and again["errors"] == 0
+    result["meets_aim"] = (
+        not result["import"]["errors"]
+        and result["import"]["ratio"] <= AIM_IMPORT_RATIO
+        and max(result[s]["peak_mb"] for s in steps) <= AIM_PEAK_MB
+        and result["reimport_unchanged"]
+    )
+    return result
+
+
+def profile_import(work: Path, base: Path, info: dict, n: int, target: str) -> None:
+    """A first import of the n-row file under cProfile, written to `target`."""
+    var = fresh_copy(base, work / "profile")
+    path = work / f"ledger-{n}.xlsx"
+    args = [str(VENV_PYTHON), "-m", "cProfile", "-o", target, "-m", "luoshi.cli"]
+    done = run(
+        [*args, "import-ledger", str(path), "--org", info["root"], "--json"], env_for(var), str(var)
+    )
+    log(f"profile of a first import of {n:,}: {done['seconds']:.1f}s -> {target}")
+    shutil.rmtree(var)
+
+
+# --- W5: export -----------------------------------------------------------------------------------
+def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
+    root = info["root"]
+    var = fresh_copy(base, work / "export")
+    small_out = work / "export-seed.xlsx"
+    log(f"W5: export of the city seed ({info['measures']:,} measures) ...")
+    small = run(
+        [LUOSHI, "export-ledger", "--org", root, "-o", str(small_out)], env_for(var), str(var)
+    )
+    log(f"W5: growing the tree to {EXPORT_ROWS:,} measures ...")
+    grown, grow_run = child("grow", root, EXPORT_ROWS, env=env_for(var), cwd=str(var))
+    grown["seconds"] = grow_run["seconds"]
+    log(
+        f"  +{grown['problems_added']:,} problems, +{grown['measures_added']:,} measures, "
+        f"+{grown['updates_added']:,} progress updates in {grown['seconds']:.1f}s"
+    )
+    out = work / "export.xlsx"
+    exports = []
+    for i in range(repeat):
+        done = run([LUOSHI, "export-ledger", "--org", root, "-o", str(out)], env_for(var), str(var))
+        exports.append(done)
+        log(f"  export run {i + 1}: {done['seconds']:.2f}s, {done['peak_mb']:.0f} MB")
+    cells_file = work / "export-cells.ndjson"
+    dumped, _ = child("dump", out, cells_file, env=env_for(var), cwd=str(work))
+    floors = []
+    for i in range(repeat):
+        written, done = child(
+            "write", cells_file, work / "floor.xlsx", env=env_for(var), cwd=str(work)
+        )
+        floors.append({**done, **written, "seconds": done["seconds"] - written["decode_seconds"]})
+        log(
+            f"  floor run {i + 1}: {floors[-1]['seconds']:.2f}s (+{written['decode_seconds']:.2f}s "
+            f"decoding its input, excluded), {done['peak_mb']:.0f} MB"
+        )
+    floor_s = median_of(floors, "seconds")
+    export_s = median_of(exports, "seconds")
+    rows = grown["measures_total"]
+    result = {
+        "measures": rows,
+        "problems": grown["problems_total"],
+        "setup": {
+            k: grown[k] for k in ("problems_added", "measures_added", "updates_added", "seconds")
+        },
+        "file": {"mb": out.stat().st_size / 1e6, "rows": dumped["rows"], "cells": dumped["cells"]},
+        "floor": {
+            "seconds": floor_s,
+            "peak_mb": median_of(floors, "peak_mb"),
+            "rows_per_second": rows / floor_s,
+            "decode_seconds_excluded": median_of(floors, "decode_seconds"),
+            "rows": floors[-1]["rows"],
+            "cells": floors[-1]["cells"],
+            "mb": (work / "floor.xlsx").stat().st_size / 1e6,
+            "runs": [{"seconds": f["seconds"], "peak_mb": f["peak_mb"]} for f in floors],
+        },
+        "export": {
+            "seconds": export_s,
+            "peak_mb": median_of(exports, "peak_mb"),
+            "rows_per_second": rows / export_s,
+            "ratio": export_s / floor_s,
+            "runs": [{"seconds": e["seconds"], "peak_mb": e["peak_mb"]} for e in exports],
+        },
+        "export_seed": {
+            "measures": info["measures"],
+            "seconds": small["seconds"],
+            "peak_mb": small["peak_mb"],
+            "rows_per_second": info["measures"] / small["seconds"],
+        },
+    }
+    result["meets_aim"] = (
+        result["export"]["ratio"] <= AIM_EXPORT_RATIO and result["export"]["peak_mb"] <= AIM_PEAK_MB
+    )
+    shutil.rmtree(var)
+    return result
+
+
+# --- the children -------------------------------------------------------------------------------
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luoshi.settings")
+    import django
+
+    django.setup()
+
+
+def child_info(root_code: str) -> dict:
+    """What the ledger file is made of: the tree's org codes, the campaign's vocabularies."""
+    setup_django()
+    from luoshi.campaigns.models import Campaign, Category, ProblemSource
+    from luoshi.orgs import names
+    from luoshi.orgs.models import Organization
+    from luoshi.rectification import seeding
+    from luoshi.rectification.models import Measure, Problem
+
+    root = Organization.objects.get(code=root_code)
+    campaign = Campaign.objects.filter(org_path=root.path).order_by("-starts_on", "-id").first()
+    categories = Category.objects.filter(campaign=campaign, parent__isnull=False)
+    return {
+        "root": root.code,
+        "root_name": root.name,
+        "campaign": campaign.slug,
+        "orgs": list(
+            Organization.objects.in_subtree(root.path)
+            .order_by("path")
+            .values_list("code", "name", "short_name")
+        ),
+        "sources": list(
+            ProblemSource.objects.filter(campaign=campaign)
+            .order_by("rank")
+            .values_list("name", flat=True)
+        ),
+        "categories": [str(c) for c in categories.select_related("parent")],
+        "problems": Problem.objects.count(),
+        "measures": Measure.objects.count(),
+        "pools": {
+            "surnames": names.SURNAMES,
+            "given_male": names.GIVEN_MALE,
+            "given_female": names.GIVEN_FEMALE,
+            "problems": seeding.PROBLEM_TEXTS,
+            "measures": seeding.MEASURE_TEXTS,
+            "progress": seeding.PROGRESS_TEXTS,
+        },
+    }
+
+
+def child_grow(root_code: str, target: int) -> dict:
+    """Insert problems (1-3 measures each) and progress updates until `target` measures exist."""
+    setup_django()
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from luoshi.campaigns.models import Campaign, Category
+    from luoshi.core.bulk import insert_rows, next_id, reset_sequences
+    from luoshi.ledger_io.deadlines import read_deadline
+    from luoshi.orgs.models import Organization
+    from luoshi.rectification.models import (
+        Measure,
+        MeasureState,
+        Problem,
+        ProblemStatus,
+        ProgressUpdate,
+    )
+
+    info = child_info(root_code)
+    rng = random.Random(5)
+    texts = Texts(info["pools"], rng)
+    root = Organization.objects.get(code=root_code)
+    campaign = Campaign.objects.get(slug=info["campaign"])
+    sources = list(campaign.sources.values_list("id", flat=True))
+    categories = list(
+        Category.objects.filter(campaign=campaign, parent__isnull=False).values_list(
+            "id", flat=True
+        )
+    )
+    orgs = list(
+        Organization.objects.in_subtree(root.path).values_list("id", "path", "name", "short_name")
+    )
+    states = list(MeasureState.values)
+    now = timezone.now()
+    pid, mid = next_id(Problem), next_id(Measure)
+    problems, measures, updates = [], [], []
+    left = target - Measure.objects.count()
+    while left > 0:
+        span = measures_per_problem(rng, left)
+        org_id, path, name, short = rng.choice(orgs)
+        personal = rng.random() < PERSONAL_SHARE
+        leaders = texts.leaders()
+        problems.append(
+            (
+                pid,
+                org_id,
+                path,
+                campaign.pk,
+                str(pid),
+                texts.title(),
+                "",
+                rng.choice(sources),
+                rng.choice(categories),
+                "personal" if personal else "team",
+                texts.person() if personal else "",
+                leaders,
+                short or name,
+                False,
+                ProblemStatus.IN_PROGRESS,
+                1,
+                None,
+                now,
+                now,
+            )
+        )
+        for number in range(1, span + 1):
+            deadline = read_deadline(texts.deadline())
+            due = deadline.due_on or (now.date() + timedelta(days=15))
+            measures.append(
+                (
+                    mid,
+                    org_id,
+                    path,
+                    pid,
+                    number,
+                    texts.measure(short or name),
+                    texts.person(),
+                    leaders.split("、")[0],
+                    deadline.kind,
+                    None if deadline.kind == "ongoing" else due,
+                    0,
+                    rng.choice(states),
+                    False,
+                    0,
+                    None,
+                    None,
+                    None,
+                    "",
+                    1,
+                    now,
+                    now,
+                )
+            )
+            for k in range(rng.randint(0, 4)):  # about 2 per measure, as in the seed
+                at = now - timedelta(days=7 * (4 - k))
+                updates.append(
+                    (org_id, path, mid, texts.progress() or "按计划推进", 25 * k, None, at)
+                )
+            mid += 1
+        pid += 1
+        left -= span
+    problem_columns = (
+        "id org_id org_path campaign_id number title description source_id category_id "
+        "level person_name responsible_leaders responsible_units immediate status version "
+        "created_by_id created_at updated_at"
+    ).split()
+    measure_columns = (
+        "id org_id org_path problem_id number content owner_name responsible_leader "
+        "deadline_kind due_on progress state was_overdue extensions submitted_by_id "
+        "submitted_at closed_at return_reason version created_at updated_at"
+    ).split()
+    update_columns = ("org_id org_path measure_id text progress author_id created_at").split()
+    with transaction.atomic():
+        insert_rows(Problem, problem_columns, problems)
+        insert_rows(Measure, measure_columns, measures)
+        insert_rows(ProgressUpdate, update_columns, updates)
+        reset_sequences(Problem, Measure, ProgressUpdate)
+    return {
+        "problems_added": len(problems),
+        "measures_added": len(measures),
+        "updates_added": len(updates),
+        "problems_total": Problem.objects.count(),
+        "measures_total": Measure.objects.count(),
+    }
+
+
+def child_read(path: str) -> dict:
+    """The W4 floor: calamine alone reads every sheet (and keeps the rows, as an importer must)."""
+    import python_calamine
+
+    started = time.perf_counter()
+    book = python_calamine.CalamineWorkbook.from_path(path)
+    sheets = [
+        book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names
+    ]
+    return {
+        "in_process_seconds": time.perf_counter() - started,
+        "rows": sum(len(rows) for rows in sheets),
+        "cells": sum(len(row) for rows in sheets for row in rows),
+    }
+
+
+def child_dump(path: str, target: str) -> dict:
+    """Every cell of an exported workbook as NDJSON: {"sheet": name}, then one list per row."""
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(path)
+    rows = cells = 0
+    with open(target, "w", encoding="utf-8") as out:
+        for name in book.sheet_names:
+            out.write(json.dumps({"sheet": name}, ensure_ascii=False) + "\n")
+            for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
+                out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+                rows += 1
+                cells += sum(1 for v in row if v != "")
+    return {"rows": rows, "cells": cells}
+
+
+def child_write(source: str, target: str) -> dict:
+    """The W5 floor: the same cells with XlsxWriter alone, constant memory, no merges or formats.
+    The rows are decoded one at a time from NDJSON; that decoding is timed and reported apart."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(target, {"constant_memory": True})
+    ws, r, decode, rows, cells = None, 0, 0.0, 0, 0
+    with open(source, encoding="utf-8") as lines:
+        for line in lines:
+            started = time.perf_counter()
+            item = json.loads(line)
+            decode += time.perf_counter() - started
+            if isinstance(item, dict):
+                ws, r = book.add_worksheet(item["sheet"]), 0
+                continue
+            for c, value in enumerate(item):
+                if isinstance(value, str):
+                    if value:
+                        ws.write_string(r, c, value)
+                        cells += 1
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    ws.write_number(r, c, value)
+                    cells += 1
+            r += 1
+            rows += 1
+    book.close()
+    return {"decode_seconds": decode, "rows": rows, "cells": cells}
+
+
+CHILDREN = {
+    "info": child_info,
+    "grow": lambda root, target: child_grow(root, int(target)),
+    "read": child_read,
+    "dump": child_dump,
+    "write": child_write,
+}
+
+
+# --- output -------------------------------------------------------------------------------------
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def w4_table(r: dict) -> str:
+    f = r["file"]
+    lines = [
+        f"W4 import, {r['measures']:,} measure rows ({f['problems']:,} problems, "
+        f"{f['personal_problems']:,} personal; {f['mb']:.1f} MB .xlsx), SQLite, city seed",
+        f"{'step':<38}{'seconds':>9}{'measures/s':>12}{'peak MB':>9}{'x floor':>9}  result",
+    ]
+    floor = r["floor"]
+    lines.append(
+        f"{'floor: calamine to_python, all sheets':<38}{floor['seconds']:>9.2f}"
+        f"{floor['rows_per_second']:>12,.0f}{floor['peak_mb']:>9.0f}{1:>9.2f}  "
+        f"{floor['rows']:,} rows, {floor['cells']:,} cells ({floor['in_process_seconds']:.2f}s in "
+        "process)"
+    )
+    for step, label in (
+        ("dry-run", "import-ledger --dry-run"),
+        ("import", "import-ledger (first)"),
+        ("re-import", "import-ledger (same file again)"),
+    ):
+        s = r[step]
+        outcome = (
+            f"errors {s['errors']}"
+            if s["errors"]
+            else f"created {s['created_problems']:,}/{s['created_measures']:,}, updated "
+            f"{s['updated_problems']:,}/{s['updated_measures']:,} (problems/measures), progress "
+            f"+{s['progress_added']:,}, written {'yes' if s['written'] else 'no'}"
+        )
+        lines.append(
+            f"{label:<38}{s['seconds']:>9.2f}{s['rows_per_second']:>12,.0f}{s['peak_mb']:>9.0f}"
+            f"{s['ratio']:>9.2f}  {outcome}"
+        )
+    peak = max(r[s]["peak_mb"] for s in ("dry-run", "import", "re-import"))
+    again = r["re-import"]
+    fast = r["import"]["ratio"] <= AIM_IMPORT_RATIO
+    lines.append(
+        f"  aims: import <= {AIM_IMPORT_RATIO:.0f}x floor: {verdict(fast)} "
+        f"({r['import']['ratio']:.1f}x); peak < {AIM_PEAK_MB:.0f} MB: "
+        f"{verdict(peak <= AIM_PEAK_MB)} ({peak:.0f} MB); re-import changes 0: "
+        f"{verdict(r['reimport_unchanged'])} ({again['changed']:,}); stats after import "
+        f"match: {r['stats_match']}"
+    )
+    return "\n".join(lines)
+
+
+def w5_table(r: dict) -> str:
+    setup = r["setup"]
+    lines = [
+        f"W5 export, {r['measures']:,} measure rows ({r['problems']:,} problems; set-up inserted "
+        f"{setup['problems_added']:,} problems, {setup['measures_added']:,} measures, "
+        f"{setup['updates_added']:,} progress updates in {setup['seconds']:.0f}s), SQLite",
+        f"{'step':<38}{'seconds':>9}{'rows/s':>12}{'peak MB':>9}{'x floor':>9}  file",
+    ]
+    floor, export, seed = r["floor"], r["export"], r["export_seed"]
+    lines.append(
+        f"{'floor: XlsxWriter constant_memory':<38}{floor['seconds']:>9.2f}"
+        f"{floor['rows_per_second']:>12,.0f}{floor['peak_mb']:>9.0f}{1:>9.2f}  "
+        f"{floor['rows']:,} rows, {floor['cells']:,} cells, {floor['mb']:.1f} MB "
+        f"(+{floor['decode_seconds_excluded']:.2f}s input decoding excluded)"
+    )
+    lines.append(
+        f"{'export-ledger --org ROOT':<38}{export['seconds']:>9.2f}"
+        f"{export['rows_per_second']:>12,.0f}{export['peak_mb']:>9.0f}{export['ratio']:>9.2f}  "
+        f"{r['file']['rows']:,} rows, {r['file']['cells']:,} cells, {r['file']['mb']:.1f} MB"
+    )
+    label = f"export-ledger, seed ({seed['measures']:,} rows)"
+    lines.append(
+        f"{label:<38}{seed['seconds']:>9.2f}{seed['rows_per_second']:>12,.0f}"
+        f"{seed['peak_mb']:>9.0f}{'':>9}  (memory flat?)"
+    )
+    lines.append(
+        f"  aims: export <= {AIM_EXPORT_RATIO:.0f}x floor: "
+        f"{verdict(export['ratio'] <= AIM_EXPORT_RATIO)} ({export['ratio']:.1f}x); peak < "
+        f"{AIM_PEAK_MB:.0f} MB: {verdict(export['peak_mb'] <= AIM_PEAK_MB)} "
+        f"({export['peak_mb']:.0f} MB at {r['measures']:,} rows, {seed['peak_mb']:.0f} MB at "
+        f"{seed['measures']:,})"
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--big", action="store_true", help="W4 at 100,000 rows as well")
+    parser.add_argument("--only", choices=("w4", "w5"), help="run one of the two")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per step; medians shown")
+    parser.add_argument("--profile", help="also cProfile a first 10 k import into this file")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("child_args", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(CHILDREN[args.child](*args.child_args), ensure_ascii=False))
+        return
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    work = Path(tempfile.mkdtemp(prefix="bench-excel-"))
+    use_bytecode_cache(work / "pycache")
+    try:
+        base = work / "base"
+        base.mkdir()
+        env = env_for(base)
+        log(f"set-up in {work}: migrate, seed --scale city ...")
+        run([LUOSHI, "migrate", "-v0"], env, str(base))
+        seeded = json.loads(
+            run([LUOSHI, "seed", "--scale", "city", "--json"], env, str(base))["stdout"]
+        )
+        info, _ = child("info", seeded["root"], env=env, cwd=str(base))
+        for _ in range(2):  # Django set up, no work; the first run fills the bytecode cache
+            start = run([LUOSHI, "import-ledger", "--help"], env, str(base))
+        results: dict = {
+            "db": "sqlite",
+            "scale": "city",
+            "root": info["root"],
+            "campaign": info["campaign"],
+            "seed": {"problems": info["problems"], "measures": info["measures"]},
+            "django_startup_seconds": start["seconds"],
+            "w4": [],
+        }
+        if args.only in (None, "w4"):
+            for n in (10_000, 100_000) if args.big else (10_000,):
+                results["w4"].append(bench_import(work, base, info, n, args.repeat))
+            if args.profile:
+                profile_import(work, base, info, 10_000, args.profile)
+        if args.only in (None, "w5"):
+            results["w5"] = bench_export(work, base, info, args.repeat)
+    finally:
+        if args.keep:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+        return
+    runs = "one run each" if args.repeat == 1 else f"medians of {args.repeat} runs"
+    blocks = [
+        f"Excel in and out - SQLite, city seed ({info['measures']:,} measures), root "
+        f"{info['root']}; {runs}; seconds = wall time of the step's own process (Django start-up "
+        f"alone: {results['django_startup_seconds']:.2f}s)"
+    ]
+    blocks += [w4_table(r) for r in results["w4"]]
+    if "w5" in results:
+        blocks.append(w5_table(results["w5"]))
+    print("\n\n".join(blocks))
+
+
+if __name__ == "__main__":
+    main()
