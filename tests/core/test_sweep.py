@@ -1,0 +1,204 @@
+"""R1: every URL pattern and API operation, as a user of one branch, with the ids of another
+branch's objects: 404 (405 for a method the view never takes), never foreign data, never 500.
+A new URL with an id fails `test_every_url_with_an_id_is_swept` until it is added below."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from luoshi.accounts.tokens import issue_token
+from luoshi.campaigns.models import Campaign
+from luoshi.core.models import AuditEvent
+from luoshi.rectification import services
+from tests.factories import user_with
+from tests.rectification.conftest import PDF, campaign  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "乙支部的秘密问题"
+# url name -> which foreign object's id goes into it
+PAGES = {
+    "orgs:detail": "org",
+    "orgs:children": "org",
+    "orgs:members": "org",
+    "campaigns:detail": "campaign",
+    "campaigns:vocabulary": "campaign",
+    "rectification:problem": "problem",
+    "rectification:problem_edit": "problem",
+    "rectification:measure_add": "problem",
+    "rectification:similar": "problem",
+    "rectification:measure_edit": "measure",
+    "rectification:transition": "measure",
+    "rectification:progress": "measure",
+    "rectification:extension": "measure",
+    "rectification:regulation": "measure",
+    "rectification:extension_decide": "extension",
+    "rectification:evidence": "evidence",
+}
+API = {
+    "api:get_organization": ("org_id", "org", "get"),
+    "api:get_problem": ("problem_id", "problem", "get"),
+    "api:get_measure": ("measure_id", "measure", "get"),
+    "api:transition": ("measure_id", "measure", "post"),
+    "api:report_progress": ("measure_id", "measure", "post"),
+}
+TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report"}  # session-bound: tests/ledger_io
+
+
+def _patterns(resolver=None, ns=""):
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            yield from _patterns(p, f"{ns}{p.namespace}:" if p.namespace else ns)
+        elif isinstance(p, URLPattern):
+            yield f"{ns}{p.name}", p
+
+
+@pytest.fixture
+def foreign(tree, campaign):  # noqa: F811
+    owner = user_with(tree.branch_b1, "liaison", username="b1_owner")
+    problem = services.create_problem(
+        actor=owner, org=tree.branch_b1, campaign=campaign, title=SECRET
+    )
+    measure = services.add_measure(
+        actor=owner, problem=problem, content="秘密措施", due_on=date.today() + timedelta(days=9)
+    )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    services.report_progress(
+        actor=owner,
+        measure_id=measure.pk,
+        version=measure.version,
+        text="进展",
+        progress=50,
+        files=[SimpleUploadedFile("秘密.pdf", PDF)],
+    )
+    extension = services.request_extension(
+        actor=owner,
+        measure_id=measure.pk,
+        new_due_on=date.today() + timedelta(days=99),
+        reason="秘密理由",
+    )
+    county_campaign = Campaign.objects.create(
+        org=tree.county_b,
+        slug="b-only",
+        name="乙县专项",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+    )
+    return {
+        "org": tree.branch_b1.pk,
+        "campaign": county_campaign.pk,
+        "problem": problem.pk,
+        "measure": measure.pk,
+        "evidence": measure.evidence.get().pk,
+        "extension": extension.pk,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_every_url_with_an_id_is_swept():
+    with_ids = {name for name, p in _patterns() if p.pattern.converters or "<" in str(p.pattern)}
+    assert with_ids - set(PAGES) - set(API) - TOKEN_URLS == set()
+
+
+def test_branch_user_gets_404_for_every_foreign_object_on_every_page(client, tree, foreign):
+    viewer = user_with(tree.branch_a1, "liaison", username="a1_viewer")
+    client.force_login(viewer)
+    for name, kind in PAGES.items():
+        url = reverse(name, args=[foreign[kind]])
+        for method in ("get", "post"):
+            response = getattr(client, method)(
+                url,
+                {
+                    "version": 1,
+                    "action": "verify",
+                    "text": "x",
+                    "progress": 1,
+                    "content": "x",
+                    "deadline_kind": "ongoing",
+                    "name": "x",
+                    "what": "source",
+                    "decision": "approve",
+                    "other": 1,
+                },
+            )
+            assert response.status_code in (404, 405), (name, method, response.status_code)
+            if response.status_code == 405:
+                continue
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert SECRET.encode() not in body and "秘密".encode() not in body, (name, method)
+    assert AuditEvent.objects.filter(kind="refused", actor=viewer).count() >= len(PAGES)
+
+
+def test_branch_user_gets_404_for_every_foreign_object_in_the_api(client, tree, foreign):
+    viewer = user_with(tree.branch_a1, "liaison", username="a1_api")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(viewer)}"}
+    for name, (param, kind, method) in API.items():
+        url = reverse(name, kwargs={param: foreign[kind]})
+        if method == "get":
+            response = client.get(url, **auth)
+        else:
+            response = (
+                client.post(
+                    url,
+                    {"action": "verify", "version": 1, "text": "x", "progress": 1},
+                    content_type="application/json"
+                    if name == "api:transition"
+                    else "multipart/form-data; boundary=BoUnDaRyStRiNg",
+                    **auth,
+                )
+                if False
+                else _post(client, url, name, auth)
+            )
+        assert response.status_code == 404, (name, response.status_code, response.content)
+        assert SECRET.encode() not in response.content
+    listing = client.get("/api/v1/problems", **auth).json()
+    assert listing == []
+    assert client.get(f"/api/v1/organizations?parent={foreign['org']}", **auth).status_code == 404
+
+
+def _post(client, url, name, auth):
+    import json
+
+    if name == "api:transition":
+        return client.post(
+            url,
+            json.dumps({"action": "verify", "version": 1}),
+            content_type="application/json",
+            **auth,
+        )
+    return client.post(url, {"version": 1, "text": "x", "progress": 1}, **auth)
+
+
+def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, foreign):
+    viewer = user_with(tree.branch_a1, "liaison", username="a1_lists")
+    client.force_login(viewer)
+    for url in (
+        "/ledger/",
+        "/ledger/?overdue=1",
+        "/my-work/",
+        "/orgs/",
+        "/orgs/search/?q=乙",
+        "/campaigns/",
+        f"/orgs/{tree.branch_a1.pk}/",
+        "/ledger/export.xlsx",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert SECRET.encode() not in body and "乙一村".encode() not in body, url
+
+
+def test_anonymous_visitors_are_sent_to_login_and_the_api_says_401(client, foreign):
+    for name, kind in PAGES.items():
+        response = client.get(reverse(name, args=[foreign[kind]]))
+        assert response.status_code in (302, 405), name
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("login"))
+    for name, (param, kind, _) in API.items():
+        assert client.get(reverse(name, kwargs={param: foreign[kind]})).status_code in (401, 405)
