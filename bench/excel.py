@@ -4,8 +4,9 @@ same file again) and W5 (export 100 k measure rows), each against the library-al
 Set-up: a fresh LUOSHI_VAR folder, `luoshi migrate`, `luoshi seed --scale city` (the tree, the
 campaign, 6,145 problems / 7,197 measures). Every measured step runs in a process of its own, so
 seconds are wall time of that process (interpreter and Django start-up included) and peak MB is
-its own max RSS (os.wait4). Bytecode is cached in the work folder (PYTHONPYCACHEPREFIX, as an
-installed package has its .pyc files), so start-up is not inflated by PYTHONDONTWRITEBYTECODE.
+its own max RSS (os.wait4, read by a small launcher: see run()). Bytecode is cached in the work
+folder (PYTHONPYCACHEPREFIX, as an installed package has its .pyc files), so that start-up is not
+inflated by PYTHONDONTWRITEBYTECODE.
 
 W4: a ledger .xlsx of N measure rows in the standard layout is written with the exporter's own
 LedgerWriter (title and unit lines, the two-row header with 责任主体, problem cells merged over
@@ -69,14 +70,32 @@ def log(message: str) -> None:
 
 
 # --- running one step in a process of its own ------------------------------------------------
+# Linux charges a process's peak RSS with that of the process it was spawned from (exec records
+# the old address space's high-water mark), so a child of this script, which holds a ledger of
+# its own, would inherit its size. Each step is therefore started by this small launcher (about
+# 9 MB, the lowest peak a step can show), which times the step and reads its rusage.
+LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    out.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def run(args: list[str], env: dict, cwd: str, check: bool = True) -> dict:
     """Run a command to completion: its stdout, wall seconds, peak RSS in MB and exit code."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)  # the rusage of this child alone
-        seconds = time.perf_counter() - started
-        code = os.waitstatus_to_exitcode(status)
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rusage") as rusage,
+    ):
+        launcher = [sys.executable, "-S", "-c", LAUNCHER, rusage.name, *map(str, args)]
+        subprocess.run(launcher, env=env, cwd=cwd, stdout=out, stderr=err, check=True)
+        seconds, max_rss_kib, code = rusage.read().split()
+        seconds, peak_mb, code = float(seconds), int(max_rss_kib) / 1024, int(code)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode(errors="replace")
@@ -84,12 +103,12 @@ def run(args: list[str], env: dict, cwd: str, check: bool = True) -> dict:
     if code and check:
         raise RuntimeError(
             f"{' '.join(str(a) for a in args[1:])} exited with {code} after {seconds:.1f}s, "
-            f"peak {usage.ru_maxrss / 1024:.0f} MB:\n  " + "\n  ".join(tail)
+            f"peak {peak_mb:.0f} MB:\n  " + "\n  ".join(tail)
         )
     return {
         "stdout": stdout,
         "seconds": seconds,
-        "peak_mb": usage.ru_maxrss / 1024,  # ru_maxrss is in KiB
+        "peak_mb": peak_mb,
         "code": code,
         "stderr_tail": tail,
     }

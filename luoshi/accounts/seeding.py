@@ -6,7 +6,7 @@ import string
 from django.contrib.auth import get_user_model
 
 from luoshi.accounts.models import Assignment, Role
-from luoshi.orgs.models import Organization, OrgKind, UnitType
+from luoshi.orgs.models import Organization, OrgKind, OrgLevel, UnitType
 
 
 def _password(rng: random.Random) -> str:
@@ -20,15 +20,10 @@ def _first(root: Organization, **filters) -> Organization:
 
 def create_demo_accounts(root: Organization, rng: random.Random) -> list[dict]:
     counties = list(
-        Organization.objects.filter(parent=root, unit_type=UnitType.REGION).order_by("sort_order")
+        Organization.objects.in_subtree(root.path)
+        .filter(level=OrgLevel.COUNTY, unit_type=UnitType.REGION)
+        .order_by("path")[:2]
     )
-    if not counties:  # a province: take the counties of its first city
-        city = Organization.objects.filter(parent=root).order_by("sort_order").first()
-        counties = list(
-            Organization.objects.filter(parent=city, unit_type=UnitType.REGION).order_by(
-                "sort_order"
-            )
-        )
     county_a, county_b = counties[0], counties[1]
     branch_a = _first(county_a, kind=OrgKind.BRANCH, unit_type=UnitType.VILLAGE)
     branch_b = _first(county_b, kind=OrgKind.BRANCH, unit_type=UnitType.COMMUNITY) or _first(

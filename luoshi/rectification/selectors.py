@@ -97,9 +97,7 @@ SORTS = {
 
 def ledger(user, f: LedgerFilter):
     """Problems the user may see, filtered and sorted, with their measures prefetched."""
-    problems = Problem.objects.visible_to(user)
-    if f.org_path:
-        problems = problems.in_subtree(f.org_path)
+    problems = Problem.objects.visible_to(user, within=f.org_path or None)
     if f.campaign_id:
         problems = problems.filter(campaign_id=f.campaign_id)
     if f.source_id:
@@ -125,9 +123,27 @@ def ledger(user, f: LedgerFilter):
         problems = problems.filter(Q(title__contains=text) | Q(description__contains=text))
     return (
         problems.select_related("org", "source", "category", "campaign")
-        .prefetch_related(Prefetch("measures", queryset=Measure.objects.order_by("number", "id")))
+        .prefetch_related(
+            Prefetch(
+                "measures", queryset=Measure.objects.select_related("org").order_by("number", "id")
+            )
+        )
         .order_by(*SORTS.get(f.sort, SORTS["org"]))
     )
+
+
+def read_cursor(text: str) -> tuple[str, int] | None:
+    """A ledger position "org_path|id", or None when it is not one."""
+    path, _, pk = text.rpartition("|")
+    if not path.startswith("/") or not pk.isdigit():
+        return None
+    return path, int(pk)
+
+
+def after_cursor(problems, cursor: tuple[str, int]):
+    """Problems after the given position in the (org_path, id) order of the ledger."""
+    path, pk = cursor
+    return problems.filter(Q(org_path__gt=path) | Q(org_path=path, id__gt=pk))
 
 
 def categories_of(campaign: Campaign | None):

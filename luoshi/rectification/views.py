@@ -90,17 +90,32 @@ def ledger(request):
     user = request.user
     f, chosen = ledger_filter(request)
     campaign = chosen["campaign"]
-    page = page_of(selectors.ledger(user, f), _int(request.GET.get("page")) or 1, PER_PAGE)
+    problems = selectors.ledger(user, f)
+    number = _int(request.GET.get("page")) or 1
+    cursor = selectors.read_cursor(request.GET.get("after", "")) if f.sort == "org" else None
+    if cursor:
+        # Deep pages by keyset: the next page starts after the last row seen, so it costs the
+        # same as the first page however far the reader goes.
+        problems = selectors.after_cursor(problems, cursor)
+        page = page_of(problems, 1, PER_PAGE)
+        page.number = number
+    else:
+        page = page_of(problems, number, PER_PAGE)
     for problem in page.rows:
         for m in problem.measures.all():
             m.light = _light(m, problem.campaign)
-    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    query = {k: v for k, v in request.GET.items() if k not in ("page", "after") and v}
+    next_cursor = None
+    if page.has_next and f.sort == "org":
+        last = page.rows[-1]
+        next_cursor = f"{last.org_path}|{last.pk}"
     return render(
         request,
         "rectification/ledger.html",
         {
             **chosen,
             "filter": f,
+            "next_cursor": next_cursor,
             "page": page,
             "sources": campaign.sources.all() if campaign else [],
             "categories": selectors.categories_of(campaign).filter(parent=None),
@@ -114,9 +129,9 @@ def ledger(request):
 def _problem_context(request, problem, **extra):
     user = request.user
     measures = list(
-        problem.measures.order_by("number", "id").prefetch_related(
-            "evidence", "regulations", "extension_requests"
-        )
+        problem.measures.select_related("org")
+        .order_by("number", "id")
+        .prefetch_related("evidence", "regulations", "extension_requests")
     )
     for m in measures:
         m.light = _light(m, problem.campaign)

@@ -3,7 +3,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from luoshi.accounts.seeding import create_demo_accounts
 from luoshi.core.audit import record_event
@@ -47,6 +47,10 @@ class Command(BaseCommand):
             for step in SEED_STEPS:
                 step(context)
             record_event(AuditEvent.Kind.SEEDED, org_path=tree.root.path, scale=scale, seed=seed)
+        # Statistics for the planners after a bulk load: without them PostgreSQL (autovacuum
+        # may be off or late) and SQLite pick full scans for the subtree ranges.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         result = {
             "root": tree.root.code,
             "campaign": context.campaign_slug,
