@@ -36,6 +36,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
@@ -307,6 +308,13 @@ class Ledger:
         page = int(query.get("page", 1))
         offset = (page - 1) * PER_PAGE
         overdue = query.get("overdue") == "1"
+        offset_sql = self.floor_sql(org.path, overdue, offset)
+        after = None
+        if offset:  # the cursor a client carries from the previous page's 下一页 link (not timed)
+            previous, _ = self.floor(*self.floor_sql(org.path, overdue, offset - 1))
+            if len(previous) > 1:
+                after = (previous[1][previous[0].index("org_path")], previous[1][0])
+                query = {**query, "after": quote(f"{after[0]}|{after[1]}")}
         url = "/ledger/" + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
         client = Client()
@@ -331,6 +339,9 @@ class Ledger:
         )
 
         def select():
+            if after is not None:  # as the page does: keyset from the cursor
+                rows = selectors.after_cursor(selectors.ledger(user, f), after)
+                return list(rows[: PER_PAGE + 1])
             return list(selectors.ledger(user, f)[offset : offset + PER_PAGE + 1])
 
         with CaptureQueriesContext(connection) as captured:
@@ -338,12 +349,6 @@ class Ledger:
         selector_queries = captured.captured_queries
         selector = timed(select, self.runs)
 
-        offset_sql = self.floor_sql(org.path, overdue, offset)
-        after = None
-        if offset:  # the cursor a client would carry from the previous page (not timed)
-            previous, _ = self.floor(*self.floor_sql(org.path, overdue, offset - 1))
-            if len(previous) > 1:
-                after = (previous[1][previous[0].index("org_path")], previous[1][0])
         keyset_sql = offset_sql  # page 1, or a page past the last row
         if after is not None:
             keyset_sql = self.floor_sql(org.path, overdue, offset, after)
