@@ -48,3 +48,23 @@ def reset_sequences(*models) -> None:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """`count` fresh primary keys for rows inserted with explicit ids, inside a transaction.
+
+    PostgreSQL hands them out from the table's sequence, so concurrent writers never collide;
+    SQLite's immediate transactions hold the write lock from the start, so the next ids after the
+    current maximum stay free until commit."""
+    if count == 0:
+        return []
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    first = next_id(model)
+    return list(range(first, first + count))

@@ -182,13 +182,12 @@ def read_sheet(sheet: Sheet, issues: list[Issue]) -> list[ParsedProblem]:
         return text_of(sheet.value(r, c) if merged else sheet.raw(r, c))
 
     for r in range(header_end + 1, len(sheet.rows)):
-        values = [text_of(v) for v in sheet.rows[r]]
-        filled = [v for v in values if v]
+        filled = [v for v in sheet.rows[r] if v != "" and v is not None]
         if not filled:
             continue
-        if any(_TOTAL.match(v) for v in filled[:2]):
+        if any(_TOTAL.match(text_of(v)) for v in filled[:2]):
             break
-        first = filled[0]
+        first = text_of(filled[0])
         if len(set(filled)) == 1 and not cell(r, "measure", merged=False):
             if m := _SECTION.match(first):
                 section, subsection, current = m.group(2).strip(), "", None

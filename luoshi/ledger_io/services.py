@@ -2,49 +2,100 @@
 
 import io
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Subquery
 
 from luoshi.core.audit import record_event
 from luoshi.ledger_io.exporter import LedgerRow, LedgerWriter
 from luoshi.ledger_io.layout import Issue
 from luoshi.rectification import selectors
-from luoshi.rectification.models import Measure, ProgressUpdate
+from luoshi.rectification.models import Measure, MeasureState, ProgressUpdate
+
+STATE_LABELS = dict(MeasureState.choices)
+CHUNK = 2000
 
 
 def _rows(problems):
+    """LedgerRows of the problems, in their order, read as plain values in chunks (model
+    instances cost more than writing the sheet)."""
     latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at", "-id")
-    measures = Measure.objects.annotate(
-        latest_progress=Subquery(latest.values("text")[:1])
-    ).order_by("number", "id")
-    problems = (
-        problems.select_related("category__parent")
-        .prefetch_related(None)
-        .prefetch_related(Prefetch("measures", queryset=measures))
+    head = problems.prefetch_related(None).values_list(
+        "id",
+        "number",
+        "org__name",
+        "org__code",
+        "title",
+        "person_name",
+        "level",
+        "source__name",
+        "category__name",
+        "category__parent__name",
+        "responsible_leaders",
+        "responsible_units",
     )
-    for p in problems.iterator(chunk_size=2000):
-        yield LedgerRow(
-            number=p.number,
-            org_name=p.org.name,
-            org_code=p.org.code,
-            title=p.title,
-            person=p.person_name,
-            level=p.level,
-            source=p.source.name if p.source else "",
-            category=str(p.category) if p.category else "",
-            leader=p.responsible_leaders,
-            unit=p.responsible_units,
-            measures=[
-                {
-                    "content": m.content,
-                    "owner": m.owner_name,
-                    "deadline_kind": m.deadline_kind,
-                    "due_on": m.due_on,
-                    "progress": m.latest_progress or "",
-                    "state": m.get_state_display(),
-                }
-                for m in p.measures.all()
-            ],
+    chunk: list[tuple] = []
+
+    def flush():
+        measures: dict[int, list[dict]] = {}
+        rows = (
+            Measure.objects.filter(problem_id__in=[c[0] for c in chunk])
+            .annotate(latest_progress=Subquery(latest.values("text")[:1]))
+            .order_by("problem_id", "number", "id")
+            .values_list(
+                "problem_id",
+                "content",
+                "owner_name",
+                "deadline_kind",
+                "due_on",
+                "state",
+                "latest_progress",
+            )
         )
+        for pid, content, owner, kind, due, state, progress in rows:
+            measures.setdefault(pid, []).append(
+                {
+                    "content": content,
+                    "owner": owner,
+                    "deadline_kind": kind,
+                    "due_on": due,
+                    "progress": progress or "",
+                    "state": STATE_LABELS[state],
+                }
+            )
+        for (
+            pid,
+            number,
+            org_name,
+            org_code,
+            title,
+            person,
+            level,
+            source,
+            category,
+            parent,
+            leaders,
+            units,
+        ) in chunk:
+            yield LedgerRow(
+                number=number,
+                org_name=org_name,
+                org_code=org_code,
+                title=title,
+                person=person,
+                level=level,
+                source=source or "",
+                category=f"{parent} · {category}" if parent else (category or ""),
+                leader=leaders,
+                unit=units,
+                measures=measures.get(pid, []),
+            )
+
+    for row in head.iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield from flush()
+            chunk = []
+    if chunk:
+        yield from flush()
 
 
 def export_ledger(*, user, ledger_filter, target, title: str, unit: str, request=None) -> int:

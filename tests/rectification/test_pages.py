@@ -236,10 +236,12 @@ def test_similar_problem_link_only_to_visible_problems(client, people, ledger, t
 
 def test_ledger_pages_by_keyset_without_gaps_or_repeats(client, tree, campaign, people):
     for i in range(65):
-        p = services.create_problem(actor=people.branch_a1, org=tree.branch_a1,
-                                    campaign=campaign, title=f"问题{i:02d}")
-        services.add_measure(actor=people.branch_a1, problem=p, content="措施",
-                             deadline_kind="ongoing")
+        p = services.create_problem(
+            actor=people.branch_a1, org=tree.branch_a1, campaign=campaign, title=f"问题{i:02d}"
+        )
+        services.add_measure(
+            actor=people.branch_a1, problem=p, content="措施", deadline_kind="ongoing"
+        )
     client.force_login(people.office)
     seen, url, params = [], reverse("rectification:ledger"), {}
     for _ in range(5):
