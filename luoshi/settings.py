@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "luoshi.campaigns",
     "luoshi.rectification",
     "luoshi.ledger_io",
+    "luoshi.dashboards",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", api.urls()),
     path("orgs/", include("luoshi.orgs.urls")),
     path("campaigns/", include("luoshi.campaigns.urls")),
+    path("dashboard/", include("luoshi.dashboards.urls")),
     path("ledger/", include("luoshi.ledger_io.urls")),
     path("", include("luoshi.rectification.urls")),
 ]

@@ -241,7 +241,11 @@ def seed_ledger(context) -> None:
             )
             submitted = state in (MeasureState.SUBMITTED, MeasureState.CLOSED)
             closed_at = (
-                _aware(min(today(), created.date() + timedelta(days=rng.randint(10, 110))), rng)
+                _aware(
+                    created.date()
+                    + timedelta(days=rng.randint(5, max(5, (today() - created.date()).days))),
+                    rng,
+                )
                 if state == MeasureState.CLOSED
                 else None
             )

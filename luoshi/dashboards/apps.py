@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class DashboardsConfig(AppConfig):
+    name = "luoshi.dashboards"
+    label = "dashboards"
+    verbose_name = "统计看板"
+
+    def ready(self):
+        from luoshi.core.registry import NavItem, add_nav
+
+        add_nav(NavItem("统计看板", "dashboards:home", "/dashboard/", order=12))
