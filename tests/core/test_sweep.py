@@ -19,6 +19,8 @@ pytestmark = pytest.mark.django_db
 SECRET = "乙支部的秘密问题"
 # url name -> which foreign object's id goes into it
 PAGES = {
+    "dashboards:node": "org",
+    "dashboards:statistics": "org",
     "orgs:detail": "org",
     "orgs:children": "org",
     "orgs:members": "org",
