@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from luoshi import api
+from luoshi.accounts.forms import ThrottledAuthenticationForm
 from luoshi.core import views as core_views
 
 urlpatterns = [
@@ -9,7 +10,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -20,3 +23,5 @@ urlpatterns = [
     path("ledger/", include("luoshi.ledger_io.urls")),
     path("", include("luoshi.rectification.urls")),
 ]
+
+handler500 = "luoshi.core.views.server_error"

@@ -41,3 +41,11 @@ def home(request):
     if len(cards) == 1 and request.GET.get("stay") is None:
         return redirect("orgs:detail", pk=cards[0]["org"].pk)
     return render(request, "core/home.html", {"cards": cards})
+
+
+@login_not_required
+def server_error(request):
+    """A plain page for an unexpected error: no trace, no SQL, no settings; the request id lets
+    the office find the logged details."""
+    response = render(request, "500.html", {"request_id": getattr(request, "id", "")}, status=500)
+    return response

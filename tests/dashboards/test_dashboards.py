@@ -130,8 +130,9 @@ def test_county_table_lists_only_visible_children_and_the_query_count_is_flat(
 def test_report_command_writes_the_statistics_table(seeded, tmp_path):
     root, _ = seeded
     path = tmp_path / "统计表.xlsx"
-    call_command("report", "--org", root.code, "--kind", "statistics", "-o", str(path),
-                 stdout=io.StringIO())
+    call_command(
+        "report", "--org", root.code, "--kind", "statistics", "-o", str(path), stdout=io.StringIO()
+    )
     ws = load_workbook(path).active
     assert "统计表" in ws["A1"].value and ws.cell(ws.max_row, 2).value == "合计"
     with pytest.raises(Exception, match="尚未实现"):
