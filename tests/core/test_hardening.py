@@ -69,6 +69,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         "ALLOWED_HOSTS": "luoshi.example.org",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests for the live server
     done = subprocess.run(
         [sys.executable, "-m", "luoshi.cli", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
