@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` and `make test`.
-.PHONY: demo test lint bootstrap
+.PHONY: demo test lint bootstrap production
 
 bootstrap:
 	@./scripts/bootstrap.sh
@@ -17,3 +17,7 @@ test: bootstrap
 lint: bootstrap
 	.venv/bin/ruff format --check luoshi tests bench
 	.venv/bin/ruff check luoshi tests bench
+
+## Production layout: gunicorn + RQ worker on Redis + PostgreSQL (see README).
+production:
+	./scripts/production.sh

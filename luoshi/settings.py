@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_rq",
+    "django_tasks_rq",
     "luoshi.core",
     "luoshi.orgs",
     "luoshi.accounts",
@@ -203,6 +205,16 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+
+# --- background work -------------------------------------------------------------------------
+# TASKS_BACKEND=immediate (default: the demo and the tests run tasks in the request) or rq (RQ on
+# Redis at REDIS_URL; run `luoshi rqworker default --job-class django_tasks_rq.Job`).
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+if os.environ.get("TASKS_BACKEND", "immediate") == "rq":
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 LOGGING = {
     "version": 1,

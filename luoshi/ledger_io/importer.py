@@ -199,6 +199,7 @@ def import_ledger(
     org: Organization,
     campaign: Campaign | None = None,
     dry_run: bool = False,
+    progress=None,
 ) -> ImportResult:
     """Read the file, check everything, and (unless dry_run, and only without errors) write it."""
     result = ImportResult()
@@ -213,6 +214,8 @@ def import_ledger(
         result.errors.append(Issue(name, 0, "", f"{org.name} 不在“{campaign.name}”的范围内"))
         return result
     parsed = parse_ledger(data, name, result)
+    if progress:
+        progress(40, "检查内容")
     result.parsed = parsed
     result.problems = len(parsed)
     result.measures = sum(len(p.measures) for p in parsed)
@@ -225,6 +228,8 @@ def import_ledger(
     if dry_run:
         _apply(actor, campaign, parsed, vocabulary, result, write=False)
         return result
+    if progress:
+        progress(60, "写入数据")
     with transaction.atomic():
         _apply(actor, campaign, parsed, vocabulary, result, write=True)
         result.written = True

@@ -3,10 +3,8 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +13,8 @@ from luoshi.campaigns.models import Campaign
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.ledger_io import services
 from luoshi.ledger_io.importer import import_ledger
+from luoshi.ledger_io.models import ImportJob
+from luoshi.ledger_io.tasks import run_import
 from luoshi.ledger_io.workbook import max_import_bytes
 from luoshi.orgs.models import Organization
 from luoshi.rectification import selectors
@@ -82,44 +82,36 @@ def import_page(request):
 
 @require_POST
 def import_confirm(request, token):
+    """Queue the previewed file for import by the background worker and show its progress."""
     pending = _pending(request, token)
     user = request.user
     org = get_visible_or_404(Organization.objects, user, request=request, pk=pending["org"])
     campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=pending["campaign"])
-    path = _imports_dir() / pending["file"]
-    if not path.exists():
+    if not (_imports_dir() / pending["file"]).exists():
         raise Http404
-    result = import_ledger(
-        actor=user, data=path.read_bytes(), name=pending["name"], org=org, campaign=campaign
-    )
-    if result.errors:
-        orgs, campaigns = _choices(user)
-        return render(
-            request,
-            "ledger_io/import.html",
-            {
-                "orgs": orgs,
-                "campaigns": campaigns,
-                "result": result,
-                "token": token,
-                "org": org,
-                "campaign": campaign,
-                "name": pending["name"],
-                "max_mb": max_import_bytes() // 2**20,
-            },
-            status=409,
-        )
-    path.unlink(missing_ok=True)
     request.session[SESSION_KEY] = {
         k: v for k, v in request.session[SESSION_KEY].items() if k != token
     }
-    messages.success(
-        request,
-        f"已导入“{pending['name']}”：新增问题 {result.created_problems} 个、"
-        f"措施 {result.created_measures} 条，更新问题 "
-        f"{result.updated_problems} 个、措施 {result.updated_measures} 条",
+    job = ImportJob.objects.create(
+        org=org,
+        org_path=org.path,
+        user=user,
+        campaign=campaign,
+        file_name=pending["name"],
+        stored_file=pending["file"],
     )
-    return redirect(f"{reverse('rectification:ledger')}?org={org.pk}&campaign={campaign.pk}")
+    run_import.enqueue(job.pk)
+    return redirect("ledger_io:job", pk=job.pk)
+
+
+@require_GET
+def import_job(request, pk):
+    """The import's progress (polled by htmx until it ends), then its report."""
+    job = get_visible_or_404(
+        ImportJob.objects.filter(user=request.user), request.user, request=request, pk=pk
+    )
+    template = "ledger_io/_job.html" if request.htmx else "ledger_io/job.html"
+    return render(request, template, {"job": job, "result": job.result})
 
 
 @require_GET

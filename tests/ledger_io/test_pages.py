@@ -95,3 +95,21 @@ def test_export_follows_the_page_filters_and_is_audited(client, tree, campaign, 
     titles = [c.value for c in book["班子问题"]["D"][4:] if c.value]
     assert titles == ["会议文件过多"]
     assert AuditEvent.objects.filter(kind="export", actor=liaison).exists()
+
+
+def test_confirmed_import_runs_as_a_job_whose_page_shows_the_result(
+    client, tree, campaign, liaison
+):
+    from luoshi.ledger_io.models import ImportJob
+
+    client.force_login(liaison)
+    token = _upload(client, tree, campaign, messy_ledger()).context["token"]
+    response = client.post(reverse("ledger_io:confirm", args=[token]), follow=True)
+    job = ImportJob.objects.get()
+    assert job.state == "done" and job.progress == 100
+    assert job.result["created"] == {"problems": 6, "measures": 12}
+    assert 'data-testid="job-done"' in response.content.decode()
+    from tests.factories import user_with
+
+    client.force_login(user_with(tree.county_a, "liaison", username="job_peeker"))
+    assert client.get(reverse("ledger_io:job", args=[job.pk])).status_code == 404

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.db import models
+
+from luoshi.core.models import OrgOwned
+
+
+class ImportJob(OrgOwned):
+    """A ledger import run by the background worker, with its progress and its report."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导入中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "未导入"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="导入人"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", verbose_name="主题教育"
+    )
+    file_name = models.CharField("文件名", max_length=200)
+    stored_file = models.CharField("存储文件", max_length=80)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField("进度", default=0)
+    stage = models.CharField("阶段", max_length=40, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "台账导入任务"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

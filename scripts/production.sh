@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The production layout on one machine: gunicorn serving the app, an RQ worker on Redis for the
+# background work (ledger imports), PostgreSQL, static files compressed and hashed (WhiteNoise).
+# Needs DATABASE_URL (PostgreSQL), SECRET_KEY, ALLOWED_HOSTS; REDIS_URL defaults to local Redis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${DATABASE_URL:?set DATABASE_URL to the PostgreSQL database, e.g. postgres://luoshi@127.0.0.1:5432/luoshi}"
+: "${SECRET_KEY:?set SECRET_KEY}"
+export TASKS_BACKEND=rq DEBUG=0
+export STATIC_ROOT="${STATIC_ROOT:-$PWD/var/static}"
+./scripts/bootstrap.sh
+.venv/bin/luoshi migrate --no-input
+.venv/bin/luoshi collectstatic --no-input -v0
+.venv/bin/luoshi check --deploy
+.venv/bin/luoshi rqworker default --job-class django_tasks_rq.Job &
+worker=$!
+trap 'kill $worker 2>/dev/null' EXIT
+exec_bind="${BIND:-127.0.0.1:8000}"
+.venv/bin/gunicorn luoshi.wsgi:application --bind "$exec_bind" \
+  --workers "${WEB_WORKERS:-3}" --timeout 120 --access-logfile - --error-logfile -
