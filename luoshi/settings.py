@@ -192,9 +192,9 @@ STATICFILES_DIRS = [
 STATICFILES_DIRS = [BASE_DIR / "luoshi" / "static"] + [
     (prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()
 ]
-# Hashed, compressed static files once `luoshi collectstatic` has run (production); straight from
-# the app and npm folders otherwise (demo, tests).
-_manifest = (STATIC_ROOT / "staticfiles.json").exists()
+# Hashed, compressed static files after `luoshi collectstatic` in production (STATIC_MANIFEST=1,
+# set by scripts/production.sh); straight from the app and npm folders otherwise (demo, tests).
+_manifest = _env_bool("STATIC_MANIFEST")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
