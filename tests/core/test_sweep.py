@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 SECRET = "乙支部的秘密问题"
 # url name -> which foreign object's id goes into it
 PAGES = {
+    "ledger_io:job": "job",
     "dashboards:node": "org",
     "dashboards:statistics": "org",
     "orgs:detail": "org",
@@ -88,7 +89,19 @@ def foreign(tree, campaign):  # noqa: F811
         starts_on=date(2026, 1, 1),
         ends_on=date(2026, 12, 31),
     )
+    from luoshi.ledger_io.models import ImportJob
+
+    job = ImportJob.objects.create(
+        org=tree.branch_b1,
+        org_path=tree.branch_b1.path,
+        user=owner,
+        campaign=campaign,
+        file_name="秘密台账.xlsx",
+        stored_file="x.xlsx",
+        result={"note": SECRET},
+    )
     return {
+        "job": job.pk,
         "org": tree.branch_b1.pk,
         "campaign": county_campaign.pk,
         "problem": problem.pk,
