@@ -182,7 +182,11 @@ def read_sheet(sheet: Sheet, issues: list[Issue]) -> list[ParsedProblem]:
         return text_of(sheet.value(r, c) if merged else sheet.raw(r, c))
 
     for r in range(header_end + 1, len(sheet.rows)):
-        filled = [v for v in sheet.rows[r] if v != "" and v is not None]
+        filled = [
+            v
+            for v in sheet.rows[r]
+            if v is not None and v != "" and not (isinstance(v, str) and not v.strip())
+        ]
         if not filled:
             continue
         if any(_TOTAL.match(text_of(v)) for v in filled[:2]):

@@ -112,10 +112,9 @@ def read_workbook(data: bytes, name: str) -> list[Sheet]:
             sheet = book.get_sheet_by_name(sheet_name)
             if sheet.end is not None and sheet.end[0] >= MAX_ROWS:
                 raise WorkbookError(f"工作表“{sheet_name}”超过 {MAX_ROWS} 行")
-            # Absolute coordinates from A1, so that rows and columns in messages are Excel's.
-            rows = [
-                [_cell(v) for v in row[:MAX_COLS]] for row in sheet.to_python(skip_empty_area=False)
-            ]
+            # Absolute coordinates from A1 (rows and columns in messages are Excel's), and
+            # calamine's rows as they are: no second copy, text is stripped where it is read.
+            rows = sheet.to_python(skip_empty_area=False)
             merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
             sheets.append(Sheet(sheet_name, rows, merged))
         return sheets

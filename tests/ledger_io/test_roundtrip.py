@@ -24,7 +24,7 @@ TEXT = st.text(
     ),
     min_size=1,
     max_size=60,
-)
+).filter(str.strip)
 HOSTILE = st.sampled_from(
     ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tTAB", "\rCR", "＝全角", '=HYPERLINK("http://x")', "0123"]
 )
