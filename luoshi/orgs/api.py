@@ -7,6 +7,10 @@ from luoshi.orgs.models import Organization
 router = Router(tags=["组织"])
 
 
+class ErrorOut(Schema):
+    detail: str
+
+
 class OrganizationOut(Schema):
     id: int
     code: str
@@ -22,7 +26,7 @@ class OrganizationDetail(OrganizationOut):
     figures: dict[str, float | int]
 
 
-@router.get("/organizations", response=list[OrganizationOut])
+@router.get("/organizations", response={200: list[OrganizationOut], 404: ErrorOut})
 def list_organizations(
     request, parent: int | None = None, q: str = "", limit: int = 100, offset: int = 0
 ):
@@ -40,7 +44,7 @@ def list_organizations(
     return list(rows[offset : offset + limit])
 
 
-@router.get("/organizations/{org_id}", response=OrganizationDetail)
+@router.get("/organizations/{org_id}", response={200: OrganizationDetail, 404: ErrorOut})
 def get_organization(request, org_id: int):
     from luoshi.core.registry import subtree_figures
 

@@ -87,6 +87,13 @@ class ProblemIn(Schema):
     measures: list[MeasureIn] = []
 
 
+class ErrorOut(Schema):
+    detail: str
+
+
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
 class TransitionIn(Schema):
     action: str
     version: int
@@ -188,7 +195,7 @@ def list_problems(
     return [_problem_out(p) for p in rows]
 
 
-@router.get("/problems/{problem_id}", response=ProblemDetail)
+@router.get("/problems/{problem_id}", response={200: ProblemDetail, 404: ErrorOut})
 def get_problem(request, problem_id: int):
     p = get_visible_or_404(
         Problem.objects.select_related("campaign", "source", "category"),
@@ -198,7 +205,7 @@ def get_problem(request, problem_id: int):
     return _problem_detail(request.user, p)
 
 
-@router.post("/problems", response={201: ProblemDetail})
+@router.post("/problems", response={201: ProblemDetail, **ERRORS})
 def create_problem(request, payload: ProblemIn):
     from django.db import transaction
 
@@ -244,13 +251,13 @@ def _measure(request, measure_id):
     )
 
 
-@router.get("/measures/{measure_id}", response=MeasureOut)
+@router.get("/measures/{measure_id}", response={200: MeasureOut, 404: ErrorOut})
 def get_measure(request, measure_id: int):
     m = _measure(request, measure_id)
     return _measure_out(request.user, m, m.problem.campaign.warning_days)
 
 
-@router.post("/measures/{measure_id}/transitions", response=MeasureOut)
+@router.post("/measures/{measure_id}/transitions", response={200: MeasureOut, **ERRORS})
 def transition(request, measure_id: int, payload: TransitionIn):
     """Take one step of the measure's state machine with the version the client saw."""
     m = services.transition_measure(
@@ -263,7 +270,7 @@ def transition(request, measure_id: int, payload: TransitionIn):
     return _measure_out(request.user, m, _measure(request, m.pk).problem.campaign.warning_days)
 
 
-@router.post("/measures/{measure_id}/progress", response={201: ProgressOut})
+@router.post("/measures/{measure_id}/progress", response={201: ProgressOut, **ERRORS})
 def report_progress(
     request,
     measure_id: int,

@@ -1,0 +1,44 @@
+"""R20: schemathesis over the OpenAPI document with a valid token: no 5xx, and every response
+that the document describes matches its schema."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error, response_schema_conformance
+
+from luoshi.accounts.tokens import issue_token
+from luoshi.wsgi import application
+from tests.factories import user_with
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+CHECKS = [not_a_server_error, response_schema_conformance]
+
+
+@pytest.fixture
+def token(tree):
+    """A bearer token; requests go straight to the WSGI app, which must not close the test's
+    database connection between them (Django's test client does the same)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield issue_token(user_with(tree.county_a, "liaison", username="schema_user"))
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_api_answers_without_server_errors_and_matches_its_schema(case, token):
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
