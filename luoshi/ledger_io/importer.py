@@ -22,6 +22,9 @@ from luoshi.ledger_io.workbook import WorkbookError, read_workbook
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules
 from luoshi.rectification.models import (
+    EVENT_COLUMNS,
+    PROBLEM_COLUMNS,
+    UPDATE_COLUMNS,
     DeadlineKind,
     LedgerEvent,
     Measure,
@@ -338,27 +341,6 @@ def _existing(campaign, org_ids):
     return existing, measures_of, latest_text
 
 
-PROBLEM_COLUMNS = [
-    "id",
-    "org_id",
-    "org_path",
-    "campaign_id",
-    "number",
-    "title",
-    "description",
-    "source_id",
-    "category_id",
-    "level",
-    "person_name",
-    "responsible_leaders",
-    "responsible_units",
-    "immediate",
-    "status",
-    "version",
-    "created_by_id",
-    "created_at",
-    "updated_at",
-]
 MEASURE_COLUMNS = [
     "id",
     "org_id",
@@ -379,20 +361,6 @@ MEASURE_COLUMNS = [
     "created_at",
     "updated_at",
 ]
-EVENT_COLUMNS = [
-    "org_id",
-    "org_path",
-    "problem_id",
-    "measure_id",
-    "action",
-    "actor_id",
-    "actor_name",
-    "at",
-    "before",
-    "after",
-    "note",
-]
-UPDATE_COLUMNS = ["org_id", "org_path", "measure_id", "text", "progress", "author_id", "created_at"]
 
 
 def _apply(actor, campaign, parsed, vocabulary, result, *, write: bool) -> None:

@@ -16,7 +16,7 @@ from luoshi.core.bulk import insert_rows
 from luoshi.core.paths import child_path
 from luoshi.ledger_io.layout import Issue, col_letter, text_of
 from luoshi.ledger_io.workbook import WorkbookError, read_workbook
-from luoshi.orgs.models import Member, Organization, OrgKind, OrgLevel
+from luoshi.orgs.models import MEMBER_COLUMNS, Member, Organization, OrgKind, OrgLevel
 from luoshi.orgs.services import move_subtree
 
 
@@ -91,7 +91,7 @@ def _issue(row, key, message) -> Issue:
     return Issue(row["_sheet"], row["_row"], row["_col"].get(key, ""), message)
 
 
-ORG_COLUMNS = {
+ORG_HEADERS = {
     "code": ["组织代码", "党组织代码", "代码"],
     "name": ["组织名称", "党组织名称", "名称"],
     "parent": ["上级组织代码", "上级党组织代码", "上级代码"],
@@ -107,7 +107,7 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
     """Create or update organisations from a sheet (组织代码, 组织名称, 上级组织代码, 组织类别);
     parents may come after their children. A changed parent moves the subtree."""
     result = TableResult()
-    rows = read_table(data, name, ORG_COLUMNS, {"code", "name", "parent", "kind"}, result)
+    rows = read_table(data, name, ORG_HEADERS, {"code", "name", "parent", "kind"}, result)
     result.rows = len(rows)
     by_code: dict[str, dict] = {}
     for row in rows:
@@ -216,7 +216,7 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
     return result
 
 
-MEMBER_COLUMNS = {
+MEMBER_HEADERS = {
     "name": ["姓名"],
     "gender": ["性别"],
     "birth": ["出生年月", "出生日期", "出生年份"],
@@ -253,7 +253,7 @@ def import_members(
     organisation, name, birth and joining dates) is not added again."""
     result = TableResult()
     rows = read_table(
-        data, name, MEMBER_COLUMNS, {"name", "gender", "birth", "joined", "org", "status"}, result
+        data, name, MEMBER_HEADERS, {"name", "gender", "birth", "joined", "org", "status"}, result
     )
     result.rows = len(rows)
     keys = {r["org"] for r in rows}
@@ -318,17 +318,7 @@ def import_members(
     with transaction.atomic():
         insert_rows(
             Member,
-            [
-                "org_id",
-                "org_path",
-                "name",
-                "gender",
-                "birth_year",
-                "joined_on",
-                "status",
-                "post",
-                "phone",
-            ],
+            MEMBER_COLUMNS,
             new,
         )
         result.written = True

@@ -156,3 +156,17 @@ class TeamPosition(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.title} {self.person_name}"
+
+
+# Columns of a member row as the bulk writers (seed, member import) insert it.
+MEMBER_COLUMNS = [
+    "org_id",
+    "org_path",
+    "name",
+    "gender",
+    "birth_year",
+    "joined_on",
+    "status",
+    "post",
+    "phone",
+]

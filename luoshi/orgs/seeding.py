@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from luoshi.core.bulk import insert_rows, next_id, reset_sequences
 from luoshi.orgs import names as N
-from luoshi.orgs.models import LeadershipTeam, Member, Organization, OrgKind, OrgLevel, TeamPosition
+from luoshi.orgs.models import (
+    MEMBER_COLUMNS,
+    LeadershipTeam,
+    Member,
+    Organization,
+    OrgKind,
+    OrgLevel,
+    TeamPosition,
+)
 from luoshi.orgs.models import UnitType as U
 
 SCALES = {
@@ -533,17 +541,7 @@ def write_tree(root: Node, rng: random.Random) -> SeededTree:
     )
     members = insert_rows(
         Member,
-        [
-            "org_id",
-            "org_path",
-            "name",
-            "gender",
-            "birth_year",
-            "joined_on",
-            "status",
-            "post",
-            "phone",
-        ],
+        MEMBER_COLUMNS,
         writer.member_rows(),
     )
     reset_sequences(Organization, LeadershipTeam, TeamPosition, Member)

@@ -414,3 +414,41 @@ class LedgerEvent(OrgOwned):
 
     def delete(self, *args, **kwargs):
         raise ValueError("台账历史只能追加，不能删除")
+
+
+# Columns of rows as the bulk writers (seed, ledger import) insert them.
+PROBLEM_COLUMNS = [
+    "id",
+    "org_id",
+    "org_path",
+    "campaign_id",
+    "number",
+    "title",
+    "description",
+    "source_id",
+    "category_id",
+    "level",
+    "person_name",
+    "responsible_leaders",
+    "responsible_units",
+    "immediate",
+    "status",
+    "version",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+]
+EVENT_COLUMNS = [
+    "org_id",
+    "org_path",
+    "problem_id",
+    "measure_id",
+    "action",
+    "actor_id",
+    "actor_name",
+    "at",
+    "before",
+    "after",
+    "note",
+]
+UPDATE_COLUMNS = ["org_id", "org_path", "measure_id", "text", "progress", "author_id", "created_at"]

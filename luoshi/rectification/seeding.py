@@ -19,6 +19,9 @@ from luoshi.core.bulk import insert_rows, next_id, reset_sequences
 from luoshi.orgs import names as N
 from luoshi.orgs.models import Organization, OrgKind, OrgLevel
 from luoshi.rectification.models import (
+    EVENT_COLUMNS,
+    PROBLEM_COLUMNS,
+    UPDATE_COLUMNS,
     DeadlineKind,
     LedgerEvent,
     Measure,
@@ -349,27 +352,7 @@ def seed_ledger(context) -> None:
 
     insert_rows(
         Problem,
-        [
-            "id",
-            "org_id",
-            "org_path",
-            "campaign_id",
-            "number",
-            "title",
-            "description",
-            "source_id",
-            "category_id",
-            "level",
-            "person_name",
-            "responsible_leaders",
-            "responsible_units",
-            "immediate",
-            "status",
-            "version",
-            "created_by_id",
-            "created_at",
-            "updated_at",
-        ],
+        PROBLEM_COLUMNS,
         problems,
     )
     insert_rows(
@@ -401,7 +384,7 @@ def seed_ledger(context) -> None:
     )
     insert_rows(
         ProgressUpdate,
-        ["org_id", "org_path", "measure_id", "text", "progress", "author_id", "created_at"],
+        UPDATE_COLUMNS,
         updates,
     )
     insert_rows(
@@ -420,19 +403,7 @@ def seed_ledger(context) -> None:
     )
     insert_rows(
         LedgerEvent,
-        [
-            "org_id",
-            "org_path",
-            "problem_id",
-            "measure_id",
-            "action",
-            "actor_id",
-            "actor_name",
-            "at",
-            "before",
-            "after",
-            "note",
-        ],
+        EVENT_COLUMNS,
         events,
     )
     insert_rows(
