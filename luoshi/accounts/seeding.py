@@ -22,7 +22,7 @@ def create_demo_accounts(root: Organization, rng: random.Random) -> list[dict]:
     counties = list(
         Organization.objects.in_subtree(root.path)
         .filter(level=OrgLevel.COUNTY, unit_type=UnitType.REGION)
-        .order_by("path")[:2]
+        .order_by("parent_id", "sort_order", "id")[:2]
     )
     county_a, county_b = counties[0], counties[1]
     branch_a = _first(county_a, kind=OrgKind.BRANCH, unit_type=UnitType.VILLAGE)
