@@ -28,7 +28,6 @@ def token(tree):
     signals.request_finished.connect(close_old_connections)
 
 
-
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(

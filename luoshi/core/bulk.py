@@ -4,6 +4,7 @@ Rows are plain tuples in the order of `columns`; values must already be database
 (str, int, date, datetime, None). Model validation is the caller's job."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.core.management.color import no_style
 from django.db import connection
@@ -24,8 +25,10 @@ def insert_rows(model, columns: list[str], rows: Iterable[tuple]) -> int:
             return count
         sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"
         batch: list[tuple] = []
+        adapt = connection.ops.adapt_datetimefield_value
         for row in rows:
-            batch.append(row)
+            # As the ORM stores them (UTC, one text format), so that comparisons hold.
+            batch.append(tuple(adapt(v) if isinstance(v, datetime) else v for v in row))
             if len(batch) >= BATCH:
                 cursor.executemany(sql, batch)
                 count += len(batch)

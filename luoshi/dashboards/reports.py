@@ -3,6 +3,7 @@
 from datetime import date
 
 import xlsxwriter
+from django.utils import timezone
 
 from luoshi.dashboards import selectors
 
@@ -34,7 +35,7 @@ def statistics_rows(user, org, campaign):
 
 def statistics_xlsx(*, user, org, campaign, target, on: date | None = None) -> None:
     """统计表: one row per child organisation (and 本级), then 合计."""
-    on = on or date.today()
+    on = on or timezone.localdate()
     rows, total = statistics_rows(user, org, campaign)
     book = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_urls": False})
     ws = book.add_worksheet("统计表")
@@ -89,3 +90,38 @@ def statistics_xlsx(*, user, org, campaign, target, on: date | None = None) -> N
     ws.repeat_rows(2)
     ws.fit_to_pages(1, 0)
     book.close()
+
+
+def word_report(*, user, org, campaign, kind: str, target, on: date | None = None) -> None:
+    """The progress report (进展情况报告) or the summary (综述) of the node, in Word."""
+    from luoshi.core.registry import subtree_figures
+    from luoshi.dashboards import word
+
+    on = on or timezone.localdate()
+    figures = subtree_figures(org.path)
+    measures = selectors.node_measure_figures(org.path, campaign)
+    charts = selectors.charts(org.path, campaign)
+    if kind == "progress":
+        rows = selectors.children_rows(user, org, campaign)
+        charts["overdue_by_child"] = [(r.org.display_name, r.figures["overdue"]) for r in rows]
+        word.render_progress(
+            target=target,
+            org=org,
+            campaign=campaign,
+            figures=figures,
+            measures=measures,
+            rows=rows,
+            charts=charts,
+            overdue=list(selectors.most_overdue(user, org.path, campaign)),
+            on=on,
+        )
+    else:
+        word.render_summary(
+            target=target,
+            org=org,
+            campaign=campaign,
+            figures=figures,
+            measures=measures,
+            charts=charts,
+            on=on,
+        )

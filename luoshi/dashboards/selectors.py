@@ -174,3 +174,39 @@ def most_overdue(user, path: str, campaign, limit: int = 10):
     if campaign is not None:
         measures = measures.filter(problem__campaign=campaign)
     return measures.select_related("problem", "org").order_by("due_on", "id")[:limit]
+
+
+def measure_figures_as_of(path: str, campaign, day) -> dict:
+    """The node's measure figures as they stood at the end of `day`, from the dates the rows
+    carry (made, closed, due): what was made by then, closed by then, overdue on that day."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    end = timezone.make_aware(datetime.combine(day, time.max))
+    measures = Measure.objects.filter(subtree_q("org_path", path), created_at__lte=end)
+    if campaign is not None:
+        measures = measures.filter(problem__campaign=campaign)
+    closed_then = Q(closed_at__lte=end)
+    overdue_then = ~closed_then & ~Q(deadline_kind=DeadlineKind.ONGOING) & Q(due_on__lt=day)
+    return _rates(
+        measures.aggregate(
+            measures=Count("id"),
+            closed=Count("id", filter=closed_then),
+            closed_on_time=Count("id", filter=closed_then & Q(was_overdue=False, extensions=0)),
+            overdue=Count("id", filter=overdue_then),
+        )
+    )
+
+
+def snapshot_figures(user, org, campaign) -> dict:
+    """What an office submits: the node's figures and each child's, as plain numbers."""
+    from luoshi.core.registry import subtree_figures
+
+    return {
+        "node": {**subtree_figures(org.path), **node_measure_figures(org.path, campaign)},
+        "children": [
+            {"code": r.org.code, "name": r.org.name, **r.figures}
+            for r in children_rows(user, org, campaign)
+        ],
+    }

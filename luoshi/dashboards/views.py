@@ -1,16 +1,21 @@
 import tempfile
 
-from django.http import FileResponse
+from django.contrib import messages
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_GET, require_POST
 
 from luoshi.core.audit import record_event
 from luoshi.core.registry import subtree_figures
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.dashboards import reports, selectors
+from luoshi.dashboards.models import ReportJob, Snapshot
+from luoshi.dashboards.tasks import build_report, reports_dir
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import breadcrumbs, scope_roots
+from luoshi.rectification.rules import is_owner
 from luoshi.rectification.selectors import visible_campaigns
 
 SORTS = {
@@ -49,6 +54,17 @@ def node(request, pk):
         best_first = not higher_is_worse
         reverse = best_first != worst_first
         rows.sort(key=lambda r: r.figures[sort], reverse=reverse)
+    as_of = parse_date(request.GET.get("as_of", "") or "")
+    last = Snapshot.objects.filter(org=org, campaign=campaign).first()
+    measures = selectors.node_measure_figures(org.path, campaign)
+    since_last = (
+        {
+            k: round(measures[k] - last.figures["node"].get(k, 0), 1)
+            for k in ("measures", "closed", "overdue", "closure_rate")
+        }
+        if last
+        else None
+    )
     chart_data = selectors.charts(org.path, campaign)
     overdue_by_child = [(r.org.display_name, r.figures["overdue"]) for r in rows]
     chart_data["overdue_by_child"] = overdue_by_child
@@ -61,8 +77,14 @@ def node(request, pk):
             "campaign": campaign,
             "campaigns": campaigns,
             "figures": subtree_figures(org.path),
-            "measures": selectors.node_measure_figures(org.path, campaign),
+            "measures": measures,
             "rows": rows,
+            "last": last,
+            "since_last": since_last,
+            "as_of": as_of,
+            "then": selectors.measure_figures_as_of(org.path, campaign, as_of) if as_of else None,
+            "can_submit": is_owner(request.user, org.path),
+            "kinds": ReportJob.Kind.choices,
             "sorts": SORTS,
             "sort": sort,
             "worst_first": worst_first,
@@ -88,4 +110,88 @@ def statistics(request, pk):
         as_attachment=True,
         filename=f"{org.display_name}统计表-{stamp}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@require_POST
+def submit(request, pk):
+    """Submit the node's current figures upward: kept as a dated snapshot that later changes to
+    the data never alter."""
+    org = get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
+    if not is_owner(request.user, org.path):
+        raise Http404
+    _, campaign = _campaign(request)
+    Snapshot.objects.create(
+        org=org,
+        org_path=org.path,
+        campaign=campaign,
+        figures=selectors.snapshot_figures(request.user, org, campaign),
+        note=request.POST.get("note", "")[:200],
+        submitted_by=request.user,
+    )
+    messages.success(request, "已报送，本次数字已存档，之后的变化不会改变已报送的数字")
+    return redirect("dashboards:snapshots", pk=org.pk)
+
+
+@require_GET
+def snapshots(request, pk):
+    org = get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
+    return render(
+        request,
+        "dashboards/snapshots.html",
+        {
+            "org": org,
+            "snapshots": Snapshot.objects.filter(org=org).select_related(
+                "submitted_by", "campaign"
+            )[:50],
+        },
+    )
+
+
+@require_POST
+def report(request, pk):
+    """Queue a Word report of the node for the background worker."""
+    org = get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
+    kind = request.POST.get("kind")
+    if kind not in ReportJob.Kind.values:
+        raise Http404
+    _, campaign = _campaign(request)
+    job = ReportJob.objects.create(
+        org=org, org_path=org.path, user=request.user, campaign=campaign, kind=kind
+    )
+    build_report.enqueue(job.pk)
+    return redirect("dashboards:report_job", pk=job.pk)
+
+
+def _job(request, pk):
+    return get_visible_or_404(
+        ReportJob.objects.filter(user=request.user), request.user, request=request, pk=pk
+    )
+
+
+@require_GET
+def report_job(request, pk):
+    job = _job(request, pk)
+    template = "dashboards/_report_job.html" if request.htmx else "dashboards/report_job.html"
+    return render(request, template, {"job": job})
+
+
+@require_GET
+def report_download(request, pk):
+    job = _job(request, pk)
+    if job.state != ReportJob.State.DONE:
+        raise Http404
+    record_event(
+        "export",
+        user=request.user,
+        request=request,
+        org_path=job.org_path,
+        target=f"{job.kind}.docx",
+    )
+    stamp = job.created_at.strftime("%Y%m%d")
+    return FileResponse(
+        open(reports_dir() / job.stored_file, "rb"),
+        as_attachment=True,
+        filename=f"{job.org.display_name}{job.get_kind_display()}-{stamp}.docx",
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )

@@ -19,6 +19,11 @@ pytestmark = pytest.mark.django_db
 SECRET = "乙支部的秘密问题"
 # url name -> which foreign object's id goes into it
 PAGES = {
+    "dashboards:submit": "org",
+    "dashboards:snapshots": "org",
+    "dashboards:report": "org",
+    "dashboards:report_job": "report_job",
+    "dashboards:report_download": "report_job",
     "ledger_io:job": "job",
     "dashboards:node": "org",
     "dashboards:statistics": "org",
@@ -100,7 +105,19 @@ def foreign(tree, campaign):  # noqa: F811
         stored_file="x.xlsx",
         result={"note": SECRET},
     )
+    from luoshi.dashboards.models import ReportJob
+
+    report_job = ReportJob.objects.create(
+        org=tree.branch_b1,
+        org_path=tree.branch_b1.path,
+        user=owner,
+        campaign=campaign,
+        kind="progress",
+        state="done",
+        stored_file="x.docx",
+    )
     return {
+        "report_job": report_job.pk,
         "job": job.pk,
         "org": tree.branch_b1.pk,
         "campaign": county_campaign.pk,

@@ -127,7 +127,9 @@ def test_county_table_lists_only_visible_children_and_the_query_count_is_flat(
         assert client.get(reverse("dashboards:node", args=[root.pk])).status_code == 200
 
 
-def test_report_command_writes_the_statistics_table(seeded, tmp_path):
+def test_report_command_writes_the_statistics_table_and_the_word_reports(seeded, tmp_path):
+    import docx
+
     root, _ = seeded
     path = tmp_path / "统计表.xlsx"
     call_command(
@@ -135,5 +137,80 @@ def test_report_command_writes_the_statistics_table(seeded, tmp_path):
     )
     ws = load_workbook(path).active
     assert "统计表" in ws["A1"].value and ws.cell(ws.max_row, 2).value == "合计"
-    with pytest.raises(Exception, match="尚未实现"):
-        call_command("report", "--org", root.code, "--kind", "summary", "-o", str(path))
+    measures = str(Measure.objects.count())
+    for kind, title in (("progress", "进展情况的报告"), ("summary", "综述")):
+        out = tmp_path / f"{kind}.docx"
+        call_command(
+            "report", "--org", root.code, "--kind", kind, "-o", str(out), stdout=io.StringIO()
+        )
+        document = docx.Document(out)
+        text = "\n".join(p.text for p in document.paragraphs)
+        assert title in document.paragraphs[0].text and measures in text
+        section = document.sections[0]
+        assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
+        fonts = document.styles["Normal"].element.rPr.rFonts
+        assert (
+            fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+            == "仿宋_GB2312"
+        )
+    progress = docx.Document(tmp_path / "progress.docx")
+    assert len(progress.inline_shapes) == 2  # the charts, as images
+    assert progress.tables[0].rows[0].cells[0].text == "单位"
+
+
+def test_submitted_figures_stay_as_submitted_and_the_difference_is_shown(client, seeded):
+    from luoshi.dashboards.models import Snapshot
+
+    root, campaign = seeded
+    office = user_with(root, "office", username="dash_submit")
+    client.force_login(office)
+    client.post(reverse("dashboards:submit", args=[root.pk]), {"note": "第一周"})
+    snap = Snapshot.objects.get()
+    sent = snap.figures["node"]["closed"]
+    m = Measure.objects.filter(state="submitted").first()
+    from luoshi.rectification import services
+
+    services.transition_measure(actor=office, measure_id=m.pk, action="verify", version=m.version)
+    snap.refresh_from_db()
+    assert snap.figures["node"]["closed"] == sent
+    page = client.get(reverse("dashboards:node", args=[root.pk]))
+    assert page.context["since_last"]["closed"] == 1
+    with pytest.raises(ValueError):
+        snap.save()
+    history = client.get(reverse("dashboards:snapshots", args=[root.pk])).content.decode()
+    assert "第一周" in history
+
+
+def test_figures_as_of_a_past_date(client, seeded):
+    root, campaign = seeded
+    office = user_with(root, "office", username="dash_asof")
+    client.force_login(office)
+    day = date.today() - timedelta(days=30)
+    page = client.get(reverse("dashboards:node", args=[root.pk]), {"as_of": day.isoformat()})
+    then = page.context["then"]
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    end = timezone.make_aware(datetime.combine(day, time.max))
+    made = [m for m in Measure.objects.all() if m.created_at <= end]
+    assert then["measures"] == len(made)
+    assert then["closed"] == sum(1 for m in made if m.closed_at and m.closed_at <= end)
+
+
+def test_word_report_is_generated_as_a_job_and_downloaded(client, seeded, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    root, _ = seeded
+    office = user_with(root, "office", username="dash_word")
+    client.force_login(office)
+    response = client.post(
+        reverse("dashboards:report", args=[root.pk]), {"kind": "progress"}, follow=True
+    )
+    assert 'data-testid="download"' in response.content.decode()
+    from luoshi.dashboards.models import ReportJob
+
+    job = ReportJob.objects.get()
+    download = client.get(reverse("dashboards:report_download", args=[job.pk]))
+    assert b"".join(download.streaming_content)[:2] == b"PK"
+    client.force_login(user_with(root, "office", username="someone_else_word"))
+    assert client.get(reverse("dashboards:report_download", args=[job.pk])).status_code == 404

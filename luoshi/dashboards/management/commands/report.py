@@ -2,12 +2,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from luoshi.campaigns.models import Campaign
 from luoshi.core.scoping import SYSTEM
-from luoshi.dashboards.reports import statistics_xlsx
+from luoshi.dashboards.reports import statistics_xlsx, word_report
 from luoshi.orgs.models import Organization
 
 
 class Command(BaseCommand):
-    help = "生成报表：statistics 为统计表（.xlsx，每个下级组织一行并有合计行）"
+    help = "生成报表：statistics 统计表（.xlsx）；progress 进展情况报告、summary 综述（.docx）"
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="组织代码")
@@ -26,7 +26,8 @@ class Command(BaseCommand):
         )
         if campaign and chosen is None:
             raise CommandError(f"没有标识为 {campaign} 的主题教育")
-        if kind != "statistics":
-            raise CommandError("进展情况报告和综述（Word）尚未实现，目前只能生成 statistics 统计表")
-        statistics_xlsx(user=SYSTEM, org=target, campaign=chosen, target=output)
-        self.stdout.write(f"已生成统计表 {output}")
+        if kind == "statistics":
+            statistics_xlsx(user=SYSTEM, org=target, campaign=chosen, target=output)
+        else:
+            word_report(user=SYSTEM, org=target, campaign=chosen, kind=kind, target=output)
+        self.stdout.write(f"已生成 {output}")
