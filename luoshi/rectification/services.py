@@ -249,6 +249,29 @@ def update_problem(*, actor, problem_id: int, version: int, **changes) -> Proble
 
 
 @transaction.atomic
+def delete_problem(*, actor, problem_id: int, version: int, reason: str) -> None:
+    """Remove a problem entered by mistake, with its measures. Refused once any measure has been
+    closed (the closure is part of the record); the deletion and its reason stay in the
+    history."""
+    problem = get_visible_or_404(Problem.objects, actor, pk=problem_id)
+    _require_owner(actor, problem.org_path)
+    if not reason.strip():
+        raise Invalid("请填写删除理由")
+    if problem.measures.filter(state=MeasureState.CLOSED).exists():
+        raise Invalid("已有措施销号的问题不能删除")
+    if problem.version != version:
+        raise Conflict()
+    _record(
+        problem=problem,
+        action="problem_deleted",
+        actor=actor,
+        before={"title": problem.title},
+        note=reason.strip(),
+    )
+    problem.delete()
+
+
+@transaction.atomic
 def link_similar(*, actor, problem_id: int, other_id: int) -> None:
     """Link two problems as the same kind of problem elsewhere (举一反三)."""
     problem = get_visible_or_404(Problem.objects, actor, pk=problem_id)
