@@ -68,14 +68,30 @@ def _styles(doc) -> None:
     fmt.line_spacing = Pt(28.95)
     fmt.first_line_indent = Pt(32)
     fmt.space_after = Pt(0)
-    for name, font, size in (("Title", TITLE, 22), ("Heading 1", H1, 16), ("Heading 2", H2, 16)):
+    # Our own title and figure styles: Word's built-in Title carries a rule and a colour.
+    from docx.enum.style import WD_STYLE_TYPE
+
+    title = doc.styles.add_style("公文标题", WD_STYLE_TYPE.PARAGRAPH)
+    title.base_style = normal
+    figure = doc.styles.add_style("图", WD_STYLE_TYPE.PARAGRAPH)
+    figure.base_style = normal
+    figure.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    figure.paragraph_format.first_line_indent = Pt(0)
+    figure.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    cell = doc.styles.add_style("表格文字", WD_STYLE_TYPE.PARAGRAPH)
+    cell.base_style = normal
+    _font(cell, BODY, 12)
+    cell.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    cell.paragraph_format.first_line_indent = Pt(0)
+    for name, font, size in (("公文标题", TITLE, 22), ("Heading 1", H1, 16), ("Heading 2", H2, 16)):
         style = doc.styles[name]
         _font(style, font, size)
         style.font.color.rgb = None
         style.paragraph_format.first_line_indent = Pt(0 if name == "Title" else 32)
         style.paragraph_format.space_before = Pt(0)
         style.paragraph_format.space_after = Pt(0)
-    doc.styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.line_spacing = Pt(36)
 
 
 def _template(kind: str) -> io.BytesIO:
@@ -87,13 +103,13 @@ def _template(kind: str) -> io.BytesIO:
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     _styles(doc)
     _page_number(section)
-    doc.add_paragraph("{{ title }}", style="Title")
+    doc.add_paragraph("{{ title }}", style="公文标题")
     doc.add_paragraph("")
     if kind == "progress":
         doc.add_paragraph("{{ intro }}")
         doc.add_paragraph("一、总体进展", style="Heading 1")
         doc.add_paragraph("{{ overall }}")
-        doc.add_paragraph("{{ chart_status }}")
+        doc.add_paragraph("{{ chart_status }}", style="图")
         doc.add_paragraph("二、各单位进展", style="Heading 1")
         table = doc.add_table(rows=3, cols=7)
         table.style = "Table Grid"
@@ -117,15 +133,15 @@ def _template(kind: str) -> io.BytesIO:
             cell.text = text
         end = table.add_row()
         end.cells[0].text = "{%tr endfor %}"
+        widths = [Mm(46)] + [Mm(17.6)] * 6
         for cells in table.rows:
-            for cell in cells.cells:
+            for cell, width in zip(cells.cells, widths, strict=True):
+                cell.width = width
                 for p in cell.paragraphs:
-                    p.paragraph_format.first_line_indent = Pt(0)
-                    for run in p.runs:
-                        _font(run, BODY, 12)
+                    p.style = doc.styles["表格文字"]
         # the third pre-made row is not needed
         table._tbl.remove(table.rows[2]._tr)
-        doc.add_paragraph("{{ chart_overdue }}")
+        doc.add_paragraph("{{ chart_overdue }}", style="图")
         doc.add_paragraph("三、存在的问题", style="Heading 1")
         doc.add_paragraph("{%p for line in problems %}")
         doc.add_paragraph("{{ line }}")
@@ -218,7 +234,7 @@ def render_progress(
         "overall": overall,
         "rows": [
             {
-                "name": r.org.name,
+                "name": r.org.display_name,
                 "problems": r.figures["problems"],
                 "measures": r.figures["measures"],
                 "closed": r.figures["closed"],

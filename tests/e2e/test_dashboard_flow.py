@@ -1,0 +1,170 @@
+"""The statistics dashboard in the browser: the city office signs in on a seeded `tiny` tree, opens
+统计看板, sees the headline figures and the charts, drills down two levels through 下级组织 and
+back, and downloads the statistics table and both Word reports (the tasks backend is immediate,
+so a report is ready when the POST returns). The files are opened and checked against the
+database."""
+
+import io
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+from docx import Document
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from luoshi.core.paths import subtree_q
+from luoshi.orgs.models import Organization
+from luoshi.rectification.models import Measure
+from tests.e2e.conftest import PHONE
+
+pytestmark = pytest.mark.e2e
+
+OFFICE = "city_office"
+CHARTS = 5  # status, sources, categories, weekly_closures, overdue_by_child
+
+
+@pytest.fixture
+def seeded(transactional_db, settings, tmp_path):
+    """The `tiny` demo data; generated reports go to a temporary MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    out = io.StringIO()
+    call_command("seed", "--scale", "tiny", "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def _account(seeded: dict, username: str) -> dict:
+    return next(a for a in seeded["accounts"] if a["username"] == username)
+
+
+def _children(org: Organization) -> list[Organization]:
+    return list(Organization.objects.filter(parent=org).order_by("sort_order", "id"))
+
+
+def _scroll_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def _expect_dashboard(session, org: Organization, crumbs: list[str]) -> None:
+    page = session.page
+    expect(page).to_have_url(re.compile(rf"/dashboard/{org.pk}/(\?.*)?$"))
+    expect(page.get_by_test_id("dashboard-title")).to_have_text(org.name)
+    expect(page).to_have_title(re.compile(rf"^统计看板 · {re.escape(org.display_name)}"))
+    items = page.get_by_role("list", name="组织层级").get_by_role("listitem")
+    expect(items).to_have_text(["统计看板", *crumbs])
+    _expect_charts(page)
+
+
+def _expect_charts(page) -> None:
+    charts = page.locator("[data-chart]")
+    expect(charts).to_have_count(CHARTS)
+    page.wait_for_selector("[data-chart] svg")
+    expect(page.locator("[data-chart] svg")).to_have_count(CHARTS)
+
+
+def _download_report(session, label: str, kind: str, root: Organization):
+    """Generate a Word report from the root dashboard and download it from the job page."""
+    page = session.page
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"生成{label}", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/dashboard/reports/\d+/$"))
+    expect(page.get_by_role("heading", name=f"{root.name}{label}")).to_be_visible()
+    expect(page.get_by_test_id("job-state")).to_have_text("已生成")
+    link = page.get_by_test_id("download")
+    expect(link).to_have_text(f"下载{label}（Word）")
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.failure() is None
+    assert download.suggested_filename.startswith(f"{root.display_name}{label}-")
+    assert download.suggested_filename.endswith(".docx")
+    doc = Document(download.path())
+    return doc
+
+
+def test_office_browses_dashboard_drills_down_and_downloads_reports(
+    open_session, seeded, settings
+):
+    root = Organization.objects.get(parent=None)
+    measures = Measure.objects.filter(subtree_q("org_path", root.path)).count()
+    assert measures > 0
+    # Two levels down from the root, each level taking the first child that has children.
+    child = next(c for c in _children(root) if _children(c))
+    grandchild = _children(child)[0]
+    account = _account(seeded, OFFICE)
+    assert account["role"] == "office" and account["org"] == root.code
+
+    session = open_session()
+    page = session.page
+    session.login(OFFICE, account["password"])
+
+    # 1. 统计看板 from the navigation lands on the root's dashboard.
+    page.locator("#main-nav").get_by_role("link", name="统计看板").click()
+    _expect_dashboard(session, root, [root.display_name])
+    headline = page.get_by_test_id("headline")
+    expect(headline).to_be_visible()
+    expect(page.get_by_test_id("fig-measures")).to_have_text(f"{measures:,}")
+    expect(headline).to_contain_text("党组织 / 党员")
+    expect(headline).to_contain_text("销号率")
+    children = page.get_by_test_id("children")
+    expect(children).to_be_visible()
+    session.screenshot("dashboard-root.png")
+
+    # 2. Drill down: a child of the root, then a child of that child.
+    children.get_by_role("link", name=child.display_name, exact=True).click()
+    _expect_dashboard(session, child, [root.display_name, child.display_name])
+    page.get_by_test_id("children").get_by_role(
+        "link", name=grandchild.display_name, exact=True
+    ).click()
+    _expect_dashboard(
+        session, grandchild, [root.display_name, child.display_name, grandchild.display_name]
+    )
+    session.screenshot("dashboard-level2.png")
+
+    # 3. Back to the root through the breadcrumbs.
+    page.get_by_role("list", name="组织层级").get_by_role(
+        "link", name=root.display_name, exact=True
+    ).click()
+    _expect_dashboard(session, root, [root.display_name])
+    expect(page.get_by_test_id("fig-measures")).to_have_text(f"{measures:,}")
+
+    # 4. The statistics table: one row per child, then 合计 with the root's measure count.
+    with page.expect_download() as info:
+        page.get_by_test_id("statistics").click()
+    download = info.value
+    assert download.failure() is None
+    assert download.suggested_filename.startswith(f"{root.display_name}统计表-")
+    assert download.suggested_filename.endswith(".xlsx")
+    ws = load_workbook(download.path()).active
+    header = [c.value for c in ws[3]]
+    assert header[:2] == ["序号", "单位"]
+    total_rows = [r for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value == "合计"]
+    assert total_rows == [ws.max_row]
+    column = header.index("整改措施") + 1
+    assert ws.cell(ws.max_row, column).value == measures
+
+    # 5. The Word reports, generated from the root dashboard and downloaded from the job page.
+    for label, kind in (("进展情况报告", "progress"), ("综述", "summary")):
+        doc = _download_report(session, label, kind, root)
+        title = doc.paragraphs[0]
+        assert title.style.name == "Title"
+        assert root.name in title.text
+        text = "\n".join(p.text for p in doc.paragraphs)
+        assert f"整改措施{measures}条" in text, (kind, text)
+        page.go_back()
+        _expect_dashboard(session, root, [root.display_name])
+    reports = sorted((settings.MEDIA_ROOT / "reports").glob("*.docx"))
+    assert len(reports) == 2
+
+    session.assert_console_clean()
+
+    # 6. On a phone the root dashboard fits the width.
+    phone = open_session(PHONE)
+    phone.login(OFFICE, account["password"])
+    phone.goto("/dashboard/")
+    _expect_dashboard(phone, root, [root.display_name])
+    expect(phone.page.get_by_test_id("fig-measures")).to_have_text(f"{measures:,}")
+    assert _scroll_width(phone.page) <= PHONE["width"] + 2
+    phone.screenshot("dashboard-phone-root.png")
+    phone.assert_console_clean()
