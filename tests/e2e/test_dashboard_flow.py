@@ -7,6 +7,7 @@ database."""
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -63,7 +64,15 @@ def _expect_charts(page) -> None:
     expect(page.locator("[data-chart] svg")).to_have_count(CHARTS)
 
 
-def _download_report(session, label: str, kind: str, root: Organization):
+def _save(download, folder: Path) -> Path:
+    """Keep a finished download under its suggested name (Playwright's own copy has none)."""
+    assert download.failure() is None
+    path = folder / download.suggested_filename
+    download.save_as(path)
+    return path
+
+
+def _download_report(session, label: str, root: Organization, folder: Path):
     """Generate a Word report from the root dashboard and download it from the job page."""
     page = session.page
     with page.expect_navigation():
@@ -75,20 +84,19 @@ def _download_report(session, label: str, kind: str, root: Organization):
     expect(link).to_have_text(f"下载{label}（Word）")
     with page.expect_download() as info:
         link.click()
-    download = info.value
-    assert download.failure() is None
-    assert download.suggested_filename.startswith(f"{root.display_name}{label}-")
-    assert download.suggested_filename.endswith(".docx")
-    doc = Document(download.path())
-    return doc
+    path = _save(info.value, folder)
+    assert path.name.startswith(f"{root.display_name}{label}-") and path.suffix == ".docx"
+    return Document(path)
 
 
 def test_office_browses_dashboard_drills_down_and_downloads_reports(
-    open_session, seeded, settings
+    open_session, seeded, settings, tmp_path
 ):
     root = Organization.objects.get(parent=None)
     measures = Measure.objects.filter(subtree_q("org_path", root.path)).count()
     assert measures > 0
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
     # Two levels down from the root, each level taking the first child that has children.
     child = next(c for c in _children(root) if _children(c))
     grandchild = _children(child)[0]
@@ -132,11 +140,9 @@ def test_office_browses_dashboard_drills_down_and_downloads_reports(
     # 4. The statistics table: one row per child, then 合计 with the root's measure count.
     with page.expect_download() as info:
         page.get_by_test_id("statistics").click()
-    download = info.value
-    assert download.failure() is None
-    assert download.suggested_filename.startswith(f"{root.display_name}统计表-")
-    assert download.suggested_filename.endswith(".xlsx")
-    ws = load_workbook(download.path()).active
+    path = _save(info.value, downloads)
+    assert path.name.startswith(f"{root.display_name}统计表-") and path.suffix == ".xlsx"
+    ws = load_workbook(path).active
     header = [c.value for c in ws[3]]
     assert header[:2] == ["序号", "单位"]
     total_rows = [r for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value == "合计"]
@@ -146,7 +152,7 @@ def test_office_browses_dashboard_drills_down_and_downloads_reports(
 
     # 5. The Word reports, generated from the root dashboard and downloaded from the job page.
     for label, kind in (("进展情况报告", "progress"), ("综述", "summary")):
-        doc = _download_report(session, label, kind, root)
+        doc = _download_report(session, label, root, downloads)
         title = doc.paragraphs[0]
         assert title.style.name == "Title"
         assert root.name in title.text
