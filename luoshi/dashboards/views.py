@@ -188,7 +188,7 @@ def report_download(request, pk):
         org_path=job.org_path,
         target=f"{job.kind}.docx",
     )
-    stamp = job.created_at.strftime("%Y%m%d")
+    stamp = timezone.localtime(job.created_at).strftime("%Y%m%d")
     return FileResponse(
         open(reports_dir() / job.stored_file, "rb"),
         as_attachment=True,
