@@ -37,7 +37,6 @@ W10 luoshi stores no roll-up (every figure is computed on read): 0 rows written 
 
 import argparse
 import json
-import math
 import os
 import random
 import re
@@ -49,6 +48,8 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from common import query_shape, setup_django, summary, timed
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
@@ -175,39 +176,6 @@ def measure_in_child(db: str, env: dict, args) -> dict:
 
 
 # --- the child: measurements inside Django --------------------------------------------------
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luoshi.settings")
-    import django
-
-    django.setup()
-
-
-def timed(fn, runs: int) -> list[float]:
-    """Milliseconds of `runs` calls after one warm-up call."""
-    fn()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    return {
-        "median_ms": statistics.median(ordered),
-        "p90_ms": ordered[math.ceil(0.9 * len(ordered)) - 1],  # nearest rank
-        "runs": len(ordered),
-    }
-
-
-def query_shape(sql: str) -> str:
-    """The SQL with its literals blanked and its column list cut, to spot repeated queries."""
-    sql = re.sub(r"^SELECT .*? FROM ", "SELECT ... FROM ", sql)
-    return re.sub(r"'[^']*'|\b\d+\b", "?", sql)
-
-
 def fetch(sql: str, params=None) -> list[tuple]:
     from django.db import connection
 
