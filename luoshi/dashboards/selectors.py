@@ -11,7 +11,7 @@ from django.db.models.functions import StrIndex, Substr, TruncWeek
 from luoshi.core.paths import subtree_q
 from luoshi.orgs.models import Member, Organization
 from luoshi.rectification.models import DeadlineKind, Measure, MeasureState, Problem, today
-from luoshi.rectification.selectors import overdue_q
+from luoshi.rectification.selectors import measure_counts, overdue_q
 
 
 def child_prefix(field: str, parent_path: str):
@@ -56,17 +56,6 @@ def light_counts(warning_days: int) -> dict:
     }
 
 
-MEASURE_AGGREGATES = {
-    "measures": Count("id"),
-    "closed": Count("id", filter=Q(state=MeasureState.CLOSED)),
-    "closed_on_time": Count(
-        "id", filter=Q(state=MeasureState.CLOSED, was_overdue=False, extensions=0)
-    ),
-    "overdue": Count("id", filter=overdue_q()),
-    "returned": Count("id", filter=Q(state=MeasureState.RETURNED)),
-}
-
-
 @dataclass
 class ChildRow:
     org: Organization
@@ -106,8 +95,8 @@ def children_rows(user, org: Organization, campaign) -> list[ChildRow]:
         immediate=Count("id", filter=Q(immediate=True)),
     )
     warn = campaign.warning_days if campaign else 7
-    meas = by_child(measures, "org_path", path, **MEASURE_AGGREGATES, **light_counts(warn))
-    empty_m = dict.fromkeys([*MEASURE_AGGREGATES, "red", "yellow", "green"], 0)
+    meas = by_child(measures, "org_path", path, **measure_counts(), **light_counts(warn))
+    empty_m = dict.fromkeys([*measure_counts(), "red", "yellow", "green"], 0)
     rows = []
     own = Organization(pk=org.pk, name="本级", short_name="本级", code=org.code, path=org.path)
     if path in probs or path in meas:  # the node's own problems, so that the rows add up
@@ -125,7 +114,7 @@ def node_measure_figures(path: str, campaign) -> dict:
     if campaign is not None:
         measures = measures.filter(problem__campaign=campaign)
     warn = campaign.warning_days if campaign else 7
-    return _rates(measures.aggregate(**MEASURE_AGGREGATES, **light_counts(warn)))
+    return _rates(measures.aggregate(**measure_counts(), **light_counts(warn)))
 
 
 def charts(path: str, campaign) -> dict:

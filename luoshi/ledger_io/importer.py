@@ -16,6 +16,7 @@ from django.utils import timezone
 from luoshi.campaigns.models import Campaign, Category, ProblemSource
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows, reserve_ids
+from luoshi.core.paths import ancestor_paths
 from luoshi.core.scoping import can_see_path
 from luoshi.ledger_io.layout import Issue, ParsedProblem, read_sheet
 from luoshi.ledger_io.workbook import WorkbookError, read_workbook
@@ -23,6 +24,7 @@ from luoshi.orgs.models import Organization
 from luoshi.rectification import rules
 from luoshi.rectification.models import (
     EVENT_COLUMNS,
+    MEASURE_COLUMNS,
     PROBLEM_COLUMNS,
     UPDATE_COLUMNS,
     DeadlineKind,
@@ -97,16 +99,10 @@ def parse_ledger(data: bytes, name: str, result: ImportResult) -> list[ParsedPro
 def _default_campaign(actor, org) -> Campaign | None:
     return (
         Campaign.objects.visible_to(actor)
-        .filter(org_path__in=_ancestors(org.path))
+        .filter(org_path__in=ancestor_paths(org.path))
         .order_by("-starts_on", "-id")
         .first()
     )
-
-
-def _ancestors(path: str) -> list[str]:
-    from luoshi.core.paths import ancestor_paths
-
-    return ancestor_paths(path)
 
 
 class _Vocabulary:
@@ -341,28 +337,6 @@ def _existing(campaign, org_ids):
     return existing, measures_of, latest_text
 
 
-MEASURE_COLUMNS = [
-    "id",
-    "org_id",
-    "org_path",
-    "problem_id",
-    "number",
-    "content",
-    "owner_name",
-    "responsible_leader",
-    "deadline_kind",
-    "due_on",
-    "progress",
-    "state",
-    "was_overdue",
-    "extensions",
-    "return_reason",
-    "version",
-    "created_at",
-    "updated_at",
-]
-
-
 def _apply(actor, campaign, parsed, vocabulary, result, *, write: bool) -> None:
     """Count (and with `write`, make) the changes the parsed ledger brings.
 
@@ -447,6 +421,9 @@ def _apply(actor, campaign, parsed, vocabulary, result, *, write: bool) -> None:
                     MeasureState.NOT_STARTED,
                     False,
                     0,
+                    None,
+                    None,
+                    None,
                     "",
                     1,
                     now,

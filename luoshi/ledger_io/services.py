@@ -1,7 +1,9 @@
 """Ledger files in and out, as the pages and the commands use them."""
 
 import io
+from pathlib import Path
 
+from django.conf import settings
 from django.db.models import OuterRef, Subquery
 
 from luoshi.core.audit import record_event
@@ -158,3 +160,10 @@ def error_report(data: bytes, name: str, issues: list[Issue], target) -> None:
         text = issue.message if cell.comment is None else f"{cell.comment.text}\n{issue.message}"
         cell.comment = Comment(text, "落实")
     book.save(target)
+
+
+def imports_dir() -> Path:
+    """Where uploaded ledgers wait between preview and import (never served)."""
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from luoshi.ledger_io.importer import import_ledger
 from luoshi.ledger_io.models import ImportJob
+from luoshi.ledger_io.services import imports_dir
 
 
 def _stage(job_id: int, progress: int, stage: str) -> None:
@@ -16,14 +17,12 @@ def _stage(job_id: int, progress: int, stage: str) -> None:
 @task
 def run_import(job_id: int) -> None:
     """Import the job's file as its user (permissions are checked now, not when queued)."""
-    from luoshi.ledger_io.views import _imports_dir
-
     job = ImportJob.objects.select_related("org", "campaign").get(pk=job_id)
     ImportJob.objects.filter(pk=job_id).update(
         state=ImportJob.State.RUNNING, progress=5, stage="读取文件"
     )
     user = get_user_model().objects.get(pk=job.user_id)
-    path = _imports_dir() / job.stored_file
+    path = imports_dir() / job.stored_file
     try:
         result = import_ledger(
             actor=user,

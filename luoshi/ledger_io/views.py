@@ -2,7 +2,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,12 +21,6 @@ from luoshi.rectification.views import _owner_orgs, ledger_filter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "ledger_imports"
-
-
-def _imports_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _pending(request, token: str) -> dict:
@@ -65,7 +58,7 @@ def import_page(request):
         actor=user, data=data, name=name, org=org, campaign=campaign, dry_run=True
     )
     token = uuid.uuid4().hex
-    stored = _imports_dir() / f"{token}{Path(name).suffix.lower()[:5]}"
+    stored = services.imports_dir() / f"{token}{Path(name).suffix.lower()[:5]}"
     stored.write_bytes(data)
     pending = request.session.get(SESSION_KEY, {})
     pending[token] = {
@@ -87,7 +80,7 @@ def import_confirm(request, token):
     user = request.user
     org = get_visible_or_404(Organization.objects, user, request=request, pk=pending["org"])
     campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=pending["campaign"])
-    if not (_imports_dir() / pending["file"]).exists():
+    if not (services.imports_dir() / pending["file"]).exists():
         raise Http404
     request.session[SESSION_KEY] = {
         k: v for k, v in request.session[SESSION_KEY].items() if k != token
@@ -121,7 +114,7 @@ def import_report(request, token):
     user = request.user
     org = get_visible_or_404(Organization.objects, user, request=request, pk=pending["org"])
     campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=pending["campaign"])
-    data = (_imports_dir() / pending["file"]).read_bytes()
+    data = (services.imports_dir() / pending["file"]).read_bytes()
     result = import_ledger(
         actor=user, data=data, name=pending["name"], org=org, campaign=campaign, dry_run=True
     )

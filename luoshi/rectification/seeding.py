@@ -20,6 +20,7 @@ from luoshi.orgs import names as N
 from luoshi.orgs.models import Organization, OrgKind, OrgLevel
 from luoshi.rectification.models import (
     EVENT_COLUMNS,
+    MEASURE_COLUMNS,
     PROBLEM_COLUMNS,
     UPDATE_COLUMNS,
     DeadlineKind,
@@ -357,29 +358,7 @@ def seed_ledger(context) -> None:
     )
     insert_rows(
         Measure,
-        [
-            "id",
-            "org_id",
-            "org_path",
-            "problem_id",
-            "number",
-            "content",
-            "owner_name",
-            "responsible_leader",
-            "deadline_kind",
-            "due_on",
-            "progress",
-            "state",
-            "was_overdue",
-            "extensions",
-            "submitted_by_id",
-            "submitted_at",
-            "closed_at",
-            "return_reason",
-            "version",
-            "created_at",
-            "updated_at",
-        ],
+        MEASURE_COLUMNS,
         measures,
     )
     insert_rows(

@@ -32,20 +32,27 @@ def overdue_q(prefix: str = "", on=None) -> Q:
     )
 
 
+def measure_counts() -> dict:
+    """The measure counts every figure of the ledger is made of, as aggregates (the dashboards
+    group them by child; `ledger_figures` sums them over a subtree)."""
+    return {
+        "measures": Count("id"),
+        "closed": Count("id", filter=Q(state=MeasureState.CLOSED)),
+        "closed_on_time": Count(
+            "id", filter=Q(state=MeasureState.CLOSED, was_overdue=False, extensions=0)
+        ),
+        "overdue": Count("id", filter=overdue_q()),
+        "returned": Count("id", filter=Q(state=MeasureState.RETURNED)),
+    }
+
+
 def ledger_figures(path: str) -> dict:
     """Problem and measure figures of the subtree at `path` (every campaign)."""
     problems = Problem.objects.filter(subtree_q("org_path", path))
     measures = Measure.objects.filter(subtree_q("org_path", path))
     by_status = dict(problems.values_list("status").annotate(n=Count("id")).order_by())
     m = measures.aggregate(
-        total=Count("id"),
-        closed=Count("id", filter=Q(state=MeasureState.CLOSED)),
-        closed_on_time=Count(
-            "id", filter=Q(state=MeasureState.CLOSED, was_overdue=False, extensions=0)
-        ),
-        overdue=Count("id", filter=overdue_q()),
-        returned=Count("id", filter=Q(state=MeasureState.RETURNED)),
-        submitted=Count("id", filter=Q(state=MeasureState.SUBMITTED)),
+        **measure_counts(), submitted=Count("id", filter=Q(state=MeasureState.SUBMITTED))
     )
     immediate = problems.filter(immediate=True).aggregate(
         total=Count("id"), closed=Count("id", filter=Q(status=ProblemStatus.CLOSED))
@@ -55,13 +62,13 @@ def ledger_figures(path: str) -> dict:
         "problems": total_problems,
         "problems_closed": by_status.get(ProblemStatus.CLOSED, 0),
         "problems_in_progress": by_status.get(ProblemStatus.IN_PROGRESS, 0),
-        "measures": m["total"],
+        "measures": m["measures"],
         "measures_closed": m["closed"],
         "measures_closed_on_time": m["closed_on_time"],
         "measures_overdue": m["overdue"],
         "measures_returned": m["returned"],
         "measures_submitted": m["submitted"],
-        "closure_rate": round(100 * m["closed"] / m["total"], 1) if m["total"] else 0.0,
+        "closure_rate": round(100 * m["closed"] / m["measures"], 1) if m["measures"] else 0.0,
         "on_time_rate": round(100 * m["closed_on_time"] / m["closed"], 1) if m["closed"] else 0.0,
         "immediate_problems": immediate["total"],
         "immediate_closed": immediate["closed"],

@@ -28,7 +28,6 @@ from luoshi.rectification.models import (
     DeadlineExtension,
     DeadlineKind,
     Evidence,
-    Light,
     Measure,
     Problem,
 )
@@ -151,7 +150,6 @@ def _problem_context(request, problem, **extra):
         "progress_form": ProgressForm(),
         "extension_form": ExtensionForm(),
         "regulation_form": RegulationForm(),
-        "Light": Light,
         "deadline_kinds": DeadlineKind.choices,
     }
     context.update(extra)

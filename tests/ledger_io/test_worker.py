@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import override_settings
 
 from luoshi.ledger_io.models import ImportJob
-from luoshi.ledger_io.views import _imports_dir
+from luoshi.ledger_io.services import imports_dir
 from luoshi.rectification.models import Problem
 from tests.ledger_io.builders import messy_ledger
 
@@ -39,7 +39,7 @@ def _database_url() -> str:
 def test_worker_imports_a_queued_ledger(tree, campaign, liaison, settings, tmp_path):
     with override_settings(TASKS=RQ):
         stored = "job-test.xlsx"
-        (_imports_dir() / stored).write_bytes(messy_ledger())
+        (imports_dir() / stored).write_bytes(messy_ledger())
         job = ImportJob.objects.create(
             org=tree.county_a,
             org_path=tree.county_a.path,
