@@ -4,7 +4,23 @@ import math
 import os
 import re
 import statistics
+import sys
 import time
+from pathlib import Path
+
+# Importing this module from a benchmark re-runs it with the project's interpreter when started
+# with an older python.
+REPO = Path(__file__).resolve().parents[1]
+VENV_PYTHON = REPO / ".venv" / "bin" / "python"
+if sys.version_info < (3, 12):  # noqa: UP036 - run with the system python: re-exec
+    os.execv(VENV_PYTHON, [str(VENV_PYTHON), *sys.argv])
+
+LUOSHI = str(REPO / ".venv" / "bin" / "luoshi")
+PG = ["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-qAt"]
+PG_URL = "postgres://postgres@127.0.0.1:5432/"
+SCALES = ("tiny", "city", "province")
+DATABASES = ("postgres", "sqlite")
+PROBLEMS_AT = {60: "tiny", 6145: "city", 300_000: "province"}  # luoshi seed's exact volumes
 
 
 def setup_django() -> None:

@@ -49,19 +49,20 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from common import query_shape, setup_django, summary, timed
+from common import (
+    DATABASES,
+    LUOSHI,
+    PG,
+    PG_URL,
+    PROBLEMS_AT,
+    SCALES,
+    VENV_PYTHON,
+    query_shape,
+    setup_django,
+    summary,
+    timed,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-VENV_PYTHON = REPO / ".venv" / "bin" / "python"
-if sys.version_info < (3, 12):  # noqa: UP036 - run with the system python: re-exec
-    os.execv(VENV_PYTHON, [str(VENV_PYTHON), *sys.argv])
-
-LUOSHI = str(REPO / ".venv" / "bin" / "luoshi")
-PG = ["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-qAt"]
-PG_URL = "postgres://postgres@127.0.0.1:5432/"
-SCALES = ("tiny", "city", "province")
-DATABASES = ("postgres", "sqlite")
-PROBLEMS_AT = {60: "tiny", 6145: "city", 300_000: "province"}  # luoshi seed's exact volumes
 LEVELS = {1: "province", 2: "city", 3: "county", 4: "township", 5: "branch"}
 AIM_MS, AIM_RATIO = 300.0, 2.0
 
