@@ -3,7 +3,22 @@ from django import forms
 from luoshi.study.models import StudyKind
 
 
-class ActivityForm(forms.Form):
+class StyledForm(forms.Form):
+    """Tabler's classes on every widget."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+class ActivityForm(StyledForm):
     kind = forms.ChoiceField(label="学习形式", choices=StudyKind.choices)
     topic = forms.CharField(label="学习主题", max_length=200)
     starts_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
@@ -27,6 +42,6 @@ class ActivityForm(forms.Form):
     )
 
 
-class MakeUpForm(forms.Form):
+class MakeUpForm(StyledForm):
     made_up_on = forms.DateField(label="补学日期", widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label="补学方式", max_length=200)

@@ -70,17 +70,23 @@ def _avg(n: int, d: int) -> float:
 def study_figures(path: str) -> dict:
     """Study figures of the subtree at `path`: sessions by kind, audience of public events,
     averages per leadership team, attendance and make-ups still owed."""
-    acts = StudyActivity.objects.filter(subtree_q("org_path", path))
-    by_kind = dict(acts.values_list("kind").annotate(n=Count("id")).order_by())
-    team_kind = dict(acts.exclude(team=None).values_list("kind").annotate(n=Count("id")).order_by())
-    own_team = dict(
-        acts.filter(org_path=path)
-        .exclude(team=None)
-        .values_list("kind")
-        .annotate(n=Count("id"))
+    with_team = Q(team__isnull=False)
+    rows = (
+        StudyActivity.objects.filter(subtree_q("org_path", path))
+        .values("kind")
+        .annotate(
+            n=Count("id"),
+            n_team=Count("id", filter=with_team),
+            n_own=Count("id", filter=with_team & Q(org_path=path)),
+            n_audience=Sum("audience"),
+        )
         .order_by()
     )
-    audience = acts.aggregate(n=Sum("audience"))["n"] or 0
+    by_kind, team_kind, own_team, audience = {}, {}, {}, 0
+    for r in rows:
+        kind = r["kind"]
+        by_kind[kind], team_kind[kind], own_team[kind] = r["n"], r["n_team"], r["n_own"]
+        audience += r["n_audience"] or 0
     teams = LeadershipTeam.objects.filter(subtree_q("org_path", path)).count()
     att = dict(
         Attendance.objects.filter(subtree_q("org_path", path))
@@ -185,4 +191,6 @@ def my_make_ups(user):
         .select_related("activity", "member")
         .order_by("activity__starts_on", "id")[:50]
     )
+    if not items:
+        return None
     return {"title": "待补学", "template": "study/_my_make_ups.html", "items": items}

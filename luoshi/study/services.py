@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from luoshi.accounts.models import Role
-from luoshi.accounts.permissions import require_role_over
+from luoshi.accounts.permissions import has_role_over, require_role_over
 from luoshi.campaigns.models import Campaign
 from luoshi.campaigns.services import complete_from_records
 from luoshi.core.files import UploadRefused, check_upload, store_upload
@@ -189,7 +189,8 @@ def record_make_up(*, actor, attendance_id: int, made_up_on: date, note: str) ->
 @transaction.atomic
 def set_target(*, actor, campaign: Campaign, kind: str, per_team: int) -> StudyTarget:
     """The campaign office sets how many sessions of a kind each leadership team must hold."""
-    require_role_over(actor, campaign.org_path, Role.OFFICE, Role.ADMIN)
+    if not has_role_over(actor, campaign.org_path, Role.OFFICE, Role.ADMIN):
+        raise PermissionError("只有本级主题教育办公室可以设置学习目标")
     if kind not in StudyKind.values:
         raise Invalid(f"未知的学习形式“{kind}”")
     if not 1 <= per_team <= 365:
