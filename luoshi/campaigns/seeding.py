@@ -13,7 +13,13 @@ from luoshi.rectification.models import today
 # (name, days after the start it is due, proof, kinds it applies to, evidence asked for)
 KEY_ACTIONS = [
     ("动员部署", 10, Proof.MANUAL, [], "动员会议通知、讲话稿、会议照片"),
-    ("集中学习研讨", 40, Proof.SELF_STUDY, [], "学习计划、学习记录"),
+    (
+        "集中学习研讨",
+        40,
+        Proof.SELF_STUDY,
+        [OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.LEADING_GROUP],
+        "学习计划、学习记录",
+    ),
     ("专题党课", 60, Proof.LESSON, [OrgKind.BRANCH, OrgKind.GENERAL_BRANCH], "党课讲稿、照片"),
     (
         "调查研究",

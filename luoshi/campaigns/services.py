@@ -19,6 +19,7 @@ from luoshi.campaigns.models import (
     Proof,
 )
 from luoshi.core.audit import record_event
+from luoshi.core.bulk import insert_rows
 from luoshi.core.files import UploadRefused, check_upload, store_upload
 from luoshi.core.paths import outermost, subtree_q
 from luoshi.core.scoping import get_visible_or_404
@@ -158,31 +159,48 @@ def launch_key_actions(*, actor, campaign_id: int, batch_id: int | None = None) 
     orgs_q = Q()
     for path in paths:
         orgs_q |= subtree_q("path", path)
+    # One launch at a time per campaign, so that two never write the same item.
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
     existing = set(ActionItem.objects.filter(action__in=actions).values_list("action_id", "org_id"))
-    created = 0
-    rows = []
-    for org_id, path, kind in (
-        Organization.objects.filter(orgs_q)
-        .values_list("id", "path", "kind")
-        .iterator(chunk_size=5000)
-    ):
-        for action in actions:
-            if action.applies_to(kind) and (action.pk, org_id) not in existing:
-                rows.append(
-                    ActionItem(action=action, org_id=org_id, org_path=path, due_on=action.due_on)
-                )
-        if len(rows) >= 5000:
-            created += len(ActionItem.objects.bulk_create(rows, batch_size=5000))
-            rows = []
-    created += len(ActionItem.objects.bulk_create(rows, batch_size=5000))
     now = timezone.now()
+
+    def rows():
+        orgs = Organization.objects.filter(orgs_q).values_list("id", "path", "kind")
+        for org_id, path, kind in orgs.iterator(chunk_size=5000):
+            for action in actions:
+                if action.applies_to(kind) and (action.pk, org_id) not in existing:
+                    yield (action.pk, org_id, path, action.due_on, ActionItem.State.PENDING, now)
+
+    created = insert_rows(
+        ActionItem,
+        [
+            "action_id",
+            "org_id",
+            "org_path",
+            "due_on",
+            "state",
+            "auto",
+            "proof_note",
+            "evidence_name",
+            "evidence_stored",
+            "evidence_kind",
+            "updated_at",
+        ],
+        (row[:5] + (False, "", "", "", "") + row[5:] for row in rows()),
+    )
     KeyAction.objects.filter(pk__in=[a.pk for a in actions], launched_at=None).update(
         launched_at=now
     )
     for proof in {a.proof for a in actions} - {Proof.MANUAL}:
         for finder in RECORD_FINDERS.get(proof, []):
+            proved: dict[tuple, list[int]] = {}
             for org_id, on, note in finder(campaign):
-                complete_from_records(org_ids=[org_id], proof=proof, on=on, note=note)
+                proved.setdefault((on, note), []).append(org_id)
+            for (on, note), org_ids in proved.items():
+                for i in range(0, len(org_ids), 5000):
+                    complete_from_records(
+                        org_ids=org_ids[i : i + 5000], proof=proof, on=on, note=note
+                    )
     record_event(
         "key_actions_launched",
         user=actor,

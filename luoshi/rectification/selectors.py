@@ -228,7 +228,7 @@ def problems_finder(campaign):
     rows = (
         Problem.objects.filter(campaign=campaign)
         .values("org_id")
-        .annotate(first=Min("created_at"), n=Count("id"))
+        .annotate(first=Min("created_at"))
         .order_by()
     )
-    return [(r["org_id"], timezone.localdate(r["first"]), f"已列出问题{r['n']}个") for r in rows]
+    return [(r["org_id"], timezone.localdate(r["first"]), "已列出问题清单") for r in rows]

@@ -66,7 +66,7 @@ def visit_finder(campaign):
             subtree_q("org_path", campaign.org_path), visited_on__gte=campaign.starts_on
         )
         .values("org_id")
-        .annotate(first=Min("visited_on"), n=Count("id"))
+        .annotate(first=Min("visited_on"))
         .order_by()
     )
-    return [(r["org_id"], r["first"], f"已记录调研走访{r['n']}次") for r in rows]
+    return [(r["org_id"], r["first"], f"已记录调研走访（{r['first']:%Y-%m-%d}）") for r in rows]

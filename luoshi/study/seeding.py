@@ -12,7 +12,13 @@ from luoshi.campaigns.models import Campaign
 from luoshi.core.bulk import insert_rows, next_id, reset_sequences
 from luoshi.orgs.models import LeadershipTeam, Member, Organization, OrgKind
 from luoshi.rectification.models import today
-from luoshi.study.models import Attendance, AttendanceStatus, StudyActivity, StudyKind
+from luoshi.study.models import (
+    Attendance,
+    AttendanceStatus,
+    StudyActivity,
+    StudyKind,
+    StudyTarget,
+)
 
 SELF_STUDY_TOPICS = [
     "学习《习近平著作选读》第一卷",
@@ -219,3 +225,6 @@ def seed_study(context) -> None:
         attendance,
     )
     reset_sequences(StudyActivity, Attendance)
+    # The campaign's requirement for every leadership team (seed 003's city teams did 14 and 9).
+    StudyTarget.objects.create(campaign=campaign, kind=StudyKind.SELF_STUDY, per_team=12)
+    StudyTarget.objects.create(campaign=campaign, kind=StudyKind.DISCUSSION, per_team=6)

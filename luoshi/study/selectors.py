@@ -31,11 +31,11 @@ def finder(proof: str):
                 starts_on__gte=campaign.starts_on,
             )
             .values("org_id")
-            .annotate(first=Min("starts_on"), n=Count("id"))
+            .annotate(first=Min("starts_on"))
             .order_by()
         )
         label = StudyKind(kind).label
-        return [(r["org_id"], r["first"], f"已记录{label}{r['n']}次") for r in rows]
+        return [(r["org_id"], r["first"], f"已记录{label}（{r['first']:%Y-%m-%d}）") for r in rows]
 
     return find
 
