@@ -64,6 +64,7 @@ def invalid(request, exc):
 
 api.add_router("/", "luoshi.orgs.api.router")
 api.add_router("/", "luoshi.rectification.api.router")
+api.add_router("/", "luoshi.opinions.api.router")
 
 
 def urls():

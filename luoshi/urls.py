@@ -21,6 +21,7 @@ urlpatterns = [
     path("campaigns/", include("luoshi.campaigns.urls")),
     path("dashboard/", include("luoshi.dashboards.urls")),
     path("ledger/", include("luoshi.ledger_io.urls")),
+    path("", include("luoshi.opinions.urls")),
     path("", include("luoshi.rectification.urls")),
 ]
 
