@@ -174,6 +174,17 @@ class OpinionPhoto(OrgOwned):
         return self.stored_name
 
 
+ACTION_LABELS = {
+    "received": "收到意见",
+    "accepted": "采纳，纳入问题清单",
+    "merged": "采纳，并入已有问题",
+    "answered": "答复",
+    "transferred": "转交",
+    "declined": "不予采纳",
+    "rated": "群众评价",
+}
+
+
 class OpinionEvent(OrgOwned):
     """History of an opinion: received, accepted, answered, passed on, declined, rated.
 
@@ -209,7 +220,11 @@ class OpinionEvent(OrgOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

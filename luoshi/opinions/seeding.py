@@ -4,6 +4,7 @@ into the ledger (several opinions merged into one problem of source 征求意见
 some passed on from the level above, some still waiting; a share rated by their senders."""
 
 import hashlib
+import json
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -15,6 +16,7 @@ from luoshi.opinions.models import (
     OPINION_COLUMNS,
     Channel,
     Opinion,
+    OpinionEvent,
     OpinionState,
     Rating,
     Symposium,
@@ -159,7 +161,7 @@ def seed_opinions(context) -> None:
     for s in symposia:
         by_org.setdefault(s[1], []).append(s)
     oid = next_id(Opinion)
-    rows = []
+    rows, events = [], []
 
     def add(org, state, *, problem=None, closed=False):
         nonlocal oid
@@ -181,6 +183,8 @@ def seed_opinions(context) -> None:
         answer = reason = rating = ""
         rated_at = None
         transferred_from = None
+        if state == OpinionState.TRANSFERRED and not org[4]:
+            state = OpinionState.PENDING
         if state == OpinionState.TRANSFERRED or (
             state != OpinionState.PENDING and org[4] and rng.random() < 0.08
         ):
@@ -214,7 +218,7 @@ def seed_opinions(context) -> None:
                 "" if anonymous else f"139{rng.randint(0, 99_999_999):08d}",
                 symposium,
                 code,
-                "SEED",
+                code[:4].upper(),
                 state,
                 answer,
                 reason,
@@ -229,6 +233,20 @@ def seed_opinions(context) -> None:
                 1,
             )
         )
+        event = (org[0], org[1], oid)
+        events.append((*event, "received", None, "群众", submitted, "", "{}"))
+        if transferred_from:
+            moved = submitted + timedelta(hours=rng.randint(2, 30))
+            events.append((*event, "transferred", handler, "主题教育办公室", moved, "", "{}"))
+        if handled_at:
+            action = {OpinionState.ACCEPTED: "accepted", OpinionState.ANSWERED: "answered"}.get(
+                state, "declined"
+            )
+            note = answer or reason
+            events.append((*event, action, handler, "主题教育办公室", handled_at, note, "{}"))
+        if rating:
+            detail = json.dumps({"rating": rating})
+            events.append((*event, "rated", None, "群众", rated_at, "", detail))
         oid += 1
 
     # Accepted: every problem of source 征求意见 gets 1-4 opinions of its own organisation.
@@ -248,4 +266,19 @@ def seed_opinions(context) -> None:
     for org in rng.choices(orgs, weights=weights, k=n_other):
         add(org, rng.choices(states, weights=state_weights)[0])
     insert_rows(Opinion, OPINION_COLUMNS, rows)
-    reset_sequences(Symposium, Opinion)
+    insert_rows(
+        OpinionEvent,
+        [
+            "org_id",
+            "org_path",
+            "opinion_id",
+            "action",
+            "actor_id",
+            "actor_name",
+            "at",
+            "note",
+            "detail",
+        ],
+        events,
+    )
+    reset_sequences(Symposium, Opinion, OpinionEvent)
