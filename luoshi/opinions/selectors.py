@@ -16,8 +16,8 @@ def _days(seconds) -> float:
     return round(seconds / DAY, 1) if seconds is not None else 0.0
 
 
-def _median_seconds(handled) -> int | None:
-    n = handled.count()
+def _median_seconds(handled, n: int) -> int | None:
+    """The median of `handle_seconds` over `n` handled rows, by offset in the indexed order."""
     if not n:
         return None
     ordered = handled.order_by("handle_seconds").values_list("handle_seconds", flat=True)
@@ -47,6 +47,8 @@ def opinion_figures(path: str) -> dict:
         unsatisfied=Count("id", filter=Q(rating=Rating.UNSATISFIED)),
     )
     handled = c["total"] - c["open"]
+    # The first decision (accept, answer, decline) sets handle_seconds; passing on does not.
+    decided = c["accepted"] + c["answered"] + c["declined"]
     rated = c["rated"]
     return {
         "opinions": c["total"],
@@ -59,7 +61,9 @@ def opinion_figures(path: str) -> dict:
         "opinions_transferred": c["transferred"],
         "opinion_problems": c["problems"],
         "opinion_days_avg": _days(c["avg_seconds"]),
-        "opinion_days_median": _days(_median_seconds(opinions.exclude(handle_seconds=None))),
+        "opinion_days_median": _days(
+            _median_seconds(opinions.exclude(handle_seconds=None), decided)
+        ),
         "opinions_rated": rated,
         "rating_satisfied": c["satisfied"],
         "rating_basic": c["basic"],
