@@ -8,11 +8,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from luoshi.core.audit import client_ip
 from luoshi.opinions import limits, selectors, services
 from luoshi.opinions.forms import PublicOpinionForm, RateForm, TrackForm
+from luoshi.opinions.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from luoshi.opinions.services import Invalid
 from luoshi.orgs.models import Organization
 
@@ -40,22 +42,42 @@ def form_url(request, org: Organization) -> str:
     return request.build_absolute_uri(reverse("opinions:public_form", args=[org.code]))
 
 
+# Three photos at their limit and the text: anything larger is refused unread.
+MAX_BODY = MAX_PHOTOS * MAX_PHOTO_BYTES + 256 * 1024
+
+
 @login_not_required
 @never_cache
+@csrf_exempt  # the CSRF check runs in `_public_form`, after the checks that need no body
 @require_http_methods(["GET", "POST"])
 def public_form(request, org_code):
+    """The checks that cost nothing come before the body is parsed (the CSRF check would parse
+    it): the body's declared size, then the address's and the organisation's allowance, from
+    the cache alone. A sender over the allowance gets 429 with the text still in the form."""
     org = _org(org_code)
     context = {"org": org, "open": services.campaign_for(org) is not None}
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = MAX_BODY + 1
+        if length > MAX_BODY:
+            page = {**context, "form": PublicOpinionForm(), "too_big": True}
+            return render(request, "opinions/public_form.html", page, status=413)
+        ip = _ip(request)
+        for name, who in (("submit_ip", ip), ("submit_ip_day", ip), ("submit_org", org.code)):
+            if limits.over_limit(name, who):
+                page = {**context, "form": PublicOpinionForm(request.POST)}
+                return _too_many(request, "opinions/public_form.html", page, name)
+    return _public_form(request, org, context)
+
+
+@csrf_protect
+def _public_form(request, org, context):
     if request.method == "GET":
-        return render(
-            request, "opinions/public_form.html", {**context, "form": PublicOpinionForm()}
-        )
+        page = {**context, "form": PublicOpinionForm()}
+        return render(request, "opinions/public_form.html", page)
     ip = _ip(request)
-    # Checked before anything is written: a refused request touches only the cache.
-    for name, who in (("submit_ip", ip), ("submit_ip_day", ip), ("submit_org", org.code)):
-        if limits.over_limit(name, who):
-            form = PublicOpinionForm(request.POST)
-            return _too_many(request, "opinions/public_form.html", {**context, "form": form}, name)
     form = PublicOpinionForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "opinions/public_form.html", {**context, "form": form}, status=400)

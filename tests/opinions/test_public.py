@@ -292,3 +292,14 @@ def test_qr_code_encodes_the_form_link(client, tree):
     response = client.get(reverse("opinions:qr", args=[tree.branch_a1.code]))
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     assert response.content.startswith(b"<svg") and b"<script" not in response.content
+
+
+def test_a_body_larger_than_three_photos_is_refused_unread(client, tree, campaign):
+    response = client.post(
+        reverse("opinions:public_form", args=[tree.branch_a1.code]),
+        {"topic": "other", "text": "正常的意见建议内容"},
+        CONTENT_LENGTH=str(200 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert "照片最多 3 张" in response.content.decode()
+    assert Opinion.objects.count() == 0
