@@ -136,11 +136,9 @@ def test_passing_on_moves_the_opinion_into_the_other_subtree(submit, office, tre
     assert "已修复" in _track(client, code)
 
 
-def test_passing_on_from_a_branch_to_its_county_takes_it_out_of_the_branchs_sight(
-    submit, office, tree
-):
+def test_a_branch_cannot_pass_upward_and_a_passed_on_opinion_leaves_its_sight(submit, office, tree):
     opinion, _ = submit()
-    # The branch liaison can see its county? No: only its own subtree, so 404.
+    # A branch liaison sees only the branch's subtree, so its county is not a target.
     with pytest.raises(Http404):
         services.transfer_opinion(
             actor=office.branch, opinion_id=opinion.pk, version=1, org_id=tree.county_a.pk
