@@ -2,6 +2,8 @@
 the board of immediate fixes and the QR code of the form's link. Rate-limited per address (and
 per organisation for submissions) before any database work; nothing here shows personal data."""
 
+import io
+
 import segno
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
@@ -183,5 +185,6 @@ def board(request, org_code):
 @require_GET
 def qr_code(request, org_code):
     org = _org(org_code)
-    qr = segno.make(form_url(request, org), error="m")
-    return HttpResponse(qr.svg_inline(scale=8, border=2), content_type="image/svg+xml")
+    out = io.BytesIO()
+    segno.make(form_url(request, org), error="m").save(out, kind="svg", scale=8, border=2)
+    return HttpResponse(out.getvalue(), content_type="image/svg+xml")

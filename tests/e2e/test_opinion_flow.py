@@ -71,6 +71,10 @@ def test_sender_submits_office_accepts_problem_closes_sender_sees_answer_and_rat
     office = open_session()
     desk = office.page
     office.login("branch_a1")
+    office.goto(f"/opinions/poster/{org.pk}/")  # the printable QR code of the form's link
+    qr = desk.get_by_test_id("qr")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
     desk.locator("#main-nav").get_by_role("link", name="征求意见").click()
     desk.get_by_role("link", name=TEXT[:20], exact=False).click()
     expect(desk.get_by_test_id("opinion-text")).to_have_text(TEXT)
