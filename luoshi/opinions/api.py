@@ -105,7 +105,8 @@ def list_opinions(
     if org is not None:
         path = get_visible_or_404(Organization.objects, request.user, pk=org).path
     f = selectors.OpinionFilter(org_path=path, state=state, channel=channel, text=q)
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    # Bounded: a 64-bit database integer is the limit of an OFFSET.
+    limit, offset = max(1, min(limit, 200)), max(0, min(offset, 10**9))
     return [_out(o) for o in selectors.opinions(request.user, f)[offset : offset + limit]]
 
 
