@@ -164,9 +164,12 @@ def launch_key_actions(*, actor, campaign_id: int, batch_id: int | None = None) 
     existing = set(ActionItem.objects.filter(action__in=actions).values_list("action_id", "org_id"))
     now = timezone.now()
 
+    # Read before the COPY starts: on PostgreSQL a query on the same connection while a COPY is
+    # open waits for the COPY, which waits for the rows (a deadlock in one thread).
+    orgs = list(Organization.objects.filter(orgs_q).values_list("id", "path", "kind"))
+
     def rows():
-        orgs = Organization.objects.filter(orgs_q).values_list("id", "path", "kind")
-        for org_id, path, kind in orgs.iterator(chunk_size=5000):
+        for org_id, path, kind in orgs:
             for action in actions:
                 if action.applies_to(kind) and (action.pk, org_id) not in existing:
                     yield (action.pk, org_id, path, action.due_on, ActionItem.State.PENDING, now)
