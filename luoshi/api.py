@@ -73,6 +73,7 @@ api.add_router("/", "luoshi.rectification.api.router")
 api.add_router("/", "luoshi.campaigns.api.router")
 api.add_router("/", "luoshi.study.api.router")
 api.add_router("/", "luoshi.research.api.router")
+api.add_router("/", "luoshi.opinions.api.router")
 
 
 def urls():

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "luoshi.study",
     "luoshi.research",
     "luoshi.dashboards",
+    "luoshi.opinions",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,16 @@ if os.environ.get("TASKS_BACKEND", "immediate") == "rq":
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+# --- cache (rate limits of the public pages) --------------------------------------------------
+# CACHE_BACKEND=redis shares the counters between web workers (production); the default keeps them
+# in each process's memory, which is enough for the demo and the tests.
+if os.environ.get("CACHE_BACKEND", "locmem") == "redis":
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {
     "version": 1,

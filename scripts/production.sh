@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL to the PostgreSQL database, e.g. postgres://luoshi@127.0.0.1:5432/luoshi}"
 : "${SECRET_KEY:?set SECRET_KEY}"
-export TASKS_BACKEND=rq DEBUG=0 STATIC_MANIFEST=1
+export TASKS_BACKEND=rq CACHE_BACKEND=redis DEBUG=0 STATIC_MANIFEST=1
 export STATIC_ROOT="${STATIC_ROOT:-$PWD/var/static}"
 ./scripts/bootstrap.sh
 .venv/bin/luoshi migrate --no-input

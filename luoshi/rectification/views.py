@@ -146,6 +146,7 @@ def _problem_context(request, problem, **extra):
         "measures": measures,
         "timeline": selectors.problem_timeline(problem),
         "similar": problem.similar.visible_to(user).select_related("org"),
+        "opinions": problem.opinions.visible_to(user).order_by("submitted_at", "id"),
         "can_edit": rules.is_owner(user, problem.org_path),
         "measure_form": MeasureForm(),
         "progress_form": ProgressForm(),

@@ -60,6 +60,14 @@ PAGES = {
     "research:visit_add": "topic",
     "research:conclude": "topic",
     "research:finding_problem": "finding",
+    "opinions:detail": "opinion",
+    "opinions:accept": "opinion",
+    "opinions:answer": "opinion",
+    "opinions:decline": "opinion",
+    "opinions:transfer": "opinion",
+    "opinions:photo": "opinion_photo",
+    "opinions:symposium": "symposium",
+    "opinions:poster": "org",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -67,6 +75,11 @@ API = {
     "api:get_measure": ("measure_id", "measure", "get"),
     "api:transition": ("measure_id", "measure", "post"),
     "api:report_progress": ("measure_id", "measure", "post"),
+    "api:get_opinion": ("opinion_id", "opinion", "get"),
+    "api:accept_opinion": ("opinion_id", "opinion", "post"),
+    "api:answer_opinion": ("opinion_id", "opinion", "post"),
+    "api:decline_opinion": ("opinion_id", "opinion", "post"),
+    "api:transfer_opinion": ("opinion_id", "opinion", "post"),
     "api:key_action_progress": ("campaign_id", "campaign", "get"),
     "api:pending_actions": ("campaign_id", "campaign", "get"),
     "api:org_checklist": ("org_id", "org", "get"),
@@ -82,8 +95,15 @@ JSON_BODIES = {
     "api:make_up": {"made_up_on": "2026-01-02", "note": "x"},
     "api:add_visit": {"visited_on": "2026-01-02", "place": "x", "findings": ["x"]},
     "api:finding_to_problem": {},
+    "api:accept_opinion": {"version": 1, "title": "x"},
+    "api:answer_opinion": {"version": 1, "answer": "x"},
+    "api:decline_opinion": {"version": 1, "reason": "x"},
+    "api:transfer_opinion": {"version": 1, "org_id": 1},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report"}  # session-bound: tests/ledger_io
+# Public pages (no account) keyed by organisation code: they show no personal data and no
+# opinion's text (tests/opinions); swept below for the foreign branch's secrets.
+PUBLIC = {"opinions:public_form", "opinions:public_thanks", "opinions:board", "opinions:qr"}
 
 
 def _patterns(resolver=None, ns=""):
@@ -148,6 +168,25 @@ def foreign(tree, campaign):  # noqa: F811
         state="done",
         stored_file="x.docx",
     )
+    from luoshi.opinions import services as opinions
+    from tests.opinions.conftest import png
+
+    opinion, _ = opinions.record_opinion(
+        actor=owner,
+        org=tree.branch_b1,
+        channel="talk",
+        topic="other",
+        text=SECRET,
+        contact="13900001111",
+        photos=[png()],
+    )
+    symposium = opinions.create_symposium(
+        actor=owner,
+        org=tree.branch_b1,
+        held_on=date.today(),
+        title="秘密座谈会",
+        attendees="村民代表",
+    )
     from luoshi.campaigns import services as campaign_services
     from luoshi.research import services as research_services
     from luoshi.study import services as study_services
@@ -198,6 +237,10 @@ def foreign(tree, campaign):  # noqa: F811
         "member": b1_members[0].pk,
         "topic": topic.pk,
         "finding": visit.findings.get().pk,
+        "opinion": opinion.pk,
+        "opinion_photo": opinion.photos.get().pk,
+        "symposium": symposium.pk,
+        "org_code": tree.branch_b1.code,
         "report_job": report_job.pk,
         "job": job.pk,
         "org": tree.branch_b1.pk,
@@ -216,7 +259,7 @@ def _media(settings, tmp_path):
 
 def test_every_url_with_an_id_is_swept():
     with_ids = {name for name, p in _patterns() if p.pattern.converters or "<" in str(p.pattern)}
-    assert with_ids - set(PAGES) - set(API) - TOKEN_URLS == set()
+    assert with_ids - set(PAGES) - set(API) - TOKEN_URLS - PUBLIC == set()
 
 
 def test_branch_user_gets_404_for_every_foreign_object_on_every_page(client, tree, foreign):
@@ -264,6 +307,7 @@ def test_branch_user_gets_404_for_every_foreign_object_in_the_api(client, tree, 
     for url in ("/api/v1/study/activities", "/api/v1/research/topics"):
         response = client.get(url, **auth)
         assert response.status_code == 200 and "秘密".encode() not in response.content, url
+    assert client.get("/api/v1/opinions?state=", **auth).json() == []
     assert client.get(f"/api/v1/organizations?parent={foreign['org']}", **auth).status_code == 404
 
 
@@ -309,6 +353,10 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/research/?q=秘密",
         f"/orgs/{tree.branch_a1.pk}/",
         "/ledger/export.xlsx",
+        "/opinions/",
+        "/opinions/?state=",
+        "/opinions/symposia/",
+        "/opinions/export.xlsx",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -324,3 +372,10 @@ def test_anonymous_visitors_are_sent_to_login_and_the_api_says_401(client, forei
             assert response["Location"].startswith(reverse("login"))
     for name, (param, kind, _) in API.items():
         assert client.get(reverse(name, kwargs={param: foreign[kind]})).status_code in (401, 405)
+
+
+def test_public_pages_of_an_organisation_show_none_of_its_opinions(client, tree, foreign):
+    for name in sorted(PUBLIC):
+        response = client.get(reverse(name, args=[foreign["org_code"]]))
+        assert response.status_code in (200, 302), name
+        assert SECRET.encode() not in response.content and b"13900001111" not in response.content

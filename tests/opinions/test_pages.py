@@ -1,0 +1,216 @@
+"""The office's pages, the export, the dashboard figure and the API."""
+
+import io
+import json
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from luoshi.accounts.tokens import issue_token
+from luoshi.opinions import services
+from luoshi.opinions.models import Opinion, OpinionState, Symposium
+from luoshi.rectification.models import Problem
+
+pytestmark = pytest.mark.django_db
+
+
+def test_office_list_shows_its_opinions_and_figures_and_not_others(client, submit, office, tree):
+    submit(text="甲一社区的意见建议")
+    submit(org=tree.branch_b1, text="乙一村的意见建议")
+    client.force_login(office.branch)
+    page = client.get(reverse("opinions:list")).content.decode()
+    assert "甲一社区的意见建议" in page and "乙一村的意见建议" not in page
+    assert 'data-testid="opinion-figures"' in page
+    client.force_login(office.city)
+    page = client.get(reverse("opinions:list")).content.decode()
+    assert "甲一社区的意见建议" in page and "乙一村的意见建议" in page
+
+
+def test_accept_on_the_page_links_the_problem_and_the_problem_page_links_back(
+    client, submit, office
+):
+    opinion, _ = submit(text="学校门口上下学时段拥堵")
+    client.force_login(office.branch)
+    response = client.post(
+        reverse("opinions:accept", args=[opinion.pk]),
+        {"version": 1, "title": "学校周边交通拥堵", "measure": "协调交警高峰时段疏导"},
+    )
+    assert response.status_code == 302
+    problem = Problem.objects.get()
+    detail = client.get(response["Location"]).content.decode()
+    assert "已采纳，纳入问题清单" in detail
+    assert reverse("rectification:problem", args=[problem.pk]) in detail
+    problem_page = client.get(reverse("rectification:problem", args=[problem.pk])).content.decode()
+    assert reverse("opinions:detail", args=[opinion.pk]) in problem_page
+    assert "协调交警高峰时段疏导" in problem_page
+
+
+def test_refused_decision_on_the_page_says_why_and_changes_nothing(client, submit, office):
+    opinion, _ = submit()
+    client.force_login(office.branch)
+    response = client.post(
+        reverse("opinions:decline", args=[opinion.pk]), {"version": 1, "reason": " "}
+    )
+    assert response.status_code == 400
+    assert "不予采纳须填写理由" in response.content.decode()
+    client.force_login(office.leader)
+    response = client.post(
+        reverse("opinions:answer", args=[opinion.pk]), {"version": 1, "answer": "领导答复"}
+    )
+    assert response.status_code == 403
+    opinion.refresh_from_db()
+    assert opinion.state == OpinionState.PENDING
+
+
+def test_transfer_on_the_page_by_organisation_code(client, submit, office, tree):
+    opinion, _ = submit(org=tree.county_a)
+    client.force_login(office.county)
+    response = client.post(
+        reverse("opinions:transfer", args=[opinion.pk]),
+        {"version": 1, "org_code": tree.branch_b1.code},
+    )
+    assert response.status_code == 400 and "不在您的范围内" in response.content.decode()
+    response = client.post(
+        reverse("opinions:transfer", args=[opinion.pk]),
+        {"version": 1, "org_code": tree.branch_a2.code, "note": "请社区办理"},
+    )
+    assert response.status_code == 302
+    opinion.refresh_from_db()
+    assert opinion.org == tree.branch_a2 and opinion.state == OpinionState.TRANSFERRED
+
+
+def test_symposium_and_the_opinions_recorded_from_it(client, office, campaign, tree):
+    client.force_login(office.branch)
+    response = client.post(
+        reverse("opinions:symposia"),
+        {
+            "org": tree.branch_a1.pk,
+            "title": "居民代表座谈会",
+            "held_on": "2026-01-05",
+            "attendees": "居民代表、网格员",
+            "attendee_count": 12,
+            "notes": "重点反映停车难",
+        },
+    )
+    assert response.status_code == 302
+    symposium = Symposium.objects.get()
+    response = client.post(
+        reverse("opinions:record") + f"?symposium={symposium.pk}",
+        {
+            "org": tree.branch_a1.pk,
+            "channel": "symposium",
+            "topic": "livelihood",
+            "text": "小区停车位太少，晚上经常停不下",
+            "anonymous": "on",
+            "symposium": symposium.pk,
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "意见已登记。查询码" in page and "小区停车位太少" in page
+    opinion = Opinion.objects.get()
+    assert opinion.symposium == symposium and opinion.channel == "symposium"
+    future = client.post(
+        reverse("opinions:symposia"),
+        {
+            "org": tree.branch_a1.pk,
+            "title": "未来的会",
+            "held_on": "2999-01-01",
+            "attendees": "x",
+            "attendee_count": 1,
+        },
+    )
+    assert future.status_code == 400 and "不能晚于今天" in future.content.decode()
+
+
+def test_poster_page_has_the_qr_code_and_the_link(client, office, tree, campaign):
+    client.force_login(office.branch)
+    page = client.get(reverse("opinions:poster", args=[tree.branch_a1.pk])).content.decode()
+    assert reverse("opinions:qr", args=[tree.branch_a1.code]) in page
+    assert f"http://testserver/p/{tree.branch_a1.code}/" in page
+    assert client.get(reverse("opinions:poster", args=[tree.branch_b1.pk])).status_code == 404
+
+
+def test_export_writes_hostile_text_as_text_and_leaves_out_contacts(client, submit, office):
+    submit(text='=HYPERLINK("http://evil.example","点我")', contact="13900001111")
+    submit(text="+1+2 @SUM(A1) -3")
+    client.force_login(office.branch)
+    response = client.get(reverse("opinions:export") + "?state=")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    ws = book.active
+    texts = {ws.cell(r, 5).value: ws.cell(r, 5).data_type for r in range(2, ws.max_row + 1)}
+    assert texts == {'=HYPERLINK("http://evil.example","点我")': "s", "+1+2 @SUM(A1) -3": "s"}
+    values = [c.value for row in ws.iter_rows() for c in row]
+    assert "13900001111" not in values
+    assert isinstance(ws.cell(2, 1).value, int)  # numbers stay numbers
+
+
+def test_dashboard_and_stats_show_the_satisfaction_figure(client, submit, office, tree):
+    opinion, code = submit()
+    services.answer_opinion(actor=office.branch, opinion_id=opinion.pk, version=1, answer="好")
+    services.rate_opinion(code=code, rating="satisfied")
+    client.force_login(office.city)
+    page = client.get(reverse("dashboards:node", args=[tree.city.pk])).content.decode()
+    assert "征求意见 / 满意率" in page and "100.0%" in page
+    out = io.StringIO()
+    call_command("stats", org=tree.city.code, json=True, stdout=out)
+    figures = json.loads(out.getvalue())
+    assert figures["opinions"] == 1 and figures["satisfaction_rate"] == 100.0
+
+
+def _api(client, user):
+    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user)}"}
+
+
+def test_api_triage(client, submit, office, tree):
+    a, _ = submit(text="第一条意见建议")
+    b, _ = submit(text="第二条意见建议")
+    auth = _api(client, office.branch)
+    listing = client.get("/api/v1/opinions", **auth).json()
+    assert {o["id"] for o in listing} == {a.pk, b.pk}
+    assert "contact" not in listing[0] and "code_hash" not in listing[0]
+    accepted = client.post(
+        f"/api/v1/opinions/{a.pk}/accept",
+        json.dumps({"version": 1, "title": "路灯问题"}),
+        content_type="application/json",
+        **auth,
+    )
+    assert accepted.status_code == 200
+    problem_id = accepted.json()["problem_id"]
+    merged = client.post(
+        f"/api/v1/opinions/{b.pk}/accept",
+        json.dumps({"version": 1, "problem_id": problem_id}),
+        content_type="application/json",
+        **auth,
+    )
+    assert merged.status_code == 200 and merged.json()["opinion"]["problem_id"] == problem_id
+    stale = client.post(
+        f"/api/v1/opinions/{a.pk}/answer",
+        json.dumps({"version": 1, "answer": "x"}),
+        content_type="application/json",
+        **auth,
+    )
+    assert stale.status_code == 409
+
+
+def test_api_refusals(client, submit, office):
+    opinion, _ = submit()
+    leader = client.post(
+        f"/api/v1/opinions/{opinion.pk}/answer",
+        json.dumps({"version": 1, "answer": "x"}),
+        content_type="application/json",
+        **_api(client, office.leader),
+    )
+    assert leader.status_code == 403
+    empty = client.post(
+        f"/api/v1/opinions/{opinion.pk}/decline",
+        json.dumps({"version": 1, "reason": ""}),
+        content_type="application/json",
+        **_api(client, office.branch),
+    )
+    assert empty.status_code == 400 and "理由" in empty.json()["detail"]
+    opinion.refresh_from_db()
+    assert opinion.state == OpinionState.PENDING
