@@ -286,6 +286,19 @@ def _study_and_research(org, figures) -> list[str]:
             f"{figures['research_findings_to_problems']}个转入问题清单推动整改；"
             f"{figures['research_topics_concluded']}个课题形成调研成果。"
         )
+    if figures.get("opinions"):
+        text = (
+            f"在征求意见上，召开座谈会{figures.get('symposia', 0)}场，"
+            if figures.get("symposia")
+            else "在征求意见上，"
+        )
+        text += (
+            f"收集意见建议{figures['opinions']}条，采纳{figures['opinions_accepted']}条、"
+            f"形成整改问题{figures['opinion_problems']}个，答复{figures['opinions_answered']}条"
+        )
+        if figures.get("opinions_rated"):
+            text += f"，群众评价满意率{figures['satisfaction_rate']}%"
+        parts.append(text + "。")
     if figures.get("key_action_items"):
         parts.append(
             f"各级党组织应完成关键动作{figures['key_action_items']}项，已完成"
@@ -295,9 +308,9 @@ def _study_and_research(org, figures) -> list[str]:
 
 
 def render_summary(*, target, org, campaign, figures, measures, charts, on: date) -> None:
-    """综述 like seed 003; every number is computed, and what luoshi does not record yet (opinions,
-    weak organisations) is left out rather than invented; so is study or research that the
-    subtree has not recorded."""
+    """综述 like seed 003; every number is computed, and what luoshi does not record yet (weak
+    organisations, special programmes) is left out rather than invented; so is study, research
+    or opinions that the subtree has not recorded."""
     doc = DocxTemplate(_template("summary"))
     problems = sum(n for _, n in charts["status"])
     name = campaign.name if campaign else "主题教育"

@@ -166,6 +166,9 @@ def test_report_command_writes_the_statistics_table_and_the_word_reports(seeded,
     assert lessons and f"开展专题党课{lessons}次" in summary
     assert f"确定调研课题{ResearchTopic.objects.count()}个" in summary
     assert f"开展调研走访{Visit.objects.count()}次" in summary
+    from luoshi.opinions.models import Opinion
+
+    assert f"收集意见建议{Opinion.objects.count()}条" in summary
     assert progress.tables[0].rows[0].cells[0].text == "单位"
 
 
