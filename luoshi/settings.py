@@ -5,6 +5,7 @@ SECRET_KEY     default: generated once and kept in ./var/secret_key (demo and de
 DEBUG          "1" turns it on; off by default
 ALLOWED_HOSTS  comma separated; default localhost names
 MEDIA_ROOT     evidence files; default ./var/media
+STORAGE_S3_*   evidence files on an S3-compatible store instead (see below and the README)
 LUOSHI_VAR     the folder for the files above; default ./var
 """
 
@@ -205,6 +206,23 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Evidence files on any S3-compatible store (AWS, MinIO, Ceph, OSS, COS...) when a bucket is
+# named; private objects, served only through the scoped download view.
+if _bucket := os.environ.get("STORAGE_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "endpoint_url": os.environ.get("STORAGE_S3_ENDPOINT") or None,
+            "access_key": os.environ.get("STORAGE_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("STORAGE_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("STORAGE_S3_REGION") or None,
+            "location": os.environ.get("STORAGE_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("STORAGE_S3_ADDRESSING", "path"),
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
 
 # --- background work -------------------------------------------------------------------------
 # TASKS_BACKEND=immediate (default: the demo and the tests run tasks in the request) or rq (RQ on

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from luoshi.campaigns.models import Campaign, Category, ProblemSource
-from luoshi.core.files import UploadRefused, check_upload, store_upload, stored_path
+from luoshi.core.files import UploadRefused, check_upload, delete_evidence, store_upload
 from luoshi.core.scoping import can_see_path, get_visible_or_404
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules
@@ -424,7 +424,7 @@ def report_progress(
             )
     except Exception:
         for name in stored:
-            stored_path(name).unlink(missing_ok=True)
+            delete_evidence(name)
         raise
     _record(
         problem=measure.problem,
