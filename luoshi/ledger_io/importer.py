@@ -16,6 +16,7 @@ from django.utils import timezone
 from luoshi.campaigns.models import Campaign, Category, ProblemSource
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows, reserve_ids
+from luoshi.core.faults import pause_points
 from luoshi.core.paths import ancestor_paths
 from luoshi.core.scoping import can_see_path
 from luoshi.ledger_io.layout import Issue, ParsedProblem, read_sheet
@@ -550,6 +551,7 @@ def _apply(actor, campaign, parsed, vocabulary, result, *, write: bool) -> None:
         return
     insert_rows(Problem, PROBLEM_COLUMNS, problem_rows)
     insert_rows(Measure, MEASURE_COLUMNS, measure_rows)
+    pause_points("ledger_import")
     insert_rows(ProgressUpdate, UPDATE_COLUMNS, updates)
     insert_rows(LedgerEvent, EVENT_COLUMNS, events)
     _link_units(campaign, unit_links)

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from luoshi.campaigns.models import Campaign, Category, ProblemSource
+from luoshi.core.faults import pause_points
 from luoshi.core.files import UploadRefused, check_upload, delete_evidence, store_upload
 from luoshi.core.scoping import can_see_path, get_visible_or_404
 from luoshi.orgs.models import Organization
@@ -488,6 +489,7 @@ def transition_measure(
         fields |= {"closed_at": None, "submitted_by": None, "submitted_at": None}
     if not Measure.objects.filter(pk=measure.pk, version=version).update(**fields):
         raise Conflict()
+    pause_points("measure_transition")
     if role is not None:
         decision = {"verify": "closed", "return": "returned", "reopen": "reopened"}[action]
         Verification.objects.create(
