@@ -186,7 +186,11 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 _npm = BASE_DIR / "node_modules"
 # Front-end packages come from npm (package.json); served straight from node_modules.
 STATICFILES_DIRS = [
-    ("vendor/tabler", _npm / "@tabler" / "core" / "dist"),
+    # Tabler's css/js/img only: its libs/ folder names source maps it does not ship, which
+    # the hashed (manifest) storage refuses at collectstatic.
+    ("vendor/tabler/css", _npm / "@tabler" / "core" / "dist" / "css"),
+    ("vendor/tabler/js", _npm / "@tabler" / "core" / "dist" / "js"),
+    ("vendor/tabler/img", _npm / "@tabler" / "core" / "dist" / "img"),
     ("vendor/htmx", _npm / "htmx.org" / "dist"),
     ("vendor/echarts", _npm / "echarts" / "dist"),
 ]

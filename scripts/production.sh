@@ -17,4 +17,5 @@ worker=$!
 trap 'kill $worker 2>/dev/null' EXIT
 exec_bind="${BIND:-127.0.0.1:8000}"
 .venv/bin/gunicorn luoshi.wsgi:application --bind "$exec_bind" \
-  --workers "${WEB_WORKERS:-3}" --timeout 120 --access-logfile - --error-logfile -
+  --workers "${WEB_WORKERS:-3}" --threads "${WEB_THREADS:-1}" --timeout 120 \
+  --access-logfile "${ACCESS_LOG:--}" --error-logfile -

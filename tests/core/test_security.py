@@ -1,0 +1,89 @@
+"""R9 a wrong CSRF token, R15 session expiry, the password policy on the password page, and the
+safe headers every page carries."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "secret-pass-1"  # tests.factories
+
+
+def _login(client, username="office", password=PASSWORD):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_every_page_carries_the_safe_headers_and_a_strict_csp(client, users):
+    client.force_login(users.office)
+    response = client.get(reverse("orgs:tree"))
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    csp = response["Content-Security-Policy"]
+    for directive in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+
+
+def test_session_cookie_is_http_only_and_ends_with_the_browser(client, users):
+    response = _login(client)
+    cookie = response.cookies["sessionid"]
+    assert cookie["httponly"] and not cookie["max-age"] and not cookie["expires"]
+
+
+def test_session_expires_eight_hours_after_login(client, users):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        _login(client)
+        clock.shift(timedelta(hours=7, minutes=59))
+        assert client.get(reverse("orgs:tree")).status_code == 200
+        clock.shift(timedelta(minutes=2))
+        response = client.get(reverse("orgs:tree"))
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_post_with_a_wrong_csrf_token_is_403_and_the_right_one_passes(users):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users.office)
+    page = client.get(reverse("password_change"))
+    token = page.context["csrf_token"]
+    data = {"old_password": "wrong", "new_password1": "x", "new_password2": "x"}
+    wrong = client.post(reverse("password_change"), data | {"csrfmiddlewaretoken": "a" * 64})
+    assert wrong.status_code == 403
+    right = client.post(reverse("password_change"), data | {"csrfmiddlewaretoken": str(token)})
+    assert right.status_code == 200  # the form answers (the old password is wrong)
+
+
+@pytest.mark.parametrize(
+    "weak",
+    ["Short-1", "12345678901234", "password123", "office1234"],
+    ids=["too-short", "all-digits", "common", "like-the-username"],
+)
+def test_weak_passwords_are_refused_and_the_old_one_still_works(client, users, weak):
+    client.force_login(users.office)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak},
+    )
+    assert response.status_code == 200
+    assert "invalid-feedback" in response.content.decode()
+    client.logout()
+    assert _login(client, password=weak).status_code == 200  # refused: the form again
+    assert _login(Client(), password=PASSWORD).status_code == 302
+
+
+def test_a_strong_password_replaces_the_old_one_and_keeps_the_session(client, users):
+    strong = "Zhenggai-落实-2026!"
+    client.force_login(users.office)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": strong, "new_password2": strong},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("orgs:tree")).status_code == 200  # still signed in
+    assert _login(Client(), password=PASSWORD).status_code == 200
+    assert _login(Client(), password=strong).status_code == 302
