@@ -5,9 +5,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+
+from luoshi.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "secret-pass-1"  # tests.factories
@@ -87,3 +90,16 @@ def test_a_strong_password_replaces_the_old_one_and_keeps_the_session(client, us
     assert client.get(reverse("orgs:tree")).status_code == 200  # still signed in
     assert _login(Client(), password=PASSWORD).status_code == 200
     assert _login(Client(), password=strong).status_code == 302
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.parametrize(
+    "sql", ["UPDATE core_auditevent SET username = 'x'", "DELETE FROM core_auditevent"]
+)
+def test_audit_log_refuses_raw_update_and_delete_on_postgresql(users, sql):
+    """R17 for the audit log: not even SQL typed at the database can rewrite who did what."""
+    AuditEvent.objects.create(kind="login", username="office")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert AuditEvent.objects.filter(username="office").count() == 1
