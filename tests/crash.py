@@ -27,8 +27,8 @@ def process_env(pause_at: str, pause_file: Path, **extra) -> dict:
         LUOSHI_PAUSE_AT=pause_at,
         LUOSHI_PAUSE_FILE=str(pause_file),
         TASKS_BACKEND="immediate",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
