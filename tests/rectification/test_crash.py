@@ -59,7 +59,15 @@ def test_server_killed_mid_verification_leaves_it_wholly_done_or_not(
     port, pause_file = free_port(), tmp_path / "paused"
     env = process_env(f"measure_transition.{point}", pause_file, DEBUG="0")
     server = luoshi_process(
-        ["gunicorn", "luoshi.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [
+            "gunicorn",
+            "luoshi.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--no-control-socket",  # not the user's shared one: other servers may be running
+        ],
         env,
     )
     answers = []
