@@ -164,9 +164,12 @@ def launch_key_actions(*, actor, campaign_id: int, batch_id: int | None = None) 
     existing = set(ActionItem.objects.filter(action__in=actions).values_list("action_id", "org_id"))
     now = timezone.now()
 
+    # Read before writing: on PostgreSQL the rows are COPYed on the same connection, which
+    # cannot fetch from a cursor meanwhile.
+    orgs = list(Organization.objects.filter(orgs_q).values_list("id", "path", "kind"))
+
     def rows():
-        orgs = Organization.objects.filter(orgs_q).values_list("id", "path", "kind")
-        for org_id, path, kind in orgs.iterator(chunk_size=5000):
+        for org_id, path, kind in orgs:
             for action in actions:
                 if action.applies_to(kind) and (action.pk, org_id) not in existing:
                     yield (action.pk, org_id, path, action.due_on, ActionItem.State.PENDING, now)
