@@ -103,3 +103,28 @@ def test_audit_log_refuses_raw_update_and_delete_on_postgresql(users, sql):
         with connection.cursor() as cursor:
             cursor.execute(sql)
     assert AuditEvent.objects.filter(username="office").count() == 1
+
+
+def test_nul_characters_are_refused_with_400_not_a_database_error(client, tree, users):
+    """Found by schemathesis on PostgreSQL (which refuses NUL in text): a search with a NUL was a
+    500. Query strings, form fields and JSON bodies with one are answered 400; nothing is
+    written."""
+    from luoshi.accounts.tokens import issue_token
+    from luoshi.rectification.models import Problem
+
+    client.force_login(users.branch_a1)
+    assert client.get("/ledger/?q=%E6%95%B4%00%E6%94%B9").status_code == 400
+    assert client.get("/orgs/search/?q=a%00").status_code == 400
+    assert client.get("/ledger/?q=%E6%95%B4%E6%94%B9").status_code == 200  # 整改 is fine
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(users.branch_a1)}"}
+    response = client.get("/api/v1/problems?q=%00", **bearer)
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]
+    response = client.post(
+        "/api/v1/problems",
+        {"org_id": tree.branch_a1.pk, "campaign_id": 1, "title": "问题\x00", "measures": []},
+        content_type="application/json",
+        **bearer,
+    )
+    assert response.status_code == 400 and not Problem.objects.exists()
+    response = client.post(reverse("password_change"), {"old_password": "x\x00"})
+    assert response.status_code == 400
