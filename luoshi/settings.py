@@ -5,6 +5,7 @@ SECRET_KEY     default: generated once and kept in ./var/secret_key (demo and de
 DEBUG          "1" turns it on; off by default
 ALLOWED_HOSTS  comma separated; default localhost names
 MEDIA_ROOT     evidence files; default ./var/media
+STORAGE_S3_*   evidence files on an S3-compatible store instead (see below and the README)
 LUOSHI_VAR     the folder for the files above; default ./var
 """
 
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "luoshi.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "luoshi.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -188,7 +190,11 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 _npm = BASE_DIR / "node_modules"
 # Front-end packages come from npm (package.json); served straight from node_modules.
 STATICFILES_DIRS = [
-    ("vendor/tabler", _npm / "@tabler" / "core" / "dist"),
+    # Tabler's css/js/img only: its libs/ folder names source maps it does not ship, which
+    # the hashed (manifest) storage refuses at collectstatic.
+    ("vendor/tabler/css", _npm / "@tabler" / "core" / "dist" / "css"),
+    ("vendor/tabler/js", _npm / "@tabler" / "core" / "dist" / "js"),
+    ("vendor/tabler/img", _npm / "@tabler" / "core" / "dist" / "img"),
     ("vendor/htmx", _npm / "htmx.org" / "dist"),
     ("vendor/echarts", _npm / "echarts" / "dist"),
 ]
@@ -208,6 +214,23 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Evidence files on any S3-compatible store (AWS, MinIO, Ceph, OSS, COS...) when a bucket is
+# named; private objects, served only through the scoped download view.
+if _bucket := os.environ.get("STORAGE_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "endpoint_url": os.environ.get("STORAGE_S3_ENDPOINT") or None,
+            "access_key": os.environ.get("STORAGE_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("STORAGE_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("STORAGE_S3_REGION") or None,
+            "location": os.environ.get("STORAGE_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("STORAGE_S3_ADDRESSING", "path"),
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
 
 # --- background work -------------------------------------------------------------------------
 # TASKS_BACKEND=immediate (default: the demo and the tests run tasks in the request) or rq (RQ on

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL to the PostgreSQL database, e.g. postgres://luoshi@127.0.0.1:5432/luoshi}"
 : "${SECRET_KEY:?set SECRET_KEY}"
 export TASKS_BACKEND=rq CACHE_BACKEND=redis DEBUG=0 STATIC_MANIFEST=1
-export STATIC_ROOT="${STATIC_ROOT:-$PWD/var/static}"
+export STATIC_ROOT="${STATIC_ROOT:-${LUOSHI_VAR:-$PWD/var}/static}"
 ./scripts/bootstrap.sh
 .venv/bin/luoshi migrate --no-input
 .venv/bin/luoshi collectstatic --no-input -v0
@@ -17,4 +17,6 @@ worker=$!
 trap 'kill $worker 2>/dev/null' EXIT
 exec_bind="${BIND:-127.0.0.1:8000}"
 .venv/bin/gunicorn luoshi.wsgi:application --bind "$exec_bind" \
-  --workers "${WEB_WORKERS:-3}" --timeout 120 --access-logfile - --error-logfile -
+  --workers "${WEB_WORKERS:-3}" --threads "${WEB_THREADS:-1}" --timeout 120 \
+  --access-logfile "${ACCESS_LOG:--}" --error-logfile - \
+  --control-socket "${LUOSHI_VAR:-$PWD/var}/gunicorn.ctl"

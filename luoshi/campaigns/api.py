@@ -5,6 +5,7 @@ from ninja.files import UploadedFile
 
 from luoshi.campaigns import selectors, services
 from luoshi.campaigns.models import ActionItem, Campaign
+from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
 
@@ -108,7 +109,7 @@ def pending_actions(
     """Who has not done what in the subtree, most overdue first."""
     campaign = get_visible_or_404(Campaign.objects, request.user, pk=campaign_id)
     node = _node(request, campaign, org)
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    limit, offset = bounded(limit, offset)
     rows = selectors.pending_items(
         request.user, campaign, node.path, action_id=action, overdue_only=overdue
     )[offset : offset + limit]

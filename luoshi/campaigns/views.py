@@ -12,7 +12,7 @@ from luoshi.accounts.permissions import has_role_over, role_paths
 from luoshi.campaigns import selectors, services
 from luoshi.campaigns.models import ActionItem, Campaign, Proof
 from luoshi.core.audit import record_event
-from luoshi.core.files import CONTENT_TYPES, stored_path
+from luoshi.core.files import CONTENT_TYPES, open_evidence
 from luoshi.core.nodes import node_from_request
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.core.xlsx import write_table
@@ -240,11 +240,11 @@ def action_evidence(request, pk):
     item = get_visible_or_404(ActionItem.objects, request.user, request=request, pk=pk)
     if not item.evidence_stored:
         raise Http404
-    path = stored_path(item.evidence_stored)
-    if not path.exists():
+    stored = open_evidence(item.evidence_stored)
+    if stored is None:
         raise Http404
     response = FileResponse(
-        open(path, "rb"),
+        stored,
         as_attachment=True,
         filename=item.evidence_name,
         content_type=CONTENT_TYPES.get(item.evidence_kind),

@@ -1,12 +1,13 @@
 """Backups that can be taken while the application writes, and restored into an empty database.
 
 A backup is one .tar file: the database (SQLite's online backup API, or pg_dump's custom
-format), the evidence files, and a manifest with every root's figures, which a restore checks."""
+format), the stored files (evidence, reports: from the filesystem or the S3-compatible store,
+whichever settings.STORAGES["default"] names), and a manifest with every root's figures, which a
+restore checks."""
 
 import io
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import tarfile
@@ -14,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
@@ -46,9 +49,45 @@ def _pg_env() -> tuple[dict, list[str], str]:
     return env, args, db["NAME"]
 
 
+def _stored_files(folder: str = ""):
+    """Every file in the file storage, as keys relative to its root."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}{name}"
+    for sub in folders:
+        yield from _stored_files(f"{folder}{sub}/")
+
+
+def backup_files(tar: tarfile.TarFile) -> int:
+    """Add every stored file to the backup under media/; returns how many."""
+    count = 0
+    for key in _stored_files():
+        info = tarfile.TarInfo(f"media/{key}")
+        info.size = default_storage.size(key)
+        with default_storage.open(key, "rb") as f:
+            tar.addfile(info, f)
+        count += 1
+    return count
+
+
+def restore_files(media: Path) -> int:
+    """Put the files of an unpacked backup's media/ folder back into the file storage."""
+    count = 0
+    for path in sorted(p for p in media.rglob("*") if p.is_file()):
+        key = path.relative_to(media).as_posix()
+        if default_storage.exists(key):
+            default_storage.delete(key)
+        with open(path, "rb") as f:
+            default_storage.save(key, File(f))
+        count += 1
+    return count
+
+
 def backup(target: Path) -> dict:
     """Write a consistent backup of the database and the evidence files to `target`."""
-    media = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         manifest = {
@@ -83,8 +122,7 @@ def backup(target: Path) -> dict:
         manifest["database"] = name
         with tarfile.open(target, "w") as tar:
             tar.add(db_file, arcname=name)
-            if media.exists():
-                tar.add(media, arcname="media")
+            manifest["files"] = backup_files(tar)
             data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size = len(data)
@@ -138,7 +176,6 @@ def restore(source: Path, *, force: bool = False) -> dict:
             )
             if done.returncode:
                 raise BackupError(f"pg_restore 失败：{done.stderr.strip()[:300]}")
-        media = tmp_path / "media"
-        if media.exists():
-            shutil.copytree(media, settings.MEDIA_ROOT, dirs_exist_ok=True)
+        if (tmp_path / "media").exists():
+            restore_files(tmp_path / "media")
     return {"expected": manifest["figures"], "restored": _figures()}

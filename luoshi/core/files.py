@@ -10,9 +10,9 @@ import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 
 MAX_ZIP_ENTRIES = 2000
 MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024
@@ -116,20 +116,30 @@ def check_upload(upload) -> CheckedFile:
     return CheckedFile(kind=kind, original_name=name, size=upload.size, sha256=digest.hexdigest())
 
 
-def evidence_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "evidence"
+def evidence_key(stored_name: str) -> str:
+    """Where an evidence file lives in the file storage (the filesystem under MEDIA_ROOT, or an
+    S3-compatible bucket: settings.STORAGES["default"])."""
+    return f"evidence/{stored_name[:2]}/{stored_name}"
 
 
 def store_upload(upload, checked: CheckedFile) -> str:
-    """Write the file under a generated name; returns that name (relative to evidence_root)."""
+    """Write the file under a generated name; returns that name (see evidence_key)."""
     stored = f"{uuid.uuid4().hex}.{checked.kind}"
-    target = evidence_root() / stored[:2] / stored
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    upload.seek(0)
+    saved = default_storage.save(evidence_key(stored), upload)
+    if saved != evidence_key(stored):  # a generated name never collides; refuse if it did
+        default_storage.delete(saved)
+        raise UploadRefused("文件保存失败，请重试")
     return stored
 
 
-def stored_path(stored_name: str) -> Path:
-    return evidence_root() / stored_name[:2] / stored_name
+def open_evidence(stored_name: str):
+    """The stored file opened for reading, or None when it is missing."""
+    key = evidence_key(stored_name)
+    if not default_storage.exists(key):
+        return None
+    return default_storage.open(key, "rb")
+
+
+def delete_evidence(stored_name: str) -> None:
+    default_storage.delete(evidence_key(stored_name))

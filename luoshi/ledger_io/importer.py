@@ -17,6 +17,7 @@ from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import complete_from_records
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows, reserve_ids
+from luoshi.core.faults import pause_points
 from luoshi.core.paths import ancestor_paths, subtree_q
 from luoshi.core.scoping import can_see_path
 from luoshi.ledger_io.layout import Issue, ParsedProblem, read_sheet
@@ -560,6 +561,7 @@ def _apply(actor, campaign, parsed, vocabulary, result, *, write: bool) -> None:
         return
     insert_rows(Problem, PROBLEM_COLUMNS, problem_rows)
     insert_rows(Measure, MEASURE_COLUMNS, measure_rows)
+    pause_points("ledger_import")
     insert_rows(ProgressUpdate, UPDATE_COLUMNS, updates)
     insert_rows(LedgerEvent, EVENT_COLUMNS, events)
     _link_units(campaign, unit_links)

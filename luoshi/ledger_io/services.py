@@ -129,27 +129,50 @@ def blank_template(unit: str = "") -> bytes:
     return out.getvalue()
 
 
-def error_report(data: bytes, name: str, issues: list[Issue], target) -> None:
-    """The uploaded workbook with every cell in error filled red and a comment saying why."""
+def _show_not_run(ws) -> None:
+    for cells in ws.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # show it, never run it
+
+
+def _editable_copy(data: bytes, name: str):
     from openpyxl import Workbook, load_workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import PatternFill
 
     from luoshi.ledger_io.workbook import read_workbook
 
     if name.lower().endswith(".xlsx"):
-        book = load_workbook(io.BytesIO(data))
-    else:
+        return load_workbook(io.BytesIO(data))
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in read_workbook(data, name):
+        ws = book.create_sheet(sheet.name[:31])
+        for row in sheet.rows:
+            ws.append(row)
+        _show_not_run(ws)
+    return book
+
+
+def error_report(data: bytes, name: str, issues: list[Issue], target) -> None:
+    """The uploaded workbook with every cell in error filled red and a comment saying why; for a
+    file that cannot be opened at all (corrupt, an entity bomb refused by defusedxml), a sheet
+    listing the errors."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    try:
+        book = _editable_copy(data, name)
+    except Exception:  # any reader's failure: the list below still tells the user why
         book = Workbook()
-        book.remove(book.active)
-        for sheet in read_workbook(data, name):
-            ws = book.create_sheet(sheet.name[:31])
-            for row in sheet.rows:
-                ws.append(row)
-            for cells in ws.iter_rows():
-                for cell in cells:
-                    if isinstance(cell.value, str) and cell.value.startswith("="):
-                        cell.data_type = "s"  # show it, never run it
+        ws = book.active
+        ws.title = "错误清单"
+        ws.append(["工作表", "行", "列", "错误"])
+        for issue in issues:
+            ws.append([issue.sheet, issue.row or "", issue.column, issue.message])
+        _show_not_run(ws)
+        book.save(target)
+        return
     fill = PatternFill("solid", fgColor="FFC7CE")
     for issue in issues:
         if issue.sheet not in book.sheetnames or issue.row <= 0:

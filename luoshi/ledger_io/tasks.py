@@ -2,7 +2,8 @@
 in the request (demo, tests); RQ on Redis runs it in `luoshi rqworker` (production)."""
 
 from django.contrib.auth import get_user_model
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
+from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils import timezone
 
 from luoshi.ledger_io.importer import import_ledger
@@ -58,3 +59,36 @@ def run_import(job_id: int) -> None:
         finished_at=timezone.now(),
     )
     path.unlink(missing_ok=True)
+
+
+def queue_import(job: ImportJob) -> None:
+    """Queue the job and remember its task, so that its page can tell when the worker died."""
+    result = run_import.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.QUEUED).update(
+        result={"task": result.id}
+    )
+
+
+def settle_if_abandoned(job: ImportJob) -> ImportJob:
+    """A job whose worker process died (kill -9, out of memory) is failed by the queue; the page
+    says so instead of "importing" for ever. The import is one transaction: nothing of it was
+    written, and the user may import the file again."""
+    task_id = (job.result or {}).get("task")
+    if job.finished or not task_id:
+        return job
+    try:
+        status = run_import.get_result(task_id).status
+    except TaskResultDoesNotExist:
+        return job
+    if status != TaskResultStatus.FAILED:
+        return job
+    message = "导入中断（后台处理进程意外终止），未写入任何数据，请重新导入"
+    ImportJob.objects.filter(pk=job.pk, state__in=[job.State.QUEUED, job.State.RUNNING]).update(
+        state=ImportJob.State.FAILED,
+        progress=100,
+        stage="中断",
+        result={"errors": [{"sheet": job.file_name, "row": 0, "column": "", "message": message}]},
+        finished_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    return job

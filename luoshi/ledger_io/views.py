@@ -13,7 +13,7 @@ from luoshi.core.scoping import get_visible_or_404
 from luoshi.ledger_io import services
 from luoshi.ledger_io.importer import import_ledger
 from luoshi.ledger_io.models import ImportJob
-from luoshi.ledger_io.tasks import run_import
+from luoshi.ledger_io.tasks import queue_import, settle_if_abandoned
 from luoshi.ledger_io.workbook import max_import_bytes
 from luoshi.orgs.models import Organization
 from luoshi.rectification import selectors
@@ -93,7 +93,7 @@ def import_confirm(request, token):
         file_name=pending["name"],
         stored_file=pending["file"],
     )
-    run_import.enqueue(job.pk)
+    queue_import(job)
     return redirect("ledger_io:job", pk=job.pk)
 
 
@@ -103,6 +103,7 @@ def import_job(request, pk):
     job = get_visible_or_404(
         ImportJob.objects.filter(user=request.user), request.user, request=request, pk=pk
     )
+    job = settle_if_abandoned(job)
     template = "ledger_io/_job.html" if request.htmx else "ledger_io/job.html"
     return render(request, template, {"job": job, "result": job.result})
 

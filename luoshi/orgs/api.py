@@ -1,5 +1,6 @@
 from ninja import Router, Schema
 
+from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs import selectors
 from luoshi.orgs.models import Organization
@@ -32,8 +33,7 @@ def list_organizations(
 ):
     """Organisations the token's user may see: the tops of their scope, a parent's children, or
     those matching a search."""
-    limit = max(1, min(limit, 500))
-    offset = max(0, offset)
+    limit, offset = bounded(limit, offset, max_limit=500)
     if q:
         return list(selectors.search_organizations(request.user, q, limit=limit))
     if parent is not None:

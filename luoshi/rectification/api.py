@@ -4,6 +4,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from luoshi.campaigns.models import Campaign
+from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules, selectors, services
@@ -190,7 +191,7 @@ def list_problems(
     f = selectors.LedgerFilter(
         org_path=path, campaign_id=campaign, status=status, overdue=overdue, text=q
     )
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    limit, offset = bounded(limit, offset)
     rows = selectors.ledger(request.user, f)[offset : offset + limit]
     return [_problem_out(p) for p in rows]
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import complete_from_records
-from luoshi.core.files import UploadRefused, check_upload, store_upload, stored_path
+from luoshi.core.faults import pause_points
+from luoshi.core.files import UploadRefused, check_upload, delete_evidence, store_upload
 from luoshi.core.scoping import can_see_path, get_visible_or_404
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules
@@ -428,7 +429,7 @@ def report_progress(
             )
     except Exception:
         for name in stored:
-            stored_path(name).unlink(missing_ok=True)
+            delete_evidence(name)
         raise
     _record(
         problem=measure.problem,
@@ -492,6 +493,7 @@ def transition_measure(
         fields |= {"closed_at": None, "submitted_by": None, "submitted_at": None}
     if not Measure.objects.filter(pk=measure.pk, version=version).update(**fields):
         raise Conflict()
+    pause_points("measure_transition")
     if role is not None:
         decision = {"verify": "closed", "return": "returned", "reopen": "reopened"}[action]
         Verification.objects.create(

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from luoshi.accounts.permissions import role_paths
 from luoshi.campaigns.models import Campaign
-from luoshi.core.files import CONTENT_TYPES, stored_path
+from luoshi.core.files import CONTENT_TYPES, open_evidence
 from luoshi.core.registry import MY_WORK, PROBLEM_ORIGINS
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
@@ -405,11 +405,11 @@ def measure_regulation(request, pk):
 @require_GET
 def evidence_file(request, pk):
     evidence = get_visible_or_404(Evidence.objects, request.user, request=request, pk=pk)
-    path = stored_path(evidence.stored_name)
-    if not path.exists():
+    stored = open_evidence(evidence.stored_name)
+    if stored is None:
         raise Http404
     response = FileResponse(
-        open(path, "rb"),
+        stored,
         as_attachment=True,
         filename=evidence.original_name,
         content_type=CONTENT_TYPES.get(evidence.kind),

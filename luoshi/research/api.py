@@ -3,6 +3,7 @@ from datetime import date
 from ninja import Router, Schema, Status
 
 from luoshi.campaigns.models import Campaign
+from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404, scope_paths
 from luoshi.orgs.models import Organization
 from luoshi.research import selectors, services
@@ -119,7 +120,7 @@ def list_topics(request, org: int | None = None, state: str = "", limit: int = 5
         paths = [get_visible_or_404(Organization.objects, request.user, pk=org).path]
     else:
         paths = list(scope_paths(request.user))
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    limit, offset = bounded(limit, offset)
     rows = []
     for path in paths:
         rows += list(selectors.topics(request.user, path, state=state)[: offset + limit])

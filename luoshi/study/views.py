@@ -10,7 +10,7 @@ from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over
 from luoshi.campaigns.models import Campaign
 from luoshi.core.audit import record_event
-from luoshi.core.files import CONTENT_TYPES, stored_path
+from luoshi.core.files import CONTENT_TYPES, open_evidence
 from luoshi.core.nodes import node_from_request
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.core.xlsx import write_table
@@ -189,11 +189,11 @@ def make_up(request, pk):
 @require_GET
 def study_file(request, pk):
     item = get_visible_or_404(StudyFile.objects, request.user, request=request, pk=pk)
-    path = stored_path(item.stored_name)
-    if not path.exists():
+    stored = open_evidence(item.stored_name)
+    if stored is None:
         raise Http404
     response = FileResponse(
-        open(path, "rb"),
+        stored,
         as_attachment=True,
         filename=item.original_name,
         content_type=CONTENT_TYPES.get(item.kind),

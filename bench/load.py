@@ -1,0 +1,419 @@
+"""W8: load against the production layout. 50 clients on loopback for 60 s mixing ledger pages,
+dashboards, problem pages, progress reports and transitions; prints requests/s, p50/p99 latency
+per kind of request and the error count, with the machine's load (other engineers share it).
+
+The server is `scripts/production.sh` (gunicorn, the RQ worker on Redis, collected static files,
+PostgreSQL) on 127.0.0.1:--port, against database `bench_load` (seeded once with the city:
+4,601 orgs, 110,500 members, 6,145 problems, 7,197 measures). SECURE_COOKIES=0 because the
+clients speak plain HTTP on loopback (in production TLS sits in front).
+
+Clients are closed loops in --processes processes (the load generator shares the 2 cores): each
+logs in as one of the demo accounts (pages by session cookie; writes through the HTTP API with
+that account's bearer token, as integrations do) and waits --think seconds between requests.
+Readers (leader, office, guidance, liaisons) open the ledger (page 1, a filter, a search), a
+dashboard of an organisation in their scope and a problem page; owners (liaisons) report
+progress, sometimes with a PDF, and ask for closure; verifiers (office, guidance) verify, return
+and reopen. A write first GETs the measure for its version and allowed actions.
+Outcomes: "ok" (2xx/3xx), "conflict" (409: someone changed the measure first, the designed
+answer), "refused" (400: the state no longer allows it) and "errors" (5xx, other 4xx, timeouts,
+connection failures), which must be 0.
+
+    bench/load.py                                   # 50 clients, 60 s, no think time
+    bench/load.py --think 1 --clients 50            # users who click about once a second
+    bench/load.py --db-name bench_wt9_load --port 8009 --json
+"""
+
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import random
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from common import LUOSHI, PG, PG_URL, REPO
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+OWNERS = ("county_liaison", "branch_a", "branch_b")
+VERIFIERS = ("city_office", "guidance")
+READERS = ("leader", "city_office", "guidance", "county_liaison", "branch_a", "branch_b")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def psql(sql: str, db: str = "postgres") -> str:
+    done = subprocess.run([*PG, "-d", db, "-c", sql], capture_output=True, text=True, timeout=60)
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def machine_load() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def prepare(args, env) -> dict:
+    """The seeded database and its demo accounts (seeded on first use)."""
+    seed_file = Path(env["LUOSHI_VAR"]) / "seed.json"
+    if not psql("SELECT 1", args.db_name):
+        psql(f'CREATE DATABASE "{args.db_name}"')
+    if not seed_file.exists() or psql("SELECT count(*) FROM orgs_organization", args.db_name) in (
+        "",
+        "0",
+    ):
+        log(f"seeding the city into {args.db_name} ...")
+        subprocess.run([LUOSHI, "migrate", "-v0"], env=env, check=True)
+        out = subprocess.run(
+            [LUOSHI, "seed", "--scale", "city", "--json"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        seed_file.write_text(out)
+    return json.loads(seed_file.read_text())
+
+
+def start_server(args, env) -> subprocess.Popen:
+    log(f"starting the production layout on 127.0.0.1:{args.port} ({args.workers} workers) ...")
+    server = subprocess.Popen(
+        [str(REPO / "scripts" / "production.sh")],
+        env=env,
+        cwd=REPO,
+        stdout=open(Path(env["LUOSHI_VAR"]) / f"server-{time.strftime('%H%M%S')}.log", "w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped; see {env['LUOSHI_VAR']}/server-*.log")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("the server did not answer /healthz within 3 minutes")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def pools(base: str, env: dict, usernames: set[str]) -> dict:
+    """Per account: a bearer token, organisations and problems/measures in its scope."""
+    import requests
+
+    result = {}
+    for username in sorted(usernames):
+        token = subprocess.run(
+            [LUOSHI, "token", username], env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+        s = requests.Session()
+        s.headers["Authorization"] = f"Bearer {token}"
+        tops = s.get(f"{base}/api/v1/organizations").json()
+        orgs = [o["id"] for o in tops]
+        for top in tops[:2]:
+            orgs += [
+                o["id"] for o in s.get(f"{base}/api/v1/organizations?parent={top['id']}").json()
+            ]
+        problems = [p["id"] for p in s.get(f"{base}/api/v1/problems?limit=60").json()]
+        measures = []
+        for pid in problems[:30]:
+            measures += [m["id"] for m in s.get(f"{base}/api/v1/problems/{pid}").json()["measures"]]
+        result[username] = {
+            "token": token,
+            "orgs": orgs,
+            "problems": problems,
+            "measures": measures,
+        }
+    return result
+
+
+class Client:
+    def __init__(self, base, account, pool, role, think, deadline, records):
+        import requests
+
+        self.base, self.pool, self.role, self.think = base, pool, role, think
+        self.deadline, self.records = deadline, records
+        self.session = requests.Session()
+        self.api = requests.Session()
+        self.api.headers["Authorization"] = f"Bearer {pool['token']}"
+        self.evidence: set[int] = set()
+        self.rng = random.Random()
+        page = self.session.get(f"{base}/accounts/login/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        done = self.session.post(
+            f"{base}/accounts/login/",
+            data={"username": account["username"], "password": account["password"]}
+            | {"csrfmiddlewaretoken": csrf},
+            allow_redirects=False,
+        )
+        if done.status_code != 302:
+            raise RuntimeError(f"login of {account['username']} answered {done.status_code}")
+
+    def call(self, kind, session, method, path, **kw):
+        started = time.perf_counter()
+        try:
+            response = session.request(method, self.base + path, timeout=30, **kw)
+            status = response.status_code
+        except Exception as exc:  # counted as an error below
+            response, status = None, type(exc).__name__
+        ms = (time.perf_counter() - started) * 1000
+        if isinstance(status, int) and status < 400:
+            outcome = "ok"
+        elif status == 409:
+            outcome = "conflict"
+        elif status == 400:
+            outcome = "refused"
+        else:
+            outcome = "error"
+        self.records.append((kind, outcome, ms, status))
+        return response if outcome == "ok" else None
+
+    def read(self):
+        rng, pool = self.rng, self.pool
+        choice = rng.random()
+        if choice < 0.35:
+            params = rng.choice([{}, {}, {"overdue": "1"}, {"q": "制度"}, {"status": "closed"}])
+            self.call("ledger page", self.session, "GET", "/ledger/", params=params)
+        elif choice < 0.75 and pool["orgs"]:
+            self.call("dashboard", self.session, "GET", f"/dashboard/{rng.choice(pool['orgs'])}/")
+        elif pool["problems"]:
+            self.call(
+                "problem page", self.session, "GET", f"/problems/{rng.choice(pool['problems'])}/"
+            )
+
+    def write(self):
+        if not self.pool["measures"]:
+            return self.read()
+        mid = self.rng.choice(self.pool["measures"])
+        got = self.call("measure (api)", self.api, "GET", f"/api/v1/measures/{mid}")
+        if got is None:
+            return
+        m = got.json()
+        actions = [a for a in m["allowed_actions"] if a != "submit" or mid in self.evidence]
+        if self.role == "owner" and m["state"] in ("not_started", "in_progress", "returned"):
+            if not actions or self.rng.random() < 0.7:
+                files = None
+                if self.rng.random() < 0.3:
+                    files = [("files", ("佐证.pdf", PDF, "application/pdf"))]
+                done = self.call(
+                    "progress (api)",
+                    self.api,
+                    "POST",
+                    f"/api/v1/measures/{mid}/progress",
+                    data={
+                        "version": m["version"],
+                        "text": "按计划推进",
+                        "progress": self.rng.randint(1, 99),
+                    },
+                    files=files,
+                )
+                if done is not None and files:
+                    self.evidence.add(mid)
+                return
+        if actions:
+            self.call(
+                "transition (api)",
+                self.api,
+                "POST",
+                f"/api/v1/measures/{mid}/transitions",
+                json={
+                    "action": self.rng.choice(actions),
+                    "version": m["version"],
+                    "reason": "压测",
+                },
+            )
+
+    def run(self):
+        while time.time() < self.deadline:
+            if self.role == "reader" or self.rng.random() < 0.5:
+                self.read()
+            else:
+                self.write()
+            if self.think:
+                time.sleep(self.rng.expovariate(1 / self.think))
+
+
+def client_process(base, plans, think, ready, go, deadline, queue):
+    """Log every client in (password hashing is slow on purpose), report ready, and run them
+    from the common start until the deadline."""
+    records, errors, clients = [], [], []
+
+    def login(plan):
+        try:
+            clients.append(Client(base, *plan, think, 0, records))
+        except Exception as exc:  # a client that could not start is an error too
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=login, args=(plan,)) for plan in plans]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ready.put(len(clients))
+    go.wait()
+    for c in clients:
+        c.deadline = deadline.value
+    threads = [threading.Thread(target=c.run) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    queue.put((records, errors))
+
+
+def percentile(ordered, q):
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else float("nan")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db-name", default="bench_load")
+    parser.add_argument("--port", type=int, default=8009)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds between requests")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    var = REPO / "var" / f"bench-load-{args.db_name}"
+    var.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DATABASE_URL=PG_URL + args.db_name,
+        LUOSHI_VAR=str(var),
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        BIND=f"127.0.0.1:{args.port}",
+        WEB_WORKERS=str(args.workers),
+        WEB_THREADS=str(args.threads),
+        SECURE_COOKIES="0",
+        LOG_LEVEL="ERROR",
+        # a Redis database of its own: the worker must not take other checkouts' jobs
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
+    )
+    seed = prepare(args, env)
+    accounts = {a["username"]: a for a in seed["accounts"]}
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_server(args, env)
+    try:
+        pool = pools(base, env, set(OWNERS + VERIFIERS + READERS))
+        plans = []
+        for i in range(args.clients):
+            kind = i % 5  # 3 readers, 1 owner, 1 verifier in every 5 clients
+            if kind < 3:
+                name, role = READERS[i % len(READERS)], "reader"
+            elif kind == 3:
+                name, role = OWNERS[i % len(OWNERS)], "owner"
+            else:
+                name, role = VERIFIERS[i % len(VERIFIERS)], "verifier"
+            plans.append((accounts[name], pool[name], role))
+        queue, ready = multiprocessing.Queue(), multiprocessing.Queue()
+        go, deadline = multiprocessing.Event(), multiprocessing.Value("d", 0.0)
+        procs = [
+            multiprocessing.Process(
+                target=client_process,
+                args=(base, plans[p :: args.processes], args.think, ready, go, deadline, queue),
+            )
+            for p in range(args.processes)
+        ]
+        for p in procs:
+            p.start()
+        logged_in = sum(ready.get() for _ in procs)
+        load_before = machine_load()
+        log(f"{logged_in} clients logged in; measuring for {args.seconds:.0f} s; {load_before}")
+        deadline.value = time.time() + args.seconds
+        go.set()
+        sample = {}
+
+        def sample_load():
+            time.sleep(args.seconds / 2)
+            sample["mid"] = machine_load()
+
+        threading.Thread(target=sample_load, daemon=True).start()
+        records, client_errors = [], []
+        for _ in procs:
+            r, e = queue.get()
+            records += r
+            client_errors += e
+        for p in procs:
+            p.join()
+        load_after = machine_load()
+    finally:
+        stop_server(server)
+
+    by_kind = defaultdict(list)
+    outcomes = Counter()
+    statuses = Counter()
+    for kind, outcome, ms, status in records:
+        by_kind[kind].append(ms)
+        outcomes[outcome] += 1
+        if outcome == "error":
+            statuses[str(status)] += 1
+    every = sorted(ms for _, _, ms, _ in records)
+    result = {
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "think_s": args.think,
+        "gunicorn": {"workers": args.workers, "threads": args.threads},
+        "requests": len(records),
+        "requests_per_s": len(records) / args.seconds,
+        "p50_ms": percentile(every, 0.5),
+        "p99_ms": percentile(every, 0.99),
+        "outcomes": dict(outcomes),
+        "errors": outcomes["error"] + len(client_errors),
+        "error_statuses": dict(statuses),
+        "client_start_errors": client_errors[:5],
+        "by_kind": {
+            k: {
+                "n": len(v),
+                "p50_ms": percentile(sorted(v), 0.5),
+                "p99_ms": percentile(sorted(v), 0.99),
+            }
+            for k, v in sorted(by_kind.items())
+        },
+        "load": {"before": load_before, "middle": sample.get("mid", ""), "after": load_after},
+        "cpus": os.cpu_count(),
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    print(
+        f"W8 load: {args.clients} clients, {args.seconds:.0f} s, think {args.think} s, "
+        f"gunicorn {args.workers}x{args.threads}, PostgreSQL city seed"
+    )
+    print(
+        f"  {result['requests']} requests, {result['requests_per_s']:.1f} req/s, "
+        f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, errors {result['errors']}"
+        f"  (aim: 0 errors, p99 < 500 ms)"
+    )
+    print(f"  outcomes {dict(outcomes)}  error statuses {dict(statuses)}")
+    for kind, row in result["by_kind"].items():
+        print(
+            f"  {kind:<18} n={row['n']:>6}  p50 {row['p50_ms']:7.1f} ms"
+            f"  p99 {row['p99_ms']:7.1f} ms"
+        )
+    for when, text in result["load"].items():
+        print(f"  load {when:<6}: {text}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""The production layout's static step: `luoshi collectstatic` into hashed, compressed files
+(what scripts/production.sh runs before gunicorn starts) succeeds, and the pages' own files are
+in the manifest."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="static files do not depend on the database"
+)
+def test_collectstatic_with_the_manifest_storage_succeeds(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(STATIC_MANIFEST="1", STATIC_ROOT=str(tmp_path / "static"), LUOSHI_VAR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "luoshi.cli", "collectstatic", "--no-input", "-v0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    paths = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+    for name in ("vendor/tabler/css/tabler.min.css", "vendor/htmx/htmx.min.js"):
+        hashed = tmp_path / "static" / paths[name]
+        assert hashed.exists() and hashed.with_name(hashed.name + ".gz").exists()
