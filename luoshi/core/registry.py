@@ -4,6 +4,9 @@
 - FIGURES: functions (path) -> dict of subtree figures; `luoshi stats` and the dashboards show
   every figure registered here, so a module adds its counts once.
 - SEED_STEPS: functions (context) -> None run by `luoshi seed` after the tree and accounts exist.
+- ROLLUPS: roll-up tables kept by a module (see core/rollups.py): how to rebuild one from the
+  rows and how to list where it differs from a direct count (`luoshi rollups`, bench W10).
+  A module whose figures are direct counts registers none.
 """
 
 from collections.abc import Callable
@@ -18,7 +21,15 @@ class NavItem:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class Rollup:
+    name: str
+    rebuild: Callable[[], int]
+    drift: Callable[[], list[str]]
+
+
 NAVIGATION: list[NavItem] = []
+ROLLUPS: list[Rollup] = []
 FIGURES: list[Callable[[str], dict]] = []
 SEED_STEPS: list[Callable] = []
 
@@ -35,15 +46,22 @@ def add_figures(func: Callable[[str], dict]) -> Callable[[str], dict]:
     return func
 
 
+def add_rollup(rollup: Rollup) -> None:
+    if rollup not in ROLLUPS:
+        ROLLUPS.append(rollup)
+
+
 def add_seed_step(func: Callable) -> Callable:
     if func not in SEED_STEPS:
         SEED_STEPS.append(func)
     return func
 
 
-def subtree_figures(path: str) -> dict:
-    """Every registered figure for the subtree at `path`."""
+def subtree_figures(path: str, known: dict | None = None) -> dict:
+    """Every registered figure for the subtree at `path`. `known` maps registered functions to
+    what they would return for this subtree when the caller has it already (the dashboard sums
+    the orgs' and the ledger's from its per-child rows); the others are called."""
     figures: dict = {}
     for func in FIGURES:
-        figures.update(func(path))
+        figures.update(known[func] if known and func in known else func(path))
     return figures

@@ -36,6 +36,7 @@ from luoshi.rectification.models import (
     ProgressUpdate,
     today,
 )
+from luoshi.rectification.rollups import refresh_ledger_tallies
 from luoshi.rectification.services import refresh_problem_status
 
 
@@ -428,6 +429,7 @@ def _apply(actor, campaign, parsed, vocabulary, result, *, write: bool) -> None:
                     1,
                     now,
                     now,
+                    campaign.pk,
                 )
             )
             event(
@@ -555,6 +557,8 @@ def _apply(actor, campaign, parsed, vocabulary, result, *, write: bool) -> None:
     _link_units(campaign, unit_links)
     for problem_id in touched:
         refresh_problem_status(problem_id)
+    # Every row written has its event, carrying the organisation it belongs to.
+    refresh_ledger_tallies({e[0] for e in events})
 
 
 def _link_units(campaign, links: list[tuple[int, str]]) -> None:

@@ -2,8 +2,8 @@
 
 Each function runs in one transaction, checks that the actor may see the object (404 otherwise)
 and may act on it (NotAllowed), checks the version the actor saw (Conflict when someone changed
-it meanwhile), and appends a LedgerEvent in the same transaction. Nothing else writes these
-tables."""
+it meanwhile), and appends a LedgerEvent in the same transaction, where it also recounts the
+roll-up rows (LedgerTally) of the organisations it touched. Nothing else writes these tables."""
 
 from datetime import date, timedelta
 
@@ -33,6 +33,7 @@ from luoshi.rectification.models import (
     Verification,
     today,
 )
+from luoshi.rectification.rollups import refresh_ledger_tallies
 
 
 class LedgerError(Exception):
@@ -195,6 +196,7 @@ def create_problem(
         created_by=actor,
     )
     _link_responsible_orgs(problem)
+    refresh_ledger_tallies([org.pk])
     _record(
         problem=problem,
         action="problem_created",
@@ -268,7 +270,9 @@ def delete_problem(*, actor, problem_id: int, version: int, reason: str) -> None
         before={"title": problem.title},
         note=reason.strip(),
     )
+    owners = {problem.org_id, *problem.measures.values_list("org_id", flat=True)}
     problem.delete()
+    refresh_ledger_tallies(owners)
 
 
 @transaction.atomic
@@ -311,6 +315,7 @@ def add_measure(
         org=org,
         org_path=org.path,
         problem=problem,
+        campaign_id=problem.campaign_id,
         number=number,
         content=content.strip(),
         owner_name=owner_name.strip(),
@@ -326,6 +331,7 @@ def add_measure(
         after={"content": measure.content, "deadline": measure.deadline_label},
     )
     refresh_problem_status(problem.pk)
+    refresh_ledger_tallies([org.pk, problem.org_id])
     return measure
 
 
@@ -436,6 +442,7 @@ def report_progress(
         note=text.strip(),
     )
     refresh_problem_status(measure.problem_id)
+    refresh_ledger_tallies([measure.org_id, measure.problem.org_id])
     return update
 
 
@@ -509,6 +516,7 @@ def transition_measure(
         note=reason,
     )
     refresh_problem_status(measure.problem_id)
+    refresh_ledger_tallies([measure.org_id, measure.problem.org_id])
     measure.refresh_from_db()
     return measure
 
@@ -578,6 +586,7 @@ def decide_extension(*, actor, extension_id: int, approve: bool, note: str = "")
             version=F("version") + 1,
             updated_at=timezone.now(),
         )
+        refresh_ledger_tallies([measure.org_id])  # extensions count against "on time"
     _record(
         problem=measure.problem,
         measure=measure,
@@ -696,5 +705,6 @@ def record_immediate_fix(
         after={"state": MeasureState.CLOSED},
     )
     refresh_problem_status(problem.pk)
+    refresh_ledger_tallies([org.pk])
     problem.refresh_from_db()
     return problem
