@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db.models import CharField, Count, IntegerField, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import Coalesce, StrIndex, Substr
 from django.utils import timezone
 
 from luoshi.campaigns.models import Category, ProblemSource
@@ -30,7 +30,7 @@ from luoshi.rectification.rollups import COUNTS
 from luoshi.rectification.selectors import overdue_q
 
 # The row figures kept in the roll-ups, and those counted on the day.
-LEDGER_KEYS = [k for k in COUNTS if k != "problems_no_measures"] + ["problems_no_measures"]
+LEDGER_KEYS = list(COUNTS)
 DAY_KEYS = ["overdue", "red", "yellow", "green"]
 STATUS_KEYS = {
     ProblemStatus.CLOSED: "problems_closed",
@@ -40,21 +40,50 @@ STATUS_KEYS = {
 }
 
 
-def per_range(queryset, field: str, node_path: str, child_paths, **aggregates) -> dict:
+def child_prefix(field: str, parent_path: str):
+    """SQL for the path of the child of `parent_path` that a row's `field` path lies under (the
+    parent's own path for the parent's own rows)."""
+    n = len(parent_path)
+    return Substr(field, 1, n + StrIndex(Substr(field, n + 1), Value("/")))
+
+
+RANGES_UP_TO = 100  # children; above, one GROUP BY over the subtree (SQLite caps UNION terms)
+
+
+def per_range(
+    queryset, field: str, node_path: str, child_paths, by: tuple = (), **aggregates
+) -> dict:
     """`aggregates` over the node's own rows and over each child's subtree, in one statement
-    (one index range per child, UNION ALL), keyed by path; a range without rows is missing."""
+    keyed by path, or by (path, *by) when grouped further by the fields `by` (a range without
+    rows is missing): one index range per child (UNION ALL), or for a node with very many
+    children, grouped by the child's path prefix."""
+
+    def keyed(rows) -> dict:
+        out = {}
+        for row in rows:
+            key = (row.pop("child"), *(row.pop(f) for f in by)) if by else row.pop("child")
+            out[key] = {k: v or 0 for k, v in row.items()}
+        return out
+
+    if len(child_paths) > RANGES_UP_TO:
+        return keyed(
+            queryset.filter(subtree_q(field, node_path))
+            .annotate(child=child_prefix(field, node_path))
+            .values("child", *by)
+            .annotate(**aggregates)
+            .order_by()
+        )
     targets = [(node_path, Q(**{field: node_path}))]
     targets += [(path, subtree_q(field, path)) for path in child_paths]
     parts = [
         queryset.filter(where)
         .annotate(child=Value(path, output_field=CharField()))
-        .values("child")
+        .values("child", *by)
         .annotate(**aggregates)
         .order_by()
         for path, where in targets
     ]
-    rows = parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0]
-    return {row.pop("child"): {k: v or 0 for k, v in row.items()} for row in rows}
+    return keyed(parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0])
 
 
 def _sums(keys) -> dict:
@@ -150,20 +179,23 @@ def board(user, org: Organization, campaign) -> Board:
         **{f"in_{k}": Sum(k) for k in ORG_SUMS},
     )
     orgs = {p: {k.removeprefix("in_"): v for k, v in fig.items()} for p, fig in orgs.items()}
-    ours = {"filter": Q(campaign=campaign)} if campaign is not None else {}
-    tallies = per_range(
+    # Per child and campaign: the chosen campaign's rows for the table, all for the headline.
+    by_campaign = per_range(
         LedgerTally.objects.all(),
         "org_path",
         path,
         paths,
-        # Aliases must not be field names (an aggregate would then sum an aggregate).
-        **{f"in_{k}": Sum(k, **ours) for k in LEDGER_KEYS},
-        **{f"all_{k}": Sum(k) for k in COUNTS},
+        by=("campaign_id",),
+        **{f"in_{k}": Sum(k) for k in COUNTS},  # aliases that are not field names
     )
-    tallies = {
-        p: {k[3:]: v for k, v in fig.items() if k.startswith("in_")} | fig
-        for p, fig in tallies.items()
-    }
+    tallies: dict[str, dict] = {}
+    for (child_path, campaign_id), sums in by_campaign.items():
+        fig = tallies.setdefault(child_path, {})
+        for key, n in sums.items():
+            key = key.removeprefix("in_")
+            fig[f"all_{key}"] = fig.get(f"all_{key}", 0) + n
+            if campaign is None or campaign_id == campaign.pk:
+                fig[key] = fig.get(key, 0) + n
     days = per_range(_open_measures(warn), "org_path", path, paths, **day_counts(campaign))
     rows = []
     own = Organization(pk=org.pk, name="本级", short_name="本级", code=org.code, path=org.path)
@@ -253,7 +285,7 @@ def charts(path: str, campaign, node: dict | None = None) -> dict:
     if campaign is not None:
         problems = problems.filter(campaign=campaign)
         measures = measures.filter(campaign=campaign)
-    mix = list(problems.values_list("source_id", "category_id").annotate(n=Count("id")).order_by())
+    mix = list(problems.values_list("source_id", "category_id").annotate(n=Count("*")).order_by())
     source_names = dict(
         ProblemSource.objects.filter(pk__in={s for s, _, _ in mix if s}).values_list("pk", "name")
     )
@@ -269,22 +301,45 @@ def charts(path: str, campaign, node: dict | None = None) -> dict:
         sources[name] = sources.get(name, 0) + n
         top = (tops.get(category) if category else None) or "未分类"
         categories[top] = categories.get(top, 0) + n
-    since = timezone.make_aware(datetime.combine(today() - timedelta(weeks=12), time.min))
-    weekly = [
-        (week.strftime("%m-%d"), n)
-        for week, n in measures.filter(state=MeasureState.CLOSED, closed_at__gte=since)
-        .annotate(week=TruncWeek("closed_at"))
-        .values_list("week")
-        .annotate(n=Count("*"))
-        .order_by("week")
-        if week
-    ]
+    weekly = weekly_closures(measures)
     return {
         "status": by_status,
         "sources": sorted(sources.items(), key=lambda kv: -kv[1]),
         "categories": sorted(categories.items(), key=lambda kv: -kv[1]),
         "weekly_closures": weekly,
     }
+
+
+def weekly_closures(measures, weeks: int = 12) -> list[tuple[str, int]]:
+    """Closures per week (Monday to Sunday, local time) over the last `weeks` weeks, as
+    ("mm-dd" of the Monday, count) for the weeks with any: one pass counting each week's range
+    of `closed_at` (an index range; no date arithmetic per row)."""
+
+    def midnight(day):
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+    since = today() - timedelta(weeks=weeks)
+    mondays = [
+        since - timedelta(days=since.weekday()) + timedelta(weeks=i) for i in range(weeks + 2)
+    ]
+    mondays = [m for m in mondays if m <= today()]
+    counts = measures.filter(state=MeasureState.CLOSED, closed_at__gte=midnight(since)).aggregate(
+        **{
+            f"w{i}": Count(
+                "org_path",
+                filter=Q(
+                    closed_at__gte=midnight(max(monday, since)),
+                    closed_at__lt=midnight(monday + timedelta(weeks=1)),
+                ),
+            )
+            for i, monday in enumerate(mondays)
+        }
+    )
+    return [
+        (monday.strftime("%m-%d"), counts[f"w{i}"])
+        for i, monday in enumerate(mondays)
+        if counts[f"w{i}"]
+    ]
 
 
 def most_overdue(user, path: str, campaign, limit: int = 10):
