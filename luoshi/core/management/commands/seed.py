@@ -52,7 +52,8 @@ class Command(BaseCommand):
         # VACUUM also marks the new pages all-visible, as autovacuum would, so that the
         # dashboards' counts are index-only scans from the start.
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+            vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+            cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
         result = {
             "root": tree.root.code,
             "campaign": context.campaign_slug,
