@@ -2,7 +2,7 @@ import json
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from luoshi.core.registry import ROLLUPS
 
@@ -25,6 +25,11 @@ class Command(BaseCommand):
                 entry["rebuild_seconds"] = round(time.perf_counter() - started, 2)
             entry["drift"] = rollup.drift()
             report.append(entry)
+        if rebuild and connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # Rewritten tables lose their all-visible marks; VACUUM restores the index-only
+            # scans the dashboards rely on (autovacuum would, later).
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
         if json:
             self.stdout.write(_json(report))
         for entry in report if not json else []:
