@@ -41,3 +41,28 @@ def test_a_write_around_the_services_is_found_and_a_rebuild_repairs_it(seeded):
     after = subtree_figures(seeded.path)
     assert after["measures_closed"] == before["measures_closed"] + 1
     assert after["members"] == before["members"] - 1 == Member.objects.count()
+
+
+def test_a_figure_another_module_registers_is_still_counted_on_the_dashboard(
+    seeded, client, monkeypatch
+):
+    """Modules added later (study, opinions) register direct counts in FIGURES; the dashboard,
+    which sums its own figures from the children rows, still calls theirs with the path."""
+    from django.urls import reverse
+
+    from luoshi.core import registry
+    from tests.factories import user_with
+
+    def study_figures(path: str) -> dict:
+        return {"study_sessions": Member.objects.filter(org_path__startswith=path).count() * 2}
+
+    monkeypatch.setattr(registry, "FIGURES", [*registry.FIGURES, study_figures])
+    county = Organization.objects.filter(level=3).order_by("id").first()
+    client.force_login(user_with(seeded, "office", username="figures_office"))
+    response = client.get(reverse("dashboards:node", args=[county.pk]))
+    figures = response.context["figures"]
+    assert (
+        figures["study_sessions"]
+        == 2 * Member.objects.filter(org_path__startswith=county.path).count()
+    )
+    assert figures["members"] == Member.objects.filter(org_path__startswith=county.path).count()
