@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from luoshi.accounts.tokens import user_for_token
+from luoshi.campaigns.services import CampaignError
 from luoshi.core.audit import record_event
 from luoshi.rectification.services import Conflict, Invalid, NotAllowed
 
@@ -62,8 +63,16 @@ def invalid(request, exc):
     return _error(request, 400, str(exc))
 
 
+@api.exception_handler(CampaignError)
+def campaign_error(request, exc):
+    return _error(request, 400, str(exc))
+
+
 api.add_router("/", "luoshi.orgs.api.router")
 api.add_router("/", "luoshi.rectification.api.router")
+api.add_router("/", "luoshi.campaigns.api.router")
+api.add_router("/", "luoshi.study.api.router")
+api.add_router("/", "luoshi.research.api.router")
 
 
 def urls():

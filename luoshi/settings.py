@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "luoshi.campaigns",
     "luoshi.rectification",
     "luoshi.ledger_io",
+    "luoshi.study",
+    "luoshi.research",
     "luoshi.dashboards",
 ]
 

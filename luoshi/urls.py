@@ -20,6 +20,8 @@ urlpatterns = [
     path("orgs/", include("luoshi.orgs.urls")),
     path("campaigns/", include("luoshi.campaigns.urls")),
     path("dashboard/", include("luoshi.dashboards.urls")),
+    path("study/", include("luoshi.study.urls")),
+    path("research/", include("luoshi.research.urls")),
     path("ledger/", include("luoshi.ledger_io.urls")),
     path("", include("luoshi.rectification.urls")),
 ]

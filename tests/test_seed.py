@@ -24,6 +24,20 @@ def test_city_seed_mirrors_yinchuan_and_stats_agree():
     stats = _run("stats", "--org", seeded["root"], "--json")
     assert stats["organizations"] == 4601
     assert stats["members"] == 110500
+    # Study and research in the proportions of seed 003: the city's own leadership team 14
+    # collective self-study sessions and 9 discussions; about 1,800 and 820 below it.
+    assert stats["own_team_self_study"] == 14 and stats["own_team_discussions"] == 9
+    below_self = stats["team_self_study"] - 14
+    below_disc = stats["team_discussions"] - 9
+    assert 1700 <= below_self <= 1900 and 760 <= below_disc <= 880, (below_self, below_disc)
+    assert stats["team_avg_self_study"] == round(stats["team_self_study"] / 141, 1)
+    assert stats["study_lessons"] > 2000 and stats["attendance_absent"] > 0
+    assert stats["research_topics"] > 100 and stats["research_visits"] > stats["research_topics"]
+    assert 0 < stats["research_findings_to_problems"] <= stats["research_findings"]
+    # Every organisation has its checklist; records proved some of it, some is late.
+    assert stats["key_action_items"] >= 4601 * 5
+    assert 0 < stats["key_action_items_done"] < stats["key_action_items"]
+    assert stats["key_action_items_overdue"] > 0
     # Every member's copy of its organisation's path is that organisation's path.
     assert not Member.objects.exclude(org_path=models_path()).exists()
     roles = {(a["username"], a["role"]) for a in seeded["accounts"]}

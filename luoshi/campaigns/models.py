@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from luoshi.core.models import OrgOwned
@@ -134,3 +135,103 @@ EIGHT_GAPS = [
     "在工作标准、工作格局、工作视野上存在差距",
     "在发挥基层党组织战斗堡垒作用上存在差距",
 ]
+
+
+class Proof(models.TextChoices):
+    """What proves a key action done: evidence uploaded by hand, or records luoshi already holds."""
+
+    MANUAL = "manual", "上传佐证材料"
+    LESSON = "lesson", "记录专题党课"
+    SELF_STUDY = "self_study", "记录集体自学"
+    DISCUSSION = "discussion", "记录交流研讨"
+    PARTY_DAY = "party_day", "记录主题党日"
+    VISIT = "visit", "记录调研走访"
+    PROBLEMS = "problems", "列出问题清单"
+
+
+class KeyAction(models.Model):
+    """A key action (关键动作) every organisation in a campaign's (or batch's) scope completes."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="key_actions", verbose_name="主题教育"
+    )
+    batch = models.ForeignKey(
+        Batch,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="key_actions",
+        verbose_name="批次",
+    )
+    name = models.CharField("关键动作", max_length=60)
+    due_on = models.DateField("完成时限")
+    kinds = models.JSONField(
+        "适用组织类别", default=list, blank=True, help_text="为空时适用于范围内所有组织"
+    )
+    proof = models.CharField("完成依据", max_length=16, choices=Proof.choices, default=Proof.MANUAL)
+    evidence_required = models.CharField("佐证材料要求", max_length=200, blank=True)
+    rank = models.PositiveSmallIntegerField("排序", default=0)
+    launched_at = models.DateTimeField("部署时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "关键动作"
+        ordering = ["campaign", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="campaigns_action_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def applies_to(self, kind: str) -> bool:
+        return not self.kinds or kind in self.kinds
+
+
+class ActionItem(OrgOwned):
+    """One organisation's entry in its checklist (关键动作清单): pending until done with evidence
+    or proved by a record (a 专题党课 held, a visit made, problems listed)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "未完成"
+        DONE = "done", "已完成"
+
+    action = models.ForeignKey(
+        KeyAction, on_delete=models.CASCADE, related_name="items", verbose_name="关键动作"
+    )
+    due_on = models.DateField("完成时限")
+    state = models.CharField("状态", max_length=8, choices=State.choices, default=State.PENDING)
+    done_on = models.DateField("完成日期", null=True, blank=True)
+    auto = models.BooleanField("由记录自动认定", default=False)
+    proof_note = models.CharField("完成情况", max_length=300, blank=True)
+    evidence_name = models.CharField("佐证材料", max_length=200, blank=True)
+    evidence_stored = models.CharField("存储名", max_length=80, blank=True)
+    evidence_kind = models.CharField("文件类型", max_length=8, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="填报人",
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "关键动作完成情况"
+        ordering = ["org_path", "action__rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "org"], name="campaigns_item_unique")
+        ]
+        indexes = [
+            *OrgOwned.Meta.indexes,
+            models.Index(fields=["action", "state", "org_path"], name="campaigns_item_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} · {self.org_id}"
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.state == self.State.PENDING and self.due_on < timezone.localdate()

@@ -1,12 +1,23 @@
+from datetime import date
+from urllib.parse import quote, urlencode
+
 from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from luoshi.accounts.models import Role
-from luoshi.accounts.permissions import has_role_over
-from luoshi.campaigns import services
-from luoshi.campaigns.models import Campaign
+from luoshi.accounts.permissions import has_role_over, role_paths
+from luoshi.campaigns import selectors, services
+from luoshi.campaigns.models import ActionItem, Campaign, Proof
+from luoshi.core.audit import record_event
+from luoshi.core.files import CONTENT_TYPES, stored_path
+from luoshi.core.nodes import node_from_request
 from luoshi.core.scoping import get_visible_or_404
+from luoshi.core.xlsx import write_table
+from luoshi.orgs.models import Organization, OrgKind
+from luoshi.orgs.selectors import page_of
 
 
 @require_GET
@@ -66,3 +77,214 @@ def vocabulary(request, pk):
     else:
         messages.success(request, "已保存")
     return redirect("campaigns:detail", pk=campaign.pk)
+
+
+# --- key actions -----------------------------------------------------------------------------
+ITEMS_PER_PAGE = 50
+
+
+def _campaign(request, pk):
+    return get_visible_or_404(
+        Campaign.objects.select_related("org"), request.user, request=request, pk=pk
+    )
+
+
+@require_GET
+def key_actions(request, pk):
+    """The level above's view: progress of each key action over the subtree, and who has not
+    done what (overdue first)."""
+    campaign = _campaign(request, pk)
+    node = node_from_request(request, within=campaign.org_path)
+    action_id = request.GET.get("action", "")
+    overdue_only = request.GET.get("overdue") == "1"
+    items = selectors.pending_items(
+        request.user,
+        campaign,
+        node.path,
+        action_id=int(action_id) if action_id.isdigit() else None,
+        overdue_only=overdue_only,
+    )
+    page = page_of(items, _page(request), ITEMS_PER_PAGE)
+    return render(
+        request,
+        "campaigns/key_actions.html",
+        {
+            "campaign": campaign,
+            "node": node,
+            "progress": selectors.action_progress(campaign, node.path),
+            "page": page,
+            "action_id": action_id,
+            "overdue_only": overdue_only,
+            "kinds": OrgKind.choices,
+            "proofs": Proof.choices,
+            "batches": campaign.batches.all(),
+            "can_edit": has_role_over(request.user, campaign.org_path, Role.OFFICE, Role.ADMIN),
+            "query": urlencode(
+                {"org": node.pk, "action": action_id, "overdue": "1" if overdue_only else ""}
+            ),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _page(request) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() else 1
+
+
+@require_POST
+def define_action(request, pk):
+    campaign = _campaign(request, pk)
+    try:
+        due = date.fromisoformat(request.POST.get("due_on", ""))
+    except ValueError:
+        messages.error(request, "请填写完成时限")
+        return redirect("campaigns:key_actions", pk=campaign.pk)
+    batch = request.POST.get("batch", "")
+    try:
+        action = services.define_key_action(
+            actor=request.user,
+            campaign_id=campaign.pk,
+            name=request.POST.get("name", ""),
+            due_on=due,
+            proof=request.POST.get("proof", Proof.MANUAL),
+            kinds=request.POST.getlist("kinds"),
+            evidence_required=request.POST.get("evidence_required", ""),
+            batch_id=int(batch) if batch.isdigit() else None,
+        )
+    except services.CampaignError as error:
+        messages.error(request, str(error))
+    except PermissionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"已添加关键动作“{action.name}”，部署后各组织即可见")
+    return redirect("campaigns:key_actions", pk=campaign.pk)
+
+
+@require_POST
+def launch(request, pk):
+    campaign = _campaign(request, pk)
+    batch = request.POST.get("batch", "")
+    try:
+        created = services.launch_key_actions(
+            actor=request.user,
+            campaign_id=campaign.pk,
+            batch_id=int(batch) if batch.isdigit() else None,
+        )
+    except (services.CampaignError, PermissionError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"已部署：新增 {created} 项关键动作任务")
+    return redirect("campaigns:key_actions", pk=campaign.pk)
+
+
+@require_GET
+def checklist(request, org_pk):
+    """An organisation's own checklist, with the forms to mark items done."""
+    org = get_visible_or_404(Organization.objects, request.user, request=request, pk=org_pk)
+    items = list(selectors.checklist(request.user, org))
+    for item in items:
+        item.can_mark = item.state == ActionItem.State.PENDING and has_role_over(
+            request.user, org.path, Role.LIAISON, Role.OFFICE, Role.ADMIN
+        )
+        item.can_reopen = item.state == ActionItem.State.DONE and any(
+            org.path.startswith(p)
+            and (r == Role.GUIDANCE or (r in (Role.OFFICE, Role.ADMIN) and p != org.path))
+            for p, r in role_paths(request.user)
+        )
+    return render(
+        request,
+        "campaigns/checklist.html",
+        {"org": org, "items": items, "today": timezone.localdate()},
+    )
+
+
+@require_POST
+def action_done(request, pk):
+    item = get_visible_or_404(ActionItem.objects, request.user, request=request, pk=pk)
+    try:
+        done_on = date.fromisoformat(request.POST.get("done_on", ""))
+    except ValueError:
+        done_on = timezone.localdate()
+    try:
+        services.mark_action_done(
+            actor=request.user,
+            item_id=item.pk,
+            done_on=done_on,
+            note=request.POST.get("note", ""),
+            upload=request.FILES.get("evidence"),
+        )
+    except (services.CampaignError, PermissionError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已标记完成")
+    return redirect("campaigns:checklist", org_pk=item.org_id)
+
+
+@require_POST
+def action_reopen(request, pk):
+    item = get_visible_or_404(ActionItem.objects, request.user, request=request, pk=pk)
+    try:
+        services.reopen_action(
+            actor=request.user, item_id=item.pk, reason=request.POST.get("reason", "")
+        )
+    except (services.CampaignError, PermissionError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已退回，该组织须重新完成")
+    return redirect("campaigns:checklist", org_pk=item.org_id)
+
+
+@require_GET
+def action_evidence(request, pk):
+    item = get_visible_or_404(ActionItem.objects, request.user, request=request, pk=pk)
+    if not item.evidence_stored:
+        raise Http404
+    path = stored_path(item.evidence_stored)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(
+        open(path, "rb"),
+        as_attachment=True,
+        filename=item.evidence_name,
+        content_type=CONTENT_TYPES.get(item.evidence_kind),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def key_actions_export(request, pk):
+    """关键动作推进情况表: a row per organisation in the subtree, a column per key action."""
+    campaign = _campaign(request, pk)
+    node = node_from_request(request, within=campaign.org_path)
+    actions = list(campaign.key_actions.all())
+    table = selectors.status_table(request.user, campaign, node.path)
+    today = timezone.localdate()
+
+    def mark(item):
+        if item is None:
+            return "—"
+        if item["state"] == ActionItem.State.DONE:
+            return f"已完成 {item['done_on']:%m-%d}"
+        return "逾期未完成" if item["due_on"] < today else "未完成"
+
+    rows = (
+        (n, org_name, *(mark(items.get(a.pk)) for a in actions))
+        for n, (org_name, items) in enumerate(table, start=1)
+    )
+    response = HttpResponse(content_type=CONTENT_TYPES["xlsx"])
+    write_table(
+        response,
+        title=f"{campaign.name}关键动作推进情况表",
+        unit=node.name,
+        columns=[("序号", 6), ("党组织", 30), *((a.name, 12) for a in actions)],
+        rows=rows,
+        sheet="关键动作",
+    )
+    record_event(
+        "export", user=request.user, request=request, org_path=node.path, target="关键动作"
+    )
+    filename = f"关键动作推进情况表-{node.display_name}-{today:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

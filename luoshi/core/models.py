@@ -46,6 +46,7 @@ class AuditEvent(models.Model):
         EXPORT = "export", "导出"
         ORG_MOVED = "org_moved", "调整组织隶属关系"
         SEEDED = "seeded", "生成演示数据"
+        KEY_ACTIONS = "key_actions_launched", "部署关键动作"
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     kind = models.CharField("类型", max_length=32, choices=Kind.choices)

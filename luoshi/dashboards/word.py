@@ -259,9 +259,45 @@ def render_progress(
     doc.save(target)
 
 
+def _study_and_research(org, figures) -> list[str]:
+    """The study and research paragraphs of the summary, in seed 003's words, from the figures."""
+    parts = []
+    if figures.get("study_activities"):
+        own_self, own_disc = figures["own_team_self_study"], figures["own_team_discussions"]
+        below_self = figures["team_self_study"] - own_self
+        below_disc = figures["team_discussions"] - own_disc
+        text = "在学习教育上，"
+        if own_self or own_disc:
+            text += f"{org.display_name}领导班子集体自学{own_self}次，交流研讨{own_disc}次，"
+            text += "示范带动"
+        text += f"各级领导班子集中自学{below_self}次、交流研讨{below_disc}次"
+        text += f"（平均每个班子集体自学{figures['team_avg_self_study']}次）；"
+        text += f"开展专题党课{figures['study_lessons']}次、主题党日{figures['study_party_days']}次"
+        if figures.get("study_public_events"):
+            text += (
+                f"，举办情景剧、展览等宣传教育活动{figures['study_public_events']}场，"
+                f"受众{figures['study_audience']}人次"
+            )
+        parts.append(text + "。")
+    if figures.get("research_topics"):
+        parts.append(
+            f"在调查研究上，确定调研课题{figures['research_topics']}个，开展调研走访"
+            f"{figures['research_visits']}次，发现问题{figures['research_findings']}个，其中"
+            f"{figures['research_findings_to_problems']}个转入问题清单推动整改；"
+            f"{figures['research_topics_concluded']}个课题形成调研成果。"
+        )
+    if figures.get("key_action_items"):
+        parts.append(
+            f"各级党组织应完成关键动作{figures['key_action_items']}项，已完成"
+            f"{figures['key_action_items_done']}项，完成率{figures['key_action_rate']}%。"
+        )
+    return parts
+
+
 def render_summary(*, target, org, campaign, figures, measures, charts, on: date) -> None:
-    """综述 like seed 003; every number is computed, and what luoshi does not record yet (study,
-    opinions, weak organisations) is left out rather than invented."""
+    """综述 like seed 003; every number is computed, and what luoshi does not record yet (opinions,
+    weak organisations) is left out rather than invented; so is study or research that the
+    subtree has not recorded."""
     doc = DocxTemplate(_template("summary"))
     problems = sum(n for _, n in charts["status"])
     name = campaign.name if campaign else "主题教育"
@@ -269,6 +305,7 @@ def render_summary(*, target, org, campaign, figures, measures, charts, on: date
     parts = [
         f"{name}开展以来，{org.name}坚持{requirement}的总要求，"
         f"{figures['organizations']}个党组织、{figures['members']}名党员参加。",
+        *_study_and_research(org, figures),
         f"在检视问题上，共查摆问题{problems}个，其中立查立改{figures['immediate_problems']}个；"
         f"针对问题制定整改措施{measures['measures']}条。",
         f"在整改落实上，已销号{measures['closed']}条，销号率{measures['closure_rate']}%，"

@@ -13,10 +13,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from luoshi.campaigns.models import Campaign, Category, ProblemSource
+from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
+from luoshi.campaigns.services import complete_from_records
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows, reserve_ids
-from luoshi.core.paths import ancestor_paths
+from luoshi.core.paths import ancestor_paths, subtree_q
 from luoshi.core.scoping import can_see_path
 from luoshi.ledger_io.layout import Issue, ParsedProblem, read_sheet
 from luoshi.ledger_io.workbook import WorkbookError, read_workbook
@@ -233,6 +234,15 @@ def import_ledger(
     with transaction.atomic():
         _apply(actor, campaign, parsed, vocabulary, result, write=True)
         result.written = True
+        # Listing problems proves the key action 检视问题 of the organisations that own them.
+        complete_from_records(
+            org_ids=Problem.objects.filter(subtree_q("org_path", org.path), campaign=campaign)
+            .values_list("org_id", flat=True)
+            .distinct(),
+            proof=Proof.PROBLEMS,
+            on=timezone.localdate(),
+            note=f"已导入问题清单：{name[:60]}",
+        )
         record_event(
             "import",
             user=actor,

@@ -7,6 +7,8 @@ class RectificationConfig(AppConfig):
     verbose_name = "问题整改"
 
     def ready(self):
+        from luoshi.campaigns.models import Proof
+        from luoshi.campaigns.services import add_record_finder
         from luoshi.core.registry import (
             NavItem,
             Rollup,
@@ -21,4 +23,5 @@ class RectificationConfig(AppConfig):
         add_nav(NavItem("我的工作", "rectification:my_work", "/my-work/", order=15))
         add_figures(selectors.ledger_figures)
         add_rollup(Rollup("ledger", rollups.rebuild_ledger_tallies, rollups.ledger_tally_drift))
-        add_seed_step(seeding.seed_ledger)
+        add_seed_step(seeding.seed_ledger, order=10)
+        add_record_finder(Proof.PROBLEMS, selectors.problems_finder)

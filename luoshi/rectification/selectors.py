@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from luoshi.campaigns.models import Campaign, Category
 from luoshi.core.paths import subtree_q
@@ -210,3 +211,14 @@ def my_work(user, limit: int = 50) -> MyWork:
         .order_by("due_on", "id")[:limit]
     )
     return MyWork(to_update, waiting, extensions, overdue, upcoming)
+
+
+def problems_finder(campaign):
+    """Organisations that have listed problems in the campaign: the records that prove 检视问题."""
+    rows = (
+        Problem.objects.filter(campaign=campaign)
+        .values("org_id")
+        .annotate(first=Min("created_at"))
+        .order_by()
+    )
+    return [(r["org_id"], timezone.localdate(r["first"]), "已列出问题清单") for r in rows]

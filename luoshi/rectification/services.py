@@ -12,7 +12,8 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
-from luoshi.campaigns.models import Campaign, Category, ProblemSource
+from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
+from luoshi.campaigns.services import complete_from_records
 from luoshi.core.files import UploadRefused, check_upload, store_upload, stored_path
 from luoshi.core.scoping import can_see_path, get_visible_or_404
 from luoshi.orgs.models import Organization
@@ -202,6 +203,9 @@ def create_problem(
         action="problem_created",
         actor=actor,
         after={"title": title, "org": org.code},
+    )
+    complete_from_records(
+        org_ids=[org.pk], proof=Proof.PROBLEMS, on=today(), note=f"已列出问题：{title[:60]}"
     )
     return problem
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from luoshi.accounts.permissions import role_paths
 from luoshi.campaigns.models import Campaign
 from luoshi.core.files import CONTENT_TYPES, stored_path
+from luoshi.core.registry import MY_WORK, PROBLEM_ORIGINS
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import page_of
@@ -151,6 +152,7 @@ def _problem_context(request, problem, **extra):
         "extension_form": ExtensionForm(),
         "regulation_form": RegulationForm(),
         "deadline_kinds": DeadlineKind.choices,
+        "origins": [o for func in PROBLEM_ORIGINS for o in func(problem)],
     }
     context.update(extra)
     return context
@@ -447,7 +449,8 @@ def immediate_fix(request):
 @require_GET
 def my_work(request):
     work = selectors.my_work(request.user)
-    return render(request, "rectification/my_work.html", {"work": work})
+    sections = [s for s in (func(request.user) for func in MY_WORK) if s]
+    return render(request, "rectification/my_work.html", {"work": work, "sections": sections})
 
 
 @require_POST

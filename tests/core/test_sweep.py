@@ -43,6 +43,23 @@ PAGES = {
     "rectification:regulation": "measure",
     "rectification:extension_decide": "extension",
     "rectification:evidence": "evidence",
+    "campaigns:key_actions": "campaign",
+    "campaigns:define_action": "campaign",
+    "campaigns:launch": "campaign",
+    "campaigns:key_actions_export": "campaign",
+    "campaigns:checklist": "org",
+    "campaigns:action_done": "action_item",
+    "campaigns:action_reopen": "action_item",
+    "campaigns:action_evidence": "action_item",
+    "study:detail": "activity",
+    "study:make_up": "attendance",
+    "study:file": "study_file",
+    "study:member": "member",
+    "study:set_target": "campaign",
+    "research:topic": "topic",
+    "research:visit_add": "topic",
+    "research:conclude": "topic",
+    "research:finding_problem": "finding",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -50,6 +67,21 @@ API = {
     "api:get_measure": ("measure_id", "measure", "get"),
     "api:transition": ("measure_id", "measure", "post"),
     "api:report_progress": ("measure_id", "measure", "post"),
+    "api:key_action_progress": ("campaign_id", "campaign", "get"),
+    "api:pending_actions": ("campaign_id", "campaign", "get"),
+    "api:org_checklist": ("org_id", "org", "get"),
+    "api:action_item_done": ("item_id", "action_item", "post"),
+    "api:get_activity": ("activity_id", "activity", "get"),
+    "api:make_up": ("attendance_id", "attendance", "post"),
+    "api:get_topic": ("topic_id", "topic", "get"),
+    "api:add_visit": ("topic_id", "topic", "post"),
+    "api:finding_to_problem": ("finding_id", "finding", "post"),
+}
+JSON_BODIES = {
+    "api:transition": {"action": "verify", "version": 1},
+    "api:make_up": {"made_up_on": "2026-01-02", "note": "x"},
+    "api:add_visit": {"visited_on": "2026-01-02", "place": "x", "findings": ["x"]},
+    "api:finding_to_problem": {},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report"}  # session-bound: tests/ledger_io
 
@@ -116,7 +148,56 @@ def foreign(tree, campaign):  # noqa: F811
         state="done",
         stored_file="x.docx",
     )
+    from luoshi.campaigns import services as campaign_services
+    from luoshi.research import services as research_services
+    from luoshi.study import services as study_services
+
+    office = user_with(tree.city, "office", username="city_office_sweep")
+    action = campaign_services.define_key_action(
+        actor=office,
+        campaign_id=campaign.pk,
+        name="秘密动作",
+        due_on=campaign.starts_on + timedelta(days=30),
+    )
+    campaign_services.launch_key_actions(actor=office, campaign_id=campaign.pk)
+    item = action.items.get(org=tree.branch_b1)
+    campaign_services.mark_action_done(
+        actor=owner,
+        item_id=item.pk,
+        done_on=date.today(),
+        note="秘密说明",
+        upload=SimpleUploadedFile("秘密佐证.pdf", PDF),
+    )
+    b1_members = tree.members[tree.branch_b1.pk]
+    activity = study_services.record_activity(
+        actor=owner,
+        org=tree.branch_b1,
+        kind="lesson",
+        topic="秘密党课",
+        speaker="秘密主讲人",
+        starts_on=date.today(),
+        present=[m.pk for m in b1_members[1:]],
+        absent={b1_members[0].pk: "秘密原因"},
+        files=[SimpleUploadedFile("秘密照片.pdf", PDF)],
+    )
+    topic = research_services.create_topic(
+        actor=owner, org=tree.branch_b1, title="秘密课题", leader_name="秘密领导", campaign=campaign
+    )
+    visit = research_services.record_visit(
+        actor=owner,
+        topic_id=topic.pk,
+        visited_on=date.today(),
+        place="秘密村",
+        findings=["秘密发现"],
+    )
     return {
+        "action_item": item.pk,
+        "activity": activity.pk,
+        "attendance": activity.attendance.get(member=b1_members[0]).pk,
+        "study_file": activity.files.get().pk,
+        "member": b1_members[0].pk,
+        "topic": topic.pk,
+        "finding": visit.findings.get().pk,
         "report_job": report_job.pk,
         "job": job.pk,
         "org": tree.branch_b1.pk,
@@ -180,23 +261,35 @@ def test_branch_user_gets_404_for_every_foreign_object_in_the_api(client, tree, 
         assert SECRET.encode() not in response.content
     listing = client.get("/api/v1/problems", **auth).json()
     assert listing == []
+    for url in ("/api/v1/study/activities", "/api/v1/research/topics"):
+        response = client.get(url, **auth)
+        assert response.status_code == 200 and "秘密".encode() not in response.content, url
     assert client.get(f"/api/v1/organizations?parent={foreign['org']}", **auth).status_code == 404
 
 
 def _post(client, url, name, auth):
     import json
 
-    if name == "api:transition":
+    if name in JSON_BODIES:
         return client.post(
-            url,
-            json.dumps({"action": "verify", "version": 1}),
-            content_type="application/json",
-            **auth,
+            url, json.dumps(JSON_BODIES[name]), content_type="application/json", **auth
         )
-    return client.post(url, {"version": 1, "text": "x", "progress": 1}, **auth)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        url,
+        {
+            "version": 1,
+            "text": "x",
+            "progress": 1,
+            "done_on": "2026-01-02",
+            "evidence": SimpleUploadedFile("x.pdf", PDF),
+        },
+        **auth,
+    )
 
 
-def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, foreign):
+def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, foreign, campaign):  # noqa: F811
     viewer = user_with(tree.branch_a1, "liaison", username="a1_lists")
     client.force_login(viewer)
     for url in (
@@ -206,6 +299,14 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/orgs/",
         "/orgs/search/?q=乙",
         "/campaigns/",
+        f"/campaigns/{campaign.pk}/actions/",
+        f"/campaigns/{campaign.pk}/actions/?overdue=1",
+        f"/campaigns/checklist/{tree.branch_a1.pk}/",
+        "/study/",
+        "/study/?q=秘密",
+        f"/study/new/?org={tree.branch_a1.pk}",
+        "/research/",
+        "/research/?q=秘密",
         f"/orgs/{tree.branch_a1.pk}/",
         "/ledger/export.xlsx",
     ):

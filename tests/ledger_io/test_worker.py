@@ -36,7 +36,16 @@ def _database_url() -> str:
 
 
 @pytest.mark.skipif(not _redis_up(), reason="no Redis on this machine")
-def test_worker_imports_a_queued_ledger(tree, campaign, liaison, settings, tmp_path):
+def test_worker_imports_a_queued_ledger(tree, campaign, liaison, settings, tmp_path, monkeypatch):
+    import django_rq.settings
+
+    # A Redis database of this run's own, so that a worker of another run on this machine never
+    # takes the job (nor this worker theirs).
+    url = settings.REDIS_URL.rsplit("/", 1)[0] + f"/{1 + os.getpid() % 15}"
+    monkeypatch.setitem(django_rq.settings.QUEUES["default"], "URL", url)
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
     with override_settings(TASKS=RQ):
         stored = "job-test.xlsx"
         (imports_dir() / stored).write_bytes(messy_ledger())
@@ -57,7 +66,7 @@ def test_worker_imports_a_queued_ledger(tree, campaign, liaison, settings, tmp_p
             **os.environ,
             "DATABASE_URL": _database_url(),
             "TASKS_BACKEND": "rq",
-            "REDIS_URL": settings.RQ_QUEUES["default"]["URL"],
+            "REDIS_URL": url,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         }
         done = subprocess.run(

@@ -3,7 +3,7 @@
 from django.db import migrations
 
 # Moving a subtree rewrites the rows' copy of their tree position (org_path) and nothing else;
-# that update is let through (core/0003 brings existing databases to this body).
+# that update is let through (core/0004 brings existing databases to this body).
 FUNCTION = """
 CREATE OR REPLACE FUNCTION luoshi_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

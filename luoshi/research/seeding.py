@@ -1,0 +1,147 @@
+"""Seed research: each leadership team's leaders take topics, visit villages, enterprises and
+households, and write down what they found; some findings are already problems in the ledger
+(source 调研发现), linked both ways; most topics have their report."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from luoshi.campaigns.models import Campaign
+from luoshi.core.bulk import insert_rows, next_id, reset_sequences
+from luoshi.orgs.models import TeamPosition
+from luoshi.rectification.models import Problem, today
+from luoshi.research.models import Finding, ResearchTopic, TopicState, Visit
+
+THEMES = [
+    "推动乡村振兴产业发展",
+    "优化营商环境、服务民营企业",
+    "解决群众急难愁盼问题",
+    "基层党组织标准化规范化建设",
+    "老旧小区改造和社区治理",
+    "黄河流域生态保护和高质量发展",
+    "为基层减负",
+]
+PLACES = [
+    ("village", "村"),
+    ("community", "社区"),
+    ("enterprise", "有限公司"),
+    ("household", "农户家中"),
+    ("school", "学校"),
+]
+FINDINGS = [
+    "村集体经济收入渠道单一",
+    "企业反映审批环节多、时限长",
+    "小区停车难、电动车充电设施不足",
+    "基层报表多、台账多，负担较重",
+    "部分党员参加组织生活不经常",
+    "群众反映办事需多头跑",
+]
+
+
+def seed_research(context) -> None:
+    rng = context.rng
+    root = context.root
+    campaign = Campaign.objects.get(slug=context.campaign_slug)
+    start, end = campaign.starts_on, min(today(), campaign.ends_on)
+    span = max((end - start).days, 1)
+    now = timezone.now()
+    leaders = list(
+        TeamPosition.objects.filter(org_path__startswith=root.path, rank__lte=1).values_list(
+            "org_id", "org_path", "person_name", "title"
+        )
+    )
+    tid, vid = next_id(ResearchTopic), next_id(Visit)
+    topics, visits, findings = [], [], []
+    by_org = {}
+    for org_id, path, name, title in leaders:
+        topic_id = tid
+        tid += 1
+        theme = rng.choice(THEMES)
+        concluded = rng.random() < 0.6
+        topics.append(
+            (
+                topic_id,
+                org_id,
+                path,
+                campaign.pk,
+                f"关于{theme}的调研",
+                name,
+                title,
+                TopicState.CONCLUDED if concluded else TopicState.ONGOING,
+                f"围绕{theme}开展调研，形成调研报告。" if concluded else "",
+                "形成制度措施并推动解决" if concluded else "",
+                end if concluded else None,
+                now,
+                f"围绕{theme}，深入基层开展调研。",
+            )
+        )
+        for _ in range(rng.randint(2, 4)):
+            kind, suffix = rng.choice(PLACES)
+            visits.append(
+                (
+                    vid,
+                    org_id,
+                    path,
+                    topic_id,
+                    start + timedelta(days=rng.randrange(span)),
+                    f"走访{suffix}",
+                    kind,
+                    "干部群众代表",
+                    "",
+                )
+            )
+            by_org.setdefault(org_id, []).append(vid)
+            for _ in range(rng.choice([0, 1, 1, 2])):
+                findings.append([org_id, path, vid, rng.choice(FINDINGS), None, now])
+            vid += 1
+    # Problems the ledger already has from research, linked to a finding of their organisation.
+    sourced = Problem.objects.filter(campaign=campaign, source__name="调研发现").values_list(
+        "id", "org_id"
+    )
+    open_findings: dict[int, list] = {}
+    for f in findings:
+        open_findings.setdefault(f[0], []).append(f)
+    for problem_id, org_id in sourced:
+        candidates = open_findings.get(org_id)
+        if candidates:
+            candidates.pop()[4] = problem_id
+    insert_rows(
+        ResearchTopic,
+        [
+            "id",
+            "org_id",
+            "org_path",
+            "campaign_id",
+            "title",
+            "leader_name",
+            "leader_title",
+            "state",
+            "report",
+            "outcome",
+            "concluded_on",
+            "created_at",
+            "description",
+        ],
+        topics,
+    )
+    insert_rows(
+        Visit,
+        [
+            "id",
+            "org_id",
+            "org_path",
+            "topic_id",
+            "visited_on",
+            "place",
+            "place_kind",
+            "met_whom",
+            "notes",
+        ],
+        visits,
+    )
+    insert_rows(
+        Finding,
+        ["org_id", "org_path", "visit_id", "text", "problem_id", "created_at"],
+        [tuple(f) for f in findings],
+    )
+    reset_sequences(ResearchTopic, Visit, Finding)

@@ -1,0 +1,196 @@
+"""Reads of study: activity lists, subtree figures as seed 003 reports them (totals, averages per
+leadership team), progress against targets, a member's own record."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min, Q, Sum
+
+from luoshi.campaigns.models import Proof
+from luoshi.core.paths import subtree_q
+from luoshi.orgs.models import LeadershipTeam
+from luoshi.study.models import Attendance, AttendanceStatus, StudyActivity, StudyKind
+
+# Which key actions a study record proves.
+PROOF_KINDS = {
+    Proof.LESSON: StudyKind.LESSON,
+    Proof.SELF_STUDY: StudyKind.SELF_STUDY,
+    Proof.DISCUSSION: StudyKind.DISCUSSION,
+    Proof.PARTY_DAY: StudyKind.PARTY_DAY,
+}
+
+
+def finder(proof: str):
+    """Records of the campaign's subtree that prove `proof`: (org_id, first date, note)."""
+    kind = PROOF_KINDS[proof]
+
+    def find(campaign):
+        rows = (
+            StudyActivity.objects.filter(
+                subtree_q("org_path", campaign.org_path),
+                kind=kind,
+                starts_on__gte=campaign.starts_on,
+            )
+            .values("org_id")
+            .annotate(first=Min("starts_on"))
+            .order_by()
+        )
+        label = StudyKind(kind).label
+        return [(r["org_id"], r["first"], f"已记录{label}（{r['first']:%Y-%m-%d}）") for r in rows]
+
+    return find
+
+
+def activities(user, path: str, *, kind: str = "", campaign=None, team_only=False, q: str = ""):
+    items = (
+        StudyActivity.objects.visible_to(user)
+        .filter(subtree_q("org_path", path))
+        .select_related("org", "team")
+        .annotate(
+            present=Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT)),
+            absent=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ABSENT)),
+            made_up=Count("attendance", filter=Q(attendance__status=AttendanceStatus.MADE_UP)),
+        )
+        .order_by("-starts_on", "-id")
+    )
+    if kind:
+        items = items.filter(kind=kind)
+    if campaign is not None:
+        items = items.filter(campaign=campaign)
+    if team_only:
+        items = items.exclude(team=None)
+    if q:
+        items = items.filter(Q(topic__icontains=q) | Q(speaker__icontains=q))
+    return items
+
+
+def _avg(n: int, d: int) -> float:
+    return round(n / d, 1) if d else 0.0
+
+
+def study_figures(path: str) -> dict:
+    """Study figures of the subtree at `path`: sessions by kind, audience of public events,
+    averages per leadership team, attendance and make-ups still owed."""
+    with_team = Q(team__isnull=False)
+    rows = (
+        StudyActivity.objects.filter(subtree_q("org_path", path))
+        .values("kind")
+        .annotate(
+            n=Count("id"),
+            n_team=Count("id", filter=with_team),
+            n_own=Count("id", filter=with_team & Q(org_path=path)),
+            n_audience=Sum("audience"),
+        )
+        .order_by()
+    )
+    by_kind, team_kind, own_team, audience = {}, {}, {}, 0
+    for r in rows:
+        kind = r["kind"]
+        by_kind[kind], team_kind[kind], own_team[kind] = r["n"], r["n_team"], r["n_own"]
+        audience += r["n_audience"] or 0
+    teams = LeadershipTeam.objects.filter(subtree_q("org_path", path)).count()
+    att = dict(
+        Attendance.objects.filter(subtree_q("org_path", path))
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "study_activities": sum(by_kind.values()),
+        "study_self_study": by_kind.get(StudyKind.SELF_STUDY, 0),
+        "study_discussions": by_kind.get(StudyKind.DISCUSSION, 0),
+        "study_reading_classes": by_kind.get(StudyKind.READING_CLASS, 0),
+        "study_lessons": by_kind.get(StudyKind.LESSON, 0),
+        "study_party_days": by_kind.get(StudyKind.PARTY_DAY, 0),
+        "study_onsite": by_kind.get(StudyKind.ONSITE, 0),
+        "study_public_events": by_kind.get(StudyKind.PUBLIC_EVENT, 0),
+        "study_audience": audience,
+        "leadership_teams": teams,
+        "team_self_study": team_kind.get(StudyKind.SELF_STUDY, 0),
+        "team_discussions": team_kind.get(StudyKind.DISCUSSION, 0),
+        "team_avg_self_study": _avg(team_kind.get(StudyKind.SELF_STUDY, 0), teams),
+        "team_avg_discussions": _avg(team_kind.get(StudyKind.DISCUSSION, 0), teams),
+        "own_team_self_study": own_team.get(StudyKind.SELF_STUDY, 0),
+        "own_team_discussions": own_team.get(StudyKind.DISCUSSION, 0),
+        "attendance_present": att.get(AttendanceStatus.PRESENT, 0),
+        "attendance_absent": att.get(AttendanceStatus.ABSENT, 0),
+        "attendance_made_up": att.get(AttendanceStatus.MADE_UP, 0),
+    }
+
+
+@dataclass
+class TargetProgress:
+    target: object
+    teams: int
+    met: int
+    average: float
+    behind: list = field(default_factory=list)  # (team, count), fewest first
+
+    @property
+    def rate(self) -> float:
+        return round(100 * self.met / self.teams, 1) if self.teams else 0.0
+
+
+def target_progress(campaign, path: str, *, behind_limit: int = 20) -> list[TargetProgress]:
+    """For each study target of the campaign: leadership teams in the subtree, how many have met
+    it, their average, and the teams furthest behind. One grouped query per target."""
+    teams = LeadershipTeam.objects.filter(subtree_q("org_path", path))
+    result = []
+    for target in campaign.study_targets.all():
+        counted = teams.annotate(
+            n=Count(
+                "study_activities",
+                filter=Q(
+                    study_activities__kind=target.kind,
+                    study_activities__starts_on__gte=campaign.starts_on,
+                ),
+            )
+        )
+        rows = list(counted.values_list("id", "name", "n"))
+        total = sum(n for _, _, n in rows)
+        met = sum(1 for _, _, n in rows if n >= target.per_team)
+        behind = sorted(
+            ((name, n) for _, name, n in rows if n < target.per_team), key=lambda r: (r[1], r[0])
+        )
+        result.append(
+            TargetProgress(target, len(rows), met, _avg(total, len(rows)), behind[:behind_limit])
+        )
+    return result
+
+
+def member_record(user, member):
+    """What the member attended, missed and made up, newest first."""
+    return (
+        Attendance.objects.visible_to(user)
+        .filter(member=member)
+        .select_related("activity", "activity__org")
+        .order_by("-activity__starts_on", "-id")
+    )
+
+
+def owed_make_ups(user, path: str):
+    """Absences in the subtree not made up yet, oldest first."""
+    return (
+        Attendance.objects.visible_to(user)
+        .filter(subtree_q("org_path", path), status=AttendanceStatus.ABSENT)
+        .select_related("activity", "member", "org")
+        .order_by("activity__starts_on", "id")
+    )
+
+
+def my_make_ups(user):
+    """'My work': make-ups owed in the organisations the user keeps records for."""
+    from luoshi.accounts.models import Role
+    from luoshi.accounts.permissions import role_paths
+
+    own = [p for p, r in role_paths(user) if r == Role.LIAISON]
+    if not own:
+        return None
+    items = list(
+        Attendance.objects.visible_to(user)
+        .filter(org_path__in=own, status=AttendanceStatus.ABSENT)
+        .select_related("activity", "member")
+        .order_by("activity__starts_on", "id")[:50]
+    )
+    if not items:
+        return None
+    return {"title": "待补学", "template": "study/_my_make_ups.html", "items": items}
