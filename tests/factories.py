@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from luoshi.accounts.models import Assignment
 from luoshi.orgs.models import Member, Organization, OrgKind, OrgLevel
-from luoshi.orgs.services import add_organization
+from luoshi.orgs.services import add_member, add_organization
 
 _codes = itertools.count(1)
 
@@ -33,6 +33,10 @@ class MemberFactory(factory.django.DjangoModelFactory):
     birth_year = 1980
     status = Member.Status.FULL
     phone = "13912345678"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return add_member(**kwargs)  # through the write path, so the roll-up counts it
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -8,6 +8,9 @@
 - MY_WORK: functions (user) -> dict(title, template, items) | None, extra sections of "my work".
 - PROBLEM_ORIGINS: functions (problem) -> [(label, url)], the records a problem came from
   (a research finding, an opinion), shown on the problem's page.
+- ROLLUPS: roll-up tables kept by a module (see core/rollups.py): how to rebuild one from the
+  rows and how to list where it differs from a direct count (`luoshi rollups`, bench W10).
+  A module whose figures are direct counts registers none.
 """
 
 from collections.abc import Callable
@@ -22,7 +25,15 @@ class NavItem:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class Rollup:
+    name: str
+    rebuild: Callable[[], int]
+    drift: Callable[[], list[str]]
+
+
 NAVIGATION: list[NavItem] = []
+ROLLUPS: list[Rollup] = []
 FIGURES: list[Callable[[str], dict]] = []
 SEED_STEPS: list[Callable] = []
 MY_WORK: list[Callable] = []
@@ -39,6 +50,11 @@ def add_figures(func: Callable[[str], dict]) -> Callable[[str], dict]:
     if func not in FIGURES:
         FIGURES.append(func)
     return func
+
+
+def add_rollup(rollup: Rollup) -> None:
+    if rollup not in ROLLUPS:
+        ROLLUPS.append(rollup)
 
 
 def add_seed_step(func: Callable, order: int = 50) -> Callable:
@@ -61,9 +77,11 @@ def add_problem_origin(func: Callable) -> Callable:
     return func
 
 
-def subtree_figures(path: str) -> dict:
-    """Every registered figure for the subtree at `path`."""
+def subtree_figures(path: str, known: dict | None = None) -> dict:
+    """Every registered figure for the subtree at `path`. `known` maps registered functions to
+    what they would return for this subtree when the caller has it already (the dashboard sums
+    the orgs' and the ledger's from its per-child rows); the others are called."""
     figures: dict = {}
     for func in FIGURES:
-        figures.update(func(path))
+        figures.update(known[func] if known and func in known else func(path))
     return figures

@@ -99,8 +99,9 @@ def word_report(*, user, org, campaign, kind: str, target, on: date | None = Non
 
     on = on or timezone.localdate()
     figures = subtree_figures(org.path)
-    measures = selectors.node_measure_figures(org.path, campaign)
-    charts = selectors.charts(org.path, campaign)
+    ledger = selectors.node_ledger(org.path, campaign)
+    measures = selectors.measure_figures(ledger)
+    charts = selectors.charts(org.path, campaign, node=ledger)
     if kind == "progress":
         rows = selectors.children_rows(user, org, campaign)
         charts["overdue_by_child"] = [(r.org.display_name, r.figures["overdue"]) for r in rows]

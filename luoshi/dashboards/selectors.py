@@ -1,65 +1,165 @@
-"""Figures for a node's dashboard: its subtree, each child's subtree in one grouped query per
-table (the query count does not grow with the subtree or the number of children), charts and
-rankings. Everything is computed from the rows; nothing is typed or cached."""
+"""Figures for a node's dashboard: its subtree, each child's subtree, charts and rankings.
+
+Counts that do not move with the calendar come from the roll-up tables (OrgTally, LedgerTally:
+one row per organisation's own rows, recounted by every writer), summed over path ranges; overdue
+and the lights are counted from the open measures' indexed deadlines on the day. Each table is
+read once for all children (one range per child, UNION ALL), so the query count does not grow
+with the subtree or the number of children."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from django.db.models import Count, F, Q, Value
-from django.db.models.functions import StrIndex, Substr, TruncWeek
+from django.db import connection
+from django.db.models import CharField, Count, IntegerField, Q, Sum, Value
+from django.db.models.functions import Coalesce, StrIndex, Substr
+from django.utils import timezone
 
-from luoshi.core.paths import subtree_q
-from luoshi.orgs.models import Member, Organization
-from luoshi.rectification.models import DeadlineKind, Measure, MeasureState, Problem, today
-from luoshi.rectification.selectors import measure_counts, overdue_q
+from luoshi.campaigns.models import Category, ProblemSource
+from luoshi.core.paths import path_upper, subtree_q
+from luoshi.orgs.models import Organization, OrgTally
+from luoshi.rectification.models import (
+    DeadlineKind,
+    LedgerTally,
+    Measure,
+    MeasureState,
+    Problem,
+    ProblemStatus,
+    Regulation,
+    today,
+)
+from luoshi.rectification.rollups import COUNTS
+from luoshi.rectification.selectors import overdue_q
+
+# The row figures kept in the roll-ups, and those counted on the day.
+LEDGER_KEYS = list(COUNTS)
+DAY_KEYS = ["overdue", "red", "yellow", "green"]
+STATUS_KEYS = {
+    ProblemStatus.CLOSED: "problems_closed",
+    ProblemStatus.IN_PROGRESS: "problems_in_progress",
+    ProblemStatus.NO_MEASURES: "problems_no_measures",
+    ProblemStatus.NOT_STARTED: "problems_not_started",
+}
 
 
 def child_prefix(field: str, parent_path: str):
     """SQL for the path of the child of `parent_path` that a row's `field` path lies under (the
     parent's own path for the parent's own rows)."""
     n = len(parent_path)
-    rest = Substr(field, n + 1)
-    return Substr(field, 1, n + StrIndex(rest, Value("/")))
+    return Substr(field, 1, n + StrIndex(Substr(field, n + 1), Value("/")))
 
 
-def by_child(queryset, field: str, parent_path: str, **aggregates) -> dict[str, dict]:
-    rows = (
-        queryset.filter(subtree_q(field, parent_path))
-        .annotate(child=child_prefix(field, parent_path))
-        .values("child")
-        .annotate(**aggregates)
-        .order_by()
-    )
-    return {row.pop("child"): row for row in rows}
+RANGES_UP_TO = 100  # children; above, one GROUP BY over the subtree (SQLite caps UNION terms)
 
 
-def light_counts(warning_days: int) -> dict:
-    """Conditional counts of open measures by light (红黄绿), as a measure's `light_on` decides."""
-    on = today()
-    open_ = ~Q(state=MeasureState.CLOSED)
-    red = open_ & overdue_q(on=on)
-    yellow = (
-        open_
-        & ~overdue_q(on=on)
-        & (
-            Q(was_overdue=True)
-            | (
-                ~Q(deadline_kind=DeadlineKind.ONGOING)
-                & Q(due_on__lte=on + timedelta(days=warning_days))
-            )
+def per_range(
+    queryset, field: str, node_path: str, child_paths, by: tuple = (), **aggregates
+) -> dict:
+    """`aggregates` over the node's own rows and over each child's subtree, in one statement
+    keyed by path, or by (path, *by) when grouped further by the fields `by` (a range without
+    rows is missing): one index range per child (UNION ALL), or for a node with very many
+    children, grouped by the child's path prefix."""
+
+    def keyed(rows) -> dict:
+        out = {}
+        for row in rows:
+            key = (row.pop("child"), *(row.pop(f) for f in by)) if by else row.pop("child")
+            out[key] = {k: v or 0 for k, v in row.items()}
+        return out
+
+    if len(child_paths) > RANGES_UP_TO:
+        return keyed(
+            queryset.filter(subtree_q(field, node_path))
+            .annotate(child=child_prefix(field, node_path))
+            .values("child", *by)
+            .annotate(**aggregates)
+            .order_by()
         )
+    # Django compiles a queryset in about a millisecond: compile the own-rows and the range
+    # statement once each, then repeat the range one per child with that child's bounds.
+    lo, hi = "\x01lo", "\x01hi"  # stand-ins for the bounds, replaced in the parameters
+
+    def compiled(where: Q) -> tuple[str, list]:
+        part = (
+            queryset.filter(where)
+            .annotate(child=Value(lo, output_field=CharField()))
+            .values("child", *by)
+            .annotate(**aggregates)
+            .order_by()
+        )
+        sql, params = part.query.sql_with_params()
+        return sql, list(params)
+
+    def bound(params: list, low: str, high: str) -> list:
+        return [low if p == lo else high if p == hi else p for p in params]
+
+    own_sql, own_params = compiled(Q(**{field: lo}))
+    range_sql, range_params = compiled(Q(**{f"{field}__gte": lo, f"{field}__lt": hi}))
+    statements, params = [own_sql], bound(own_params, node_path, "")
+    for path in child_paths:
+        statements.append(range_sql)
+        params += bound(range_params, path, path_upper(path))
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(statements), params)
+        names = [c[0] for c in cursor.description]
+        return keyed(dict(zip(names, row, strict=True)) for row in cursor.fetchall())
+
+
+def _sums(keys) -> dict:
+    return {k: Coalesce(Sum(k), 0, output_field=IntegerField()) for k in keys}
+
+
+def _tallies(campaign):
+    tallies = LedgerTally.objects.all()
+    return tallies.filter(campaign=campaign) if campaign is not None else tallies
+
+
+def _open_measures(warning_days: int):
+    """Open measures that show red or yellow today (`Measure.light_on`): overdue, once overdue,
+    or due within the warning days; every other open measure is green."""
+    warn_on = today() + timedelta(days=warning_days)
+    return Measure.objects.exclude(state=MeasureState.CLOSED).filter(
+        Q(was_overdue=True) | (~Q(deadline_kind=DeadlineKind.ONGOING) & Q(due_on__lte=warn_on))
     )
+
+
+def day_counts(campaign) -> dict:
+    """Aggregates over `_open_measures`: those red today and all of them (red and yellow) in
+    the campaign, and those overdue in every campaign."""
+    red = ~Q(deadline_kind=DeadlineKind.ONGOING) & Q(due_on__lt=today())
+    ours = Q(campaign=campaign) if campaign is not None else Q()
+    # Counting org_path (never null, in the index) keeps the scan index-only on PostgreSQL.
     return {
-        "red": Count("id", filter=red),
-        "yellow": Count("id", filter=yellow),
-        "green": Count("id", filter=open_ & ~red & ~yellow),
+        "red": Count("org_path", filter=red & ours),
+        "attention": Count("org_path", filter=ours),
+        "overdue_all": Count("org_path", filter=red),
     }
+
+
+def _figures(tally: dict, day: dict) -> dict:
+    """A row's figures from its roll-up sums and its counts of the day."""
+    fig = {k: tally.get(k, 0) for k in LEDGER_KEYS}
+    red, attention = day.get("red", 0), day.get("attention", 0)
+    fig |= {
+        "overdue": red,
+        "red": red,
+        "yellow": attention - red,
+        "green": fig["measures"] - fig["closed"] - attention,
+    }
+    return _rates(fig)
 
 
 @dataclass
 class ChildRow:
     org: Organization
     figures: dict
+
+
+@dataclass
+class Board:
+    """A node's children rows, with what its headline needs that the rows already hold."""
+
+    rows: list[ChildRow]
+    known: dict  # registered figure function -> its figures for the node (core.registry)
 
 
 def _rates(fig: dict) -> dict:
@@ -72,110 +172,207 @@ def _rates(fig: dict) -> dict:
     return fig
 
 
-def children_rows(user, org: Organization, campaign) -> list[ChildRow]:
-    """One row per visible child with the figures of its whole subtree."""
+ORG_SUMS = ["branches", "members", "probationary_members", "leadership_teams"]
+
+
+def board(user, org: Organization, campaign) -> Board:
+    """One row per visible child with the figures of its whole subtree (and 本级, the node's own
+    rows, when it has any), in five statements whatever the size of the subtree: the roll-ups
+    and the open measures are each read once, one index range per child. The same reads give
+    the node's organisation and ledger figures (every campaign) for the headline."""
     children = list(
         Organization.objects.visible_to(user).filter(parent=org).order_by("sort_order", "id")
     )
     if not children:
-        return []
+        return Board([], {})
     path = org.path
-    orgs = by_child(Organization.objects.all(), "path", path, organizations=Count("id"))
-    members = by_child(Member.objects.all(), "org_path", path, members=Count("id"))
-    problems = Problem.objects.all()
-    measures = Measure.objects.all()
-    if campaign is not None:
-        problems = problems.filter(campaign=campaign)
-        measures = measures.filter(problem__campaign=campaign)
-    probs = by_child(
-        problems,
+    paths = [c.path for c in children]
+    warn = campaign.warning_days if campaign else 7
+    orgs = per_range(
+        OrgTally.objects.all(),
         "org_path",
         path,
-        problems=Count("id"),
-        immediate=Count("id", filter=Q(immediate=True)),
+        paths,
+        organizations=Count("*"),
+        **{f"in_{k}": Sum(k) for k in ORG_SUMS},
     )
-    warn = campaign.warning_days if campaign else 7
-    meas = by_child(measures, "org_path", path, **measure_counts(), **light_counts(warn))
-    empty_m = dict.fromkeys([*measure_counts(), "red", "yellow", "green"], 0)
+    orgs = {p: {k.removeprefix("in_"): v for k, v in fig.items()} for p, fig in orgs.items()}
+    # Per child and campaign: the chosen campaign's rows for the table, all for the headline.
+    by_campaign = per_range(
+        LedgerTally.objects.all(),
+        "org_path",
+        path,
+        paths,
+        by=("campaign_id",),
+        **{f"in_{k}": Sum(k) for k in COUNTS},  # aliases that are not field names
+    )
+    tallies: dict[str, dict] = {}
+    for (child_path, campaign_id), sums in by_campaign.items():
+        fig = tallies.setdefault(child_path, {})
+        for key, n in sums.items():
+            key = key.removeprefix("in_")
+            fig[f"all_{key}"] = fig.get(f"all_{key}", 0) + n
+            if campaign is None or campaign_id == campaign.pk:
+                fig[key] = fig.get(key, 0) + n
+    days = per_range(_open_measures(warn), "org_path", path, paths, **day_counts(campaign))
     rows = []
     own = Organization(pk=org.pk, name="本级", short_name="本级", code=org.code, path=org.path)
-    if path in probs or path in meas:  # the node's own problems, so that the rows add up
+    own_tally = tallies.get(path, {})
+    if own_tally.get("problems") or own_tally.get("measures"):  # so that the rows add up
         children = [own, *children]
     for child in children:
-        fig = {"organizations": 0, "members": 0, "problems": 0, "immediate": 0, **empty_m}
-        for source in (orgs, members, probs, meas):
-            fig.update(source.get(child.path, {}))
-        rows.append(ChildRow(child, _rates(fig)))
-    return rows
+        # 本级 counts the node itself and its own members, so that the rows add up too.
+        fig = {k: orgs.get(child.path, {}).get(k, 0) for k in ("organizations", "members")}
+        fig |= _figures(tallies.get(child.path, {}), days.get(child.path, {}))
+        rows.append(ChildRow(child, fig))
+    # Every row of the subtree lies in the node's own range or in one child's (a user who sees
+    # the node sees every child), so the sums over the ranges are the node's figures.
+    from luoshi.orgs.selectors import org_figures
+    from luoshi.rectification.selectors import ledger_figures, ledger_figures_of
+
+    def total(source: dict, key: str) -> int:
+        return sum(part.get(key, 0) for part in source.values())
+
+    regulations = Regulation.objects.filter(subtree_q("org_path", path)).count()
+    known = {
+        org_figures: {k: total(orgs, k) for k in ["organizations", *ORG_SUMS]},
+        ledger_figures: ledger_figures_of(
+            {k: total(tallies, f"all_{k}") for k in COUNTS},
+            total(days, "overdue_all"),
+            regulations,
+        ),
+    }
+    return Board(rows, known)
+
+
+def children_rows(user, org: Organization, campaign) -> list[ChildRow]:
+    """One row per visible child with the figures of its whole subtree (see `board`)."""
+    return board(user, org, campaign).rows
+
+
+def rows_total(rows: list[ChildRow]) -> dict:
+    """The node's figures as the sum of its rows (which cover its whole subtree)."""
+    total = {k: sum(r.figures[k] for r in rows) for k in [*LEDGER_KEYS, *DAY_KEYS]}
+    return _rates(total)
+
+
+def node_ledger(path: str, campaign) -> dict:
+    """Every ledger figure of the subtree in `campaign` (every campaign when None): the
+    roll-up's sums and the counts of the day, two statements."""
+    tally = _tallies(campaign).filter(subtree_q("org_path", path)).aggregate(**_sums(LEDGER_KEYS))
+    warn = campaign.warning_days if campaign else 7
+    day = _open_measures(warn).filter(subtree_q("org_path", path)).aggregate(**day_counts(campaign))
+    return _figures(tally, day)
+
+
+MEASURE_KEYS = [
+    "measures",
+    "closed",
+    "closed_on_time",
+    "overdue",
+    "returned",
+    "red",
+    "yellow",
+    "green",
+    "closure_rate",
+    "on_time_rate",
+]
+
+
+def measure_figures(ledger: dict) -> dict:
+    """The measure figures of the headline out of all the ledger's figures."""
+    return {k: ledger[k] for k in MEASURE_KEYS}
 
 
 def node_measure_figures(path: str, campaign) -> dict:
-    measures = Measure.objects.filter(subtree_q("org_path", path))
-    if campaign is not None:
-        measures = measures.filter(problem__campaign=campaign)
-    warn = campaign.warning_days if campaign else 7
-    return _rates(measures.aggregate(**measure_counts(), **light_counts(warn)))
+    """The subtree's measure figures in `campaign` (every campaign when None)."""
+    return measure_figures(node_ledger(path, campaign))
 
 
-def charts(path: str, campaign) -> dict:
-    """The data of the dashboard's charts, each a list of (label, value)."""
+def charts(path: str, campaign, node: dict | None = None) -> dict:
+    """The data of the dashboard's charts, each a list of (label, value). `node` is the node's
+    figures when the caller has them (the status chart is read from them)."""
+    node = node if node is not None else node_ledger(path, campaign)
+    labels = dict(Problem._meta.get_field("status").choices)
+    by_status = [
+        (labels[status], node[key]) for status, key in sorted(STATUS_KEYS.items()) if node.get(key)
+    ]
     problems = Problem.objects.filter(subtree_q("org_path", path))
     measures = Measure.objects.filter(subtree_q("org_path", path))
     if campaign is not None:
         problems = problems.filter(campaign=campaign)
-        measures = measures.filter(problem__campaign=campaign)
-    status = dict(Problem._meta.get_field("status").choices)
-    by_status = [
-        (status[s], n)
-        for s, n in problems.values_list("status").annotate(n=Count("id")).order_by("status")
-    ]
-    by_source = [
-        (name or "未填", n)
-        for name, n in problems.values_list("source__name").annotate(n=Count("id")).order_by("-n")
-    ]
-    by_category = [
-        (name or "未分类", n)
-        for name, n in problems.annotate(top=F("category__parent__name"))
-        .values_list("top")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-    ]
-    since = today() - timedelta(weeks=12)
-    weekly = [
-        (week.strftime("%m-%d"), n)
-        for week, n in measures.filter(state=MeasureState.CLOSED, closed_at__date__gte=since)
-        .annotate(week=TruncWeek("closed_at"))
-        .values_list("week")
-        .annotate(n=Count("id"))
-        .order_by("week")
-        if week
-    ]
+        measures = measures.filter(campaign=campaign)
+    mix = list(problems.values_list("source_id", "category_id").annotate(n=Count("*")).order_by())
+    source_names = dict(
+        ProblemSource.objects.filter(pk__in={s for s, _, _ in mix if s}).values_list("pk", "name")
+    )
+    tops = dict(  # a category counts under its top-level one, as the campaign lists them
+        Category.objects.filter(pk__in={c for _, c, _ in mix if c}).values_list(
+            "pk", "parent__name"
+        )
+    )
+    sources: dict[str, int] = {}
+    categories: dict[str, int] = {}
+    for source, category, n in mix:
+        name = source_names.get(source) or "未填"
+        sources[name] = sources.get(name, 0) + n
+        top = (tops.get(category) if category else None) or "未分类"
+        categories[top] = categories.get(top, 0) + n
+    weekly = weekly_closures(measures)
     return {
         "status": by_status,
-        "sources": by_source,
-        "categories": by_category,
+        "sources": sorted(sources.items(), key=lambda kv: -kv[1]),
+        "categories": sorted(categories.items(), key=lambda kv: -kv[1]),
         "weekly_closures": weekly,
     }
+
+
+def weekly_closures(measures, weeks: int = 12) -> list[tuple[str, int]]:
+    """Closures per week (Monday to Sunday, local time) over the last `weeks` weeks, as
+    ("mm-dd" of the Monday, count) for the weeks with any: one pass counting each week's range
+    of `closed_at` (an index range; no date arithmetic per row)."""
+
+    def midnight(day):
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+    since = today() - timedelta(weeks=weeks)
+    mondays = [
+        since - timedelta(days=since.weekday()) + timedelta(weeks=i) for i in range(weeks + 2)
+    ]
+    mondays = [m for m in mondays if m <= today()]
+    counts = measures.filter(state=MeasureState.CLOSED, closed_at__gte=midnight(since)).aggregate(
+        **{
+            f"w{i}": Count(
+                "org_path",
+                filter=Q(
+                    closed_at__gte=midnight(max(monday, since)),
+                    closed_at__lt=midnight(monday + timedelta(weeks=1)),
+                ),
+            )
+            for i, monday in enumerate(mondays)
+        }
+    )
+    return [
+        (monday.strftime("%m-%d"), counts[f"w{i}"])
+        for i, monday in enumerate(mondays)
+        if counts[f"w{i}"]
+    ]
 
 
 def most_overdue(user, path: str, campaign, limit: int = 10):
     measures = Measure.objects.visible_to(user, within=path).filter(overdue_q())
     if campaign is not None:
-        measures = measures.filter(problem__campaign=campaign)
+        measures = measures.filter(campaign=campaign)
     return measures.select_related("problem", "org").order_by("due_on", "id")[:limit]
 
 
 def measure_figures_as_of(path: str, campaign, day) -> dict:
     """The node's measure figures as they stood at the end of `day`, from the dates the rows
     carry (made, closed, due): what was made by then, closed by then, overdue on that day."""
-    from datetime import datetime, time
-
-    from django.utils import timezone
-
     end = timezone.make_aware(datetime.combine(day, time.max))
     measures = Measure.objects.filter(subtree_q("org_path", path), created_at__lte=end)
     if campaign is not None:
-        measures = measures.filter(problem__campaign=campaign)
+        measures = measures.filter(campaign=campaign)
     closed_then = Q(closed_at__lte=end)
     overdue_then = ~closed_then & ~Q(deadline_kind=DeadlineKind.ONGOING) & Q(due_on__lt=day)
     return _rates(

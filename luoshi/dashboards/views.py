@@ -46,7 +46,8 @@ def home(request):
 def node(request, pk):
     org = get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
     campaigns, campaign = _campaign(request)
-    rows = selectors.children_rows(request.user, org, campaign)
+    board = selectors.board(request.user, org, campaign)
+    rows = board.rows
     sort = request.GET.get("sort", "")
     worst_first = request.GET.get("order") == "worst"
     if sort in SORTS:
@@ -56,7 +57,9 @@ def node(request, pk):
         rows.sort(key=lambda r: r.figures[sort], reverse=reverse)
     as_of = parse_date(request.GET.get("as_of", "") or "")
     last = Snapshot.objects.filter(org=org, campaign=campaign).first()
-    measures = selectors.node_measure_figures(org.path, campaign)
+    # The rows cover the whole subtree (a user who sees the node sees all below it).
+    ledger = selectors.rows_total(rows) if rows else selectors.node_ledger(org.path, campaign)
+    measures = selectors.measure_figures(ledger)
     since_last = (
         {
             k: round(measures[k] - last.figures["node"].get(k, 0), 1)
@@ -65,7 +68,7 @@ def node(request, pk):
         if last
         else None
     )
-    chart_data = selectors.charts(org.path, campaign)
+    chart_data = selectors.charts(org.path, campaign, node=ledger)
     overdue_by_child = [(r.org.display_name, r.figures["overdue"]) for r in rows]
     chart_data["overdue_by_child"] = overdue_by_child
     return render(
@@ -76,7 +79,7 @@ def node(request, pk):
             "crumbs": breadcrumbs(request.user, org),
             "campaign": campaign,
             "campaigns": campaigns,
-            "figures": subtree_figures(org.path),
+            "figures": subtree_figures(org.path, known=board.known),
             "measures": measures,
             "rows": rows,
             "last": last,

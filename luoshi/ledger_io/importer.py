@@ -38,6 +38,7 @@ from luoshi.rectification.models import (
     ProgressUpdate,
     today,
 )
+from luoshi.rectification.rollups import refresh_ledger_tallies
 from luoshi.rectification.services import refresh_problem_status
 
 
@@ -439,6 +440,7 @@ def _apply(actor, campaign, parsed, vocabulary, result, *, write: bool) -> None:
                     1,
                     now,
                     now,
+                    campaign.pk,
                 )
             )
             event(
@@ -567,6 +569,8 @@ def _apply(actor, campaign, parsed, vocabulary, result, *, write: bool) -> None:
     _link_units(campaign, unit_links)
     for problem_id in touched:
         refresh_problem_status(problem_id)
+    # Every row written has its event, carrying the organisation it belongs to.
+    refresh_ledger_tallies({e[0] for e in events})
 
 
 def _link_units(campaign, links: list[tuple[int, str]]) -> None:

@@ -17,6 +17,7 @@ from luoshi.core.paths import child_path
 from luoshi.ledger_io.layout import Issue, col_letter, text_of
 from luoshi.ledger_io.workbook import WorkbookError, read_workbook
 from luoshi.orgs.models import MEMBER_COLUMNS, Member, Organization, OrgKind, OrgLevel
+from luoshi.orgs.rollups import refresh_org_tallies
 from luoshi.orgs.services import move_subtree
 
 
@@ -170,6 +171,7 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
     if result.errors:
         return result
     with transaction.atomic():
+        touched: set[int] = set()
         for code in order:
             row = by_code[code]
             parent_code = row["parent"].strip()
@@ -191,16 +193,19 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
                 org.path = child_path(parent.path if parent else None, org.pk)
                 org.save(update_fields=["path"])
                 result.created += 1
+                touched.add(org.pk)
             else:
                 changed = {k: v for k, v in fields.items() if getattr(org, k) != v}
                 if changed:
                     Organization.objects.filter(pk=org.pk).update(**changed)
                     result.updated += 1
+                    touched.add(org.pk)
                 if parent is not None and org.parent_id != parent.pk:
                     move_subtree(actor=actor, org=org, new_parent=parent)
                     org.refresh_from_db()
                     result.updated += 0 if changed else 1
             existing[code] = org
+        refresh_org_tallies(touched)  # new organisations, changed kinds
         if dry_run:
             transaction.set_rollback(True)
         else:
@@ -321,6 +326,7 @@ def import_members(
             MEMBER_COLUMNS,
             new,
         )
+        refresh_org_tallies({row[0] for row in new})
         result.written = True
         record_event(
             "import",

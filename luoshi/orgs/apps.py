@@ -7,8 +7,9 @@ class OrgsConfig(AppConfig):
     verbose_name = "党组织"
 
     def ready(self):
-        from luoshi.core.registry import NavItem, add_figures, add_nav
-        from luoshi.orgs import selectors
+        from luoshi.core.registry import NavItem, Rollup, add_figures, add_nav, add_rollup
+        from luoshi.orgs import rollups, selectors
 
         add_nav(NavItem("组织架构", "orgs:tree", "/orgs/", order=10))
         add_figures(selectors.org_figures)
+        add_rollup(Rollup("orgs", rollups.rebuild_org_tallies, rollups.org_tally_drift))

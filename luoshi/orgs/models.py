@@ -158,6 +158,32 @@ class TeamPosition(OrgOwned):
         return f"{self.title} {self.person_name}"
 
 
+class OrgTally(OrgOwned):
+    """Roll-up of one organisation's own rows (not its subtree's): a subtree's figures are the
+    sums over its path range. Kept equal to a direct count by `orgs.rollups.refresh_org_tallies`,
+    which every writer of organisations, members and leadership teams calls in its transaction;
+    a move needs nothing more, since `move_subtree` rewrites `org_path` here as on every row."""
+
+    branches = models.PositiveSmallIntegerField("党支部", default=0)
+    members = models.PositiveIntegerField("党员", default=0)
+    probationary_members = models.PositiveIntegerField("预备党员", default=0)
+    leadership_teams = models.PositiveIntegerField("领导班子", default=0)
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "组织统计（汇总表）"
+        constraints = [models.UniqueConstraint(fields=["org"], name="orgs_one_tally_per_org")]
+        indexes = [  # on PostgreSQL a subtree's sums are an index-only range scan
+            models.Index(
+                fields=["org_path"],
+                include=["branches", "members", "probationary_members", "leadership_teams"],
+                name="orgtally_org_path",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.org_path
+
+
 # Columns of a member row as the bulk writers (seed, member import) insert it.
 MEMBER_COLUMNS = [
     "org_id",

@@ -22,6 +22,7 @@ from luoshi.orgs.models import (
     TeamPosition,
 )
 from luoshi.orgs.models import UnitType as U
+from luoshi.orgs.rollups import rebuild_org_tallies
 
 SCALES = {
     # organisations, members, county size factor
@@ -545,6 +546,7 @@ def write_tree(root: Node, rng: random.Random) -> SeededTree:
         writer.member_rows(),
     )
     reset_sequences(Organization, LeadershipTeam, TeamPosition, Member)
+    rebuild_org_tallies()
     return SeededTree(
         root=Organization.objects.get(pk=root_pk),
         organizations=len(writer.orgs),

@@ -2,25 +2,25 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, Func, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Length, Substr
 
 from luoshi.core.paths import ancestor_ids, subtree_q
 from luoshi.core.scoping import scope_paths
-from luoshi.orgs.models import LeadershipTeam, Member, Organization, OrgKind
+from luoshi.orgs.models import LeadershipTeam, Member, Organization, OrgTally
 
 
 def org_figures(path: str) -> dict:
-    """Counts of the subtree at `path`: organisations, branches, members, leadership teams."""
-    orgs = Organization.objects.filter(subtree_q("path", path))
-    members = Member.objects.filter(subtree_q("org_path", path))
-    return {
-        "organizations": orgs.count(),
-        "branches": orgs.filter(kind=OrgKind.BRANCH).count(),
-        "members": members.count(),
-        "probationary_members": members.filter(status=Member.Status.PROBATIONARY).count(),
-        "leadership_teams": LeadershipTeam.objects.filter(subtree_q("org_path", path)).count(),
-    }
+    """Counts of the subtree at `path`: organisations, branches, members, leadership teams (sums
+    of the organisations' roll-up rows over the path range)."""
+    sums = OrgTally.objects.filter(subtree_q("org_path", path)).aggregate(
+        organizations=Count("id"),
+        branches=Sum("branches"),
+        members=Sum("members"),
+        probationary_members=Sum("probationary_members"),
+        leadership_teams=Sum("leadership_teams"),
+    )
+    return {k: v or 0 for k, v in sums.items()}
 
 
 def scope_roots(user):
@@ -34,19 +34,20 @@ def _outer_upper():
     return Concat(Substr(outer, 1, Length(outer) - 1), Value("0"))
 
 
-def _subtree_count(queryset, field: str):
-    rows = queryset.filter(**{f"{field}__gte": OuterRef("path"), f"{field}__lt": _outer_upper()})
+def _subtree_sum(expression):
+    rows = OrgTally.objects.filter(org_path__gte=OuterRef("path"), org_path__lt=_outer_upper())
     return Coalesce(
-        Subquery(rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1]),
+        Subquery(rows.order_by().annotate(n=Func(expression, function="SUM")).values("n")[:1]),
         0,
     )
 
 
 def with_subtree_counts(queryset):
-    """Annotate organisations with their subtree's organisation and member counts (one query)."""
+    """Annotate organisations with their subtree's organisation and member counts (one query,
+    summing the roll-up rows)."""
     return queryset.annotate(
-        org_count=_subtree_count(Organization.objects.all(), "path"),
-        member_count=_subtree_count(Member.objects.all(), "org_path"),
+        org_count=_subtree_sum(Value(1)),
+        member_count=_subtree_sum(F("members")),
     )
 
 

@@ -10,7 +10,8 @@ from luoshi.accounts.permissions import MANAGE_TREE, require_role_over
 from luoshi.core.audit import record_event
 from luoshi.core.models import AuditEvent, OrgOwned
 from luoshi.core.paths import child_path, subtree_q
-from luoshi.orgs.models import Organization
+from luoshi.orgs.models import Member, Organization
+from luoshi.orgs.rollups import refresh_org_tallies
 
 
 class TreeError(ValueError):
@@ -48,7 +49,17 @@ def add_organization(
         org.save()
         org.path = child_path(parent.path if parent else None, org.pk)
         org.save(update_fields=["path"])
+        refresh_org_tallies([org.pk])
     return org
+
+
+def add_member(*, org: Organization, **fields) -> Member:
+    """Add a member to `org` (and count it in the roll-up). No permission check: callers
+    check; bulk imports insert rows and recount with `refresh_org_tallies` themselves."""
+    with transaction.atomic():
+        member = Member.objects.create(org=org, org_path=org.path, **fields)
+        refresh_org_tallies([org.pk])
+    return member
 
 
 def create_organization(*, actor, parent: Organization, **fields) -> Organization:

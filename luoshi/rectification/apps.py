@@ -9,11 +9,19 @@ class RectificationConfig(AppConfig):
     def ready(self):
         from luoshi.campaigns.models import Proof
         from luoshi.campaigns.services import add_record_finder
-        from luoshi.core.registry import NavItem, add_figures, add_nav, add_seed_step
-        from luoshi.rectification import seeding, selectors
+        from luoshi.core.registry import (
+            NavItem,
+            Rollup,
+            add_figures,
+            add_nav,
+            add_rollup,
+            add_seed_step,
+        )
+        from luoshi.rectification import rollups, seeding, selectors
 
         add_nav(NavItem("问题清单", "rectification:ledger", "/ledger/", order=20))
         add_nav(NavItem("我的工作", "rectification:my_work", "/my-work/", order=15))
         add_figures(selectors.ledger_figures)
+        add_rollup(Rollup("ledger", rollups.rebuild_ledger_tallies, rollups.ledger_tally_drift))
         add_seed_step(seeding.seed_ledger, order=10)
         add_record_finder(Proof.PROBLEMS, selectors.problems_finder)

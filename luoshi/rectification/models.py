@@ -91,6 +91,12 @@ class Problem(OrgOwned):
             *OrgOwned.Meta.indexes,
             models.Index(fields=["campaign", "org_path"], name="rect_problem_campaign_path"),
             models.Index(fields=["campaign", "status", "org_path"], name="rect_problem_status"),
+            # Problems by source and category for the dashboards' charts (index-only).
+            models.Index(
+                fields=["campaign", "org_path"],
+                include=["source", "category"],
+                name="rect_problem_mix",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,6 +134,15 @@ class Measure(OrgOwned):
     problem = models.ForeignKey(
         Problem, on_delete=models.CASCADE, related_name="measures", verbose_name="问题"
     )
+    # The problem's campaign (which never changes), copied so that the dashboards' figures by
+    # campaign and due date are one indexed scan of this table, without a join.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name="主题教育",
+    )
     number = models.PositiveSmallIntegerField("措施序号", default=1)
     content = models.TextField("整改措施")
     owner_name = models.CharField("责任人", max_length=60, blank=True)
@@ -163,10 +178,36 @@ class Measure(OrgOwned):
         indexes = [
             *OrgOwned.Meta.indexes,
             models.Index(fields=["state", "due_on"], name="rect_measure_state_due"),
+            # Open measures by place and deadline: overdue counts and lights (index-only on
+            # PostgreSQL), the most overdue.
+            models.Index(
+                fields=["org_path", "due_on"],
+                include=["campaign", "deadline_kind", "was_overdue"],
+                condition=~models.Q(state="closed"),
+                name="rect_measure_open_due",
+            ),
+            models.Index(
+                fields=["campaign", "due_on"],
+                condition=~models.Q(state="closed"),
+                name="rect_measure_open_campaign",
+            ),
+            # Closures by week for the dashboards' chart.
+            models.Index(
+                fields=["campaign", "closed_at", "org_path"],
+                condition=models.Q(state="closed"),
+                name="rect_measure_closed_at",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.content[:40]
+
+    def save(self, *args, **kwargs):
+        if self.campaign_id is None and self.problem_id is not None:
+            self.campaign_id = Problem.objects.filter(pk=self.problem_id).values_list(
+                "campaign_id", flat=True
+            )[0]
+        super().save(*args, **kwargs)
 
     def is_overdue(self, on: date | None = None) -> bool:
         if self.state == MeasureState.CLOSED or self.deadline_kind == DeadlineKind.ONGOING:
@@ -416,6 +457,61 @@ class LedgerEvent(OrgOwned):
         raise ValueError("台账历史只能追加，不能删除")
 
 
+class LedgerTally(OrgOwned):
+    """Roll-up of one organisation's own problems and measures in one campaign (not its
+    subtree's): a subtree's figures are the sums over its path range. Only figures that do not
+    move with the calendar are kept (overdue and the lights are counted on read from the open
+    measures' indexed deadlines). Kept equal to a direct count by
+    `rectification.rollups.refresh_ledger_tallies`, which every writer of problems and measures
+    (services, ledger import, seed) calls in its transaction; `move_subtree` rewrites `org_path`
+    here as on every row, and a move changes no organisation's own counts."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", verbose_name="主题教育"
+    )
+    problems = models.PositiveIntegerField("问题", default=0)
+    problems_no_measures = models.PositiveIntegerField("待制定措施", default=0)
+    problems_not_started = models.PositiveIntegerField("未开始", default=0)
+    problems_in_progress = models.PositiveIntegerField("整改中", default=0)
+    problems_closed = models.PositiveIntegerField("已销号问题", default=0)
+    immediate = models.PositiveIntegerField("立查立改", default=0)
+    immediate_closed = models.PositiveIntegerField("立查立改已完成", default=0)
+    measures = models.PositiveIntegerField("整改措施", default=0)
+    closed = models.PositiveIntegerField("已销号", default=0)
+    closed_on_time = models.PositiveIntegerField("按期销号", default=0)
+    returned = models.PositiveIntegerField("退回", default=0)
+    submitted = models.PositiveIntegerField("申请销号", default=0)
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "台账统计（汇总表）"
+        indexes = [  # on PostgreSQL a subtree's sums are an index-only range scan
+            models.Index(
+                fields=["org_path", "campaign"],
+                include=[
+                    "problems",
+                    "problems_no_measures",
+                    "problems_not_started",
+                    "problems_in_progress",
+                    "problems_closed",
+                    "immediate",
+                    "immediate_closed",
+                    "measures",
+                    "closed",
+                    "closed_on_time",
+                    "returned",
+                    "submitted",
+                ],
+                name="ledgertally_org_path",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "campaign"], name="rect_one_tally_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.org_path
+
+
 # Columns of rows as the bulk writers (seed, ledger import) insert them.
 PROBLEM_COLUMNS = [
     "id",
@@ -460,6 +556,7 @@ MEASURE_COLUMNS = [
     "version",
     "created_at",
     "updated_at",
+    "campaign_id",
 ]
 EVENT_COLUMNS = [
     "org_id",

@@ -34,6 +34,7 @@ from luoshi.rectification.models import (
     Verification,
     today,
 )
+from luoshi.rectification.rollups import rebuild_ledger_tallies
 
 VOLUME = {"tiny": (60, 72), "city": (6145, 7197), "province": (300_000, 350_000)}
 SOURCE_WEIGHTS = [6, 4, 10, 20, 12, 35, 5, 8]
@@ -278,6 +279,7 @@ def seed_ledger(context) -> None:
                     1,
                     created,
                     closed_at or created,
+                    campaign.pk,
                 )
             )
             events.append(
@@ -391,3 +393,4 @@ def seed_ledger(context) -> None:
         regulations,
     )
     reset_sequences(Problem, Measure, ProgressUpdate, Verification, LedgerEvent, Regulation)
+    rebuild_ledger_tallies()

@@ -3,21 +3,22 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from luoshi.campaigns.models import Campaign, Category
 from luoshi.core.paths import subtree_q
-from luoshi.rectification import rules
+from luoshi.rectification import rollups, rules
 from luoshi.rectification.models import (
     DeadlineExtension,
     DeadlineKind,
     ExtensionState,
     LedgerEvent,
+    LedgerTally,
     Measure,
     MeasureState,
     Problem,
-    ProblemStatus,
     Regulation,
     today,
 )
@@ -33,47 +34,36 @@ def overdue_q(prefix: str = "", on=None) -> Q:
     )
 
 
-def measure_counts() -> dict:
-    """The measure counts every figure of the ledger is made of, as aggregates (the dashboards
-    group them by child; `ledger_figures` sums them over a subtree)."""
-    return {
-        "measures": Count("id"),
-        "closed": Count("id", filter=Q(state=MeasureState.CLOSED)),
-        "closed_on_time": Count(
-            "id", filter=Q(state=MeasureState.CLOSED, was_overdue=False, extensions=0)
-        ),
-        "overdue": Count("id", filter=overdue_q()),
-        "returned": Count("id", filter=Q(state=MeasureState.RETURNED)),
-    }
-
-
 def ledger_figures(path: str) -> dict:
-    """Problem and measure figures of the subtree at `path` (every campaign)."""
-    problems = Problem.objects.filter(subtree_q("org_path", path))
-    measures = Measure.objects.filter(subtree_q("org_path", path))
-    by_status = dict(problems.values_list("status").annotate(n=Count("id")).order_by())
-    m = measures.aggregate(
-        **measure_counts(), submitted=Count("id", filter=Q(state=MeasureState.SUBMITTED))
+    """Problem and measure figures of the subtree at `path` (every campaign): sums of the
+    ledger's roll-up rows over the path range, and overdue counted from the open measures'
+    indexed deadlines on the day."""
+    t = LedgerTally.objects.filter(subtree_q("org_path", path)).aggregate(
+        **{k: Coalesce(Sum(k), 0) for k in rollups.COUNTS}
     )
-    immediate = problems.filter(immediate=True).aggregate(
-        total=Count("id"), closed=Count("id", filter=Q(status=ProblemStatus.CLOSED))
-    )
-    total_problems = sum(by_status.values())
+    overdue = Measure.objects.filter(subtree_q("org_path", path)).filter(overdue_q()).count()
+    regulations = Regulation.objects.filter(subtree_q("org_path", path)).count()
+    return ledger_figures_of(t, overdue, regulations)
+
+
+def ledger_figures_of(t: dict, overdue: int, regulations: int) -> dict:
+    """`ledger_figures` from the roll-up's sums (every campaign), the overdue count and the
+    rules made."""
     return {
-        "problems": total_problems,
-        "problems_closed": by_status.get(ProblemStatus.CLOSED, 0),
-        "problems_in_progress": by_status.get(ProblemStatus.IN_PROGRESS, 0),
-        "measures": m["measures"],
-        "measures_closed": m["closed"],
-        "measures_closed_on_time": m["closed_on_time"],
-        "measures_overdue": m["overdue"],
-        "measures_returned": m["returned"],
-        "measures_submitted": m["submitted"],
-        "closure_rate": round(100 * m["closed"] / m["measures"], 1) if m["measures"] else 0.0,
-        "on_time_rate": round(100 * m["closed_on_time"] / m["closed"], 1) if m["closed"] else 0.0,
-        "immediate_problems": immediate["total"],
-        "immediate_closed": immediate["closed"],
-        "regulations": Regulation.objects.filter(subtree_q("org_path", path)).count(),
+        "problems": t["problems"],
+        "problems_closed": t["problems_closed"],
+        "problems_in_progress": t["problems_in_progress"],
+        "measures": t["measures"],
+        "measures_closed": t["closed"],
+        "measures_closed_on_time": t["closed_on_time"],
+        "measures_overdue": overdue,
+        "measures_returned": t["returned"],
+        "measures_submitted": t["submitted"],
+        "closure_rate": round(100 * t["closed"] / t["measures"], 1) if t["measures"] else 0.0,
+        "on_time_rate": round(100 * t["closed_on_time"] / t["closed"], 1) if t["closed"] else 0.0,
+        "immediate_problems": t["immediate"],
+        "immediate_closed": t["immediate_closed"],
+        "regulations": regulations,
     }
 
 

@@ -2,8 +2,8 @@
 
 Each function runs in one transaction, checks that the actor may see the object (404 otherwise)
 and may act on it (NotAllowed), checks the version the actor saw (Conflict when someone changed
-it meanwhile), and appends a LedgerEvent in the same transaction. Nothing else writes these
-tables."""
+it meanwhile), and appends a LedgerEvent in the same transaction, where it also recounts the
+roll-up rows (LedgerTally) of the organisations it touched. Nothing else writes these tables."""
 
 from datetime import date, timedelta
 
@@ -35,6 +35,7 @@ from luoshi.rectification.models import (
     Verification,
     today,
 )
+from luoshi.rectification.rollups import refresh_ledger_tallies
 
 
 class LedgerError(Exception):
@@ -197,6 +198,7 @@ def create_problem(
         created_by=actor,
     )
     _link_responsible_orgs(problem)
+    refresh_ledger_tallies([org.pk])
     _record(
         problem=problem,
         action="problem_created",
@@ -273,7 +275,9 @@ def delete_problem(*, actor, problem_id: int, version: int, reason: str) -> None
         before={"title": problem.title},
         note=reason.strip(),
     )
+    owners = {problem.org_id, *problem.measures.values_list("org_id", flat=True)}
     problem.delete()
+    refresh_ledger_tallies(owners)
 
 
 @transaction.atomic
@@ -316,6 +320,7 @@ def add_measure(
         org=org,
         org_path=org.path,
         problem=problem,
+        campaign_id=problem.campaign_id,
         number=number,
         content=content.strip(),
         owner_name=owner_name.strip(),
@@ -331,6 +336,7 @@ def add_measure(
         after={"content": measure.content, "deadline": measure.deadline_label},
     )
     refresh_problem_status(problem.pk)
+    refresh_ledger_tallies([org.pk, problem.org_id])
     return measure
 
 
@@ -441,6 +447,7 @@ def report_progress(
         note=text.strip(),
     )
     refresh_problem_status(measure.problem_id)
+    refresh_ledger_tallies([measure.org_id, measure.problem.org_id])
     return update
 
 
@@ -515,6 +522,7 @@ def transition_measure(
         note=reason,
     )
     refresh_problem_status(measure.problem_id)
+    refresh_ledger_tallies([measure.org_id, measure.problem.org_id])
     measure.refresh_from_db()
     return measure
 
@@ -584,6 +592,7 @@ def decide_extension(*, actor, extension_id: int, approve: bool, note: str = "")
             version=F("version") + 1,
             updated_at=timezone.now(),
         )
+        refresh_ledger_tallies([measure.org_id])  # extensions count against "on time"
     _record(
         problem=measure.problem,
         measure=measure,
@@ -702,5 +711,6 @@ def record_immediate_fix(
         after={"state": MeasureState.CLOSED},
     )
     refresh_problem_status(problem.pk)
+    refresh_ledger_tallies([org.pk])
     problem.refresh_from_db()
     return problem

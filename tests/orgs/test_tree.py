@@ -46,7 +46,7 @@ def test_moving_a_township_rewrites_paths_of_its_organisations_and_members(tree)
     assert branch.path == f"{tree.town_a.path}{branch.pk}/"
     for member in Member.objects.filter(org__in=[tree.branch_a1, tree.branch_a2]):
         assert member.org_path == member.org.path
-    assert moved == 3 + 5  # three organisations and five members
+    assert moved == 3 + 5 + 3  # three organisations, five members, their three roll-up rows
     assert org_figures(tree.county_a.path)["members"] == 0
     assert org_figures(tree.county_b.path)["members"] == 10
     assert AuditEvent.objects.filter(kind="org_moved", target=tree.town_a.code).exists()

@@ -44,6 +44,24 @@ def test_history_refuses_raw_update_and_delete_on_postgresql(ledger, sql):
     assert not LedgerEvent.objects.filter(note="x").exists()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_history_follows_a_moved_subtree_but_nothing_else_changes_on_postgresql(ledger):
+    event = LedgerEvent.objects.first()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE rectification_ledgerevent SET org_path = '/moved' || org_path WHERE id = %s",
+            [event.pk],
+        )
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE rectification_ledgerevent SET org_path = 'x', note = 'x' WHERE id = %s",
+                [event.pk],
+            )
+    moved = LedgerEvent.objects.get(pk=event.pk)
+    assert moved.org_path == "/moved" + event.org_path and moved.note == event.note
+
+
 def test_problem_edit_with_a_stale_version_is_a_conflict(ledger, people):
     p = ledger.problem
     services.update_problem(

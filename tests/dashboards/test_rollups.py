@@ -1,0 +1,68 @@
+"""The roll-up check finds a write that went around the services, and a rebuild repairs it."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from luoshi.core.registry import subtree_figures
+from luoshi.orgs.models import Member, Organization
+from luoshi.rectification.models import Measure
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed", "--scale", "tiny", "--json", stdout=io.StringIO())
+    return Organization.objects.get(parent=None)
+
+
+def test_rollups_agree_with_direct_counts_after_a_seed(seeded):
+    out = io.StringIO()
+    call_command("rollups", "--json", stdout=out)
+    assert [(r["rollup"], r["drift"]) for r in json.loads(out.getvalue())] == [
+        ("orgs", []),
+        ("ledger", []),
+    ]
+
+
+def test_a_write_around_the_services_is_found_and_a_rebuild_repairs_it(seeded):
+    open_measure = Measure.objects.exclude(state="closed").order_by("id").first()
+    Measure.objects.filter(pk=open_measure.pk).update(state="closed")  # no roll-up update
+    Member.objects.filter(pk=Member.objects.order_by("id").first().pk).delete()
+    before = subtree_figures(seeded.path)
+    with pytest.raises(CommandError):
+        call_command("rollups", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("rollups", "--rebuild", "--json", stdout=out)
+    assert all(r["drift"] == [] for r in json.loads(out.getvalue()))
+    after = subtree_figures(seeded.path)
+    assert after["measures_closed"] == before["measures_closed"] + 1
+    assert after["members"] == before["members"] - 1 == Member.objects.count()
+
+
+def test_a_figure_another_module_registers_is_still_counted_on_the_dashboard(
+    seeded, client, monkeypatch
+):
+    """Modules added later (study, opinions) register direct counts in FIGURES; the dashboard,
+    which sums its own figures from the children rows, still calls theirs with the path."""
+    from django.urls import reverse
+
+    from luoshi.core import registry
+    from tests.factories import user_with
+
+    def study_figures(path: str) -> dict:
+        return {"study_sessions": Member.objects.filter(org_path__startswith=path).count() * 2}
+
+    monkeypatch.setattr(registry, "FIGURES", [*registry.FIGURES, study_figures])
+    county = Organization.objects.filter(level=3).order_by("id").first()
+    client.force_login(user_with(seeded, "office", username="figures_office"))
+    response = client.get(reverse("dashboards:node", args=[county.pk]))
+    figures = response.context["figures"]
+    assert (
+        figures["study_sessions"]
+        == 2 * Member.objects.filter(org_path__startswith=county.path).count()
+    )
+    assert figures["members"] == Member.objects.filter(org_path__startswith=county.path).count()
