@@ -263,15 +263,14 @@ def write_ledger(path: Path, n_measures: int, info: dict, seed: int = 4) -> dict
 
 
 def import_step(var: Path, path: Path, root: str, *extra: str) -> dict:
+    args = ["import-ledger", str(path), "--org", root, "--json", *extra]
     done = run(
-        [LUOSHI, "import-ledger", str(path), "--org", root, "--json", *extra],
-        env_for(var),
-        str(var),
-        check=False,
+        [str(VENV_PYTHON), __file__, "--child", "command", *args], env_for(var), str(var), False
     )
     try:
-        out = json.loads(done["stdout"])
-    except ValueError:
+        ran = json.loads(done["stdout"])
+        out = json.loads(ran["stdout"])
+    except (ValueError, KeyError):
         raise RuntimeError(
             f"import-ledger {' '.join(extra)} exited with {done['code']}, no JSON:\n  "
             + "\n  ".join(done["stderr_tail"])
@@ -279,8 +278,9 @@ def import_step(var: Path, path: Path, root: str, *extra: str) -> dict:
     created, updated = out["created"], out["updated"]
     return {
         "seconds": done["seconds"],
+        "in_process_seconds": ran["in_process_seconds"],
         "peak_mb": done["peak_mb"],
-        "code": done["code"],
+        "code": ran["code"],
         "problems": out["problems"],
         "measures": out["measures"],
         "created_problems": created["problems"],
@@ -321,7 +321,8 @@ def bench_import(work: Path, base: Path, info: dict, n: int, repeat: int) -> dic
             result = import_step(var, path, root, *extra)
             steps[step].append(result)
             log(
-                f"  run {i + 1} {step}: {result['seconds']:.2f}s, {result['peak_mb']:.0f} MB, "
+                f"  run {i + 1} {step}: {result['seconds']:.2f}s "
+                f"({result['in_process_seconds']:.2f}s in process), {result['peak_mb']:.0f} MB, "
                 f"changed {result['changed']:,}, errors {result['errors']}"
             )
             if result["errors"]:
@@ -348,21 +349,30 @@ def bench_import(work: Path, base: Path, info: dict, n: int, repeat: int) -> dic
         },
         "stats_match": all(stats_ok) if stats_ok else None,
     }
+    floor_in = result["floor"]["in_process_seconds"]
     for step, runs in steps.items():
         seconds = median_of(runs, "seconds")
+        in_process = median_of(runs, "in_process_seconds")
         result[step] = {
-            **{k: v for k, v in runs[-1].items() if k not in ("seconds", "peak_mb")},
+            **{
+                k: v
+                for k, v in runs[-1].items()
+                if k not in ("seconds", "in_process_seconds", "peak_mb")
+            },
             "seconds": seconds,
+            "in_process_seconds": in_process,
             "peak_mb": median_of(runs, "peak_mb"),
             "rows_per_second": n / seconds,
             "ratio": seconds / floor_s,
-            "runs": [{"seconds": r["seconds"], "peak_mb": r["peak_mb"]} for r in runs],
+            "ratio_in_process": in_process / floor_in,
+            "runs": [{k: r[k] for k in ("seconds", "in_process_seconds", "peak_mb")} for r in runs],
         }
     again = result["re-import"]
     result["reimport_unchanged"] = again["changed"] == 0 and again["errors"] == 0
     result["meets_aim"] = (
         not result["import"]["errors"]
         and result["import"]["ratio"] <= AIM_IMPORT_RATIO
+        and result["import"]["ratio_in_process"] <= AIM_IMPORT_RATIO
         and max(result[s]["peak_mb"] for s in steps) <= AIM_PEAK_MB
         and result["reimport_unchanged"]
     )
@@ -400,9 +410,16 @@ def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
     out = work / "export.xlsx"
     exports = []
     for i in range(repeat):
-        done = run([LUOSHI, "export-ledger", "--org", root, "-o", str(out)], env_for(var), str(var))
-        exports.append(done)
-        log(f"  export run {i + 1}: {done['seconds']:.2f}s, {done['peak_mb']:.0f} MB")
+        ran, done = child(
+            "command", "export-ledger", "--org", root, "-o", out, env=env_for(var), cwd=str(var)
+        )
+        if ran["code"]:
+            raise RuntimeError(f"export-ledger exited with {ran['code']}: {ran['stdout'][-500:]}")
+        exports.append({**done, "in_process_seconds": ran["in_process_seconds"]})
+        log(
+            f"  export run {i + 1}: {done['seconds']:.2f}s ({ran['in_process_seconds']:.2f}s in "
+            f"process), {done['peak_mb']:.0f} MB"
+        )
     cells_file = work / "export-cells.ndjson"
     dumped, _ = child("dump", out, cells_file, env=env_for(var), cwd=str(work))
     floors = []
@@ -412,11 +429,15 @@ def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
         )
         floors.append({**done, **written, "seconds": done["seconds"] - written["decode_seconds"]})
         log(
-            f"  floor run {i + 1}: {floors[-1]['seconds']:.2f}s (+{written['decode_seconds']:.2f}s "
-            f"decoding its input, excluded), {done['peak_mb']:.0f} MB"
+            f"  floor run {i + 1}: {floors[-1]['seconds']:.2f}s "
+            f"({written['in_process_seconds']:.2f}s in process; "
+            f"+{written['decode_seconds']:.2f}s decoding its input, excluded), "
+            f"{done['peak_mb']:.0f} MB"
         )
     floor_s = median_of(floors, "seconds")
     export_s = median_of(exports, "seconds")
+    floor_in = median_of(floors, "in_process_seconds")
+    export_in = median_of(exports, "in_process_seconds")
     rows = grown["measures_total"]
     result = {
         "measures": rows,
@@ -429,6 +450,7 @@ def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
             "seconds": floor_s,
             "peak_mb": median_of(floors, "peak_mb"),
             "rows_per_second": rows / floor_s,
+            "in_process_seconds": floor_in,
             "decode_seconds_excluded": median_of(floors, "decode_seconds"),
             "rows": floors[-1]["rows"],
             "cells": floors[-1]["cells"],
@@ -439,8 +461,12 @@ def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
             "seconds": export_s,
             "peak_mb": median_of(exports, "peak_mb"),
             "rows_per_second": rows / export_s,
+            "in_process_seconds": export_in,
             "ratio": export_s / floor_s,
-            "runs": [{"seconds": e["seconds"], "peak_mb": e["peak_mb"]} for e in exports],
+            "ratio_in_process": export_in / floor_in,
+            "runs": [
+                {k: e[k] for k in ("seconds", "in_process_seconds", "peak_mb")} for e in exports
+            ],
         },
         "export_seed": {
             "measures": info["measures"],
@@ -450,7 +476,9 @@ def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
         },
     }
     result["meets_aim"] = (
-        result["export"]["ratio"] <= AIM_EXPORT_RATIO and result["export"]["peak_mb"] <= AIM_PEAK_MB
+        result["export"]["ratio"] <= AIM_EXPORT_RATIO
+        and result["export"]["ratio_in_process"] <= AIM_EXPORT_RATIO
+        and result["export"]["peak_mb"] <= AIM_PEAK_MB
     )
     shutil.rmtree(var)
     return result
@@ -664,11 +692,32 @@ def child_dump(path: str, target: str) -> dict:
     return {"rows": rows, "cells": cells}
 
 
+def child_command(*args: str) -> dict:
+    """A luoshi command run in this process after Django's start-up and timed apart from it:
+    the same code as `luoshi ARGS` (the command is loaded, as `luoshi` loads it, before the
+    clock starts). Its stdout, exit code and in-process seconds."""
+    import io
+
+    setup_django()
+    from django.core.management import call_command, get_commands, load_command_class
+
+    command = load_command_class(get_commands()[args[0]], args[0])
+    out, code = io.StringIO(), 0
+    started = time.perf_counter()
+    try:
+        call_command(command, *args[1:], stdout=out)
+    except SystemExit as exc:
+        code = exc.code
+    seconds = time.perf_counter() - started
+    return {"in_process_seconds": seconds, "stdout": out.getvalue(), "code": code}
+
+
 def child_write(source: str, target: str) -> dict:
     """The W5 floor: the same cells with XlsxWriter alone, constant memory, no merges or formats.
     The rows are decoded one at a time from NDJSON; that decoding is timed and reported apart."""
     import xlsxwriter
 
+    started_all = time.perf_counter()
     book = xlsxwriter.Workbook(target, {"constant_memory": True})
     ws, r, decode, rows, cells = None, 0, 0.0, 0, 0
     with open(source, encoding="utf-8") as lines:
@@ -690,7 +739,13 @@ def child_write(source: str, target: str) -> dict:
             r += 1
             rows += 1
     book.close()
-    return {"decode_seconds": decode, "rows": rows, "cells": cells}
+    in_process = time.perf_counter() - started_all - decode
+    return {
+        "decode_seconds": decode,
+        "in_process_seconds": in_process,
+        "rows": rows,
+        "cells": cells,
+    }
 
 
 CHILDREN = {
@@ -699,6 +754,7 @@ CHILDREN = {
     "read": child_read,
     "dump": child_dump,
     "write": child_write,
+    "command": child_command,
 }
 
 
@@ -707,19 +763,33 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+HEAD = (
+    f"{'step':<38}{'seconds':>9}{'x floor':>8}{'in proc':>9}{'x floor':>8}{'rows/s':>10}"
+    f"{'peak MB':>9}  "
+)
+
+
+def step_line(label: str, s: dict, n: int, ratios: bool = True) -> str:
+    ratio = f"{s['ratio']:>8.2f}" if ratios else f"{1:>8.2f}"
+    ratio_in = f"{s['ratio_in_process']:>8.2f}" if ratios else f"{1:>8.2f}"
+    return (
+        f"{label:<38}{s['seconds']:>9.2f}{ratio}{s['in_process_seconds']:>9.2f}{ratio_in}"
+        f"{n / s['seconds']:>10,.0f}{s['peak_mb']:>9.0f}  "
+    )
+
+
 def w4_table(r: dict) -> str:
     f = r["file"]
+    n = r["measures"]
     lines = [
-        f"W4 import, {r['measures']:,} measure rows ({f['problems']:,} problems, "
+        f"W4 import, {n:,} measure rows ({f['problems']:,} problems, "
         f"{f['personal_problems']:,} personal; {f['mb']:.1f} MB .xlsx), SQLite, city seed",
-        f"{'step':<38}{'seconds':>9}{'measures/s':>12}{'peak MB':>9}{'x floor':>9}  result",
+        HEAD + "result",
     ]
     floor = r["floor"]
     lines.append(
-        f"{'floor: calamine to_python, all sheets':<38}{floor['seconds']:>9.2f}"
-        f"{floor['rows_per_second']:>12,.0f}{floor['peak_mb']:>9.0f}{1:>9.2f}  "
-        f"{floor['rows']:,} rows, {floor['cells']:,} cells ({floor['in_process_seconds']:.2f}s in "
-        "process)"
+        step_line("floor: calamine to_python, all sheets", floor, n, ratios=False)
+        + f"{floor['rows']:,} rows, {floor['cells']:,} cells"
     )
     for step, label in (
         ("dry-run", "import-ledger --dry-run"),
@@ -734,16 +804,14 @@ def w4_table(r: dict) -> str:
             f"{s['updated_problems']:,}/{s['updated_measures']:,} (problems/measures), progress "
             f"+{s['progress_added']:,}, written {'yes' if s['written'] else 'no'}"
         )
-        lines.append(
-            f"{label:<38}{s['seconds']:>9.2f}{s['rows_per_second']:>12,.0f}{s['peak_mb']:>9.0f}"
-            f"{s['ratio']:>9.2f}  {outcome}"
-        )
+        lines.append(step_line(label, s, n) + outcome)
     peak = max(r[s]["peak_mb"] for s in ("dry-run", "import", "re-import"))
-    again = r["re-import"]
-    fast = r["import"]["ratio"] <= AIM_IMPORT_RATIO
+    again, first = r["re-import"], r["import"]
     lines.append(
-        f"  aims: import <= {AIM_IMPORT_RATIO:.0f}x floor: {verdict(fast)} "
-        f"({r['import']['ratio']:.1f}x); peak < {AIM_PEAK_MB:.0f} MB: "
+        f"  aims: import <= {AIM_IMPORT_RATIO:.0f}x floor: process "
+        f"{verdict(first['ratio'] <= AIM_IMPORT_RATIO)} ({first['ratio']:.1f}x), in process "
+        f"{verdict(first['ratio_in_process'] <= AIM_IMPORT_RATIO)} "
+        f"({first['ratio_in_process']:.1f}x); peak < {AIM_PEAK_MB:.0f} MB: "
         f"{verdict(peak <= AIM_PEAK_MB)} ({peak:.0f} MB); re-import changes 0: "
         f"{verdict(r['reimport_unchanged'])} ({again['changed']:,}); stats after import "
         f"match: {r['stats_match']}"
@@ -753,40 +821,43 @@ def w4_table(r: dict) -> str:
 
 def w5_table(r: dict) -> str:
     setup = r["setup"]
+    n = r["measures"]
     lines = [
-        f"W5 export, {r['measures']:,} measure rows ({r['problems']:,} problems; set-up inserted "
+        f"W5 export, {n:,} measure rows ({r['problems']:,} problems; set-up inserted "
         f"{setup['problems_added']:,} problems, {setup['measures_added']:,} measures, "
         f"{setup['updates_added']:,} progress updates in {setup['seconds']:.0f}s), SQLite",
-        f"{'step':<38}{'seconds':>9}{'rows/s':>12}{'peak MB':>9}{'x floor':>9}  file",
+        HEAD + "file",
     ]
     floor, export, seed = r["floor"], r["export"], r["export_seed"]
     lines.append(
-        f"{'floor: XlsxWriter constant_memory':<38}{floor['seconds']:>9.2f}"
-        f"{floor['rows_per_second']:>12,.0f}{floor['peak_mb']:>9.0f}{1:>9.2f}  "
-        f"{floor['rows']:,} rows, {floor['cells']:,} cells, {floor['mb']:.1f} MB "
+        step_line("floor: XlsxWriter constant_memory", floor, n, ratios=False)
+        + f"{floor['rows']:,} rows, {floor['cells']:,} cells, {floor['mb']:.1f} MB "
         f"(+{floor['decode_seconds_excluded']:.2f}s input decoding excluded)"
     )
     lines.append(
-        f"{'export-ledger --org ROOT':<38}{export['seconds']:>9.2f}"
-        f"{export['rows_per_second']:>12,.0f}{export['peak_mb']:>9.0f}{export['ratio']:>9.2f}  "
-        f"{r['file']['rows']:,} rows, {r['file']['cells']:,} cells, {r['file']['mb']:.1f} MB"
+        step_line("export-ledger --org ROOT", export, n)
+        + f"{r['file']['rows']:,} rows, {r['file']['cells']:,} cells, {r['file']['mb']:.1f} MB"
     )
     label = f"export-ledger, seed ({seed['measures']:,} rows)"
     lines.append(
-        f"{label:<38}{seed['seconds']:>9.2f}{seed['rows_per_second']:>12,.0f}"
-        f"{seed['peak_mb']:>9.0f}{'':>9}  (memory flat?)"
+        f"{label:<38}{seed['seconds']:>9.2f}{'':>25}{seed['rows_per_second']:>10,.0f}"
+        f"{seed['peak_mb']:>9.0f}  (memory flat?)"
     )
     lines.append(
-        f"  aims: export <= {AIM_EXPORT_RATIO:.0f}x floor: "
-        f"{verdict(export['ratio'] <= AIM_EXPORT_RATIO)} ({export['ratio']:.1f}x); peak < "
-        f"{AIM_PEAK_MB:.0f} MB: {verdict(export['peak_mb'] <= AIM_PEAK_MB)} "
-        f"({export['peak_mb']:.0f} MB at {r['measures']:,} rows, {seed['peak_mb']:.0f} MB at "
-        f"{seed['measures']:,})"
+        f"  aims: export <= {AIM_EXPORT_RATIO:.0f}x floor: process "
+        f"{verdict(export['ratio'] <= AIM_EXPORT_RATIO)} ({export['ratio']:.1f}x), in process "
+        f"{verdict(export['ratio_in_process'] <= AIM_EXPORT_RATIO)} "
+        f"({export['ratio_in_process']:.1f}x); peak < {AIM_PEAK_MB:.0f} MB: "
+        f"{verdict(export['peak_mb'] <= AIM_PEAK_MB)} ({export['peak_mb']:.0f} MB at "
+        f"{n:,} rows, {seed['peak_mb']:.0f} MB at {seed['measures']:,})"
     )
     return "\n".join(lines)
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:  # before argparse: a command's own options follow
+        print(json.dumps(CHILDREN[sys.argv[2]](*sys.argv[3:]), ensure_ascii=False))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="W4 at 100,000 rows as well")
     parser.add_argument("--only", choices=("w4", "w5"), help="run one of the two")
@@ -794,12 +865,7 @@ def main() -> None:
     parser.add_argument("--profile", help="also cProfile a first 10 k import into this file")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
-    parser.add_argument("child_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(CHILDREN[args.child](*args.child_args), ensure_ascii=False))
-        return
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 

@@ -43,6 +43,7 @@ from luoshi.rectification.models import (
 from luoshi.rectification.services import refresh_problem_status
 
 BATCH = 2000  # problems read, checked and written at a time: memory stays flat for any file
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(ensure_ascii=False) builds one a call
 
 
 @dataclass
@@ -456,8 +457,8 @@ class _Writer:
                     actor_id,
                     actor_name,
                     now,
-                    json.dumps(before or {}, ensure_ascii=False),
-                    json.dumps(after or {}, ensure_ascii=False),
+                    _JSON.encode(before) if before else "{}",
+                    _JSON.encode(after) if after else "{}",
                     note,
                 )
             )

@@ -108,6 +108,8 @@ def col_letter(c: int) -> str:
 
 
 def text_of(value) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
