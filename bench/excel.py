@@ -201,21 +201,28 @@ def measures_per_problem(rng: random.Random, left: int) -> int:
 def write_ledger(path: Path, n_measures: int, info: dict, seed: int = 4) -> dict:
     """A standard-layout ledger of exactly `n_measures` measure rows, written the way the exporter
     writes (its LedgerWriter's sheets, formats and merges), with office-style deadlines."""
-    from luoshi.ledger_io.exporter import PROBLEM_KEYS, LedgerWriter
+    from luoshi.ledger_io.exporter import LedgerWriter
+
+    def put(ws, r, c, value, fmt):  # as LedgerWriter.add writes a cell
+        if value == "":
+            ws.write_blank(r, c, None, fmt)
+        elif isinstance(value, int):
+            ws.write_number(r, c, value, fmt)
+        else:
+            ws.write_string(r, c, value, fmt)
 
     rng = random.Random(seed)
     texts = Texts(info["pools"], rng)
     writer = LedgerWriter(
         str(path), title=f"{info['root_name']}问题整改台账", unit=info["root_name"]
     )
-    centred = ("number", "state", "deadline")
     problems = personal_problems = 0
     left = n_measures
     while left:
         span = measures_per_problem(rng, left)
         personal = rng.random() < PERSONAL_SHARE
         state = writer._sheet("personal" if personal else "team")
-        ws, cols, r, count = state
+        ws, plan, r, count = state
         count += 1
         code, name, short = rng.choice(info["orgs"])
         unit = short or name
@@ -238,17 +245,16 @@ def write_ledger(path: Path, n_measures: int, info: dict, seed: int = 4) -> dict
                 "progress": texts.progress(),
                 "state": rng.choice(STATE_LABELS),
             }
-            for c, col in enumerate(cols):
-                fmt = writer.fmt_center if col.key in centred else writer.fmt_cell
-                if col.key in PROBLEM_KEYS:
+            for c, (key, fmt, of_problem) in enumerate(plan):
+                if of_problem:
                     if k == 0:
                         if span > 1:
-                            ws.merge_range(r, c, r + span - 1, c, "", None)
-                        writer._write(ws, r, c, problem_values[col.key], fmt)
+                            ws.merge_down(r, r + span - 1, c)
+                        put(ws, r, c, problem_values[key], fmt)
                     else:
                         ws.write_blank(r + k, c, None, fmt)
                 else:
-                    writer._write(ws, r + k, c, values[col.key], fmt)
+                    put(ws, r + k, c, values[key], fmt)
         state[2], state[3] = r + span, count
         problems += 1
         personal_problems += personal

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from luoshi.ledger_io.deadlines import write_deadline
 
@@ -47,6 +48,7 @@ def columns_for(personal: bool) -> list[Column]:
     return cols
 
 
+CENTRED = {"number", "state", "deadline"}
 PROBLEM_KEYS = {
     "number",
     "org_name",
@@ -75,6 +77,24 @@ class LedgerRow:
     leader: str
     unit: str
     measures: list[dict]  # content, owner, deadline_kind, due_on, progress, state
+
+
+class LedgerSheet(Worksheet):
+    """XlsxWriter's worksheet with a cheap merge down one column. `merge_range` keeps every
+    merged cell in a dict for the life of the workbook (to refuse overlapping merges): in
+    constant-memory mode that was most of an export's memory, and a fifth of its time. The
+    ledger's merges cannot overlap: each covers the rows of one problem in one column.
+
+    Cells are written with XlsxWriter's undecorated writers (row and column numbers only): the
+    public ones parse "A1" notation on each of a big export's million cells first."""
+
+    put_string = Worksheet._write_string
+    put_number = Worksheet._write_number
+    put_blank = Worksheet._write_blank
+
+    def merge_down(self, first_row: int, last_row: int, col: int) -> None:
+        """Merge rows first_row..last_row of `col`; the cells are written as usual."""
+        self.merge.append([first_row, col, last_row, col])
 
 
 class LedgerWriter:
@@ -110,7 +130,7 @@ class LedgerWriter:
     def _sheet(self, level: str):
         name = PERSONAL if level == "personal" else TEAM
         if name not in self.sheets:
-            ws = self.book.add_worksheet(name)
+            ws = self.book.add_worksheet(name, worksheet_class=LedgerSheet)
             cols = columns_for(level == "personal")
             last = len(cols) - 1
             for i, col in enumerate(cols):
@@ -156,20 +176,21 @@ class LedgerWriter:
             ws.repeat_rows(2, 3)
             ws.fit_to_pages(1, 0)
             ws.freeze_panes(4, 0)
-            self.sheets[name] = [ws, cols, 4, 0]
+            # per column: its key, its format, whether it is the problem's (merged over measures)
+            plan = [
+                (
+                    col.key,
+                    self.fmt_center if col.key in CENTRED else self.fmt_cell,
+                    col.key in PROBLEM_KEYS,
+                )
+                for col in cols
+            ]
+            self.sheets[name] = [ws, plan, 4, 0]
         return self.sheets[name]
-
-    def _write(self, ws, r, c, value, fmt):
-        if value is None or value == "":
-            ws.write_blank(r, c, None, fmt)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            ws.write_number(r, c, value, fmt)
-        else:
-            ws.write_string(r, c, str(value), fmt)
 
     def add(self, row: LedgerRow) -> None:
         state = self._sheet(row.level)
-        ws, cols, r, count = state
+        ws, plan, r, count = state
         count += 1
         number = int(row.number) if row.number.isdigit() else (row.number or count)
         problem_values = {
@@ -185,6 +206,7 @@ class LedgerWriter:
         }
         measures = row.measures or [{}]
         span = len(measures)
+        write_string, write_number, write_blank = ws.put_string, ws.put_number, ws.put_blank
         for k, m in enumerate(measures):
             values = {
                 "measure": m.get("content", ""),
@@ -193,19 +215,23 @@ class LedgerWriter:
                 "progress": m.get("progress", ""),
                 "state": m.get("state", ""),
             }
-            for c, col in enumerate(cols):
-                fmt = (
-                    self.fmt_center if col.key in ("number", "state", "deadline") else self.fmt_cell
-                )
-                if col.key in PROBLEM_KEYS:
-                    if k == 0:
-                        if span > 1:
-                            ws.merge_range(r, c, r + span - 1, c, "", None)
-                        self._write(ws, r, c, problem_values[col.key], fmt)
-                    else:
-                        ws.write_blank(r + k, c, None, fmt)
+            for c, (key, fmt, of_problem) in enumerate(plan):
+                if of_problem:
+                    if k:
+                        write_blank(r + k, c, None, fmt)  # under the merge: its borders
+                        continue
+                    if span > 1:
+                        ws.merge_down(r, r + span - 1, c)
+                    value = problem_values[key]
                 else:
-                    self._write(ws, r + k, c, values[col.key], fmt)
+                    value = values[key]
+                # Every text as a string, never a formula or a number, whatever it starts with.
+                if value is None or value == "":
+                    write_blank(r + k, c, None, fmt)
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    write_number(r + k, c, value, fmt)
+                else:
+                    write_string(r + k, c, str(value), fmt)
         state[2], state[3] = r + span, count
 
     def close(self) -> None:
