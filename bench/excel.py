@@ -320,7 +320,7 @@ def bench_import(work: Path, base: Path, info: dict, n: int, repeat: int) -> dic
         floors.append({**done, **out})
     log(f"  floor {median_of(floors, 'seconds'):.2f}s")
     steps: dict[str, list[dict]] = {"dry-run": [], "import": [], "re-import": []}
-    stats_ok = []
+    stats_ok, write_floors = [], []
     for i in range(repeat):
         var = fresh_copy(base, work / f"import-{n}")
         for step, extra in (("dry-run", ("--dry-run",)), ("import", ()), ("re-import", ())):
@@ -339,6 +339,20 @@ def bench_import(work: Path, base: Path, info: dict, n: int, repeat: int) -> dic
             )
             expected = info["measures"] + steps["import"][-1]["created_measures"]
             stats_ok.append(stats["measures"] == expected)
+            target = fresh_copy(base, work / f"write-floor-{n}")
+            written, done = child(
+                "insert",
+                var / "luoshi.sqlite3",
+                target / "luoshi.sqlite3",
+                env=env_for(target),
+                cwd=str(work),
+            )
+            write_floors.append({**written, "peak_mb": done["peak_mb"], "seconds": done["seconds"]})
+            log(
+                f"  write floor {written['in_process_seconds']:.2f}s in process "
+                f"({written['rows']:,} rows)"
+            )
+            shutil.rmtree(target)
         shutil.rmtree(var)
     floor_s = median_of(floors, "seconds")
     result = {
@@ -355,6 +369,12 @@ def bench_import(work: Path, base: Path, info: dict, n: int, repeat: int) -> dic
         },
         "stats_match": all(stats_ok) if stats_ok else None,
     }
+    if write_floors:
+        result["write_floor"] = {
+            "in_process_seconds": median_of(write_floors, "in_process_seconds"),
+            "rows": write_floors[-1]["rows"],
+            "tables": write_floors[-1]["tables"],
+        }
     floor_in = result["floor"]["in_process_seconds"]
     for step, runs in steps.items():
         seconds = median_of(runs, "seconds")
@@ -682,6 +702,44 @@ def child_read(path: str) -> dict:
     }
 
 
+LEDGER_TABLES = (
+    "rectification_problem",
+    "rectification_measure",
+    "rectification_progressupdate",
+    "rectification_ledgerevent",
+    "rectification_problem_responsible_orgs",
+)
+
+
+def child_insert(imported: str, target: str) -> dict:
+    """Not a floor of the aim, a fact beside it: the rows a first import added to the ledger's
+    tables, inserted into a copy of the seeded database with sqlite3 alone (executemany in
+    one transaction, the settings' pragmas), as a lower bound of any import's writing."""
+    import sqlite3
+
+    source = sqlite3.connect(imported)
+    db = sqlite3.connect(target, isolation_level=None)
+    db.executescript(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        "PRAGMA cache_size=-65536;"
+    )
+    batches, tables = [], {}
+    for table in LEDGER_TABLES:
+        (last,) = db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
+        rows = source.execute(f"SELECT * FROM {table} WHERE id > ? ORDER BY id", [last]).fetchall()
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            batches.append((f"INSERT INTO {table} VALUES ({marks})", rows))
+        tables[table] = len(rows)
+    started = time.perf_counter()
+    db.execute("BEGIN IMMEDIATE")
+    for sql, rows in batches:
+        db.executemany(sql, rows)
+    db.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    return {"in_process_seconds": seconds, "rows": sum(tables.values()), "tables": tables}
+
+
 def child_dump(path: str, target: str) -> dict:
     """Every cell of an exported workbook as NDJSON: {"sheet": name}, then one list per row."""
     import python_calamine
@@ -761,6 +819,7 @@ CHILDREN = {
     "dump": child_dump,
     "write": child_write,
     "command": child_command,
+    "insert": child_insert,
 }
 
 
@@ -811,6 +870,14 @@ def w4_table(r: dict) -> str:
             f"+{s['progress_added']:,}, written {'yes' if s['written'] else 'no'}"
         )
         lines.append(step_line(label, s, n) + outcome)
+    if "write_floor" in r:
+        w = r["write_floor"]
+        times = w["in_process_seconds"] / floor["in_process_seconds"]
+        lines.append(
+            f"{'(fact) sqlite3 alone inserts its rows':<38}{'':>17}"
+            f"{w['in_process_seconds']:>9.2f}{times:>8.2f}"
+            f"{'':>19}  {w['rows']:,} rows the first import added, executemany + commit"
+        )
     peak = max(r[s]["peak_mb"] for s in ("dry-run", "import", "re-import"))
     again, first = r["re-import"], r["import"]
     lines.append(

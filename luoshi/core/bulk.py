@@ -66,6 +66,14 @@ def _stored_datetimes(rows: Iterable[tuple]) -> Iterable[tuple]:
         yield row
 
 
+def stored_datetime(value: datetime):
+    """`value` as insert_rows stores it, converted once: an import stamps 40,000 rows with the
+    same time, and a row with nothing to convert goes through untouched."""
+    if connection.vendor == "sqlite":
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
 def next_id(model) -> int:
     last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
     return (last or 0) + 1

@@ -19,7 +19,7 @@ from django.utils import timezone
 from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import complete_from_records
 from luoshi.core.audit import record_event
-from luoshi.core.bulk import insert_rows, reserve_ids, streaming_page_cache
+from luoshi.core.bulk import insert_rows, reserve_ids, stored_datetime, streaming_page_cache
 from luoshi.core.paths import ancestor_paths, subtree_q
 from luoshi.core.scoping import can_see_path
 from luoshi.ledger_io.layout import Issue, ParsedProblem, read_sheet
@@ -422,6 +422,7 @@ class _Writer:
         self.campaign, self.vocabulary = campaign, vocabulary
         self.result, self.write = result, write
         self.now = timezone.now()
+        self.stamp = stored_datetime(self.now)  # the same for every row written
         self.actor_id = getattr(actor, "pk", None)
         self.actor_name = (
             (actor.get_full_name() or actor.get_username()) if self.actor_id else "命令行导入"
@@ -437,7 +438,7 @@ class _Writer:
             self.result,
             self.write,
         )
-        now, actor_id, actor_name = self.now, self.actor_id, self.actor_name
+        now, stamp, actor_id, actor_name = self.now, self.stamp, self.actor_id, self.actor_name
         self.batches += 1
         existing, measures_of, latest_text = _existing(campaign, batch, self.created)
         events: list[tuple] = []
@@ -456,7 +457,7 @@ class _Writer:
                     action,
                     actor_id,
                     actor_name,
-                    now,
+                    stamp,
                     _JSON.encode(before) if before else "{}",
                     _JSON.encode(after) if after else "{}",
                     note,
@@ -489,8 +490,8 @@ class _Writer:
                     ProblemStatus.NOT_STARTED,
                     1,
                     actor_id,
-                    now,
-                    now,
+                    stamp,
+                    stamp,
                 )
             )
             event(pk, p.org.pk, p.org.path, "problem_imported", after={"title": p.title[:200]})
@@ -520,8 +521,8 @@ class _Writer:
                         None,
                         "",
                         1,
-                        now,
-                        now,
+                        stamp,
+                        stamp,
                     )
                 )
                 event(
@@ -533,7 +534,7 @@ class _Writer:
                     after={"content": m.content[:200]},
                 )
                 if m.progress_text:
-                    updates.append((p.org.pk, p.org.path, mid, m.progress_text, 0, actor_id, now))
+                    updates.append((p.org.pk, p.org.path, mid, m.progress_text, 0, actor_id, stamp))
         result.created_problems += len(problem_rows)
         result.created_measures += len(measure_rows)
 
@@ -619,7 +620,7 @@ class _Writer:
                             m.progress_text,
                             current.get("progress", 0),
                             actor_id,
-                            now,
+                            stamp,
                         )
                     )
                     event(

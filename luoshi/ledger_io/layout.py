@@ -196,13 +196,18 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
     section = subsection = ""
     title_c, measure_c = columns["title"], columns["measure"]
 
+    # per field: its column and that column's merge arrays (merges.origin, without the call)
+    where = {f: (c, merges.rows.get(c), merges.cols.get(c)) for f, c in columns.items()}
+
     def value(r, row, name, merged=True):
         """The cell of column `name` on row r, or the origin of the merged area it lies in."""
-        c = columns.get(name)
-        if c is None:
+        if name not in where:
             return ""
-        if merged:
-            o_r, c = merges.origin(r, c)
+        c, origin_rows, origin_cols = where[name]
+        if merged and origin_rows is not None and r < len(origin_rows):
+            o_r = origin_rows[r]
+            if origin_cols is not None and r < len(origin_cols):
+                c = origin_cols[r]
             if o_r != r:
                 row = kept.get(o_r, ())
         return row[c] if c < len(row) else ""

@@ -53,27 +53,29 @@ class Merges:
         return merges
 
     def _add(self, ranges, pairs: bool = False) -> None:
-        def clipped():
-            for item in ranges:
-                r1, c1, r2, c2 = (*item[0], *item[1]) if pairs else item
-                if 0 <= r1 <= r2 and 0 <= c1 <= c2 and r1 < MAX_ROWS and c1 < MAX_COLS:
-                    if (r1, c1) != (r2, c2):
-                        yield r1, c1, min(r2, MAX_ROWS - 1), min(c2, MAX_COLS - 1)
-
-        height = max((r2 for _, _, r2, _ in clipped()), default=-1) + 1
-        for r1, c1, r2, c2 in clipped():
-            if r2 > r1:
-                self.open_until[r1] = max(self.open_until.get(r1, r1), r2)
+        for item in ranges:
+            r1, c1, r2, c2 = (*item[0], *item[1]) if pairs else item
+            if not (0 <= r1 <= r2 and 0 <= c1 <= c2 and r1 < MAX_ROWS and c1 < MAX_COLS):
+                continue
+            if r1 == r2 and c1 == c2:
+                continue
+            r2, c2 = min(r2, MAX_ROWS - 1), min(c2, MAX_COLS - 1)
+            if r2 > r1 and self.open_until.get(r1, r1) < r2:
+                self.open_until[r1] = r2
             for c in range(c1, c2 + 1):
                 rows = self.rows.get(c)
                 if rows is None:
-                    rows = self.rows[c] = array("i", range(height))
+                    rows = self.rows[c] = array("i")
+                if len(rows) <= r2:  # every row its own origin until a merge says otherwise
+                    rows.extend(range(len(rows), r2 + 1))
                 top = r1 + 1 if c == c1 else r1  # the origin itself keeps its own row
                 rows[top : r2 + 1] = array("i", [r1]) * (r2 + 1 - top)
                 if c != c1:
                     cols = self.cols.get(c)
                     if cols is None:
-                        cols = self.cols[c] = array("h", [c]) * height
+                        cols = self.cols[c] = array("h")
+                    if len(cols) <= r2:
+                        cols.extend([c] * (r2 + 1 - len(cols)))
                     cols[r1 : r2 + 1] = array("h", [c1]) * (r2 + 1 - r1)
 
     def origin(self, r: int, c: int) -> tuple[int, int]:
@@ -81,7 +83,7 @@ class Merges:
         if rows is None or r >= len(rows):
             return r, c
         cols = self.cols.get(c)
-        return rows[r], (c if cols is None else cols[r])
+        return rows[r], (c if cols is None or r >= len(cols) else cols[r])
 
 
 @dataclass
