@@ -255,7 +255,7 @@ def import_ledger(
     if progress:
         progress(40, "检查内容")
     check = _Checks(actor, org, campaign, result)
-    writer = _Writer(actor, campaign, check.vocabulary, result, write=not dry_run)
+    writer = _Writer(actor, org, campaign, check.vocabulary, result, write=not dry_run)
     with streaming_page_cache(), nullcontext() if dry_run else transaction.atomic():
         for batch in batched(parse_ledger(data, name, result), BATCH):
             result.problems += len(batch)
@@ -346,18 +346,30 @@ def _jsonable(d: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in d.items()}
 
 
-def _existing(campaign, batch, created: set[int]):
-    """The campaign's problems that the batch's problems may be, keyed like parsed ones (the
-    n-th with the same organisation, level, person and title, in id order; problems this
-    import made are not counted), their measures in order, and each measure's latest progress
-    text."""
+def _index_existing(campaign, org) -> dict[int, list[int]]:
+    """The campaign's problems under `org` by the hash of (organisation, level, person, title),
+    in id order, read once before anything is written: a few bytes a problem, where the rows
+    themselves are read batch by batch (`_existing`)."""
+    index: dict[int, list[int]] = {}
+    rows = (
+        Problem.objects.filter(subtree_q("org_path", org.path), campaign=campaign)
+        .order_by("id")
+        .values_list("id", "org_id", "level", "person_name", "title")
+    )
+    for row in rows.iterator(chunk_size=5000):
+        index.setdefault(hash(row[1:]), []).append(row[0])
+    return index
+
+
+def _existing(batch, index: dict[int, list[int]]):
+    """The problems that the batch's problems are, keyed like parsed ones (the n-th stored with
+    the same organisation, level, person and title, in id order), their measures in order, and
+    each measure's latest progress text."""
     existing: dict[tuple, dict] = {}
     occurrences: dict[tuple, int] = {}
-    rows = Problem.objects.filter(
-        campaign=campaign,
-        org_id__in={p.org.pk for p in batch},
-        title__in={p.title for p in batch},
-    ).order_by("id")
+    bases = {(p.org.pk, p.level, p.person_name, p.title) for p in batch}
+    ids = [pk for base in bases for pk in index.get(hash(base), ())]
+    rows = Problem.objects.filter(id__in=ids).order_by("id")
     for row in rows.values(
         "id",
         "org_id",
@@ -371,9 +383,9 @@ def _existing(campaign, batch, created: set[int]):
         "responsible_leaders",
         "responsible_units",
     ):
-        if row["id"] in created:
-            continue
         base = (row["org_id"], row["level"], row["person_name"], row["title"])
+        if base not in bases:
+            continue  # the same hash, another key
         occurrences[base] = occurrences.get(base, 0) + 1
         existing[(*base, occurrences[base])] = row
     wanted = {p.key for p in batch}
@@ -418,7 +430,7 @@ class _Writer:
     with its history. Warnings about what was not changed are kept apart, since they are shown
     only when the whole file goes in."""
 
-    def __init__(self, actor, campaign, vocabulary, result, *, write: bool):
+    def __init__(self, actor, org, campaign, vocabulary, result, *, write: bool):
         self.campaign, self.vocabulary = campaign, vocabulary
         self.result, self.write = result, write
         self.now = timezone.now()
@@ -427,7 +439,8 @@ class _Writer:
         self.actor_name = (
             (actor.get_full_name() or actor.get_username()) if self.actor_id else "命令行导入"
         )
-        self.created: set[int] = set()  # problems made by this import
+        self.org = org
+        self.index: dict[int, list[int]] | None = None  # read in the transaction, at first use
         self.warnings: list[Issue] = []
         self.batches = 0
 
@@ -440,7 +453,9 @@ class _Writer:
         )
         now, stamp, actor_id, actor_name = self.now, self.stamp, self.actor_id, self.actor_name
         self.batches += 1
-        existing, measures_of, latest_text = _existing(campaign, batch, self.created)
+        if self.index is None:
+            self.index = _index_existing(campaign, self.org)
+        existing, measures_of, latest_text = _existing(batch, self.index)
         events: list[tuple] = []
         updates: list[tuple] = []
         touched: set[int] = set()
@@ -466,7 +481,6 @@ class _Writer:
 
         new = [p for p in batch if p.key not in existing]
         problem_ids = reserve_ids(Problem, len(new)) if write else [0] * len(new)
-        self.created.update(problem_ids)
         measure_ids = iter(reserve_ids(Measure, sum(len(p.measures) for p in new)) if write else [])
         problem_rows, measure_rows, unit_links = [], [], []
         for p, pk in zip(new, problem_ids, strict=True):
