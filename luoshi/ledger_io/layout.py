@@ -49,6 +49,7 @@ _LOOKUP = {s: f for f, names in SYNONYMS.items() for s in names}
 _SECTION = re.compile(r"^([一二三四五六七八九十百]+)[、.．]\s*(.+)$")
 _SUBSECTION = re.compile(r"^[（(]([一二三四五六七八九十]+)[）)]\s*(.+)$")
 _TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计)")
+_TOTAL_FIRST = ("合", "总", "小")
 _SPACE = re.compile(r"[\s\u3000]+")
 HEADER_SCAN = 20  # rows searched for the header, below any title and unit lines
 
@@ -225,17 +226,22 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
             continue
 
         filled = [
-            v
-            for v in row
-            if v is not None and v != "" and not (isinstance(v, str) and not v.strip())
+            v for v in row if v != "" and v is not None and not (isinstance(v, str) and v.isspace())
         ]
         if not filled:
             continue
-        if any(_TOTAL.match(text_of(v)) for v in filled[:2]):
+        if any(
+            isinstance(v, str) and v.lstrip()[:1] in _TOTAL_FIRST and _TOTAL.match(v.strip())
+            for v in filled[:2]
+        ):
             break
         get = partial(value, r, row)
         first = text_of(filled[0])
-        if len(set(filled)) == 1 and not text_of(get("measure", merged=False)):
+        if (
+            (filled[0] is filled[-1] or filled[0] == filled[-1])  # cheap before the set
+            and len(set(filled)) == 1
+            and not text_of(get("measure", merged=False))
+        ):
             if m := _SECTION.match(first):
                 section, subsection, current = m.group(2).strip(), "", None
                 continue
