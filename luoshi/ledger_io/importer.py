@@ -252,8 +252,8 @@ def import_ledger(
     if not org.path.startswith(campaign.org_path):
         result.errors.append(Issue(name, 0, "", f"{org.name} 不在“{campaign.name}”的范围内"))
         return result
-    if progress:
-        progress(40, "检查内容")
+    if progress:  # reading, checking and writing go together, in the transaction
+        progress(40, "读取、检查并写入")
     check = _Checks(actor, org, campaign, result)
     writer = _Writer(actor, org, campaign, check.vocabulary, result, write=not dry_run)
     with streaming_page_cache(), nullcontext() if dry_run else transaction.atomic():
@@ -265,8 +265,6 @@ def import_ledger(
             check(list(batch))
             if result.errors:
                 continue
-            if progress and writer.batches == 0 and not dry_run:
-                progress(60, "写入数据")
             writer(batch)
         if result.unreadable is not None:
             result.errors[:] = [result.unreadable]
@@ -442,7 +440,6 @@ class _Writer:
         self.org = org
         self.index: dict[int, list[int]] | None = None  # read in the transaction, at first use
         self.warnings: list[Issue] = []
-        self.batches = 0
 
     def __call__(self, batch) -> None:
         campaign, vocabulary, result, write = (
@@ -452,7 +449,6 @@ class _Writer:
             self.write,
         )
         now, stamp, actor_id, actor_name = self.now, self.stamp, self.actor_id, self.actor_name
-        self.batches += 1
         if self.index is None:
             self.index = _index_existing(campaign, self.org)
         existing, measures_of, latest_text = _existing(batch, self.index)
