@@ -6,7 +6,10 @@ campaign, 6,145 problems / 7,197 measures). Every measured step runs in a proces
 seconds are wall time of that process (interpreter and Django start-up included) and peak MB is
 its own max RSS (os.wait4, read by a small launcher: see run()). Bytecode is cached in the work
 folder (PYTHONPYCACHEPREFIX, as an installed package has its .pyc files), so that start-up is not
-inflated by PYTHONDONTWRITEBYTECODE.
+inflated by PYTHONDONTWRITEBYTECODE. The commands run as `bench/excel.py --child command ARGS`:
+Django set up, the command loaded as `luoshi` loads it, then call_command timed; so each step
+shows both its process's wall seconds and the command's own seconds, each against the floor's
+(its process's wall seconds, and its own seconds from opening the file).
 
 W4: a ledger .xlsx of N measure rows in the standard layout is written with the exporter's own
 LedgerWriter (title and unit lines, the two-row header with 责任主体, problem cells merged over
@@ -16,6 +19,8 @@ such as "2024年12月底前", "2025年6月30日前", "长期坚持", "立行立�
   dry-run    `luoshi import-ledger FILE --org ROOT --json --dry-run` on a fresh copy of the seed
   import     the same without --dry-run (first import: rows created)
   re-import  the same file again: created and updated must both be 0
+  (fact)     the rows the first import added, inserted with sqlite3 alone into a fresh copy of
+             the seed (executemany, one transaction): a lower bound of any import's writing
 W5: extra problems, measures (1-3 each) and progress updates are inserted with insert_rows until
 the tree holds 100,000 measures, then `luoshi export-ledger --org ROOT -o out.xlsx` is timed. The
 floor writes the same cells (every row and column of the exported file, same strings and numbers,
