@@ -206,7 +206,7 @@ def measures_per_problem(rng: random.Random, left: int) -> int:
 def write_ledger(path: Path, n_measures: int, info: dict, seed: int = 4) -> dict:
     """A standard-layout ledger of exactly `n_measures` measure rows, written the way the exporter
     writes (its LedgerWriter's sheets, formats and merges), with office-style deadlines."""
-    from luoshi.ledger_io.exporter import LedgerWriter
+    from luoshi.ledger_io.exporter import MEASURE_FIELDS, PROBLEM_FIELDS, LedgerWriter
 
     def put(ws, r, c, value, fmt):  # as LedgerWriter.add writes a cell
         if value == "":
@@ -250,16 +250,16 @@ def write_ledger(path: Path, n_measures: int, info: dict, seed: int = 4) -> dict
                 "progress": texts.progress(),
                 "state": rng.choice(STATE_LABELS),
             }
-            for c, (key, fmt, of_problem) in enumerate(plan):
+            for c, (of_problem, i, fmt) in enumerate(plan):
                 if of_problem:
                     if k == 0:
                         if span > 1:
                             ws.merge_down(r, r + span - 1, c)
-                        put(ws, r, c, problem_values[key], fmt)
+                        put(ws, r, c, problem_values[PROBLEM_FIELDS[i]], fmt)
                     else:
                         ws.write_blank(r + k, c, None, fmt)
                 else:
-                    put(ws, r + k, c, values[key], fmt)
+                    put(ws, r + k, c, values[MEASURE_FIELDS[i]], fmt)
         state[2], state[3] = r + span, count
         problems += 1
         personal_problems += personal

@@ -49,7 +49,8 @@ def columns_for(personal: bool) -> list[Column]:
 
 
 CENTRED = {"number", "state", "deadline"}
-PROBLEM_KEYS = {
+# a problem's cells (merged over its measures) and a measure's, in the order `add` reads them
+PROBLEM_FIELDS = (
     "number",
     "org_name",
     "org_code",
@@ -59,7 +60,9 @@ PROBLEM_KEYS = {
     "category",
     "leader",
     "unit",
-}
+)
+MEASURE_FIELDS = ("measure", "owner", "deadline", "progress", "state")
+PROBLEM_KEYS = set(PROBLEM_FIELDS)
 
 
 @dataclass
@@ -176,12 +179,13 @@ class LedgerWriter:
             ws.repeat_rows(2, 3)
             ws.fit_to_pages(1, 0)
             ws.freeze_panes(4, 0)
-            # per column: its key, its format, whether it is the problem's (merged over measures)
+            # per column: whether it is the problem's (merged over its measures), where its
+            # value is in the problem's or the measure's values, its format
             plan = [
                 (
-                    col.key,
-                    self.fmt_center if col.key in CENTRED else self.fmt_cell,
                     col.key in PROBLEM_KEYS,
+                    (PROBLEM_FIELDS if col.key in PROBLEM_KEYS else MEASURE_FIELDS).index(col.key),
+                    self.fmt_center if col.key in CENTRED else self.fmt_cell,
                 )
                 for col in cols
             ]
@@ -193,45 +197,48 @@ class LedgerWriter:
         ws, plan, r, count = state
         count += 1
         number = int(row.number) if row.number.isdigit() else (row.number or count)
-        problem_values = {
-            "number": number,
-            "org_name": row.org_name,
-            "org_code": row.org_code,
-            "title": row.title,
-            "person": row.person,
-            "source": row.source,
-            "category": row.category,
-            "leader": row.leader,
-            "unit": row.unit,
-        }
+        problem = (
+            number,
+            row.org_name,
+            row.org_code,
+            row.title,
+            row.person,
+            row.source,
+            row.category,
+            row.leader,
+            row.unit,
+        )
         measures = row.measures or [{}]
         span = len(measures)
         write_string, write_number, write_blank = ws.put_string, ws.put_number, ws.put_blank
         for k, m in enumerate(measures):
-            values = {
-                "measure": m.get("content", ""),
-                "owner": m.get("owner", ""),
-                "deadline": write_deadline(m["deadline_kind"], m.get("due_on")) if m else "",
-                "progress": m.get("progress", ""),
-                "state": m.get("state", ""),
-            }
-            for c, (key, fmt, of_problem) in enumerate(plan):
+            rk = r + k
+            measure = (
+                m.get("content", ""),
+                m.get("owner", ""),
+                write_deadline(m["deadline_kind"], m.get("due_on")) if m else "",
+                m.get("progress", ""),
+                m.get("state", ""),
+            )
+            for c, (of_problem, i, fmt) in enumerate(plan):
                 if of_problem:
                     if k:
-                        write_blank(r + k, c, None, fmt)  # under the merge: its borders
+                        write_blank(rk, c, None, fmt)  # under the merge: its borders
                         continue
                     if span > 1:
                         ws.merge_down(r, r + span - 1, c)
-                    value = problem_values[key]
+                    value = problem[i]
                 else:
-                    value = values[key]
+                    value = measure[i]
                 # Every text as a string, never a formula or a number, whatever it starts with.
                 if value is None or value == "":
-                    write_blank(r + k, c, None, fmt)
+                    write_blank(rk, c, None, fmt)
+                elif type(value) is str:
+                    write_string(rk, c, value, fmt)
                 elif isinstance(value, int | float) and not isinstance(value, bool):
-                    write_number(r + k, c, value, fmt)
+                    write_number(rk, c, value, fmt)
                 else:
-                    write_string(r + k, c, str(value), fmt)
+                    write_string(rk, c, str(value), fmt)
         state[2], state[3] = r + span, count
 
     def close(self) -> None:
