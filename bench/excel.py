@@ -6,7 +6,10 @@ campaign, 6,145 problems / 7,197 measures). Every measured step runs in a proces
 seconds are wall time of that process (interpreter and Django start-up included) and peak MB is
 its own max RSS (os.wait4, read by a small launcher: see run()). Bytecode is cached in the work
 folder (PYTHONPYCACHEPREFIX, as an installed package has its .pyc files), so that start-up is not
-inflated by PYTHONDONTWRITEBYTECODE.
+inflated by PYTHONDONTWRITEBYTECODE. The commands run as `bench/excel.py --child command ARGS`:
+Django set up, the command loaded as `luoshi` loads it, then call_command timed; so each step
+shows both its process's wall seconds and the command's own seconds, each against the floor's
+(its process's wall seconds, and its own seconds from opening the file).
 
 W4: a ledger .xlsx of N measure rows in the standard layout is written with the exporter's own
 LedgerWriter (title and unit lines, the two-row header with 责任主体, problem cells merged over
@@ -16,6 +19,8 @@ such as "2024年12月底前", "2025年6月30日前", "长期坚持", "立行立�
   dry-run    `luoshi import-ledger FILE --org ROOT --json --dry-run` on a fresh copy of the seed
   import     the same without --dry-run (first import: rows created)
   re-import  the same file again: created and updated must both be 0
+  (fact)     the rows the first import added, inserted with sqlite3 alone into a fresh copy of
+             the seed (executemany, one transaction): a lower bound of any import's writing
 W5: extra problems, measures (1-3 each) and progress updates are inserted with insert_rows until
 the tree holds 100,000 measures, then `luoshi export-ledger --org ROOT -o out.xlsx` is timed. The
 floor writes the same cells (every row and column of the exported file, same strings and numbers,
@@ -201,21 +206,28 @@ def measures_per_problem(rng: random.Random, left: int) -> int:
 def write_ledger(path: Path, n_measures: int, info: dict, seed: int = 4) -> dict:
     """A standard-layout ledger of exactly `n_measures` measure rows, written the way the exporter
     writes (its LedgerWriter's sheets, formats and merges), with office-style deadlines."""
-    from luoshi.ledger_io.exporter import PROBLEM_KEYS, LedgerWriter
+    from luoshi.ledger_io.exporter import MEASURE_FIELDS, PROBLEM_FIELDS, LedgerWriter
+
+    def put(ws, r, c, value, fmt):  # as LedgerWriter.add writes a cell
+        if value == "":
+            ws.write_blank(r, c, None, fmt)
+        elif isinstance(value, int):
+            ws.write_number(r, c, value, fmt)
+        else:
+            ws.write_string(r, c, value, fmt)
 
     rng = random.Random(seed)
     texts = Texts(info["pools"], rng)
     writer = LedgerWriter(
         str(path), title=f"{info['root_name']}问题整改台账", unit=info["root_name"]
     )
-    centred = ("number", "state", "deadline")
     problems = personal_problems = 0
     left = n_measures
     while left:
         span = measures_per_problem(rng, left)
         personal = rng.random() < PERSONAL_SHARE
         state = writer._sheet("personal" if personal else "team")
-        ws, cols, r, count = state
+        ws, plan, r, count = state
         count += 1
         code, name, short = rng.choice(info["orgs"])
         unit = short or name
@@ -238,17 +250,16 @@ def write_ledger(path: Path, n_measures: int, info: dict, seed: int = 4) -> dict
                 "progress": texts.progress(),
                 "state": rng.choice(STATE_LABELS),
             }
-            for c, col in enumerate(cols):
-                fmt = writer.fmt_center if col.key in centred else writer.fmt_cell
-                if col.key in PROBLEM_KEYS:
+            for c, (of_problem, i, fmt) in enumerate(plan):
+                if of_problem:
                     if k == 0:
                         if span > 1:
-                            ws.merge_range(r, c, r + span - 1, c, "", None)
-                        writer._write(ws, r, c, problem_values[col.key], fmt)
+                            ws.merge_down(r, r + span - 1, c)
+                        put(ws, r, c, problem_values[PROBLEM_FIELDS[i]], fmt)
                     else:
                         ws.write_blank(r + k, c, None, fmt)
                 else:
-                    writer._write(ws, r + k, c, values[col.key], fmt)
+                    put(ws, r + k, c, values[MEASURE_FIELDS[i]], fmt)
         state[2], state[3] = r + span, count
         problems += 1
         personal_problems += personal
@@ -263,15 +274,14 @@ def write_ledger(path: Path, n_measures: int, info: dict, seed: int = 4) -> dict
 
 
 def import_step(var: Path, path: Path, root: str, *extra: str) -> dict:
+    args = ["import-ledger", str(path), "--org", root, "--json", *extra]
     done = run(
-        [LUOSHI, "import-ledger", str(path), "--org", root, "--json", *extra],
-        env_for(var),
-        str(var),
-        check=False,
+        [str(VENV_PYTHON), __file__, "--child", "command", *args], env_for(var), str(var), False
     )
     try:
-        out = json.loads(done["stdout"])
-    except ValueError:
+        ran = json.loads(done["stdout"])
+        out = json.loads(ran["stdout"])
+    except (ValueError, KeyError):
         raise RuntimeError(
             f"import-ledger {' '.join(extra)} exited with {done['code']}, no JSON:\n  "
             + "\n  ".join(done["stderr_tail"])
@@ -279,8 +289,9 @@ def import_step(var: Path, path: Path, root: str, *extra: str) -> dict:
     created, updated = out["created"], out["updated"]
     return {
         "seconds": done["seconds"],
+        "in_process_seconds": ran["in_process_seconds"],
         "peak_mb": done["peak_mb"],
-        "code": done["code"],
+        "code": ran["code"],
         "problems": out["problems"],
         "measures": out["measures"],
         "created_problems": created["problems"],
@@ -314,14 +325,15 @@ def bench_import(work: Path, base: Path, info: dict, n: int, repeat: int) -> dic
         floors.append({**done, **out})
     log(f"  floor {median_of(floors, 'seconds'):.2f}s")
     steps: dict[str, list[dict]] = {"dry-run": [], "import": [], "re-import": []}
-    stats_ok = []
+    stats_ok, write_floors = [], []
     for i in range(repeat):
         var = fresh_copy(base, work / f"import-{n}")
         for step, extra in (("dry-run", ("--dry-run",)), ("import", ()), ("re-import", ())):
             result = import_step(var, path, root, *extra)
             steps[step].append(result)
             log(
-                f"  run {i + 1} {step}: {result['seconds']:.2f}s, {result['peak_mb']:.0f} MB, "
+                f"  run {i + 1} {step}: {result['seconds']:.2f}s "
+                f"({result['in_process_seconds']:.2f}s in process), {result['peak_mb']:.0f} MB, "
                 f"changed {result['changed']:,}, errors {result['errors']}"
             )
             if result["errors"]:
@@ -332,6 +344,20 @@ def bench_import(work: Path, base: Path, info: dict, n: int, repeat: int) -> dic
             )
             expected = info["measures"] + steps["import"][-1]["created_measures"]
             stats_ok.append(stats["measures"] == expected)
+            target = fresh_copy(base, work / f"write-floor-{n}")
+            written, done = child(
+                "insert",
+                var / "luoshi.sqlite3",
+                target / "luoshi.sqlite3",
+                env=env_for(target),
+                cwd=str(work),
+            )
+            write_floors.append({**written, "peak_mb": done["peak_mb"], "seconds": done["seconds"]})
+            log(
+                f"  write floor {written['in_process_seconds']:.2f}s in process "
+                f"({written['rows']:,} rows)"
+            )
+            shutil.rmtree(target)
         shutil.rmtree(var)
     floor_s = median_of(floors, "seconds")
     result = {
@@ -348,21 +374,36 @@ def bench_import(work: Path, base: Path, info: dict, n: int, repeat: int) -> dic
         },
         "stats_match": all(stats_ok) if stats_ok else None,
     }
+    if write_floors:
+        result["write_floor"] = {
+            "in_process_seconds": median_of(write_floors, "in_process_seconds"),
+            "rows": write_floors[-1]["rows"],
+            "tables": write_floors[-1]["tables"],
+        }
+    floor_in = result["floor"]["in_process_seconds"]
     for step, runs in steps.items():
         seconds = median_of(runs, "seconds")
+        in_process = median_of(runs, "in_process_seconds")
         result[step] = {
-            **{k: v for k, v in runs[-1].items() if k not in ("seconds", "peak_mb")},
+            **{
+                k: v
+                for k, v in runs[-1].items()
+                if k not in ("seconds", "in_process_seconds", "peak_mb")
+            },
             "seconds": seconds,
+            "in_process_seconds": in_process,
             "peak_mb": median_of(runs, "peak_mb"),
             "rows_per_second": n / seconds,
             "ratio": seconds / floor_s,
-            "runs": [{"seconds": r["seconds"], "peak_mb": r["peak_mb"]} for r in runs],
+            "ratio_in_process": in_process / floor_in,
+            "runs": [{k: r[k] for k in ("seconds", "in_process_seconds", "peak_mb")} for r in runs],
         }
     again = result["re-import"]
     result["reimport_unchanged"] = again["changed"] == 0 and again["errors"] == 0
     result["meets_aim"] = (
         not result["import"]["errors"]
         and result["import"]["ratio"] <= AIM_IMPORT_RATIO
+        and result["import"]["ratio_in_process"] <= AIM_IMPORT_RATIO
         and max(result[s]["peak_mb"] for s in steps) <= AIM_PEAK_MB
         and result["reimport_unchanged"]
     )
@@ -400,9 +441,16 @@ def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
     out = work / "export.xlsx"
     exports = []
     for i in range(repeat):
-        done = run([LUOSHI, "export-ledger", "--org", root, "-o", str(out)], env_for(var), str(var))
-        exports.append(done)
-        log(f"  export run {i + 1}: {done['seconds']:.2f}s, {done['peak_mb']:.0f} MB")
+        ran, done = child(
+            "command", "export-ledger", "--org", root, "-o", out, env=env_for(var), cwd=str(var)
+        )
+        if ran["code"]:
+            raise RuntimeError(f"export-ledger exited with {ran['code']}: {ran['stdout'][-500:]}")
+        exports.append({**done, "in_process_seconds": ran["in_process_seconds"]})
+        log(
+            f"  export run {i + 1}: {done['seconds']:.2f}s ({ran['in_process_seconds']:.2f}s in "
+            f"process), {done['peak_mb']:.0f} MB"
+        )
     cells_file = work / "export-cells.ndjson"
     dumped, _ = child("dump", out, cells_file, env=env_for(var), cwd=str(work))
     floors = []
@@ -412,11 +460,15 @@ def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
         )
         floors.append({**done, **written, "seconds": done["seconds"] - written["decode_seconds"]})
         log(
-            f"  floor run {i + 1}: {floors[-1]['seconds']:.2f}s (+{written['decode_seconds']:.2f}s "
-            f"decoding its input, excluded), {done['peak_mb']:.0f} MB"
+            f"  floor run {i + 1}: {floors[-1]['seconds']:.2f}s "
+            f"({written['in_process_seconds']:.2f}s in process; "
+            f"+{written['decode_seconds']:.2f}s decoding its input, excluded), "
+            f"{done['peak_mb']:.0f} MB"
         )
     floor_s = median_of(floors, "seconds")
     export_s = median_of(exports, "seconds")
+    floor_in = median_of(floors, "in_process_seconds")
+    export_in = median_of(exports, "in_process_seconds")
     rows = grown["measures_total"]
     result = {
         "measures": rows,
@@ -429,6 +481,7 @@ def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
             "seconds": floor_s,
             "peak_mb": median_of(floors, "peak_mb"),
             "rows_per_second": rows / floor_s,
+            "in_process_seconds": floor_in,
             "decode_seconds_excluded": median_of(floors, "decode_seconds"),
             "rows": floors[-1]["rows"],
             "cells": floors[-1]["cells"],
@@ -439,8 +492,12 @@ def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
             "seconds": export_s,
             "peak_mb": median_of(exports, "peak_mb"),
             "rows_per_second": rows / export_s,
+            "in_process_seconds": export_in,
             "ratio": export_s / floor_s,
-            "runs": [{"seconds": e["seconds"], "peak_mb": e["peak_mb"]} for e in exports],
+            "ratio_in_process": export_in / floor_in,
+            "runs": [
+                {k: e[k] for k in ("seconds", "in_process_seconds", "peak_mb")} for e in exports
+            ],
         },
         "export_seed": {
             "measures": info["measures"],
@@ -450,7 +507,9 @@ def bench_export(work: Path, base: Path, info: dict, repeat: int) -> dict:
         },
     }
     result["meets_aim"] = (
-        result["export"]["ratio"] <= AIM_EXPORT_RATIO and result["export"]["peak_mb"] <= AIM_PEAK_MB
+        result["export"]["ratio"] <= AIM_EXPORT_RATIO
+        and result["export"]["ratio_in_process"] <= AIM_EXPORT_RATIO
+        and result["export"]["peak_mb"] <= AIM_PEAK_MB
     )
     shutil.rmtree(var)
     return result
@@ -648,6 +707,44 @@ def child_read(path: str) -> dict:
     }
 
 
+LEDGER_TABLES = (
+    "rectification_problem",
+    "rectification_measure",
+    "rectification_progressupdate",
+    "rectification_ledgerevent",
+    "rectification_problem_responsible_orgs",
+)
+
+
+def child_insert(imported: str, target: str) -> dict:
+    """Not a floor of the aim, a fact beside it: the rows a first import added to the ledger's
+    tables, inserted into a copy of the seeded database with sqlite3 alone (executemany in
+    one transaction, the settings' pragmas), as a lower bound of any import's writing."""
+    import sqlite3
+
+    source = sqlite3.connect(imported)
+    db = sqlite3.connect(target, isolation_level=None)
+    db.executescript(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        "PRAGMA cache_size=-65536;"
+    )
+    batches, tables = [], {}
+    for table in LEDGER_TABLES:
+        (last,) = db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
+        rows = source.execute(f"SELECT * FROM {table} WHERE id > ? ORDER BY id", [last]).fetchall()
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            batches.append((f"INSERT INTO {table} VALUES ({marks})", rows))
+        tables[table] = len(rows)
+    started = time.perf_counter()
+    db.execute("BEGIN IMMEDIATE")
+    for sql, rows in batches:
+        db.executemany(sql, rows)
+    db.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    return {"in_process_seconds": seconds, "rows": sum(tables.values()), "tables": tables}
+
+
 def child_dump(path: str, target: str) -> dict:
     """Every cell of an exported workbook as NDJSON: {"sheet": name}, then one list per row."""
     import python_calamine
@@ -664,11 +761,32 @@ def child_dump(path: str, target: str) -> dict:
     return {"rows": rows, "cells": cells}
 
 
+def child_command(*args: str) -> dict:
+    """A luoshi command run in this process after Django's start-up and timed apart from it:
+    the same code as `luoshi ARGS` (the command is loaded, as `luoshi` loads it, before the
+    clock starts). Its stdout, exit code and in-process seconds."""
+    import io
+
+    setup_django()
+    from django.core.management import call_command, get_commands, load_command_class
+
+    command = load_command_class(get_commands()[args[0]], args[0])
+    out, code = io.StringIO(), 0
+    started = time.perf_counter()
+    try:
+        call_command(command, *args[1:], stdout=out)
+    except SystemExit as exc:
+        code = exc.code
+    seconds = time.perf_counter() - started
+    return {"in_process_seconds": seconds, "stdout": out.getvalue(), "code": code}
+
+
 def child_write(source: str, target: str) -> dict:
     """The W5 floor: the same cells with XlsxWriter alone, constant memory, no merges or formats.
     The rows are decoded one at a time from NDJSON; that decoding is timed and reported apart."""
     import xlsxwriter
 
+    started_all = time.perf_counter()
     book = xlsxwriter.Workbook(target, {"constant_memory": True})
     ws, r, decode, rows, cells = None, 0, 0.0, 0, 0
     with open(source, encoding="utf-8") as lines:
@@ -690,7 +808,13 @@ def child_write(source: str, target: str) -> dict:
             r += 1
             rows += 1
     book.close()
-    return {"decode_seconds": decode, "rows": rows, "cells": cells}
+    in_process = time.perf_counter() - started_all - decode
+    return {
+        "decode_seconds": decode,
+        "in_process_seconds": in_process,
+        "rows": rows,
+        "cells": cells,
+    }
 
 
 CHILDREN = {
@@ -699,6 +823,8 @@ CHILDREN = {
     "read": child_read,
     "dump": child_dump,
     "write": child_write,
+    "command": child_command,
+    "insert": child_insert,
 }
 
 
@@ -707,19 +833,33 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+HEAD = (
+    f"{'step':<38}{'seconds':>9}{'x floor':>8}{'in proc':>9}{'x floor':>8}{'rows/s':>10}"
+    f"{'peak MB':>9}  "
+)
+
+
+def step_line(label: str, s: dict, n: int, ratios: bool = True) -> str:
+    ratio = f"{s['ratio']:>8.2f}" if ratios else f"{1:>8.2f}"
+    ratio_in = f"{s['ratio_in_process']:>8.2f}" if ratios else f"{1:>8.2f}"
+    return (
+        f"{label:<38}{s['seconds']:>9.2f}{ratio}{s['in_process_seconds']:>9.2f}{ratio_in}"
+        f"{n / s['seconds']:>10,.0f}{s['peak_mb']:>9.0f}  "
+    )
+
+
 def w4_table(r: dict) -> str:
     f = r["file"]
+    n = r["measures"]
     lines = [
-        f"W4 import, {r['measures']:,} measure rows ({f['problems']:,} problems, "
+        f"W4 import, {n:,} measure rows ({f['problems']:,} problems, "
         f"{f['personal_problems']:,} personal; {f['mb']:.1f} MB .xlsx), SQLite, city seed",
-        f"{'step':<38}{'seconds':>9}{'measures/s':>12}{'peak MB':>9}{'x floor':>9}  result",
+        HEAD + "result",
     ]
     floor = r["floor"]
     lines.append(
-        f"{'floor: calamine to_python, all sheets':<38}{floor['seconds']:>9.2f}"
-        f"{floor['rows_per_second']:>12,.0f}{floor['peak_mb']:>9.0f}{1:>9.2f}  "
-        f"{floor['rows']:,} rows, {floor['cells']:,} cells ({floor['in_process_seconds']:.2f}s in "
-        "process)"
+        step_line("floor: calamine to_python, all sheets", floor, n, ratios=False)
+        + f"{floor['rows']:,} rows, {floor['cells']:,} cells"
     )
     for step, label in (
         ("dry-run", "import-ledger --dry-run"),
@@ -734,16 +874,22 @@ def w4_table(r: dict) -> str:
             f"{s['updated_problems']:,}/{s['updated_measures']:,} (problems/measures), progress "
             f"+{s['progress_added']:,}, written {'yes' if s['written'] else 'no'}"
         )
+        lines.append(step_line(label, s, n) + outcome)
+    if "write_floor" in r:
+        w = r["write_floor"]
+        times = w["in_process_seconds"] / floor["in_process_seconds"]
         lines.append(
-            f"{label:<38}{s['seconds']:>9.2f}{s['rows_per_second']:>12,.0f}{s['peak_mb']:>9.0f}"
-            f"{s['ratio']:>9.2f}  {outcome}"
+            f"{'(fact) sqlite3 alone inserts its rows':<38}{'':>17}"
+            f"{w['in_process_seconds']:>9.2f}{times:>8.2f}"
+            f"{'':>19}  {w['rows']:,} rows the first import added, executemany + commit"
         )
     peak = max(r[s]["peak_mb"] for s in ("dry-run", "import", "re-import"))
-    again = r["re-import"]
-    fast = r["import"]["ratio"] <= AIM_IMPORT_RATIO
+    again, first = r["re-import"], r["import"]
     lines.append(
-        f"  aims: import <= {AIM_IMPORT_RATIO:.0f}x floor: {verdict(fast)} "
-        f"({r['import']['ratio']:.1f}x); peak < {AIM_PEAK_MB:.0f} MB: "
+        f"  aims: import <= {AIM_IMPORT_RATIO:.0f}x floor: process "
+        f"{verdict(first['ratio'] <= AIM_IMPORT_RATIO)} ({first['ratio']:.1f}x), in process "
+        f"{verdict(first['ratio_in_process'] <= AIM_IMPORT_RATIO)} "
+        f"({first['ratio_in_process']:.1f}x); peak < {AIM_PEAK_MB:.0f} MB: "
         f"{verdict(peak <= AIM_PEAK_MB)} ({peak:.0f} MB); re-import changes 0: "
         f"{verdict(r['reimport_unchanged'])} ({again['changed']:,}); stats after import "
         f"match: {r['stats_match']}"
@@ -753,40 +899,43 @@ def w4_table(r: dict) -> str:
 
 def w5_table(r: dict) -> str:
     setup = r["setup"]
+    n = r["measures"]
     lines = [
-        f"W5 export, {r['measures']:,} measure rows ({r['problems']:,} problems; set-up inserted "
+        f"W5 export, {n:,} measure rows ({r['problems']:,} problems; set-up inserted "
         f"{setup['problems_added']:,} problems, {setup['measures_added']:,} measures, "
         f"{setup['updates_added']:,} progress updates in {setup['seconds']:.0f}s), SQLite",
-        f"{'step':<38}{'seconds':>9}{'rows/s':>12}{'peak MB':>9}{'x floor':>9}  file",
+        HEAD + "file",
     ]
     floor, export, seed = r["floor"], r["export"], r["export_seed"]
     lines.append(
-        f"{'floor: XlsxWriter constant_memory':<38}{floor['seconds']:>9.2f}"
-        f"{floor['rows_per_second']:>12,.0f}{floor['peak_mb']:>9.0f}{1:>9.2f}  "
-        f"{floor['rows']:,} rows, {floor['cells']:,} cells, {floor['mb']:.1f} MB "
+        step_line("floor: XlsxWriter constant_memory", floor, n, ratios=False)
+        + f"{floor['rows']:,} rows, {floor['cells']:,} cells, {floor['mb']:.1f} MB "
         f"(+{floor['decode_seconds_excluded']:.2f}s input decoding excluded)"
     )
     lines.append(
-        f"{'export-ledger --org ROOT':<38}{export['seconds']:>9.2f}"
-        f"{export['rows_per_second']:>12,.0f}{export['peak_mb']:>9.0f}{export['ratio']:>9.2f}  "
-        f"{r['file']['rows']:,} rows, {r['file']['cells']:,} cells, {r['file']['mb']:.1f} MB"
+        step_line("export-ledger --org ROOT", export, n)
+        + f"{r['file']['rows']:,} rows, {r['file']['cells']:,} cells, {r['file']['mb']:.1f} MB"
     )
     label = f"export-ledger, seed ({seed['measures']:,} rows)"
     lines.append(
-        f"{label:<38}{seed['seconds']:>9.2f}{seed['rows_per_second']:>12,.0f}"
-        f"{seed['peak_mb']:>9.0f}{'':>9}  (memory flat?)"
+        f"{label:<38}{seed['seconds']:>9.2f}{'':>25}{seed['rows_per_second']:>10,.0f}"
+        f"{seed['peak_mb']:>9.0f}  (memory flat?)"
     )
     lines.append(
-        f"  aims: export <= {AIM_EXPORT_RATIO:.0f}x floor: "
-        f"{verdict(export['ratio'] <= AIM_EXPORT_RATIO)} ({export['ratio']:.1f}x); peak < "
-        f"{AIM_PEAK_MB:.0f} MB: {verdict(export['peak_mb'] <= AIM_PEAK_MB)} "
-        f"({export['peak_mb']:.0f} MB at {r['measures']:,} rows, {seed['peak_mb']:.0f} MB at "
-        f"{seed['measures']:,})"
+        f"  aims: export <= {AIM_EXPORT_RATIO:.0f}x floor: process "
+        f"{verdict(export['ratio'] <= AIM_EXPORT_RATIO)} ({export['ratio']:.1f}x), in process "
+        f"{verdict(export['ratio_in_process'] <= AIM_EXPORT_RATIO)} "
+        f"({export['ratio_in_process']:.1f}x); peak < {AIM_PEAK_MB:.0f} MB: "
+        f"{verdict(export['peak_mb'] <= AIM_PEAK_MB)} ({export['peak_mb']:.0f} MB at "
+        f"{n:,} rows, {seed['peak_mb']:.0f} MB at {seed['measures']:,})"
     )
     return "\n".join(lines)
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:  # before argparse: a command's own options follow
+        print(json.dumps(CHILDREN[sys.argv[2]](*sys.argv[3:]), ensure_ascii=False))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="W4 at 100,000 rows as well")
     parser.add_argument("--only", choices=("w4", "w5"), help="run one of the two")
@@ -794,12 +943,7 @@ def main() -> None:
     parser.add_argument("--profile", help="also cProfile a first 10 k import into this file")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
-    parser.add_argument("child_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(CHILDREN[args.child](*args.child_args), ensure_ascii=False))
-        return
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 

@@ -8,6 +8,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 ONGOING_WORDS = ("长期坚持", "长期", "持续推进", "常态化", "持续整改")
 IMMEDIATE_WORDS = ("立行立改", "立即整改", "即知即改", "立查立改", "马上就改")
@@ -15,6 +16,9 @@ _DATE = re.compile(
     r"^(?P<y>\d{4})\s*(?:年|[.\-/])\s*(?:(?P<m>\d{1,2})\s*(?:月|[.\-/])?\s*"
     r"(?:(?P<d>\d{1,2})\s*日?)?)?\s*(?:底|末)?\s*(?:前|以前|之前|完成)?$"
 )
+_YEAR_DOT_MONTH = re.compile(r"\d{4}\.\d{1,2}")
+_SPACES = re.compile(r"\s+")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．－／", "0123456789.-/")
 
 
 class DeadlineError(ValueError):
@@ -41,16 +45,27 @@ def read_deadline(value) -> Deadline:
         raise DeadlineError("整改时限为空")
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise DeadlineError(f"无法识别的整改时限：{value!r}")
+    if type(value) is str:
+        return _read_text(value)  # a ledger repeats a few wordings thousands of times
+    return _read(value)
+
+
+@lru_cache(maxsize=4096)
+def _read_text(value: str) -> Deadline:
+    return _read(value)
+
+
+def _read(value) -> Deadline:
     text = str(value).strip()
-    text = text.translate(str.maketrans("０１２３４５６７８９．－／", "0123456789.-/"))
-    text = re.sub(r"\s+", "", text)
+    text = text.translate(_FULL_WIDTH)
+    text = _SPACES.sub("", text)
     if any(word in text for word in IMMEDIATE_WORDS):
         return Deadline("immediate")
     if any(word in text for word in ONGOING_WORDS):
         return Deadline("ongoing")
     if isinstance(value, float) and value.is_integer() and 1900 <= value <= 2200:
         text = str(int(value))
-    if re.fullmatch(r"\d{4}\.\d{1,2}", text):
+    if _YEAR_DOT_MONTH.fullmatch(text):
         year, month = text.split(".")
         return _from_parts(text, int(year), int(month), None)
     match = _DATE.match(text)

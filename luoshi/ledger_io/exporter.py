@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from luoshi.ledger_io.deadlines import write_deadline
 
@@ -47,7 +48,9 @@ def columns_for(personal: bool) -> list[Column]:
     return cols
 
 
-PROBLEM_KEYS = {
+CENTRED = {"number", "state", "deadline"}
+# a problem's cells (merged over its measures) and a measure's, in the order `add` reads them
+PROBLEM_FIELDS = (
     "number",
     "org_name",
     "org_code",
@@ -57,7 +60,9 @@ PROBLEM_KEYS = {
     "category",
     "leader",
     "unit",
-}
+)
+MEASURE_FIELDS = ("measure", "owner", "deadline", "progress", "state")
+PROBLEM_KEYS = set(PROBLEM_FIELDS)
 
 
 @dataclass
@@ -75,6 +80,24 @@ class LedgerRow:
     leader: str
     unit: str
     measures: list[dict]  # content, owner, deadline_kind, due_on, progress, state
+
+
+class LedgerSheet(Worksheet):
+    """XlsxWriter's worksheet with a cheap merge down one column. `merge_range` keeps every
+    merged cell in a dict for the life of the workbook (to refuse overlapping merges): in
+    constant-memory mode that was most of an export's memory, and a fifth of its time. The
+    ledger's merges cannot overlap: each covers the rows of one problem in one column.
+
+    Cells are written with XlsxWriter's undecorated writers (row and column numbers only): the
+    public ones parse "A1" notation on each of a big export's million cells first."""
+
+    put_string = Worksheet._write_string
+    put_number = Worksheet._write_number
+    put_blank = Worksheet._write_blank
+
+    def merge_down(self, first_row: int, last_row: int, col: int) -> None:
+        """Merge rows first_row..last_row of `col`; the cells are written as usual."""
+        self.merge.append([first_row, col, last_row, col])
 
 
 class LedgerWriter:
@@ -110,7 +133,7 @@ class LedgerWriter:
     def _sheet(self, level: str):
         name = PERSONAL if level == "personal" else TEAM
         if name not in self.sheets:
-            ws = self.book.add_worksheet(name)
+            ws = self.book.add_worksheet(name, worksheet_class=LedgerSheet)
             cols = columns_for(level == "personal")
             last = len(cols) - 1
             for i, col in enumerate(cols):
@@ -156,56 +179,66 @@ class LedgerWriter:
             ws.repeat_rows(2, 3)
             ws.fit_to_pages(1, 0)
             ws.freeze_panes(4, 0)
-            self.sheets[name] = [ws, cols, 4, 0]
+            # per column: whether it is the problem's (merged over its measures), where its
+            # value is in the problem's or the measure's values, its format
+            plan = [
+                (
+                    col.key in PROBLEM_KEYS,
+                    (PROBLEM_FIELDS if col.key in PROBLEM_KEYS else MEASURE_FIELDS).index(col.key),
+                    self.fmt_center if col.key in CENTRED else self.fmt_cell,
+                )
+                for col in cols
+            ]
+            self.sheets[name] = [ws, plan, 4, 0]
         return self.sheets[name]
-
-    def _write(self, ws, r, c, value, fmt):
-        if value is None or value == "":
-            ws.write_blank(r, c, None, fmt)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            ws.write_number(r, c, value, fmt)
-        else:
-            ws.write_string(r, c, str(value), fmt)
 
     def add(self, row: LedgerRow) -> None:
         state = self._sheet(row.level)
-        ws, cols, r, count = state
+        ws, plan, r, count = state
         count += 1
         number = int(row.number) if row.number.isdigit() else (row.number or count)
-        problem_values = {
-            "number": number,
-            "org_name": row.org_name,
-            "org_code": row.org_code,
-            "title": row.title,
-            "person": row.person,
-            "source": row.source,
-            "category": row.category,
-            "leader": row.leader,
-            "unit": row.unit,
-        }
+        problem = (
+            number,
+            row.org_name,
+            row.org_code,
+            row.title,
+            row.person,
+            row.source,
+            row.category,
+            row.leader,
+            row.unit,
+        )
         measures = row.measures or [{}]
         span = len(measures)
+        write_string, write_number, write_blank = ws.put_string, ws.put_number, ws.put_blank
         for k, m in enumerate(measures):
-            values = {
-                "measure": m.get("content", ""),
-                "owner": m.get("owner", ""),
-                "deadline": write_deadline(m["deadline_kind"], m.get("due_on")) if m else "",
-                "progress": m.get("progress", ""),
-                "state": m.get("state", ""),
-            }
-            for c, col in enumerate(cols):
-                fmt = (
-                    self.fmt_center if col.key in ("number", "state", "deadline") else self.fmt_cell
-                )
-                if col.key in PROBLEM_KEYS:
-                    if k == 0:
-                        if span > 1:
-                            ws.merge_range(r, c, r + span - 1, c, "", None)
-                        self._write(ws, r, c, problem_values[col.key], fmt)
-                    else:
-                        ws.write_blank(r + k, c, None, fmt)
+            rk = r + k
+            measure = (
+                m.get("content", ""),
+                m.get("owner", ""),
+                write_deadline(m["deadline_kind"], m.get("due_on")) if m else "",
+                m.get("progress", ""),
+                m.get("state", ""),
+            )
+            for c, (of_problem, i, fmt) in enumerate(plan):
+                if of_problem:
+                    if k:
+                        write_blank(rk, c, None, fmt)  # under the merge: its borders
+                        continue
+                    if span > 1:
+                        ws.merge_down(r, r + span - 1, c)
+                    value = problem[i]
                 else:
-                    self._write(ws, r + k, c, values[col.key], fmt)
+                    value = measure[i]
+                # Every text as a string, never a formula or a number, whatever it starts with.
+                if value is None or value == "":
+                    write_blank(rk, c, None, fmt)
+                elif type(value) is str:
+                    write_string(rk, c, value, fmt)
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    write_number(rk, c, value, fmt)
+                else:
+                    write_string(rk, c, str(value), fmt)
         state[2], state[3] = r + span, count
 
     def close(self) -> None:

@@ -7,12 +7,16 @@ spacer rows; a totals row; a problem merged over several measure rows; several n
 in one cell. Every defect is reported with its sheet, row, column and reason."""
 
 import re
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
+from itertools import chain, islice
 
 from luoshi.ledger_io.deadlines import Deadline, DeadlineError, read_deadline
 from luoshi.ledger_io.splitting import split_measures
-from luoshi.ledger_io.workbook import Sheet
+from luoshi.ledger_io.workbook import Sheet, SheetStream
 
 SYNONYMS = {
     "number": ["序号", "编号"],
@@ -45,7 +49,9 @@ _LOOKUP = {s: f for f, names in SYNONYMS.items() for s in names}
 _SECTION = re.compile(r"^([一二三四五六七八九十百]+)[、.．]\s*(.+)$")
 _SUBSECTION = re.compile(r"^[（(]([一二三四五六七八九十]+)[）)]\s*(.+)$")
 _TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计)")
+_TOTAL_FIRST = ("合", "总", "小")
 _SPACE = re.compile(r"[\s\u3000]+")
+HEADER_SCAN = 20  # rows searched for the header, below any title and unit lines
 
 
 @dataclass
@@ -103,6 +109,8 @@ def col_letter(c: int) -> str:
 
 
 def text_of(value) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -128,7 +136,7 @@ def field_of(value) -> str | None:
     return _LOOKUP.get(base)
 
 
-def find_header(sheet: Sheet, scan: int = 20) -> tuple[int, dict[str, int]] | None:
+def find_header(sheet: Sheet, scan: int = HEADER_SCAN) -> tuple[int, dict[str, int]] | None:
     """(last header row, {field: column}) for the first rows that hold a ledger header."""
     width = max((len(r) for r in sheet.rows[: scan + 1]), default=0)
     for r in range(min(scan, len(sheet.rows))):
@@ -157,10 +165,16 @@ def _level_of(sheet_name: str) -> str | None:
     return None
 
 
-def read_sheet(sheet: Sheet, issues: list[Issue]) -> list[ParsedProblem]:
-    found = find_header(sheet)
+def read_sheet(sheet: SheetStream, issues: list[Issue]) -> Iterator[ParsedProblem] | None:
+    """The sheet's problems, read as its rows stream by; None when the first rows hold no ledger
+    header (the rows read are put back into `sheet.rows`). A problem is given once no later row
+    can add to it, so a big sheet is never held whole."""
+    rows = iter(sheet.rows)
+    head = list(islice(rows, HEADER_SCAN + 1))
+    found = find_header(Sheet(sheet.name, head, merges=sheet.merges), HEADER_SCAN)
     if found is None:
-        return []
+        sheet.rows = chain(head, rows)
+        return None
     header_end, columns = found
     letters = {f: col_letter(c) for f, c in columns.items()}
     for required in ("deadline",):
@@ -168,40 +182,74 @@ def read_sheet(sheet: Sheet, issues: list[Issue]) -> list[ParsedProblem]:
             issues.append(
                 Issue(sheet.name, header_end + 1, "", f"工作表缺少“{LABELS[required]}”列")
             )
-            return []
+            return iter(())
+    return _problems(sheet, chain(head, rows), header_end, columns, letters, issues)
+
+
+def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[ParsedProblem]:
+    merges = sheet.merges
+    open_until = merges.open_until
+    kept: dict[int, list] = {}  # rows that merged cells below still take their values from
     sheet_level = _level_of(sheet.name)
-    problems: list[ParsedProblem] = []
+    pending: deque[ParsedProblem] = deque()  # made, but later rows may still add measures
     current: ParsedProblem | None = None
     origin_row_of: dict[int, ParsedProblem] = {}
     section = subsection = ""
+    title_c, measure_c = columns["title"], columns["measure"]
 
-    def cell(r, name, merged=True):
-        if name not in columns:
+    # per field: its column and that column's merge arrays (merges.origin, without the call)
+    where = {f: (c, merges.rows.get(c), merges.cols.get(c)) for f, c in columns.items()}
+
+    def value(r, row, name, merged=True):
+        """The cell of column `name` on row r, or the origin of the merged area it lies in."""
+        if name not in where:
             return ""
-        c = columns[name]
-        return text_of(sheet.value(r, c) if merged else sheet.raw(r, c))
+        c, origin_rows, origin_cols = where[name]
+        if merged and origin_rows is not None and r < len(origin_rows):
+            o_r = origin_rows[r]
+            if origin_cols is not None and r < len(origin_cols):
+                c = origin_cols[r]
+            if o_r != r:
+                row = kept.get(o_r, ())
+        return row[c] if c < len(row) else ""
 
-    for r in range(header_end + 1, len(sheet.rows)):
+    for r, row in enumerate(rows):
+        if r in open_until:
+            for k in [k for k in kept if open_until[k] < r]:
+                del kept[k]
+            kept[r] = row
+        while pending and pending[0] is not current and open_until.get(pending[0].row - 1, 0) < r:
+            done = pending.popleft()
+            origin_row_of.pop(done.row - 1, None)
+            yield done
+        if r <= header_end:
+            continue
+
         filled = [
-            v
-            for v in sheet.rows[r]
-            if v is not None and v != "" and not (isinstance(v, str) and not v.strip())
+            v for v in row if v != "" and v is not None and not (isinstance(v, str) and v.isspace())
         ]
         if not filled:
             continue
-        if any(_TOTAL.match(text_of(v)) for v in filled[:2]):
+        if any(
+            isinstance(v, str) and v.lstrip()[:1] in _TOTAL_FIRST and _TOTAL.match(v.strip())
+            for v in filled[:2]
+        ):
             break
+        get = partial(value, r, row)
         first = text_of(filled[0])
-        if len(set(filled)) == 1 and not cell(r, "measure", merged=False):
+        if (
+            (filled[0] is filled[-1] or filled[0] == filled[-1])  # cheap before the set
+            and len(set(filled)) == 1
+            and not text_of(get("measure", merged=False))
+        ):
             if m := _SECTION.match(first):
                 section, subsection, current = m.group(2).strip(), "", None
                 continue
             if m := _SUBSECTION.match(first):
                 subsection, current = m.group(2).strip(), None
                 continue
-        title_c = columns["title"]
-        origin = sheet.merge_origin(r, title_c)
-        title = cell(r, "title")
+        origin = merges.origin(r, title_c)
+        title = text_of(get("title"))
         if origin[0] < r and origin[0] in origin_row_of:
             problem = origin_row_of[origin[0]]
         elif not title and current is not None:
@@ -210,20 +258,20 @@ def read_sheet(sheet: Sheet, issues: list[Issue]) -> list[ParsedProblem]:
             if not title:
                 issues.append(Issue(sheet.name, r + 1, letters["title"], "缺少“存在问题”"))
                 continue
-            level = sheet_level or ("personal" if cell(r, "subject") else "team")
+            level = sheet_level or ("personal" if text_of(get("subject")) else "team")
             problem = ParsedProblem(
                 sheet=sheet.name,
                 row=r + 1,
                 title=title,
                 level=level,
-                number=cell(r, "number"),
-                source=cell(r, "source"),
-                category=cell(r, "category"),
+                number=text_of(get("number")),
+                source=text_of(get("source")),
+                category=text_of(get("category")),
                 section=subsection or section,
-                leaders=cell(r, "leader"),
-                units=cell(r, "unit"),
-                person_name=cell(r, "subject"),
-                org_code=cell(r, "org_code"),
+                leaders=text_of(get("leader")),
+                units=text_of(get("unit")),
+                person_name=text_of(get("subject")),
+                org_code=text_of(get("org_code")),
                 columns=letters,
             )
             if level == "personal" and not problem.person_name:
@@ -235,45 +283,42 @@ def read_sheet(sheet: Sheet, issues: list[Issue]) -> list[ParsedProblem]:
                         "个人问题须填写当事人姓名（“姓名”或“当事人”列）",
                     )
                 )
-            problems.append(problem)
+            pending.append(problem)
             origin_row_of[r] = problem
         current = problem
-        _read_measures(sheet, r, columns, letters, problem, issues)
-    return problems
+        if merges.origin(r, measure_c)[0] < r:
+            continue  # the measure cell is merged from a row above: the same measure
+        _read_measures(sheet.name, r, get, letters, problem, issues)
+    yield from pending
 
 
-def _read_measures(sheet, r, columns, letters, problem, issues) -> None:
-    mc = columns["measure"]
-    if sheet.merge_origin(r, mc)[0] < r:
-        return  # the measure cell is merged from a row above: the same measure
-    text = text_of(sheet.raw(r, mc))
+def _read_measures(sheet_name, r, get, letters, problem, issues) -> None:
+    text = text_of(get("measure", merged=False))
     if not text:
-        issues.append(Issue(sheet.name, r + 1, letters["measure"], "缺少“整改措施”"))
+        issues.append(Issue(sheet_name, r + 1, letters["measure"], "缺少“整改措施”"))
         return
     contents = split_measures(text)
-    raw_deadline = sheet.value(r, columns["deadline"])
+    raw_deadline = get("deadline")
     deadlines: list = [raw_deadline] * len(contents)
     if isinstance(raw_deadline, str) and len(contents) > 1:
         parts = split_measures(raw_deadline)
         if len(parts) == len(contents):
             deadlines = parts
+    owner_name, leader = text_of(get("person")), text_of(get("leader"))
+    progress_text = text_of(get("progress"))
     for content, raw in zip(contents, deadlines, strict=True):
         try:
             deadline = read_deadline(raw)
         except DeadlineError as exc:
-            issues.append(Issue(sheet.name, r + 1, letters["deadline"], str(exc)))
+            issues.append(Issue(sheet_name, r + 1, letters["deadline"], str(exc)))
             continue
         problem.measures.append(
             ParsedMeasure(
                 row=r + 1,
                 content=content,
                 deadline=deadline,
-                owner_name=text_of(sheet.value(r, columns["person"]))
-                if "person" in columns
-                else "",
-                leader=text_of(sheet.value(r, columns["leader"])) if "leader" in columns else "",
-                progress_text=(
-                    text_of(sheet.value(r, columns["progress"])) if "progress" in columns else ""
-                ),
+                owner_name=owner_name,
+                leader=leader,
+                progress_text=progress_text,
             )
         )

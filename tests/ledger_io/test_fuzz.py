@@ -118,3 +118,29 @@ def test_truncated_workbook_is_refused_with_a_reason(tree, campaign, liaison):
         campaign=campaign,
     )
     assert result.errors and not Problem.objects.exists()
+
+
+def test_a_merge_over_the_whole_sheet_is_cut_at_the_limits(tree, campaign, liaison):
+    """A hostile file merges A3:XFD1048576: the merge is cut at MAX_ROWS and MAX_COLS, so the
+    file is read (in bounded memory) and imported as what it shows."""
+    import zipfile
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out)
+    ws = book.add_worksheet("班子问题")
+    ws.write_row(0, 0, ["序号", "存在问题", "整改措施", "整改时限"])
+    ws.write_row(1, 0, [1, "问题一", "措施一", "2023年12月底前"])
+    ws.merge_range("E2:F3", "")
+    book.close()
+    source, patched = zipfile.ZipFile(out), io.BytesIO()
+    with zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'ref="E2:F3"', b'ref="A3:XFD1048576"')
+            target.writestr(item, data)
+    result = import_ledger(
+        actor=liaison, data=patched.getvalue(), name="台账.xlsx", org=tree.county_a
+    )
+    assert result.errors == [], result.errors
+    assert list(Problem.objects.values_list("title", flat=True)) == ["问题一"]

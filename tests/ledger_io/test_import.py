@@ -182,3 +182,50 @@ def test_command_imports_and_reimports_with_zero_changes(tree, campaign, tmp_pat
     assert first["created"] == {"problems": 6, "measures": 12}
     assert second["created"] == {"problems": 0, "measures": 0}
     assert second["updated"] == {"problems": 0, "measures": 0}
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Files are read, checked and written a batch of problems at a time: two problems a batch
+    here, so that these small ledgers span several batches as a big one does."""
+    monkeypatch.setattr("luoshi.ledger_io.importer.BATCH", 2)
+
+
+def test_a_ledger_over_several_batches_is_read_as_one(tree, campaign, liaison, small_batches):
+    result = run(liaison, tree.county_a, messy_ledger())
+    assert result.errors == [], result.errors
+    assert (result.created_problems, result.created_measures) == (6, 12)
+    assert Problem.objects.count() == 6 and Measure.objects.count() == 12
+    again = run(liaison, tree.county_a, messy_ledger())
+    assert again.errors == [] and again.changes == 0
+
+
+def test_an_error_in_a_late_batch_leaves_the_early_batches_unwritten(
+    tree, campaign, liaison, small_batches
+):
+    rows = [(n, f"问题{n}", f"措施{n}", "2023年12月底前", "") for n in range(1, 8)]
+    rows[4] = (5, "问题5", "措施5", "过几天", "")  # row 6, the third batch
+    rows[6] = (7, "问题7", "措施7", "", "")  # row 8, the fourth
+    result = run(liaison, tree.county_a, simple_ledger(rows))
+    assert [(e.row, e.column) for e in result.errors] == [(6, "D"), (8, "D")]
+    assert (result.created_problems, result.created_measures, result.written) == (0, 0, False)
+    assert not Problem.objects.exists() and not Measure.objects.exists()
+    assert not LedgerEvent.objects.exists()
+
+
+def test_the_same_wording_twice_matches_the_stored_ones_in_order_across_batches(
+    tree, campaign, liaison, small_batches
+):
+    rows = [
+        (1, "会议过多", "精简会议", "2023年12月底前", ""),
+        (2, "问题二", "措施二", "长期坚持", ""),
+        (3, "问题三", "措施三", "长期坚持", ""),
+        (4, "会议过多", "压缩文件", "2024年3月底前", ""),
+    ]
+    run(liaison, tree.county_a, simple_ledger(rows))
+    rows[3] = (4, "会议过多", "压缩文件", "2024年6月底前", "")
+    again = run(liaison, tree.county_a, simple_ledger(rows))
+    assert (again.created_problems, again.updated_measures) == (0, 1)
+    first, second = Problem.objects.filter(title="会议过多").order_by("id")
+    assert first.measures.get().due_on == date(2023, 12, 31)
+    assert second.measures.get().due_on == date(2024, 6, 30)

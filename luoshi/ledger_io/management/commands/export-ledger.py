@@ -9,6 +9,9 @@ from luoshi.rectification.selectors import LedgerFilter
 
 class Command(BaseCommand):
     help = "导出整改台账（标准版式 .xlsx）"
+    # The system checks import every URL and the API (a third of a second) and check nothing
+    # this command uses; `luoshi check --deploy` and the server run them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="组织代码：导出该组织及其下级的台账")

@@ -11,6 +11,9 @@ from luoshi.orgs.models import Organization
 
 class Command(BaseCommand):
     help = "导入整改台账（.xlsx / .xls / .csv）：全部通过才写入；重复导入不产生变化"
+    # The system checks import every URL and the API (a third of a second) and check nothing
+    # this command uses; `luoshi check --deploy` and the server run them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("file")
