@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from ninja import Router, Schema
 
+from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.opinions import selectors, services
 from luoshi.opinions.models import Opinion
@@ -105,8 +106,7 @@ def list_opinions(
     if org is not None:
         path = get_visible_or_404(Organization.objects, request.user, pk=org).path
     f = selectors.OpinionFilter(org_path=path, state=state, channel=channel, text=q)
-    # Bounded: a 64-bit database integer is the limit of an OFFSET.
-    limit, offset = max(1, min(limit, 200)), max(0, min(offset, 10**9))
+    limit, offset = bounded(limit, offset)
     return [_out(o) for o in selectors.opinions(request.user, f)[offset : offset + limit]]
 
 

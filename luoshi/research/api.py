@@ -121,10 +121,8 @@ def list_topics(request, org: int | None = None, state: str = "", limit: int = 5
     else:
         paths = list(scope_paths(request.user))
     limit, offset = bounded(limit, offset)
-    rows = []
-    for path in paths:
-        rows += list(selectors.topics(request.user, path, state=state)[: offset + limit])
-    return [_topic_out(t) for t in rows[offset : offset + limit]]
+    rows = selectors.topics(request.user, paths, state=state)[offset : offset + limit]
+    return [_topic_out(r) for r in rows]
 
 
 @router.get("/research/topics/{topic_id}", response={200: TopicDetail, 404: ErrorOut})

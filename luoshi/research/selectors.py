@@ -11,7 +11,7 @@ from luoshi.research.models import Finding, ResearchTopic, TopicState, Visit
 def topics(user, path: str, *, state: str = "", campaign=None, q: str = ""):
     items = (
         ResearchTopic.objects.visible_to(user)
-        .filter(subtree_q("org_path", path))
+        .filter(_subtrees(path))
         .select_related("org")
         .annotate(
             n_visits=Count("visits", distinct=True),
@@ -70,3 +70,11 @@ def visit_finder(campaign):
         .order_by()
     )
     return [(r["org_id"], r["first"], f"已记录调研走访（{r['first']:%Y-%m-%d}）") for r in rows]
+
+
+def _subtrees(paths) -> Q:
+    """One subtree, or any of several (a user assigned in more than one place)."""
+    q = Q(pk__in=[])
+    for path in [paths] if isinstance(paths, str) else paths:
+        q |= subtree_q("org_path", path)
+    return q

@@ -121,10 +121,8 @@ def list_activities(
     else:
         paths = list(scope_paths(request.user))
     limit, offset = bounded(limit, offset)
-    rows = []
-    for path in paths:
-        rows += list(selectors.activities(request.user, path, kind=kind, q=q)[: offset + limit])
-    return [_activity_out(a) for a in rows[offset : offset + limit]]
+    rows = selectors.activities(request.user, paths, kind=kind, q=q)[offset : offset + limit]
+    return [_activity_out(r) for r in rows]
 
 
 @router.get("/study/activities/{activity_id}", response={200: ActivityDetail, 404: ErrorOut})

@@ -43,7 +43,7 @@ def finder(proof: str):
 def activities(user, path: str, *, kind: str = "", campaign=None, team_only=False, q: str = ""):
     items = (
         StudyActivity.objects.visible_to(user)
-        .filter(subtree_q("org_path", path))
+        .filter(_subtrees(path))
         .select_related("org", "team")
         .annotate(
             present=Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT)),
@@ -194,3 +194,11 @@ def my_make_ups(user):
     if not items:
         return None
     return {"title": "待补学", "template": "study/_my_make_ups.html", "items": items}
+
+
+def _subtrees(paths) -> Q:
+    """One subtree, or any of several (a user assigned in more than one place)."""
+    q = Q(pk__in=[])
+    for path in [paths] if isinstance(paths, str) else paths:
+        q |= subtree_q("org_path", path)
+    return q
