@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from luoshi.accounts.models import Role
-from luoshi.accounts.permissions import has_role_over, role_paths
+from luoshi.accounts.permissions import has_role_over
 from luoshi.campaigns.models import (
     ActionItem,
     Batch,
@@ -24,6 +24,7 @@ from luoshi.core.files import UploadRefused, check_upload, store_upload
 from luoshi.core.paths import outermost, subtree_q
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization, OrgKind
+from luoshi.rectification import rules
 
 
 class CampaignError(ValueError):
@@ -245,7 +246,7 @@ def mark_action_done(*, actor, item_id: int, done_on: date, note: str = "", uplo
     item = get_visible_or_404(
         ActionItem.objects.select_for_update().select_related("action"), actor, pk=item_id
     )
-    if not has_role_over(actor, item.org_path, Role.LIAISON, Role.OFFICE, Role.ADMIN):
+    if not rules.is_owner(actor, item.org_path):
         raise PermissionError("当前岗位不能填报该组织的关键动作")
     if item.state == ActionItem.State.DONE:
         raise CampaignError("该关键动作已完成")
@@ -279,12 +280,8 @@ def reopen_action(*, actor, item_id: int, reason: str):
         raise CampaignError("该关键动作尚未完成")
     if not reason.strip():
         raise CampaignError("请填写退回理由")
-    allowed = any(
-        item.org_path.startswith(path)
-        and (role == Role.GUIDANCE or (role in (Role.OFFICE, Role.ADMIN) and path != item.org_path))
-        for path, role in role_paths(actor)
-    )
-    if not allowed:
+    # The same rule as verifying a measure: an office above the organisation, or a guidance group.
+    if rules.verifier_role(actor, item.org_path) is None:
         raise PermissionError("只有上级党组织或指导组可以退回")
     item.state = ActionItem.State.PENDING
     item.done_on = None

@@ -1,23 +1,25 @@
 from datetime import date
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from luoshi.accounts.models import Role
-from luoshi.accounts.permissions import has_role_over, role_paths
+from luoshi.accounts.permissions import has_role_over
 from luoshi.campaigns import selectors, services
 from luoshi.campaigns.models import ActionItem, Campaign, Proof
 from luoshi.core.audit import record_event
-from luoshi.core.files import CONTENT_TYPES, open_evidence
+from luoshi.core.files import CONTENT_TYPES, evidence_download
 from luoshi.core.nodes import node_from_request
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.core.xlsx import write_table
 from luoshi.orgs.models import Organization, OrgKind
 from luoshi.orgs.selectors import page_of
+from luoshi.rectification import rules
 
 
 @require_GET
@@ -183,15 +185,11 @@ def checklist(request, org_pk):
     """An organisation's own checklist, with the forms to mark items done."""
     org = get_visible_or_404(Organization.objects, request.user, request=request, pk=org_pk)
     items = list(selectors.checklist(request.user, org))
+    may_mark = rules.is_owner(request.user, org.path)
+    may_send_back = rules.verifier_role(request.user, org.path) is not None
     for item in items:
-        item.can_mark = item.state == ActionItem.State.PENDING and has_role_over(
-            request.user, org.path, Role.LIAISON, Role.OFFICE, Role.ADMIN
-        )
-        item.can_reopen = item.state == ActionItem.State.DONE and any(
-            org.path.startswith(p)
-            and (r == Role.GUIDANCE or (r in (Role.OFFICE, Role.ADMIN) and p != org.path))
-            for p, r in role_paths(request.user)
-        )
+        item.can_mark = may_mark and item.state == ActionItem.State.PENDING
+        item.can_reopen = may_send_back and item.state == ActionItem.State.DONE
     return render(
         request,
         "campaigns/checklist.html",
@@ -238,19 +236,7 @@ def action_reopen(request, pk):
 @require_GET
 def action_evidence(request, pk):
     item = get_visible_or_404(ActionItem.objects, request.user, request=request, pk=pk)
-    if not item.evidence_stored:
-        raise Http404
-    stored = open_evidence(item.evidence_stored)
-    if stored is None:
-        raise Http404
-    response = FileResponse(
-        stored,
-        as_attachment=True,
-        filename=item.evidence_name,
-        content_type=CONTENT_TYPES.get(item.evidence_kind),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_download(item.evidence_stored, item.evidence_name, item.evidence_kind)
 
 
 @require_GET
@@ -286,5 +272,5 @@ def key_actions_export(request, pk):
         "export", user=request.user, request=request, org_path=node.path, target="关键动作"
     )
     filename = f"关键动作推进情况表-{node.display_name}-{today:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

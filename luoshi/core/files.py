@@ -143,3 +143,18 @@ def open_evidence(stored_name: str):
 
 def delete_evidence(stored_name: str) -> None:
     default_storage.delete(evidence_key(stored_name))
+
+
+def evidence_download(stored_name: str, filename: str, kind: str):
+    """A stored file as an attachment under its original name (404 when it is missing). The
+    caller has already fetched the row that names it through the scoping check."""
+    from django.http import FileResponse, Http404
+
+    stored = open_evidence(stored_name) if stored_name else None
+    if stored is None:
+        raise Http404
+    response = FileResponse(
+        stored, as_attachment=True, filename=filename, content_type=CONTENT_TYPES.get(kind)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

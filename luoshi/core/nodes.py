@@ -1,21 +1,26 @@
 """Which organisation a subtree page is about: the `org` parameter if the user may see it,
-otherwise the top of the user's scope."""
+otherwise the top of the user's scope (inside `within`, e.g. a campaign's subtree, if any)."""
 
-from luoshi.core.scoping import get_visible_or_404, scope_paths
+from django.http import Http404
+
+from luoshi.core.scoping import get_visible_or_404
 
 
 def node_from_request(request, *, param: str = "org", within: str | None = None):
     from luoshi.orgs.models import Organization
+    from luoshi.orgs.selectors import scope_roots
 
     raw = request.GET.get(param) or request.POST.get(param) or ""
     if raw.isdigit():
         return get_visible_or_404(Organization.objects, request.user, request=request, pk=raw)
-    paths = scope_paths(request.user)
+    roots = scope_roots(request.user)
     if within:
-        inside = [p for p in paths if p.startswith(within)]
-        paths = inside or ([within] if any(within.startswith(p) for p in paths) else paths)
-    if not paths:
-        from django.http import Http404
-
+        inside = roots.filter(path__startswith=within).first()
+        if inside is not None:
+            return inside
+        if any(within.startswith(r.path) for r in roots):
+            return Organization.objects.get(path=within)
+    root = roots.first()
+    if root is None:
         raise Http404
-    return Organization.objects.get(path=sorted(paths)[0])
+    return root

@@ -1,14 +1,14 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from luoshi.accounts.permissions import role_paths
 from luoshi.campaigns.models import Campaign
-from luoshi.core.files import CONTENT_TYPES, open_evidence
+from luoshi.core.files import evidence_download
 from luoshi.core.registry import MY_WORK, PROBLEM_ORIGINS
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
@@ -405,17 +405,7 @@ def measure_regulation(request, pk):
 @require_GET
 def evidence_file(request, pk):
     evidence = get_visible_or_404(Evidence.objects, request.user, request=request, pk=pk)
-    stored = open_evidence(evidence.stored_name)
-    if stored is None:
-        raise Http404
-    response = FileResponse(
-        stored,
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=CONTENT_TYPES.get(evidence.kind),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_download(evidence.stored_name, evidence.original_name, evidence.kind)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,10 +1,11 @@
 from datetime import date
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from luoshi.accounts.permissions import has_role_over
@@ -218,5 +219,5 @@ def export(request):
         "export", user=request.user, request=request, org_path=node.path, target="调查研究"
     )
     filename = f"调研课题台账-{node.display_name}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

@@ -1,16 +1,17 @@
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over
 from luoshi.campaigns.models import Campaign
 from luoshi.core.audit import record_event
-from luoshi.core.files import CONTENT_TYPES, open_evidence
+from luoshi.core.files import CONTENT_TYPES, evidence_download
 from luoshi.core.nodes import node_from_request
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.core.xlsx import write_table
@@ -189,17 +190,7 @@ def make_up(request, pk):
 @require_GET
 def study_file(request, pk):
     item = get_visible_or_404(StudyFile.objects, request.user, request=request, pk=pk)
-    stored = open_evidence(item.stored_name)
-    if stored is None:
-        raise Http404
-    response = FileResponse(
-        stored,
-        as_attachment=True,
-        filename=item.original_name,
-        content_type=CONTENT_TYPES.get(item.kind),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_download(item.stored_name, item.original_name, item.kind)
 
 
 @require_GET
@@ -290,5 +281,5 @@ def export(request):
         "export", user=request.user, request=request, org_path=node.path, target="学习教育"
     )
     filename = f"学习教育台账-{node.display_name}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
