@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from luoshi.core.audit import client_ip
+from luoshi.core.middleware import checks_own_body
 from luoshi.opinions import limits, selectors, services
 from luoshi.opinions.forms import PublicOpinionForm, RateForm, TrackForm
 from luoshi.opinions.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
@@ -48,6 +49,7 @@ def form_url(request, org: Organization) -> str:
 MAX_BODY = MAX_PHOTOS * MAX_PHOTO_BYTES + 256 * 1024
 
 
+@checks_own_body
 @login_not_required
 @never_cache
 @csrf_exempt  # the CSRF check runs in `_public_form`, after the checks that need no body
@@ -132,6 +134,7 @@ def _tracking_page(request, code: str, status=200, **extra):
     return render(request, "opinions/track.html", context, status=status)
 
 
+@checks_own_body
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -149,6 +152,7 @@ def track(request):
     return _tracking_page(request, form.cleaned_data["code"])
 
 
+@checks_own_body
 @login_not_required
 @never_cache
 @require_POST
