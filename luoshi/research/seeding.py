@@ -21,12 +21,13 @@ THEMES = [
     "黄河流域生态保护和高质量发展",
     "为基层减负",
 ]
+# (kind of place, the places of that kind a visit goes to)
 PLACES = [
-    ("village", "村"),
-    ("community", "社区"),
-    ("enterprise", "有限公司"),
-    ("household", "农户家中"),
-    ("school", "学校"),
+    ("village", ["红星村", "团结村", "新华村", "永丰村"]),
+    ("community", ["丽景社区", "湖滨社区", "阳光社区"]),
+    ("enterprise", ["宁夏恒远食品有限公司", "银川科创园入驻企业", "枸杞产业合作社"]),
+    ("household", ["脱贫户家中", "种植大户家中"]),
+    ("school", ["第一中学", "实验小学"]),
 ]
 FINDINGS = [
     "村集体经济收入渠道单一",
@@ -76,7 +77,7 @@ def seed_research(context) -> None:
             )
         )
         for _ in range(rng.randint(2, 4)):
-            kind, suffix = rng.choice(PLACES)
+            kind, places = rng.choice(PLACES)
             visits.append(
                 (
                     vid,
@@ -84,7 +85,7 @@ def seed_research(context) -> None:
                     path,
                     topic_id,
                     start + timedelta(days=rng.randrange(span)),
-                    f"走访{suffix}",
+                    rng.choice(places),
                     kind,
                     "干部群众代表",
                     "",
