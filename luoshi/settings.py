@@ -179,6 +179,10 @@ if _env_bool("HTTPS_ONLY"):
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", 15))
 
+# The depth of the organisations whose tallies count their whole subtree (core/tallies.py):
+# 2 is a province's counties (a city's townships); nodes below it count their rows directly.
+LUOSHI_TALLY_DEPTH = int(os.environ.get("LUOSHI_TALLY_DEPTH", 2))
+
 # --- language, time ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -7,10 +7,12 @@ class CampaignsConfig(AppConfig):
     verbose_name = "主题教育"
 
     def ready(self):
-        from luoshi.campaigns import seeding, selectors
+        from luoshi.campaigns import seeding, selectors, tallies
         from luoshi.core.registry import NavItem, add_figures, add_my_work, add_nav, add_seed_step
+        from luoshi.core.tallies import add_topic
 
         add_nav(NavItem("主题教育", "campaigns:list", "/campaigns/", order=30))
         add_figures(selectors.key_action_figures)
+        add_topic(tallies.TOPIC_DEF)
         add_my_work(selectors.my_actions_section)
         add_seed_step(seeding.seed_key_actions, order=90)

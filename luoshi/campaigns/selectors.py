@@ -7,6 +7,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from luoshi.campaigns.models import ActionItem, KeyAction
+from luoshi.campaigns.tallies import TOPIC
+from luoshi.core import tallies
 from luoshi.core.paths import subtree_q
 
 PENDING = ActionItem.State.PENDING
@@ -110,13 +112,16 @@ def my_actions_section(user):
 
 
 def key_action_figures(path: str) -> dict:
-    """Checklist figures of the subtree at `path` (every campaign)."""
-    c = ActionItem.objects.filter(subtree_q("org_path", path)).aggregate(**_counts())
-    total, done = c["total"] or 0, c["done"] or 0
+    """Checklist figures of the subtree at `path` (every campaign), from the key actions' tally:
+    items, done, and overdue (pending, due before today)."""
+    t = tallies.sums(TOPIC, path)
+    total, done = t.get("items", 0), t.get("done", 0)
+    today = timezone.localdate().isoformat()
+    overdue = sum(n for k, n in t.items() if k.startswith("due:") and k[4:] < today)
     return {
         "key_action_items": total,
         "key_action_items_done": done,
-        "key_action_items_overdue": c["overdue"] or 0,
+        "key_action_items_overdue": overdue,
         "key_action_rate": round(100 * done / total, 1) if total else 0.0,
     }
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over
+from luoshi.campaigns import tallies as key_action_tallies
 from luoshi.campaigns.models import (
     ActionItem,
     Batch,
@@ -18,6 +19,7 @@ from luoshi.campaigns.models import (
     ProblemSource,
     Proof,
 )
+from luoshi.core import tallies
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows
 from luoshi.core.files import UploadRefused, check_upload, store_upload
@@ -163,11 +165,24 @@ def launch_key_actions(*, actor, campaign_id: int, batch_id: int | None = None) 
     # One launch at a time per campaign, so that two never write the same item.
     Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
     existing = set(ActionItem.objects.filter(action__in=actions).values_list("action_id", "org_id"))
-    now = timezone.now()
 
     # Read before writing: on PostgreSQL the rows are COPYed on the same connection, which
     # cannot fetch from a cursor meanwhile.
     orgs = list(Organization.objects.filter(orgs_q).values_list("id", "path", "kind"))
+    with tallies.batched():  # the checklists and the records' credits, recounted once
+        created = _write_checklists(campaign, actions, orgs, existing)
+    record_event(
+        "key_actions_launched",
+        user=actor,
+        org_path=campaign.org_path,
+        target=f"{campaign.slug}{'/' + batch.name if batch else ''}",
+        created=created,
+    )
+    return created
+
+
+def _write_checklists(campaign, actions, orgs, existing) -> int:
+    now = timezone.now()
 
     def rows():
         for org_id, path, kind in orgs:
@@ -205,13 +220,7 @@ def launch_key_actions(*, actor, campaign_id: int, batch_id: int | None = None) 
                     complete_from_records(
                         org_ids=org_ids[i : i + 5000], proof=proof, on=on, note=note
                     )
-    record_event(
-        "key_actions_launched",
-        user=actor,
-        org_path=campaign.org_path,
-        target=f"{campaign.slug}{'/' + batch.name if batch else ''}",
-        created=created,
-    )
+    key_action_tallies.refresh(path for _, path, _ in orgs)
     return created
 
 
@@ -231,12 +240,17 @@ def complete_from_records(*, org_ids, proof: str, on: date, note: str) -> int:
     """Mark done the pending items of these organisations whose key action is proved by this kind
     of record, for campaigns that had started by `on`. Called in the transaction that writes the
     record. Returns the items completed."""
-    return ActionItem.objects.filter(
-        org_id__in=list(org_ids),
+    org_ids = list(org_ids)
+    done = ActionItem.objects.filter(
+        org_id__in=org_ids,
         state=ActionItem.State.PENDING,
         action__proof=proof,
         action__campaign__starts_on__lte=on,
     ).update(state=ActionItem.State.DONE, done_on=on, auto=True, proof_note=note[:300])
+    if done:
+        paths = Organization.objects.filter(pk__in=org_ids).values_list("path", flat=True)
+        key_action_tallies.refresh(list(paths))
+    return done
 
 
 @transaction.atomic
@@ -268,6 +282,7 @@ def mark_action_done(*, actor, item_id: int, done_on: date, note: str = "", uplo
     item.proof_note = note.strip()[:300]
     item.done_by = actor
     item.save()
+    key_action_tallies.refresh([item.org_path])
     return item
 
 
@@ -288,4 +303,5 @@ def reopen_action(*, actor, item_id: int, reason: str):
     item.auto = False
     item.proof_note = f"退回：{reason.strip()}"[:300]
     item.save()
+    key_action_tallies.refresh([item.org_path])
     return item

@@ -78,3 +78,23 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("审计日志只能追加，不能删除")
+
+
+class Tally(OrgOwned):
+    """One count kept for a module's figures (core/tallies.py): under `topic`, the rows of
+    `key` that belong to the organisation (above the tally depth: its own rows; at that depth:
+    its whole subtree). Written only by `core.tallies.refresh`, read only by `tallies.sums`."""
+
+    topic = models.CharField(max_length=24)
+    key = models.CharField(max_length=80)
+    n = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "org", "key"], name="core_tally_unique")
+        ]
+        # Covering: a subtree's sums are an index-only range scan.
+        indexes = [models.Index(fields=["topic", "org_path", "key", "n"], name="core_tally_read")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.org_path} {self.key}={self.n}"

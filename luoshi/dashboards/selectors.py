@@ -29,6 +29,7 @@ from luoshi.rectification.models import (
 )
 from luoshi.rectification.rollups import COUNTS
 from luoshi.rectification.selectors import overdue_q
+from luoshi.rectification.tallies import mix as problem_mix
 
 # The row figures kept in the roll-ups, and those counted on the day.
 LEDGER_KEYS = list(COUNTS)
@@ -297,25 +298,24 @@ def charts(path: str, campaign, node: dict | None = None) -> dict:
     by_status = [
         (labels[status], node[key]) for status, key in sorted(STATUS_KEYS.items()) if node.get(key)
     ]
-    problems = Problem.objects.filter(subtree_q("org_path", path))
     measures = Measure.objects.filter(subtree_q("org_path", path))
     if campaign is not None:
-        problems = problems.filter(campaign=campaign)
         measures = measures.filter(campaign=campaign)
-    mix = list(problems.values_list("source_id", "category_id").annotate(n=Count("*")).order_by())
+    by_source, by_category = problem_mix(path, campaign)
     source_names = dict(
-        ProblemSource.objects.filter(pk__in={s for s, _, _ in mix if s}).values_list("pk", "name")
+        ProblemSource.objects.filter(pk__in=[s for s in by_source if s]).values_list("pk", "name")
     )
     tops = dict(  # a category counts under its top-level one, as the campaign lists them
-        Category.objects.filter(pk__in={c for _, c, _ in mix if c}).values_list(
+        Category.objects.filter(pk__in=[c for c in by_category if c]).values_list(
             "pk", "parent__name"
         )
     )
     sources: dict[str, int] = {}
     categories: dict[str, int] = {}
-    for source, category, n in mix:
+    for source, n in by_source.items():
         name = source_names.get(source) or "未填"
         sources[name] = sources.get(name, 0) + n
+    for category, n in by_category.items():
         top = (tops.get(category) if category else None) or "未分类"
         categories[top] = categories.get(top, 0) + n
     weekly = weekly_closures(measures)

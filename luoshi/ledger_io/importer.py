@@ -27,6 +27,7 @@ from luoshi.ledger_io.layout import Issue, ParsedProblem, read_sheet
 from luoshi.ledger_io.workbook import WorkbookError, stream_workbook
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules
+from luoshi.rectification import tallies as mix_tallies
 from luoshi.rectification.models import (
     EVENT_COLUMNS,
     MEASURE_COLUMNS,
@@ -667,6 +668,7 @@ class _Writer:
             refresh_problem_status(problem_id)
         # Every row written has its event, carrying the organisation it belongs to.
         refresh_ledger_tallies({e[0] for e in events})
+        mix_tallies.refresh({e[1] for e in events})
 
 
 def _link_units(campaign, links: list[tuple[int, str]]) -> None:

@@ -8,8 +8,10 @@ class OpinionsConfig(AppConfig):
 
     def ready(self):
         from luoshi.core.registry import NavItem, add_figures, add_nav, add_seed_step
-        from luoshi.opinions import seeding, selectors
+        from luoshi.core.tallies import add_topic
+        from luoshi.opinions import seeding, selectors, tallies
 
         add_nav(NavItem("征求意见", "opinions:list", "/opinions/", order=25))
         add_figures(selectors.opinion_figures)
+        add_topic(tallies.TOPIC_DEF)
         add_seed_step(seeding.seed_opinions)

@@ -3,10 +3,12 @@ views (a sender's tracking page and an organisation's board), which carry no per
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Count
 
+from luoshi.core import tallies
 from luoshi.core.paths import subtree_q
 from luoshi.opinions.models import OPEN_STATES, Opinion, OpinionState, Rating, Symposium
+from luoshi.opinions.tallies import TOPIC
 from luoshi.rectification.models import Measure, MeasureState, Problem, ProblemStatus
 
 DAY = 86400
@@ -16,63 +18,56 @@ def _days(seconds) -> float:
     return round(seconds / DAY, 1) if seconds is not None else 0.0
 
 
-def _median_seconds(handled, n: int) -> int | None:
-    """The median of `handle_seconds` over `n` handled rows, by offset in the indexed order."""
-    if not n:
-        return None
-    ordered = handled.order_by("handle_seconds").values_list("handle_seconds", flat=True)
-    if n % 2:
-        return ordered[n // 2]
-    low, high = ordered[n // 2 - 1 : n // 2 + 1]
-    return (low + high) // 2
-
-
 def opinion_figures(path: str) -> dict:
     """Opinion figures of the subtree at `path`: collected, how they were handled, how long it
-    took (days from receipt to the first decision), and what the senders said of it."""
-    opinions = Opinion.objects.filter(subtree_q("org_path", path))
-    c = opinions.aggregate(
-        total=Count("id"),
-        open=Count("id", filter=Q(state__in=OPEN_STATES)),
-        accepted=Count("id", filter=Q(state=OpinionState.ACCEPTED)),
-        answered=Count("id", filter=Q(state=OpinionState.ANSWERED)),
-        declined=Count("id", filter=Q(state=OpinionState.DECLINED)),
-        transferred=Count("id", filter=~Q(transferred_from=None)),
-        problems=Count("problem", distinct=True),
-        online=Count("id", filter=Q(channel="online")),
-        avg_seconds=Avg("handle_seconds"),
-        rated=Count("id", filter=~Q(rating="")),
-        satisfied=Count("id", filter=Q(rating=Rating.SATISFIED)),
-        basic=Count("id", filter=Q(rating=Rating.BASIC)),
-        unsatisfied=Count("id", filter=Q(rating=Rating.UNSATISFIED)),
-    )
-    handled = c["total"] - c["open"]
+    took (days from receipt to the first decision: the average, and the median in whole days,
+    rounded), and what the senders said of it. Read from the opinions' tally."""
+    t = tallies.sums(TOPIC, path)
+    state = {s: t.get(f"state:{s}", 0) for s in OpinionState.values}
+    total = sum(state.values())
+    still_open = sum(state[s] for s in OPEN_STATES)
     # The first decision (accept, answer, decline) sets handle_seconds; passing on does not.
-    decided = c["accepted"] + c["answered"] + c["declined"]
-    rated = c["rated"]
+    days = sorted((int(k.removeprefix("days:")), n) for k, n in t.items() if k.startswith("days:"))
+    decided = sum(n for _, n in days)
+    ratings = {r: t.get(f"rating:{r}", 0) for r in Rating.values}
+    rated = sum(ratings.values())
     return {
-        "opinions": c["total"],
-        "opinions_online": c["online"],
-        "opinions_open": c["open"],
-        "opinions_handled": handled,
-        "opinions_accepted": c["accepted"],
-        "opinions_answered": c["answered"],
-        "opinions_declined": c["declined"],
-        "opinions_transferred": c["transferred"],
-        "opinion_problems": c["problems"],
-        "opinion_days_avg": _days(c["avg_seconds"]),
-        "opinion_days_median": _days(
-            _median_seconds(opinions.exclude(handle_seconds=None), decided)
-        ),
+        "opinions": total,
+        "opinions_online": t.get("channel:online", 0),
+        "opinions_open": still_open,
+        "opinions_handled": total - still_open,
+        "opinions_accepted": state[OpinionState.ACCEPTED],
+        "opinions_answered": state[OpinionState.ANSWERED],
+        "opinions_declined": state[OpinionState.DECLINED],
+        "opinions_transferred": t.get("transferred", 0),
+        "opinion_problems": t.get("problems", 0),
+        "opinion_days_avg": _days(t.get("handle_seconds", 0) / decided) if decided else 0.0,
+        "opinion_days_median": _median(days, decided),
         "opinions_rated": rated,
-        "rating_satisfied": c["satisfied"],
-        "rating_basic": c["basic"],
-        "rating_unsatisfied": c["unsatisfied"],
-        "satisfaction_rate": round(100 * (c["satisfied"] + c["basic"]) / rated, 1)
-        if rated
-        else 0.0,
-        "symposia": Symposium.objects.filter(subtree_q("org_path", path)).count(),
+        "rating_satisfied": ratings[Rating.SATISFIED],
+        "rating_basic": ratings[Rating.BASIC],
+        "rating_unsatisfied": ratings[Rating.UNSATISFIED],
+        "satisfaction_rate": _rate(ratings[Rating.SATISFIED] + ratings[Rating.BASIC], rated),
+        "symposia": t.get("symposia", 0),
     }
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _median(counts: list[tuple[int, int]], n: int) -> float:
+    """The median of `n` values given as sorted (value, how many) pairs."""
+    if not n:
+        return 0.0
+    wanted = [(n - 1) // 2, n // 2]  # the middle value, or the two middle ones
+    found, seen = [], 0
+    for value, count in counts:
+        while wanted and wanted[0] < seen + count:
+            found.append(value)
+            wanted.pop(0)
+        seen += count
+    return round(sum(found) / len(found), 1)
 
 
 @dataclass

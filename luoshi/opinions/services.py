@@ -22,6 +22,7 @@ from luoshi.campaigns.models import Campaign, ProblemSource
 from luoshi.core.files import UploadRefused
 from luoshi.core.paths import ancestor_paths
 from luoshi.core.scoping import can_see_path, get_visible_or_404
+from luoshi.opinions import tallies
 from luoshi.opinions.models import (
     OPEN_STATES,
     Channel,
@@ -89,6 +90,9 @@ def _actor_name(actor) -> str:
 
 
 def _record(opinion: Opinion, action: str, actor=None, note: str = "", **detail) -> None:
+    """The opinion's history entry, written with every change of an opinion; the change's
+    figures go into the tally (core/tallies.py) in the same transaction."""
+    tallies.refresh(opinion.org_path)
     OpinionEvent.objects.create(
         org_id=opinion.org_id,
         org_path=opinion.org_path,
@@ -327,7 +331,7 @@ def create_symposium(
         raise Invalid("召开日期不能晚于今天")
     if attendee_count < 0:
         raise Invalid("参加人数不能为负数")
-    return Symposium.objects.create(
+    symposium = Symposium.objects.create(
         org=org,
         org_path=org.path,
         campaign=campaign,
@@ -338,6 +342,8 @@ def create_symposium(
         notes=clean_text(notes),
         created_by=actor,
     )
+    tallies.refresh(org.path)
+    return symposium
 
 
 # --- triage ----------------------------------------------------------------------------------
@@ -398,6 +404,7 @@ def accept_opinion(
         action = "accepted"
     _decide(opinion, actor, version, state=OpinionState.ACCEPTED, problem=problem, answer=answer)
     opinion.refresh_from_db()
+    tallies.refresh(problem.org_path)  # the problem now counts as made from opinions
     _record(opinion, action, actor, note=answer, problem=problem.pk)
     return problem
 
@@ -459,6 +466,7 @@ def transfer_opinion(
     ):
         raise Conflict()
     OpinionPhoto.objects.filter(opinion=opinion).update(org=target, org_path=target.path)
+    tallies.refresh(source.path)
     opinion.refresh_from_db()
     _record(
         opinion, "transferred", actor, note=clean_text(note), source=source.name, target=target.name

@@ -7,6 +7,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from luoshi.accounts.permissions import MANAGE_TREE, require_role_over
+from luoshi.core import tallies
 from luoshi.core.audit import record_event
 from luoshi.core.models import AuditEvent, OrgOwned
 from luoshi.core.paths import child_path, subtree_q
@@ -101,6 +102,7 @@ def move_subtree(*, actor, org: Organization, new_parent: Organization) -> int:
                 rewritten += model.objects.filter(subtree_q("org_path", old_path)).update(
                     org_path=Concat(Value(new_path), Substr("org_path", len(old_path) + 1))
                 )
+        tallies.after_move(old_parent.path, new_parent.path, new_path)
         record_event(
             AuditEvent.Kind.ORG_MOVED,
             user=actor,

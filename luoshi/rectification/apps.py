@@ -17,11 +17,13 @@ class RectificationConfig(AppConfig):
             add_rollup,
             add_seed_step,
         )
-        from luoshi.rectification import rollups, seeding, selectors
+        from luoshi.core.tallies import add_topic
+        from luoshi.rectification import rollups, seeding, selectors, tallies
 
         add_nav(NavItem("问题清单", "rectification:ledger", "/ledger/", order=20))
         add_nav(NavItem("我的工作", "rectification:my_work", "/my-work/", order=15))
         add_figures(selectors.ledger_figures)
         add_rollup(Rollup("ledger", rollups.rebuild_ledger_tallies, rollups.ledger_tally_drift))
+        add_topic(tallies.TOPIC_DEF)
         add_seed_step(seeding.seed_ledger, order=10)
         add_record_finder(Proof.PROBLEMS, selectors.problems_finder)

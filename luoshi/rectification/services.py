@@ -19,6 +19,7 @@ from luoshi.core.files import UploadRefused, check_upload, delete_evidence, stor
 from luoshi.core.scoping import can_see_path, get_visible_or_404
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules
+from luoshi.rectification import tallies as mix_tallies
 from luoshi.rectification.models import (
     DeadlineExtension,
     DeadlineKind,
@@ -199,6 +200,7 @@ def create_problem(
     )
     _link_responsible_orgs(problem)
     refresh_ledger_tallies([org.pk])
+    mix_tallies.refresh([org.path])
     _record(
         problem=problem,
         action="problem_created",
@@ -249,6 +251,8 @@ def update_problem(*, actor, problem_id: int, version: int, **changes) -> Proble
     if not updated:
         raise Conflict()
     problem.refresh_from_db()
+    if "source" in after or "category" in after:
+        mix_tallies.refresh([problem.org_path])
     if "responsible_units" in after:
         _link_responsible_orgs(problem)
     _record(problem=problem, action="problem_updated", actor=actor, before=before, after=after)
@@ -278,6 +282,7 @@ def delete_problem(*, actor, problem_id: int, version: int, reason: str) -> None
     owners = {problem.org_id, *problem.measures.values_list("org_id", flat=True)}
     problem.delete()
     refresh_ledger_tallies(owners)
+    mix_tallies.refresh([problem.org_path])
 
 
 @transaction.atomic

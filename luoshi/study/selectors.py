@@ -3,12 +3,14 @@ leadership team), progress against targets, a member's own record."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, Q
 
 from luoshi.campaigns.models import Proof
+from luoshi.core import tallies
 from luoshi.core.paths import subtree_q
 from luoshi.orgs.models import LeadershipTeam
 from luoshi.study.models import Attendance, AttendanceStatus, StudyActivity, StudyKind
+from luoshi.study.tallies import TOPIC
 
 # Which key actions a study record proves.
 PROOF_KINDS = {
@@ -69,51 +71,35 @@ def _avg(n: int, d: int) -> float:
 
 def study_figures(path: str) -> dict:
     """Study figures of the subtree at `path`: sessions by kind, audience of public events,
-    averages per leadership team, attendance and make-ups still owed."""
-    with_team = Q(team__isnull=False)
-    rows = (
-        StudyActivity.objects.filter(subtree_q("org_path", path))
-        .values("kind")
-        .annotate(
-            n=Count("id"),
-            n_team=Count("id", filter=with_team),
-            n_own=Count("id", filter=with_team & Q(org_path=path)),
-            n_audience=Sum("audience"),
-        )
-        .order_by()
-    )
-    by_kind, team_kind, own_team, audience = {}, {}, {}, 0
-    for r in rows:
-        kind = r["kind"]
-        by_kind[kind], team_kind[kind], own_team[kind] = r["n"], r["n_team"], r["n_own"]
-        audience += r["n_audience"] or 0
+    averages per leadership team, attendance and make-ups still owed. Read from the study
+    tally; the teams are counted directly (one indexed range)."""
+    t = tallies.sums(TOPIC, path)
+
+    def kinds(prefix: str) -> dict:
+        return {k: t.get(f"{prefix}{k}", 0) for k in StudyKind.values}
+
+    by_kind, team_kind, own_team = kinds("kind:"), kinds("team:"), kinds(f"{tallies.OWN}team:")
     teams = LeadershipTeam.objects.filter(subtree_q("org_path", path)).count()
-    att = dict(
-        Attendance.objects.filter(subtree_q("org_path", path))
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     return {
         "study_activities": sum(by_kind.values()),
-        "study_self_study": by_kind.get(StudyKind.SELF_STUDY, 0),
-        "study_discussions": by_kind.get(StudyKind.DISCUSSION, 0),
-        "study_reading_classes": by_kind.get(StudyKind.READING_CLASS, 0),
-        "study_lessons": by_kind.get(StudyKind.LESSON, 0),
-        "study_party_days": by_kind.get(StudyKind.PARTY_DAY, 0),
-        "study_onsite": by_kind.get(StudyKind.ONSITE, 0),
-        "study_public_events": by_kind.get(StudyKind.PUBLIC_EVENT, 0),
-        "study_audience": audience,
+        "study_self_study": by_kind[StudyKind.SELF_STUDY],
+        "study_discussions": by_kind[StudyKind.DISCUSSION],
+        "study_reading_classes": by_kind[StudyKind.READING_CLASS],
+        "study_lessons": by_kind[StudyKind.LESSON],
+        "study_party_days": by_kind[StudyKind.PARTY_DAY],
+        "study_onsite": by_kind[StudyKind.ONSITE],
+        "study_public_events": by_kind[StudyKind.PUBLIC_EVENT],
+        "study_audience": t.get("audience", 0),
         "leadership_teams": teams,
-        "team_self_study": team_kind.get(StudyKind.SELF_STUDY, 0),
-        "team_discussions": team_kind.get(StudyKind.DISCUSSION, 0),
-        "team_avg_self_study": _avg(team_kind.get(StudyKind.SELF_STUDY, 0), teams),
-        "team_avg_discussions": _avg(team_kind.get(StudyKind.DISCUSSION, 0), teams),
-        "own_team_self_study": own_team.get(StudyKind.SELF_STUDY, 0),
-        "own_team_discussions": own_team.get(StudyKind.DISCUSSION, 0),
-        "attendance_present": att.get(AttendanceStatus.PRESENT, 0),
-        "attendance_absent": att.get(AttendanceStatus.ABSENT, 0),
-        "attendance_made_up": att.get(AttendanceStatus.MADE_UP, 0),
+        "team_self_study": team_kind[StudyKind.SELF_STUDY],
+        "team_discussions": team_kind[StudyKind.DISCUSSION],
+        "team_avg_self_study": _avg(team_kind[StudyKind.SELF_STUDY], teams),
+        "team_avg_discussions": _avg(team_kind[StudyKind.DISCUSSION], teams),
+        "own_team_self_study": own_team[StudyKind.SELF_STUDY],
+        "own_team_discussions": own_team[StudyKind.DISCUSSION],
+        "attendance_present": t.get(f"attendance:{AttendanceStatus.PRESENT.value}", 0),
+        "attendance_absent": t.get(f"attendance:{AttendanceStatus.ABSENT.value}", 0),
+        "attendance_made_up": t.get(f"attendance:{AttendanceStatus.MADE_UP.value}", 0),
     }
 
 

@@ -16,6 +16,7 @@ from luoshi.core.paths import subtree_q
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import LeadershipTeam, Member, Organization
 from luoshi.rectification.services import Invalid
+from luoshi.study import tallies as study_tallies
 from luoshi.study.models import (
     Attendance,
     AttendanceStatus,
@@ -140,6 +141,7 @@ def record_activity(
         for pk, reason in absent.items()
     ]
     Attendance.objects.bulk_create(rows)
+    study_tallies.refresh([org.path, *(row.org_path for row in rows)])
     for upload, check in checked:
         StudyFile.objects.create(
             org=org,
@@ -183,6 +185,7 @@ def record_make_up(*, actor, attendance_id: int, made_up_on: date, note: str) ->
     attendance.made_up_on = made_up_on
     attendance.made_up_note = note.strip()[:200]
     attendance.save(update_fields=["status", "made_up_on", "made_up_note"])
+    study_tallies.refresh([attendance.org_path])
     return attendance
 
 

@@ -7,13 +7,23 @@ from datetime import date, timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from luoshi.campaigns.models import Campaign
+from luoshi.campaigns.models import ActionItem, Campaign, Proof
+from luoshi.campaigns.services import (
+    CampaignError,
+    define_key_action,
+    launch_key_actions,
+    mark_action_done,
+)
+from luoshi.core import tallies
 from luoshi.core.registry import subtree_figures
 from luoshi.core.scoping import SYSTEM
 from luoshi.dashboards import selectors
+from luoshi.opinions import services as opinion_services
+from luoshi.opinions.models import OPEN_STATES, Opinion
 from luoshi.orgs.models import Member, Organization
 from luoshi.orgs.rollups import org_tally_drift
 from luoshi.orgs.services import add_member, move_subtree
@@ -21,6 +31,8 @@ from luoshi.rectification import services
 from luoshi.rectification.models import Measure, Problem
 from luoshi.rectification.rollups import ledger_tally_drift
 from luoshi.rectification.services import LedgerError
+from luoshi.study import services as study_services
+from luoshi.study.models import Attendance, StudyActivity
 from tests.factories import user_with
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +55,19 @@ OPS = st.lists(
         st.tuples(st.just("delete"), st.integers(0, 30)),
         st.tuples(st.just("member"), st.integers(0, 8), st.booleans()),
         st.tuples(st.just("extend"), st.integers(0, 30), st.booleans()),
+        # The campaign's own work, kept in anchored tallies (core/tallies.py).
+        st.tuples(st.just("opinion"), st.integers(0, 8), st.integers(0, 9)),
+        st.tuples(
+            st.just("decide"),
+            st.integers(0, 30),
+            st.sampled_from(["answer", "decline", "accept", "transfer"]),
+            st.integers(0, 8),
+        ),
+        st.tuples(st.just("study"), st.integers(0, 8), st.sampled_from(["lesson", "self_study"])),
+        st.tuples(st.just("launch")),
+        st.tuples(st.just("action_done"), st.integers(0, 30)),
+        # Any organisation under any other: depths change, anchors appear and disappear.
+        st.tuples(st.just("regraft"), st.integers(1, 8), st.integers(0, 8)),
     ),
     max_size=25,
 )
@@ -110,6 +135,63 @@ def _apply(op, orgs, campaign):
             reason="延期",
         )
         services.decide_extension(actor=CHECKER, extension_id=ext.pk, approve=op[2])
+    elif kind == "opinion":
+        org = orgs[op[1] % len(orgs)]
+        org.refresh_from_db()
+        opinion, _ = opinion_services.record_opinion(
+            actor=ACTOR, org=org, channel="form", topic="service", text="意见建议内容"
+        )
+        # Received some days ago, so that handling times differ.
+        Opinion.objects.filter(pk=opinion.pk).update(
+            submitted_at=timezone.now() - timedelta(hours=7 * op[2])
+        )
+    elif kind == "decide":
+        opinions = list(Opinion.objects.filter(state__in=OPEN_STATES).order_by("id"))
+        if not opinions:
+            return
+        o = opinions[op[1] % len(opinions)]
+        how = op[2]
+        if how == "answer":
+            opinion_services.answer_opinion(
+                actor=ACTOR, opinion_id=o.pk, version=o.version, answer="已答复"
+            )
+        elif how == "decline":
+            opinion_services.decline_opinion(
+                actor=ACTOR, opinion_id=o.pk, version=o.version, reason="不属实"
+            )
+        elif how == "accept":
+            opinion_services.accept_opinion(
+                actor=ACTOR, opinion_id=o.pk, version=o.version, title="群众反映的问题"
+            )
+        else:
+            opinion_services.transfer_opinion(
+                actor=ACTOR, opinion_id=o.pk, version=o.version, org_id=orgs[op[3] % len(orgs)].pk
+            )
+    elif kind == "study":
+        org = orgs[op[1] % len(orgs)]
+        org.refresh_from_db()
+        members = list(Member.objects.filter(org_path__startswith=org.path).order_by("id")[:2])
+        study_services.record_activity(
+            actor=ACTOR,
+            org=org,
+            kind=op[2],
+            topic="学习",
+            speaker="书记",
+            starts_on=date.today(),
+            present=[m.pk for m in members[:1]],
+            absent={m.pk: "病假" for m in members[1:]},
+        )
+    elif kind == "launch":
+        launch_key_actions(actor=ACTOR, campaign_id=campaign.pk)
+    elif kind == "action_done":
+        items = list(ActionItem.objects.filter(state="pending").order_by("id"))
+        if items:
+            item = items[op[1] % len(items)]
+            mark_action_done(actor=ACTOR, item_id=item.pk, done_on=date.today(), upload=_pdf())
+    elif kind == "regraft":
+        org, parent = (Organization.objects.order_by("id")[i % len(orgs)] for i in op[1:])
+        if org.parent_id and not parent.path.startswith(org.path):
+            move_subtree(actor=ACTOR, org=org, new_parent=parent)
     elif kind == "delete":
         problems = list(Problem.objects.order_by("id"))
         if problems:
@@ -135,6 +217,42 @@ def _recount(path, campaign):
     }
 
 
+def _work(path):
+    """The campaign-work figures of the subtree, counted from the rows in Python."""
+
+    def inside(rows):
+        return [r for r in rows if r.org_path.startswith(path)]
+
+    opinions = inside(Opinion.objects.all())
+    seconds = sorted(o.handle_seconds for o in opinions if o.handle_seconds is not None)
+    days = sorted((s + 43200) // 86400 for s in seconds)
+    middle = [days[(len(days) - 1) // 2], days[len(days) // 2]] if days else [0]
+    linked = {o.problem_id for o in Opinion.objects.exclude(problem=None)}
+    activities = inside(StudyActivity.objects.all())
+    attendance = inside(Attendance.objects.all())
+    items = inside(ActionItem.objects.all())
+    return {
+        "opinions": len(opinions),
+        "opinions_open": sum(o.state in OPEN_STATES for o in opinions),
+        "opinions_answered": sum(o.state == "answered" for o in opinions),
+        "opinions_declined": sum(o.state == "declined" for o in opinions),
+        "opinions_accepted": sum(o.state == "accepted" for o in opinions),
+        "opinions_transferred": sum(o.transferred_from_id is not None for o in opinions),
+        "opinion_problems": sum(p.pk in linked for p in inside(Problem.objects.all())),
+        "opinion_days_median": round(sum(middle) / len(middle), 1),
+        "opinion_days_avg": round(sum(seconds) / len(seconds) / 86400, 1) if seconds else 0.0,
+        "study_activities": len(activities),
+        "study_lessons": sum(a.kind == "lesson" for a in activities),
+        "attendance_present": sum(a.status == "present" for a in attendance),
+        "attendance_absent": sum(a.status == "absent" for a in attendance),
+        "key_action_items": len(items),
+        "key_action_items_done": sum(i.state == "done" for i in items),
+        "key_action_items_overdue": sum(
+            i.state == "pending" and i.due_on < timezone.localdate() for i in items
+        ),
+    }
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -155,12 +273,20 @@ def test_dashboard_figures_equal_direct_counts_after_any_history(tree, ops):
             ends_on=date(2027, 1, 1),
         )
         orgs = list(Organization.objects.order_by("id"))
+        for name, proof, due in (
+            ("专题党课", Proof.LESSON, date(2027, 1, 1)),
+            ("动员部署", Proof.MANUAL, date(2026, 2, 1)),  # overdue
+        ):
+            define_key_action(
+                actor=ACTOR, campaign_id=campaign.pk, name=name, due_on=due, proof=proof
+            )
         for op in ops:
             try:
                 _apply(op, orgs, campaign)
-            except (LedgerError, ValueError):
+            except (LedgerError, ValueError, CampaignError, PermissionError):
                 pass  # a refused step changes nothing, which the counts below also check
         assert org_tally_drift() == [] and ledger_tally_drift() == []
+        assert [tallies.drift(topic) for topic in tallies.TOPICS] == [[]] * len(tallies.TOPICS)
         for node in Organization.objects.all():
             node_figures = selectors.node_measure_figures(node.path, campaign)
             expected = _recount(node.path, campaign)
@@ -175,6 +301,11 @@ def test_dashboard_figures_equal_direct_counts_after_any_history(tree, ops):
                 expected["problems"],
             )
             assert headline["measures_overdue"] == expected["overdue"]
+            work = {k: headline[k] for k in _work(node.path)}
+            assert work == _work(node.path), node.path
+            chart = selectors.charts(node.path, campaign)
+            for mix in ("sources", "categories"):  # every problem once, as 未填 / 未分类 here
+                assert sum(n for _, n in chart[mix]) == expected["problems"]
             board = selectors.board(SYSTEM, node, campaign)
             if board.rows:  # the headline the page shows, summed from the rows
                 assert subtree_figures(node.path, known=board.known) == headline

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from luoshi.core.registry import subtree_figures
+from luoshi.opinions.models import Opinion
 from luoshi.orgs.models import Member, Organization
 from luoshi.rectification.models import Measure
 
@@ -22,16 +23,23 @@ def seeded(db):
 def test_rollups_agree_with_direct_counts_after_a_seed(seeded):
     out = io.StringIO()
     call_command("rollups", "--json", stdout=out)
-    assert [(r["rollup"], r["drift"]) for r in json.loads(out.getvalue())] == [
-        ("orgs", []),
-        ("ledger", []),
-    ]
+    report = {r["rollup"]: r["drift"] for r in json.loads(out.getvalue())}
+    assert report == {
+        "orgs": [],
+        "ledger": [],
+        "tally:opinions": [],
+        "tally:study": [],
+        "tally:key_actions": [],
+        "tally:problem_mix": [],
+    }
 
 
 def test_a_write_around_the_services_is_found_and_a_rebuild_repairs_it(seeded):
     open_measure = Measure.objects.exclude(state="closed").order_by("id").first()
     Measure.objects.filter(pk=open_measure.pk).update(state="closed")  # no roll-up update
     Member.objects.filter(pk=Member.objects.order_by("id").first().pk).delete()
+    pending = Opinion.objects.filter(state="pending").order_by("id").first()
+    Opinion.objects.filter(pk=pending.pk).update(state="answered", handle_seconds=3600)
     before = subtree_figures(seeded.path)
     with pytest.raises(CommandError):
         call_command("rollups", stdout=io.StringIO())
@@ -41,6 +49,8 @@ def test_a_write_around_the_services_is_found_and_a_rebuild_repairs_it(seeded):
     after = subtree_figures(seeded.path)
     assert after["measures_closed"] == before["measures_closed"] + 1
     assert after["members"] == before["members"] - 1 == Member.objects.count()
+    assert after["opinions_answered"] == before["opinions_answered"] + 1
+    assert after["opinions_open"] == before["opinions_open"] - 1
 
 
 def test_a_figure_another_module_registers_is_still_counted_on_the_dashboard(

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from luoshi.accounts.seeding import create_demo_accounts
+from luoshi.core import tallies
 from luoshi.core.audit import record_event
 from luoshi.core.models import AuditEvent
 from luoshi.core.registry import SEED_STEPS
@@ -44,8 +45,9 @@ class Command(BaseCommand):
             tree = write_tree(build_tree(scale, rng), rng)
             accounts = create_demo_accounts(tree.root, random.Random(seed))
             context = SeedContext(scale, rng, tree, accounts)
-            for step in SEED_STEPS:
-                step(context)
+            with tallies.deferred():
+                for step in SEED_STEPS:
+                    step(context)
             record_event(AuditEvent.Kind.SEEDED, org_path=tree.root.path, scale=scale, seed=seed)
         # Statistics for the planners after a bulk load: without them PostgreSQL (autovacuum
         # may be off or late) and SQLite pick full scans for the subtree ranges. On PostgreSQL

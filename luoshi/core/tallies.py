@@ -1,0 +1,252 @@
+"""Anchored tallies: the roll-up of the figures whose rows are few per organisation (opinions,
+study sessions, key-action items, the ledger's problem mix).
+
+A per-organisation roll-up (core/rollups.py) saves little when an organisation has one or two
+rows: at the root of a province it still sums 200,000 roll-up rows. Here the counts are kept per
+*anchor* instead: every organisation at the tally depth (`TALLY_DEPTH`, counties in a province)
+keeps the counts of its whole subtree, and every organisation above it keeps the counts of its
+own rows. Rows deeper than the anchors count in their anchor's tally. So
+
+- a node at or above the tally depth sums the tally rows of its path range (a province reads
+  about as many rows as it has counties and offices above them, times the keys);
+- a node below it is a small subtree, counted directly from the rows with the same SQL.
+
+A topic is one SELECT of `(k, n)` pairs over the module's tables, where `{where}` stands for the
+rows of a region (`org_path` in the anchor's range, or equal to the anchor's path) and `{own}`
+for the rows of the region's own organisation. Keys starting with `own:` are the node's own rows
+and are never summed over a range. Every writer calls `refresh(topic, paths)` in its transaction
+with the paths of the organisations whose rows it changed; refresh recounts their anchors with
+the topic's SELECT (a recount, not a delta, so a tally always equals a direct count of its
+region), one anchor at a time under a transaction-level advisory lock on PostgreSQL."""
+
+import re
+import zlib
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from luoshi.core.paths import SEP, ancestor_ids, path_upper
+
+OWN = "own:"
+_PLACE = re.compile(r"\{(where|own)\}")
+_deferred: ContextVar[bool] = ContextVar("tallies_deferred", default=False)
+_batch: ContextVar[dict | None] = ContextVar("tallies_batch", default=None)
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    sql: Callable[[], str]  # SELECT k, n ... with {where} / {own} (see the module docstring)
+
+
+TOPICS: dict[str, Topic] = {}
+
+
+def add_topic(topic: Topic) -> Topic:
+    """Register a topic, and its roll-up with `luoshi rollups` (rebuild and drift)."""
+    from luoshi.core.registry import Rollup, add_rollup
+
+    TOPICS[topic.name] = topic
+    add_rollup(
+        Rollup(
+            f"tally:{topic.name}",
+            lambda: rebuild(topic.name),
+            lambda: drift(topic.name),
+        )
+    )
+    return topic
+
+
+def tally_depth() -> int:
+    return settings.LUOSHI_TALLY_DEPTH
+
+
+def depth(path: str) -> int:
+    return path.count(SEP) - 2
+
+
+def anchor_of(path: str) -> str:
+    """The path of the anchor whose tally counts the rows of the organisation at `path`."""
+    ids = ancestor_ids(path)[: tally_depth() + 1]
+    return SEP + SEP.join(map(str, ids)) + SEP
+
+
+def _region(anchor: str, node: str | None = None) -> tuple[str, list, list]:
+    """(where-SQL, its parameters, the {own} parameters) for the rows an anchor counts, or for a
+    node's whole subtree when `node` is given."""
+    if node is not None or depth(anchor) >= tally_depth():
+        base = node or anchor
+        return "org_path >= %s AND org_path < %s", [base, path_upper(base)], [base]
+    return "org_path = %s", [anchor], [anchor]
+
+
+def _compiled(topic: Topic, where: str, where_params: list, own_params: list) -> tuple[str, list]:
+    template, params = topic.sql(), []
+    for match in _PLACE.finditer(template):
+        params += where_params if match.group(1) == "where" else own_params
+    sql = _PLACE.sub(lambda m: where if m.group(1) == "where" else "org_path = %s", template)
+    return sql, params
+
+
+def _lock_class(topic: str) -> int:
+    return zlib.crc32(f"tally:{topic}".encode()) & 0x7FFFFFFF
+
+
+def refresh(topic_name: str, paths: Iterable[str | None]) -> int:
+    """Recount the tallies of the anchors of these organisations' paths, in the caller's
+    transaction (after any write that adds, removes or changes the topic's rows). Returns the
+    tally rows written."""
+    if _deferred.get():
+        return 0
+    anchors = {anchor_of(p) for p in paths if p}
+    batch = _batch.get()
+    if batch is not None:
+        batch.setdefault(topic_name, set()).update(anchors)
+        return 0
+    return _recount(TOPICS[topic_name], sorted(anchors))
+
+
+@contextmanager
+def batched():
+    """Recount each anchor once, at the end of the block, however many writes inside it touched
+    it (a launch writing a whole province's checklists and crediting its records)."""
+    if _batch.get() is not None:  # already inside a batch: the outer one recounts
+        yield
+        return
+    touched: dict[str, set[str]] = {}
+    token = _batch.set(touched)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    for name, anchors in sorted(touched.items()):
+        _recount(TOPICS[name], sorted(anchors))
+
+
+@contextmanager
+def deferred():
+    """Skip the recounts inside the block and rebuild every topic at its end, in the same
+    transaction: for bulk loads (the seed) that write through the services."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    rebuild_all()
+
+
+def _recount(topic: Topic, anchors: list[str]) -> int:
+    from luoshi.core.models import Tally
+
+    table = connection.ops.quote_name(Tally._meta.db_table)
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for anchor in anchors:
+            org_id = ancestor_ids(anchor)[-1]
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [_lock_class(topic.name), org_id]
+                )
+            cursor.execute(
+                f"DELETE FROM {table} WHERE topic = %s AND org_id = %s", [topic.name, org_id]
+            )
+            sql, params = _compiled(topic, *_region(anchor))
+            cursor.execute(
+                f"INSERT INTO {table} (org_id, org_path, topic, key, n)"
+                f" SELECT %s, %s, %s, t.k, t.n FROM ({sql}) t WHERE t.n <> 0",
+                [org_id, anchor, topic.name, *params],
+            )
+            written += max(cursor.rowcount, 0)
+    return written
+
+
+def _anchors() -> list[str]:
+    """Every organisation at or above the tally depth: the anchors that may hold tallies."""
+    from luoshi.orgs.models import Organization
+
+    paths = Organization.objects.values_list("path", flat=True)
+    return sorted(p for p in paths if depth(p) <= tally_depth())
+
+
+def rebuild(topic_name: str) -> int:
+    """Recount every anchor's tallies of the topic (after a seed; `luoshi rollups --rebuild`)."""
+    from luoshi.core.models import Tally
+
+    Tally.objects.filter(topic=topic_name).delete()
+    return _recount(TOPICS[topic_name], _anchors())
+
+
+def rebuild_all() -> int:
+    return sum(rebuild(name) for name in TOPICS)
+
+
+def after_move(old_parent_path: str, new_parent_path: str, new_root_path: str) -> None:
+    """Re-anchor after `move_subtree` put the subtree now at `new_root_path` (whose tally rows it
+    rewrote like every OrgOwned row) under a new parent: the moved rows leave one anchor and join
+    another, and organisations in the subtree may now lie above, at or below the tally depth."""
+    from luoshi.core.models import Tally
+    from luoshi.core.paths import subtree_q
+    from luoshi.orgs.models import Organization
+
+    Tally.objects.filter(subtree_q("org_path", new_root_path)).delete()
+    inside = Organization.objects.filter(subtree_q("path", new_root_path)).values_list(
+        "path", flat=True
+    )
+    anchors = {anchor_of(old_parent_path), anchor_of(new_parent_path)}
+    anchors |= {p for p in inside if depth(p) <= tally_depth()}
+    for topic in TOPICS.values():
+        _recount(topic, sorted(anchors))
+
+
+def sums(topic_name: str, path: str) -> dict[str, int]:
+    """The topic's counts for the subtree at `path` (own: keys for the node's own rows): summed
+    from the tallies at or above the tally depth, counted from the rows below it."""
+    from luoshi.core.models import Tally
+
+    topic = TOPICS[topic_name]
+    if depth(path) > tally_depth():
+        sql, params = _compiled(topic, *_region(path, node=path))
+    else:
+        table = connection.ops.quote_name(Tally._meta.db_table)
+        sql = (
+            f"SELECT key, sum(n) FROM {table} WHERE topic = %s AND org_path >= %s"
+            " AND org_path < %s AND (org_path = %s OR key NOT LIKE %s) GROUP BY key"
+        )
+        params = [topic.name, path, path_upper(path), path, f"{OWN}%"]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {k: int(n) for k, n in cursor.fetchall() if n}
+
+
+def direct(topic_name: str, path: str) -> dict[str, int]:
+    """The topic's counts for the subtree at `path` straight from the rows (the check)."""
+    sql, params = _compiled(TOPICS[topic_name], *_region(path, node=path))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {k: int(n) for k, n in cursor.fetchall() if n}
+
+
+def drift(topic_name: str) -> list[str]:
+    """Where an anchor's stored tallies differ from a recount of its region (empty when exact);
+    tallies of organisations that are not anchors are drift too."""
+    from luoshi.core.models import Tally
+
+    topic = TOPICS[topic_name]
+    stored: dict[str, dict[str, int]] = {}
+    for path, key, n in Tally.objects.filter(topic=topic_name).values_list("org_path", "key", "n"):
+        stored.setdefault(path, {})[key] = n
+    found = []
+    anchors = _anchors()
+    for anchor in anchors:
+        sql, params = _compiled(topic, *_region(anchor))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            expected = {k: int(n) for k, n in cursor.fetchall() if n}
+        if stored.pop(anchor, {}) != expected:
+            found.append(f"tally:{topic_name} {anchor}: differs from a recount")
+    found += [f"tally:{topic_name} {p}: not an anchor" for p in sorted(stored)]
+    return found
