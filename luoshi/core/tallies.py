@@ -184,16 +184,17 @@ def rebuild_all() -> int:
     return sum(rebuild(name) for name in TOPICS)
 
 
-def after_move(old_parent_path: str, new_parent_path: str, new_root_path: str) -> None:
-    """Re-anchor after `move_subtree` put the subtree now at `new_root_path` (whose tally rows it
-    rewrote like every OrgOwned row) under a new parent: the moved rows leave one anchor and join
-    another, and organisations in the subtree may now lie above, at or below the tally depth."""
+def after_move(old_parent_path: str, new_parent_path: str, old_root: str, new_root: str) -> None:
+    """Re-anchor after `move_subtree` moved the subtree at `old_root` to `new_root`, under a new
+    parent: the moved rows leave one anchor and join another, and organisations in the subtree
+    may now lie above, at or below the tally depth. (`move_subtree` leaves the tallies' paths
+    alone: their rows in the old range are dropped here and recounted where they now belong.)"""
     from luoshi.core.models import Tally
     from luoshi.core.paths import subtree_q
     from luoshi.orgs.models import Organization
 
-    Tally.objects.filter(subtree_q("org_path", new_root_path)).delete()
-    inside = Organization.objects.filter(subtree_q("path", new_root_path)).values_list(
+    Tally.objects.filter(subtree_q("org_path", old_root)).delete()
+    inside = Organization.objects.filter(subtree_q("path", new_root)).values_list(
         "path", flat=True
     )
     anchors = {anchor_of(old_parent_path), anchor_of(new_parent_path)}

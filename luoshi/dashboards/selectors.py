@@ -15,8 +15,11 @@ from django.db.models.functions import Coalesce, StrIndex, Substr
 from django.utils import timezone
 
 from luoshi.campaigns.models import Category, ProblemSource
+from luoshi.core import tallies
+from luoshi.core.models import Tally
 from luoshi.core.paths import path_upper, subtree_q
 from luoshi.orgs.models import Organization, OrgTally
+from luoshi.orgs.rollups import SUMS as ORG_SUMS_TOPIC
 from luoshi.rectification.models import (
     DeadlineKind,
     LedgerTally,
@@ -28,6 +31,7 @@ from luoshi.rectification.models import (
     today,
 )
 from luoshi.rectification.rollups import COUNTS
+from luoshi.rectification.rollups import SUMS as LEDGER_SUMS_TOPIC
 from luoshi.rectification.selectors import overdue_q
 from luoshi.rectification.tallies import mix as problem_mix
 
@@ -103,6 +107,26 @@ def per_range(
         cursor.execute(" UNION ALL ".join(statements), params)
         names = [c[0] for c in cursor.description]
         return keyed(dict(zip(names, row, strict=True)) for row in cursor.fetchall())
+
+
+def anchored_by_child(topic: str, node_path: str, child_paths) -> dict[str, dict[str, int]]:
+    """A topic's tally sums (core/tallies.py) for the node's own rows and for each child's
+    subtree, keyed by path, in one statement grouped by the child's path prefix: for a node
+    above the tally depth, whose children are all anchors or above them."""
+    wanted = {node_path, *child_paths}
+    rows = (
+        Tally.objects.filter(subtree_q("org_path", node_path), topic=topic)
+        .exclude(key__startswith=tallies.OWN)
+        .annotate(child=child_prefix("org_path", node_path))
+        .values_list("child", "key")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    out: dict[str, dict[str, int]] = {}
+    for child, key, n in rows:
+        if child in wanted and n:
+            out.setdefault(child, {})[key] = int(n)
+    return out
 
 
 def _sums(keys) -> dict:
@@ -189,27 +213,36 @@ def board(user, org: Organization, campaign) -> Board:
     path = org.path
     paths = [c.path for c in children]
     warn = campaign.warning_days if campaign else 7
-    orgs = per_range(
-        OrgTally.objects.all(),
-        "org_path",
-        path,
-        paths,
-        organizations=Count("*"),
-        **{f"in_{k}": Sum(k) for k in ORG_SUMS},
-    )
-    orgs = {p: {k.removeprefix("in_"): v for k, v in fig.items()} for p, fig in orgs.items()}
-    # Per child and campaign: the chosen campaign's rows for the table, all for the headline.
-    by_campaign = per_range(
-        LedgerTally.objects.all(),
-        "org_path",
-        path,
-        paths,
-        by=("campaign_id",),
-        **{f"in_{k}": Sum(k) for k in COUNTS},  # aliases that are not field names
-    )
-    tallies: dict[str, dict] = {}
+    if tallies.depth(path) < tallies.tally_depth():
+        # Above the tally depth every child's subtree is summed from its anchors' sums.
+        orgs = anchored_by_child(ORG_SUMS_TOPIC, path, paths)
+        by_campaign = {}
+        for child_path, sums in anchored_by_child(LEDGER_SUMS_TOPIC, path, paths).items():
+            for key, n in sums.items():
+                campaign_id, name = key.split(":")
+                by_campaign.setdefault((child_path, int(campaign_id)), {})[f"in_{name}"] = n
+    else:
+        orgs = per_range(
+            OrgTally.objects.all(),
+            "org_path",
+            path,
+            paths,
+            organizations=Count("*"),
+            **{f"in_{k}": Sum(k) for k in ORG_SUMS},
+        )
+        orgs = {p: {k.removeprefix("in_"): v for k, v in fig.items()} for p, fig in orgs.items()}
+        # Per child and campaign: the chosen campaign's rows for the table, all for the headline.
+        by_campaign = per_range(
+            LedgerTally.objects.all(),
+            "org_path",
+            path,
+            paths,
+            by=("campaign_id",),
+            **{f"in_{k}": Sum(k) for k in COUNTS},  # aliases that are not field names
+        )
+    ledger: dict[str, dict] = {}
     for (child_path, campaign_id), sums in by_campaign.items():
-        fig = tallies.setdefault(child_path, {})
+        fig = ledger.setdefault(child_path, {})
         for key, n in sums.items():
             key = key.removeprefix("in_")
             fig[f"all_{key}"] = fig.get(f"all_{key}", 0) + n
@@ -218,13 +251,13 @@ def board(user, org: Organization, campaign) -> Board:
     days = per_range(_open_measures(warn), "org_path", path, paths, **day_counts(campaign))
     rows = []
     own = Organization(pk=org.pk, name="本级", short_name="本级", code=org.code, path=org.path)
-    own_tally = tallies.get(path, {})
+    own_tally = ledger.get(path, {})
     if own_tally.get("problems") or own_tally.get("measures"):  # so that the rows add up
         children = [own, *children]
     for child in children:
         # 本级 counts the node itself and its own members, so that the rows add up too.
         fig = {k: orgs.get(child.path, {}).get(k, 0) for k in ("organizations", "members")}
-        fig |= _figures(tallies.get(child.path, {}), days.get(child.path, {}))
+        fig |= _figures(ledger.get(child.path, {}), days.get(child.path, {}))
         rows.append(ChildRow(child, fig))
     # Every row of the subtree lies in the node's own range or in one child's (a user who sees
     # the node sees every child), so the sums over the ranges are the node's figures.
@@ -238,7 +271,7 @@ def board(user, org: Organization, campaign) -> Board:
     known = {
         org_figures: {k: total(orgs, k) for k in ["organizations", *ORG_SUMS]},
         ledger_figures: ledger_figures_of(
-            {k: total(tallies, f"all_{k}") for k in COUNTS},
+            {k: total(ledger, f"all_{k}") for k in COUNTS},
             total(days, "overdue_all"),
             regulations,
         ),

@@ -8,8 +8,10 @@ class OrgsConfig(AppConfig):
 
     def ready(self):
         from luoshi.core.registry import NavItem, Rollup, add_figures, add_nav, add_rollup
+        from luoshi.core.tallies import add_topic
         from luoshi.orgs import rollups, selectors
 
         add_nav(NavItem("组织架构", "orgs:tree", "/orgs/", order=10))
         add_figures(selectors.org_figures)
         add_rollup(Rollup("orgs", rollups.rebuild_org_tallies, rollups.org_tally_drift))
+        add_topic(rollups.SUMS_TOPIC)  # after OrgTally, which it sums

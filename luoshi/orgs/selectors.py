@@ -2,25 +2,22 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Length, Substr
 
-from luoshi.core.paths import ancestor_ids, subtree_q
+from luoshi.core import tallies
+from luoshi.core.paths import ancestor_ids
 from luoshi.core.scoping import scope_paths
 from luoshi.orgs.models import LeadershipTeam, Member, Organization, OrgTally
 
 
 def org_figures(path: str) -> dict:
-    """Counts of the subtree at `path`: organisations, branches, members, leadership teams (sums
-    of the organisations' roll-up rows over the path range)."""
-    sums = OrgTally.objects.filter(subtree_q("org_path", path)).aggregate(
-        organizations=Count("id"),
-        branches=Sum("branches"),
-        members=Sum("members"),
-        probationary_members=Sum("probationary_members"),
-        leadership_teams=Sum("leadership_teams"),
-    )
-    return {k: v or 0 for k, v in sums.items()}
+    """Counts of the subtree at `path`: organisations, branches, members, leadership teams (the
+    anchored sums of the organisations' roll-up rows, core/tallies.py)."""
+    from luoshi.orgs.rollups import ORG_FIELDS, SUMS
+
+    sums = tallies.sums(SUMS, path)
+    return {k: sums.get(k, 0) for k in ["organizations", *ORG_FIELDS]}
 
 
 def scope_roots(user):

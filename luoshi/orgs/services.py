@@ -9,7 +9,7 @@ from django.db.models.functions import Concat, Substr
 from luoshi.accounts.permissions import MANAGE_TREE, require_role_over
 from luoshi.core import tallies
 from luoshi.core.audit import record_event
-from luoshi.core.models import AuditEvent, OrgOwned
+from luoshi.core.models import AuditEvent, OrgOwned, Tally
 from luoshi.core.paths import child_path, subtree_q
 from luoshi.orgs.models import Member, Organization
 from luoshi.orgs.rollups import refresh_org_tallies
@@ -98,11 +98,11 @@ def move_subtree(*, actor, org: Organization, new_parent: Organization) -> int:
         )
         Organization.objects.filter(pk=org.pk).update(parent=new_parent)
         for model in apps.get_models():
-            if issubclass(model, OrgOwned):
+            if issubclass(model, OrgOwned) and model is not Tally:
                 rewritten += model.objects.filter(subtree_q("org_path", old_path)).update(
                     org_path=Concat(Value(new_path), Substr("org_path", len(old_path) + 1))
                 )
-        tallies.after_move(old_parent.path, new_parent.path, new_path)
+        tallies.after_move(old_parent.path, new_parent.path, old_path, new_path)
         record_event(
             AuditEvent.Kind.ORG_MOVED,
             user=actor,

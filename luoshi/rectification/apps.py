@@ -24,6 +24,7 @@ class RectificationConfig(AppConfig):
         add_nav(NavItem("我的工作", "rectification:my_work", "/my-work/", order=15))
         add_figures(selectors.ledger_figures)
         add_rollup(Rollup("ledger", rollups.rebuild_ledger_tallies, rollups.ledger_tally_drift))
+        add_topic(rollups.SUMS_TOPIC)  # after LedgerTally, which it sums
         add_topic(tallies.TOPIC_DEF)
         add_seed_step(seeding.seed_ledger, order=10)
         add_record_finder(Proof.PROBLEMS, selectors.problems_finder)

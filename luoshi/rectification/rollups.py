@@ -5,6 +5,7 @@ measures' indexed deadlines. See core/rollups.py and docs/decisions.md."""
 
 from collections.abc import Iterable
 
+from luoshi.core import tallies
 from luoshi.core.rollups import recount
 from luoshi.orgs.models import Organization
 from luoshi.rectification.models import LedgerTally, Measure, MeasureState, Problem, ProblemStatus
@@ -55,8 +56,32 @@ def _sql() -> str:
 
 def refresh_ledger_tallies(org_ids: Iterable[int]) -> int:
     """Recount the roll-up rows of these organisations, in the writer's transaction (after any
-    write that adds, removes or changes the state of their problems or measures)."""
-    return recount(LedgerTally._meta.db_table, LOCK, _sql(), org_ids)
+    write that adds, removes or changes the state of their problems or measures), and their
+    anchors' sums of them."""
+    org_ids = list(org_ids)
+    written = recount(LedgerTally._meta.db_table, LOCK, _sql(), org_ids)
+    paths = Organization.objects.filter(pk__in=org_ids).values_list("path", flat=True)
+    tallies.refresh(SUMS, paths)
+    return written
+
+
+# The anchored sums of LedgerTally per campaign (core/tallies.py), keyed "campaign id:count":
+# what a node above the tally depth reads for each child.
+SUMS = "ledger_sums"
+
+
+def _sums_sql() -> str:
+    t = LedgerTally._meta.db_table
+    sums = ", ".join(f"sum({f}) AS {f}" for f in COUNTS)
+    return (
+        f"SELECT k, n FROM (WITH s AS (SELECT campaign_id AS c, {sums} FROM {t}"
+        " WHERE {where} GROUP BY campaign_id) "
+        + " UNION ALL ".join(f"SELECT c || ':{f}' AS k, {f} AS n FROM s" for f in COUNTS)
+        + ") x"
+    )
+
+
+SUMS_TOPIC = tallies.Topic(SUMS, _sums_sql)
 
 
 def rebuild_ledger_tallies() -> int:

@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from luoshi.campaigns.models import Campaign, Category
+from luoshi.core import tallies
 from luoshi.core.paths import subtree_q
 from luoshi.rectification import rollups, rules
 from luoshi.rectification.models import (
@@ -15,7 +15,6 @@ from luoshi.rectification.models import (
     DeadlineKind,
     ExtensionState,
     LedgerEvent,
-    LedgerTally,
     Measure,
     MeasureState,
     Problem,
@@ -35,12 +34,12 @@ def overdue_q(prefix: str = "", on=None) -> Q:
 
 
 def ledger_figures(path: str) -> dict:
-    """Problem and measure figures of the subtree at `path` (every campaign): sums of the
-    ledger's roll-up rows over the path range, and overdue counted from the open measures'
+    """Problem and measure figures of the subtree at `path` (every campaign): the anchored sums
+    of the ledger's roll-up rows (core/tallies.py), and overdue counted from the open measures'
     indexed deadlines on the day."""
-    t = LedgerTally.objects.filter(subtree_q("org_path", path)).aggregate(
-        **{k: Coalesce(Sum(k), 0) for k in rollups.COUNTS}
-    )
+    t = dict.fromkeys(rollups.COUNTS, 0)
+    for key, n in tallies.sums(rollups.SUMS, path).items():  # per campaign: "id:count"
+        t[key.split(":")[1]] += n
     overdue = Measure.objects.filter(subtree_q("org_path", path)).filter(overdue_q()).count()
     regulations = Regulation.objects.filter(subtree_q("org_path", path)).count()
     return ledger_figures_of(t, overdue, regulations)
