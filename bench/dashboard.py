@@ -1158,6 +1158,7 @@ class Replay:
     def all(self, writes: int) -> dict:
         from django.test.utils import setup_test_environment, teardown_test_environment
 
+        import luoshi.core.tallies as tallies
         import luoshi.orgs.rollups as org_rollups
         import luoshi.rectification.rollups as ledger_rollups
         from luoshi.core.registry import ROLLUPS
@@ -1165,8 +1166,12 @@ class Replay:
 
         # Count the roll-up rows each write recounts, and the time it takes.
         recounted = {"rows": 0, "seconds": 0.0}
-        for module in (org_rollups, ledger_rollups):
-            inner = module.recount
+        for module, name in (
+            (org_rollups, "recount"),
+            (ledger_rollups, "recount"),
+            (tallies, "_recount"),  # the anchored tallies (core/tallies.py)
+        ):
+            inner = getattr(module, name)
 
             def counting(*args, inner=inner, **kwargs):
                 started = time.perf_counter()
@@ -1175,7 +1180,7 @@ class Replay:
                 recounted["rows"] += rows
                 return rows
 
-            module.recount = counting
+            setattr(module, name, counting)
         rollup_rows, rollup_ms = [], []
         setup_test_environment()  # the test client then keeps each response's context
         try:
