@@ -194,9 +194,7 @@ def after_move(old_parent_path: str, new_parent_path: str, old_root: str, new_ro
     from luoshi.orgs.models import Organization
 
     Tally.objects.filter(subtree_q("org_path", old_root)).delete()
-    inside = Organization.objects.filter(subtree_q("path", new_root)).values_list(
-        "path", flat=True
-    )
+    inside = Organization.objects.filter(subtree_q("path", new_root)).values_list("path", flat=True)
     anchors = {anchor_of(old_parent_path), anchor_of(new_parent_path)}
     anchors |= {p for p in inside if depth(p) <= tally_depth()}
     for topic in TOPICS.values():

@@ -33,6 +33,7 @@ from luoshi.rectification.models import (
 from luoshi.rectification.rollups import COUNTS
 from luoshi.rectification.rollups import SUMS as LEDGER_SUMS_TOPIC
 from luoshi.rectification.selectors import overdue_q
+from luoshi.rectification.tallies import OPEN_DUE, closures_by_day, day_figures
 from luoshi.rectification.tallies import mix as problem_mix
 
 # The row figures kept in the roll-ups, and those counted on the day.
@@ -248,7 +249,14 @@ def board(user, org: Organization, campaign) -> Board:
             fig[f"all_{key}"] = fig.get(f"all_{key}", 0) + n
             if campaign is None or campaign_id == campaign.pk:
                 fig[key] = fig.get(key, 0) + n
-    days = per_range(_open_measures(warn), "org_path", path, paths, **day_counts(campaign))
+    if tallies.depth(path) < tallies.tally_depth():
+        warn_on = today() + timedelta(days=warn)
+        days = {
+            child: day_figures(sums, campaign, warn_on)
+            for child, sums in anchored_by_child(OPEN_DUE, path, paths).items()
+        }
+    else:
+        days = per_range(_open_measures(warn), "org_path", path, paths, **day_counts(campaign))
     rows = []
     own = Organization(pk=org.pk, name="本级", short_name="本级", code=org.code, path=org.path)
     own_tally = ledger.get(path, {})
@@ -331,9 +339,6 @@ def charts(path: str, campaign, node: dict | None = None) -> dict:
     by_status = [
         (labels[status], node[key]) for status, key in sorted(STATUS_KEYS.items()) if node.get(key)
     ]
-    measures = Measure.objects.filter(subtree_q("org_path", path))
-    if campaign is not None:
-        measures = measures.filter(campaign=campaign)
     by_source, by_category = problem_mix(path, campaign)
     source_names = dict(
         ProblemSource.objects.filter(pk__in=[s for s in by_source if s]).values_list("pk", "name")
@@ -351,7 +356,7 @@ def charts(path: str, campaign, node: dict | None = None) -> dict:
     for category, n in by_category.items():
         top = (tops.get(category) if category else None) or "未分类"
         categories[top] = categories.get(top, 0) + n
-    weekly = weekly_closures(measures)
+    weekly = weekly_closures_of(path, campaign)
     return {
         "status": by_status,
         "sources": sorted(sources.items(), key=lambda kv: -kv[1]),
@@ -360,36 +365,15 @@ def charts(path: str, campaign, node: dict | None = None) -> dict:
     }
 
 
-def weekly_closures(measures, weeks: int = 12) -> list[tuple[str, int]]:
-    """Closures per week (Monday to Sunday, local time) over the last `weeks` weeks, as
-    ("mm-dd" of the Monday, count) for the weeks with any: one pass counting each week's range
-    of `closed_at` (an index range; no date arithmetic per row)."""
-
-    def midnight(day):
-        return timezone.make_aware(datetime.combine(day, time.min))
-
+def weekly_closures_of(path: str, campaign, weeks: int = 12) -> list[tuple[str, int]]:
+    """Closures per week (Monday to Sunday, local time) since `weeks` weeks ago, as ("mm-dd" of
+    the Monday, count) for the weeks with any: the closures' tally by local day, summed."""
     since = today() - timedelta(weeks=weeks)
-    mondays = [
-        since - timedelta(days=since.weekday()) + timedelta(weeks=i) for i in range(weeks + 2)
-    ]
-    mondays = [m for m in mondays if m <= today()]
-    counts = measures.filter(state=MeasureState.CLOSED, closed_at__gte=midnight(since)).aggregate(
-        **{
-            f"w{i}": Count(
-                "org_path",
-                filter=Q(
-                    closed_at__gte=midnight(max(monday, since)),
-                    closed_at__lt=midnight(monday + timedelta(weeks=1)),
-                ),
-            )
-            for i, monday in enumerate(mondays)
-        }
-    )
-    return [
-        (monday.strftime("%m-%d"), counts[f"w{i}"])
-        for i, monday in enumerate(mondays)
-        if counts[f"w{i}"]
-    ]
+    per_week: dict = {}
+    for day, n in closures_by_day(path, campaign, since).items():
+        monday = day - timedelta(days=day.weekday())
+        per_week[monday] = per_week.get(monday, 0) + n
+    return [(monday.strftime("%m-%d"), per_week[monday]) for monday in sorted(per_week)]
 
 
 def most_overdue(user, path: str, campaign, limit: int = 10):

@@ -25,6 +25,8 @@ class RectificationConfig(AppConfig):
         add_figures(selectors.ledger_figures)
         add_rollup(Rollup("ledger", rollups.rebuild_ledger_tallies, rollups.ledger_tally_drift))
         add_topic(rollups.SUMS_TOPIC)  # after LedgerTally, which it sums
+        add_topic(tallies.OPEN_DUE_TOPIC)
+        add_topic(tallies.CLOSURES_TOPIC)
         add_topic(tallies.TOPIC_DEF)
         add_seed_step(seeding.seed_ledger, order=10)
         add_record_finder(Proof.PROBLEMS, selectors.problems_finder)

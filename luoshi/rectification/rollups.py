@@ -60,8 +60,11 @@ def refresh_ledger_tallies(org_ids: Iterable[int]) -> int:
     anchors' sums of them."""
     org_ids = list(org_ids)
     written = recount(LedgerTally._meta.db_table, LOCK, _sql(), org_ids)
-    paths = Organization.objects.filter(pk__in=org_ids).values_list("path", flat=True)
-    tallies.refresh(SUMS, paths)
+    paths = list(Organization.objects.filter(pk__in=org_ids).values_list("path", flat=True))
+    from luoshi.rectification.tallies import CLOSURES, OPEN_DUE
+
+    for topic in (SUMS, OPEN_DUE, CLOSURES):
+        tallies.refresh(topic, paths)
     return written
 
 

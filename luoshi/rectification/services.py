@@ -379,6 +379,8 @@ def update_measure(*, actor, measure_id: int, version: int, **changes) -> Measur
     ):
         raise Conflict()
     measure.refresh_from_db()
+    if "due_on" in after or "deadline_kind" in after:  # the lights read the deadlines' tally
+        refresh_ledger_tallies([measure.org_id])
     _record(
         problem=measure.problem,
         measure=measure,

@@ -2,8 +2,14 @@
 campaign and category, for the dashboard's charts. (The ledger's own figures are kept per
 organisation in LedgerTally, since the dashboard's table needs every child's.)"""
 
+from datetime import date
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
 from luoshi.core import tallies
-from luoshi.rectification.models import Problem
+from luoshi.rectification.models import DeadlineKind, Measure, MeasureState, Problem
 
 TOPIC = "problem_mix"
 
@@ -42,3 +48,82 @@ def mix(path: str, campaign) -> tuple[dict[int | None, int], dict[int | None, in
         pk = int(pk) or None
         into[pk] = into.get(pk, 0) + n
     return sources, categories
+
+
+# The open measures by deadline, and the closures by day (core/tallies.py): what the lights,
+# overdue and the weekly closures chart read above the tally depth. A day's figures come from
+# these on read (red: due before today; yellow: due within the warning days or once overdue),
+# so nothing stored depends on the date.
+OPEN_DUE = "open_due"
+CLOSURES = "closures"
+
+
+def _open_due_sql() -> str:
+    m = Measure._meta.db_table
+    closed, ongoing = MeasureState.CLOSED.value, DeadlineKind.ONGOING.value
+    flag = "CASE WHEN was_overdue THEN 1 ELSE 0 END"
+    return (
+        f"SELECT 'd:' || campaign_id || ':' || due_on || ':' || {flag} AS k, count(*) AS n"
+        f" FROM {m} WHERE {{where}} AND state <> '{closed}' AND deadline_kind <> '{ongoing}'"
+        f" AND due_on IS NOT NULL GROUP BY campaign_id, due_on, {flag}"
+        f" UNION ALL SELECT 'g:' || campaign_id, count(*) FROM {m} WHERE {{where}}"
+        f" AND state <> '{closed}' AND was_overdue"
+        f" AND (deadline_kind = '{ongoing}' OR due_on IS NULL) GROUP BY campaign_id"
+    )
+
+
+def _local_day(column: str) -> str:
+    """SQL for the local calendar day of a stored datetime, as 'YYYY-MM-DD'."""
+    if connection.vendor == "postgresql":
+        return f"to_char({column} AT TIME ZONE '{settings.TIME_ZONE}', 'YYYY-MM-DD')"
+    # SQLite keeps UTC text; luoshi's zone (China Standard Time) has no daylight saving.
+    minutes = int(timezone.localtime().utcoffset().total_seconds() // 60)
+    return f"date({column}, '{minutes:+d} minutes')"
+
+
+def _closures_sql() -> str:
+    m = Measure._meta.db_table
+    day = _local_day("closed_at")
+    return (
+        f"SELECT 'c:' || campaign_id || ':' || {day} AS k, count(*) AS n FROM {m}"
+        f" WHERE {{where}} AND state = '{MeasureState.CLOSED.value}' AND closed_at IS NOT NULL"
+        f" GROUP BY campaign_id, {day}"
+    )
+
+
+OPEN_DUE_TOPIC = tallies.Topic(OPEN_DUE, _open_due_sql)
+CLOSURES_TOPIC = tallies.Topic(CLOSURES, _closures_sql)
+
+
+def day_figures(sums: dict[str, int], campaign, warn_on: date) -> dict[str, int]:
+    """From a region's `open_due` sums: its measures red today and red or yellow (`attention`)
+    in `campaign` (every campaign when None), and overdue in every campaign (`overdue_all`)."""
+    today = timezone.localdate().isoformat()
+    warn = warn_on.isoformat()
+    red = attention = overdue_all = 0
+    for key, n in sums.items():
+        parts = key.split(":")
+        ours = campaign is None or int(parts[1]) == campaign.pk
+        if parts[0] == "g":
+            attention += n if ours else 0
+            continue
+        due, was_overdue = parts[2], parts[3] == "1"
+        if due < today:
+            overdue_all += n
+            red += n if ours else 0
+        if ours and (was_overdue or due <= warn):
+            attention += n
+    return {"red": red, "attention": attention, "overdue_all": overdue_all}
+
+
+def closures_by_day(path: str, campaign, since: date) -> dict[date, int]:
+    """Measures of the subtree closed on each local day from `since` on (in `campaign`, or every
+    one when None)."""
+    days: dict[date, int] = {}
+    start = since.isoformat()
+    for key, n in tallies.sums(CLOSURES, path).items():
+        _, campaign_id, day = key.split(":")
+        if day >= start and (campaign is None or int(campaign_id) == campaign.pk):
+            on = date.fromisoformat(day)
+            days[on] = days.get(on, 0) + n
+    return days

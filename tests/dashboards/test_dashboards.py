@@ -2,16 +2,17 @@
 
 import io
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from luoshi.dashboards import selectors
 from luoshi.orgs.models import Organization
-from luoshi.rectification.models import Measure, Problem
+from luoshi.rectification.models import Measure, Problem, today
 from tests.factories import user_with
 
 pytestmark = pytest.mark.django_db
@@ -93,14 +94,48 @@ def test_ranking_puts_the_worst_first_when_asked(client, seeded):
 
 
 def test_a_change_shows_at_once(client, seeded):
+    from luoshi.rectification import services
+
     root, campaign = seeded
     office = user_with(root, "office", username="dash_live")
-    m = Measure.objects.filter(state="in_progress", deadline_kind="date").first()
+    m = Measure.objects.filter(state="not_started", deadline_kind="date", due_on__gte=today())
+    m = m.first()
     client.force_login(office)
-    before = client.get(reverse("dashboards:node", args=[root.pk])).context["measures"]["overdue"]
-    Measure.objects.filter(pk=m.pk).update(due_on=date.today() - timedelta(days=400))
-    after = client.get(reverse("dashboards:node", args=[root.pk])).context["measures"]["overdue"]
-    assert after == before + (0 if m.is_overdue() else 1)
+
+    def overdue():
+        page = client.get(reverse("dashboards:node", args=[root.pk]))
+        return page.context["measures"]["overdue"]
+
+    before = overdue()
+    services.update_measure(
+        actor=office, measure_id=m.pk, version=m.version, due_on=today() - timedelta(days=400)
+    )
+    assert overdue() == before + 1
+
+
+def test_a_day_passing_turns_measures_red_without_any_write(client, seeded):
+    """Overdue and the lights are read against today's date: nothing stored goes stale."""
+    import time_machine
+
+    root, campaign = seeded
+    office = user_with(root, "office", username="dash_day")
+    client.force_login(office)
+    due = (
+        Measure.objects.exclude(state="closed")
+        .filter(deadline_kind="date", due_on__gte=today())
+        .order_by("due_on")
+        .first()
+        .due_on
+    )
+    turning = Measure.objects.exclude(state="closed").filter(deadline_kind="date", due_on=due)
+    before = client.get(reverse("dashboards:node", args=[root.pk])).context["measures"]
+    with time_machine.travel(
+        timezone.make_aware(datetime.combine(due + timedelta(days=1), time(12)))
+    ):
+        client.force_login(office)  # the session of the day before has expired
+        after = client.get(reverse("dashboards:node", args=[root.pk])).context["measures"]
+    assert after["overdue"] == before["overdue"] + turning.count()
+    assert after["red"] == before["red"] + turning.count()
 
 
 def test_a_branch_user_gets_404_for_other_dashboards_and_sees_only_its_own(client, tree):
@@ -260,7 +295,8 @@ def test_weekly_closures_count_each_local_week_since_twelve_weeks_ago(seeded):
         day = timezone.localtime(closed_at).date()
         if day >= since:
             expected[(day - timedelta(days=day.weekday())).strftime("%m-%d")] += 1
-    got = selectors.weekly_closures(Measure.objects.all())
+    root, _ = seeded
+    got = selectors.weekly_closures_of(root.path, None)
     assert dict(got) == expected and sum(expected.values()) > 0
     assert [label for label, _ in got] == sorted(expected, key=lambda d: (d < "07", d))[
         : len(got)

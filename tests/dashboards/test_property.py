@@ -217,6 +217,17 @@ def _recount(path, campaign):
     }
 
 
+def _weekly(path):
+    since = timezone.localdate() - timedelta(weeks=12)
+    weeks: dict = {}
+    for m in Measure.objects.filter(state="closed"):
+        day = timezone.localtime(m.closed_at).date()
+        if m.org_path.startswith(path) and day >= since:
+            monday = day - timedelta(days=day.weekday())
+            weeks[monday] = weeks.get(monday, 0) + 1
+    return [(monday.strftime("%m-%d"), weeks[monday]) for monday in sorted(weeks)]
+
+
 def _work(path):
     """The campaign-work figures of the subtree, counted from the rows in Python."""
 
@@ -306,6 +317,7 @@ def test_dashboard_figures_equal_direct_counts_after_any_history(tree, ops):
             chart = selectors.charts(node.path, campaign)
             for mix in ("sources", "categories"):  # every problem once, as 未填 / 未分类 here
                 assert sum(n for _, n in chart[mix]) == expected["problems"]
+            assert chart["weekly_closures"] == _weekly(node.path)
             board = selectors.board(SYSTEM, node, campaign)
             if board.rows:  # the headline the page shows, summed from the rows
                 assert subtree_figures(node.path, known=board.known) == headline
