@@ -97,9 +97,7 @@ def main() -> None:
         f"database: {os.environ['DATABASE_URL'].split('://')[0]}, {len(codes)} organisations, "
         f"{args.runs} legitimate senders per run"
     )
-    print(
-        f"{'run':34} {'median ms':>10} {'p95 ms':>8} {'p95/base':>9}  legit / flood statuses"
-    )
+    print(f"{'run':34} {'median ms':>10} {'p95 ms':>8} {'p95/base':>9}  legit / flood statuses")
     for label, median, p95, statuses, got in rows:
         print(f"{label:34} {median:10.1f} {p95:8.1f} {p95 / base:9.2f}  {statuses!s:16} {got}")
     print(
