@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -81,6 +82,43 @@ def prepare(args, env) -> dict:
         ).stdout
         seed_file.write_text(out)
     return json.loads(seed_file.read_text())
+
+
+def cpu_ticks(pids) -> dict[int, int]:
+    """User + system CPU of each process so far, in clock ticks (from /proc)."""
+    ticks = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks
+
+
+def server_pids(server: subprocess.Popen) -> list[int]:
+    """gunicorn's master and workers and the RQ worker: the server's session."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == server.pid:  # the session id
+                pids.append(int(entry.name))
+    return pids
+
+
+def database_pids(db: str) -> list[int]:
+    rows = psql(f"SELECT pid FROM pg_stat_activity WHERE datname = '{db}'")
+    return [int(p) for p in rows.split()]
+
+
+def cpu_used(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU seconds between two readings; a process first seen in the second counts whole."""
+    ticks = sum(t - before.get(pid, 0) for pid, t in after.items())
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(args, env) -> subprocess.Popen:
@@ -143,33 +181,71 @@ def pools(base: str, env: dict, usernames: set[str]) -> dict:
     return result
 
 
+class Http:
+    """One keep-alive connection (urllib3 without requests.Session, whose cookie jar and hooks
+    cost CPU on the cores the server needs) with fixed headers: the session cookie for pages,
+    the bearer token for the API."""
+
+    def __init__(self, base: str, headers: dict | None = None):
+        import urllib3
+
+        host, port = base.removeprefix("http://").split(":")
+        self.pool = urllib3.HTTPConnectionPool(
+            host, int(port), maxsize=1, block=True, retries=False, timeout=30
+        )
+        self.headers = dict(headers or {})
+
+    def request(self, method, path, *, params=None, data=None, files=None, json=None, timeout=30):
+        if params:
+            path += "?" + urllib.parse.urlencode(params)
+        kw = {"headers": self.headers, "redirect": False, "timeout": timeout}
+        if json is not None:
+            kw["json"] = json
+        elif data is not None or files:
+            fields = dict(data or {})
+            for name, value in files or []:
+                fields[name] = value
+            kw |= {"fields": fields, "encode_multipart": bool(files)}
+        return self.pool.request(method, path, **kw)
+
+    def cookies(self, response) -> dict:
+        return dict(
+            c.split(";", 1)[0].split("=", 1) for c in response.headers.getlist("Set-Cookie")
+        )
+
+
 class Client:
     def __init__(self, base, account, pool, role, think, deadline, records):
-        import requests
-
         self.base, self.pool, self.role, self.think = base, pool, role, think
         self.deadline, self.records = deadline, records
-        self.session = requests.Session()
-        self.api = requests.Session()
-        self.api.headers["Authorization"] = f"Bearer {pool['token']}"
+        self.session = Http(base)
+        self.api = Http(base, {"Authorization": f"Bearer {pool['token']}"})
         self.evidence: set[int] = set()
         self.rng = random.Random()
-        page = self.session.get(f"{base}/accounts/login/")
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        done = self.session.post(
-            f"{base}/accounts/login/",
+        # Not measured, and slow on purpose (password hashing): 50 at once on 2 busy cores take
+        # longer than a measured request may.
+        page = self.session.request("GET", "/accounts/login/", timeout=300)
+        cookies = self.session.cookies(page)
+        text = page.data.decode()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text).group(1)
+        self.session.headers["Cookie"] = f"csrftoken={cookies['csrftoken']}"
+        done = self.session.request(
+            "POST",
+            "/accounts/login/",
             data={"username": account["username"], "password": account["password"]}
             | {"csrfmiddlewaretoken": csrf},
-            allow_redirects=False,
+            timeout=300,
         )
-        if done.status_code != 302:
-            raise RuntimeError(f"login of {account['username']} answered {done.status_code}")
+        if done.status != 302:
+            raise RuntimeError(f"login of {account['username']} answered {done.status}")
+        cookies |= self.session.cookies(done)
+        self.session.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
 
     def call(self, kind, session, method, path, **kw):
         started = time.perf_counter()
         try:
-            response = session.request(method, self.base + path, timeout=30, **kw)
-            status = response.status_code
+            response = session.request(method, path, **kw)
+            status = response.status
         except Exception as exc:  # counted as an error below
             response, status = None, type(exc).__name__
         ms = (time.perf_counter() - started) * 1000
@@ -267,6 +343,7 @@ def client_process(base, plans, think, ready, go, deadline, queue):
         t.join()
     ready.put(len(clients))
     go.wait()
+    started = time.process_time()
     for c in clients:
         c.deadline = deadline.value
     threads = [threading.Thread(target=c.run) for c in clients]
@@ -274,7 +351,7 @@ def client_process(base, plans, think, ready, go, deadline, queue):
         t.start()
     for t in threads:
         t.join()
-    queue.put((records, errors))
+    queue.put((records, errors, time.process_time() - started))
 
 
 def percentile(ordered, q):
@@ -340,6 +417,8 @@ def main():
         logged_in = sum(ready.get() for _ in procs)
         load_before = machine_load()
         log(f"{logged_in} clients logged in; measuring for {args.seconds:.0f} s; {load_before}")
+        server_before = cpu_ticks(server_pids(server))
+        db_before = cpu_ticks(database_pids(args.db_name))
         deadline.value = time.time() + args.seconds
         go.set()
         sample = {}
@@ -349,11 +428,14 @@ def main():
             sample["mid"] = machine_load()
 
         threading.Thread(target=sample_load, daemon=True).start()
-        records, client_errors = [], []
+        records, client_errors, client_cpu = [], [], 0.0
         for _ in procs:
-            r, e = queue.get()
+            r, e, cpu = queue.get()
             records += r
             client_errors += e
+            client_cpu += cpu
+        server_cpu = cpu_used(server_before, cpu_ticks(server_pids(server)))
+        db_cpu = cpu_used(db_before, cpu_ticks(database_pids(args.db_name)))
         for p in procs:
             p.join()
         load_after = machine_load()
@@ -390,6 +472,13 @@ def main():
             }
             for k, v in sorted(by_kind.items())
         },
+        # CPU per request: gunicorn and the RQ worker, PostgreSQL's backends for the database,
+        # and the load generator's own processes (all on the same cores)
+        "cpu_ms_per_request": {
+            "server": 1000 * server_cpu / max(1, len(records)),
+            "postgres": 1000 * db_cpu / max(1, len(records)),
+            "load_generator": 1000 * client_cpu / max(1, len(records)),
+        },
         "load": {"before": load_before, "middle": sample.get("mid", ""), "after": load_after},
         "cpus": os.cpu_count(),
     }
@@ -411,6 +500,11 @@ def main():
             f"  {kind:<18} n={row['n']:>6}  p50 {row['p50_ms']:7.1f} ms"
             f"  p99 {row['p99_ms']:7.1f} ms"
         )
+    cpu = result["cpu_ms_per_request"]
+    print(
+        f"  CPU per request: server {cpu['server']:.1f} ms, PostgreSQL {cpu['postgres']:.1f} ms,"
+        f" load generator {cpu['load_generator']:.1f} ms"
+    )
     for when, text in result["load"].items():
         print(f"  load {when:<6}: {text}")
 

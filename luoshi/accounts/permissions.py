@@ -2,10 +2,8 @@
 
 from django.http import Http404
 
-from luoshi.accounts.models import Assignment, Role
-from luoshi.core.scoping import can_see_path
-
-_CACHE_ATTR = "_luoshi_role_paths"
+from luoshi.accounts.models import Role
+from luoshi.core.scoping import assigned, can_see_path
 
 
 def role_paths(user) -> list[tuple[str, str]]:
@@ -14,11 +12,7 @@ def role_paths(user) -> list[tuple[str, str]]:
         return []
     if getattr(user, "is_system", False):
         return [("/", Role.ADMIN)]
-    cached = getattr(user, _CACHE_ATTR, None)
-    if cached is None:
-        cached = list(Assignment.objects.filter(user=user).values_list("org__path", "role"))
-        setattr(user, _CACHE_ATTR, cached)
-    return cached
+    return assigned(user)
 
 
 def roles_over(user, path: str) -> set[str]:

@@ -13,6 +13,7 @@ from django.http import Http404
 from luoshi.core.paths import outermost, subtree_q
 
 _CACHE_ATTR = "_luoshi_scope_paths"
+_ASSIGNED_ATTR = "_luoshi_assigned"
 
 
 class SystemActor:
@@ -34,6 +35,19 @@ class SystemActor:
 SYSTEM = SystemActor()
 
 
+def assigned(user) -> list[tuple[str, str]]:
+    """(organisation path, role) of each of the user's assignments: one query per request,
+    cached on the user object, from which both the scope (here) and the roles
+    (accounts.permissions.role_paths) are read."""
+    cached = getattr(user, _ASSIGNED_ATTR, None)
+    if cached is None:
+        from luoshi.accounts.models import Assignment
+
+        cached = list(Assignment.objects.filter(user=user).values_list("org__path", "role"))
+        setattr(user, _ASSIGNED_ATTR, cached)
+    return cached
+
+
 def scope_paths(user) -> tuple[str, ...]:
     """The outermost organisation paths the user is assigned to (cached on the user object)."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -42,16 +56,15 @@ def scope_paths(user) -> tuple[str, ...]:
         return ("/",)
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        from luoshi.accounts.models import Assignment
-
-        cached = outermost(Assignment.objects.filter(user=user).values_list("org__path", flat=True))
+        cached = outermost(path for path, _ in assigned(user))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
 def forget_scope(user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _ASSIGNED_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def scope_q(user, field: str) -> Q | None:

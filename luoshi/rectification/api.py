@@ -268,7 +268,8 @@ def transition(request, measure_id: int, payload: TransitionIn):
         version=payload.version,
         reason=payload.reason,
     )
-    return _measure_out(request.user, m, _measure(request, m.pk).problem.campaign.warning_days)
+    warning_days = Campaign.objects.values_list("warning_days", flat=True).get(pk=m.campaign_id)
+    return _measure_out(request.user, m, warning_days)
 
 
 @router.post("/measures/{measure_id}/progress", response={201: ProgressOut, **ERRORS})

@@ -92,8 +92,12 @@ SORTS = {
 }
 
 
-def ledger(user, f: LedgerFilter):
-    """Problems the user may see, filtered and sorted, with their measures prefetched."""
+LEDGER_RELATED = ("org", "source", "category", "campaign")
+
+
+def ledger(user, f: LedgerFilter, *, related: tuple[str, ...] = LEDGER_RELATED):
+    """Problems the user may see, filtered and sorted, with their measures prefetched and the
+    `related` rows read with each (the ledger page has the campaign and its sources in hand)."""
     problems = Problem.objects.visible_to(user, within=f.org_path or None)
     if f.campaign_id:
         problems = problems.filter(campaign_id=f.campaign_id)
@@ -119,7 +123,7 @@ def ledger(user, f: LedgerFilter):
         text = f.text.strip()
         problems = problems.filter(Q(title__contains=text) | Q(description__contains=text))
     return (
-        problems.select_related("org", "source", "category", "campaign")
+        problems.select_related(*related)
         .prefetch_related(
             Prefetch(
                 "measures", queryset=Measure.objects.select_related("org").order_by("number", "id")

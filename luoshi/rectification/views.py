@@ -90,7 +90,10 @@ def ledger(request):
     user = request.user
     f, chosen = ledger_filter(request)
     campaign = chosen["campaign"]
-    problems = selectors.ledger(user, f)
+    sources = list(campaign.sources.all()) if campaign else []
+    # Every row is of the chosen campaign: its sources and settings are set on the rows below
+    # instead of being read again with each problem.
+    problems = selectors.ledger(user, f, related=("org",) if campaign else selectors.LEDGER_RELATED)
     number = _int(request.GET.get("page")) or 1
     cursor = selectors.read_cursor(request.GET.get("after", "")) if f.sort == "org" else None
     if cursor:
@@ -101,8 +104,14 @@ def ledger(request):
         page.number = number
     else:
         page = page_of(problems, number, PER_PAGE)
+    source_of = {s.pk: s for s in sources}
     for problem in page.rows:
-        for m in problem.measures.all():
+        if campaign:
+            problem.campaign = campaign
+            if problem.source_id in source_of:
+                problem.source = source_of[problem.source_id]
+        problem.measure_rows = list(problem.measures.all())
+        for m in problem.measure_rows:
             m.light = _light(m, problem.campaign)
     query = {k: v for k, v in request.GET.items() if k not in ("page", "after") and v}
     next_cursor = None
@@ -117,7 +126,7 @@ def ledger(request):
             "filter": f,
             "next_cursor": next_cursor,
             "page": page,
-            "sources": campaign.sources.all() if campaign else [],
+            "sources": sources,
             "categories": selectors.categories_of(campaign).filter(parent=None),
             "statuses": STATUS_CHOICES,
             "levels": LEVEL_CHOICES,
@@ -161,7 +170,7 @@ def _problem_context(request, problem, **extra):
 
 def _problem(request, pk):
     return get_visible_or_404(
-        Problem.objects.select_related("org", "campaign", "source", "category"),
+        Problem.objects.select_related("org", "campaign", "source", "category__parent"),
         request.user,
         request=request,
         pk=pk,

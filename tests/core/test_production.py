@@ -31,3 +31,20 @@ def test_collectstatic_with_the_manifest_storage_succeeds(tmp_path):
     for name in ("vendor/tabler/css/tabler.min.css", "vendor/htmx/htmx.min.js"):
         hashed = tmp_path / "static" / paths[name]
         assert hashed.exists() and hashed.with_name(hashed.name + ".gz").exists()
+
+
+def test_production_settings_keep_database_connections_and_read_sessions_from_the_cache():
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DATABASE_URL="postgres://luoshi@127.0.0.1:5432/luoshi",
+        CACHE_BACKEND="redis",
+        DJANGO_SETTINGS_MODULE="luoshi.settings",
+    )
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], s.SESSION_ENGINE)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["60", "True", "django.contrib.sessions.backends.cached_db"]

@@ -97,3 +97,15 @@ def test_anonymous_visitor_is_sent_to_login(client, tree, url):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_scope_and_roles_come_from_one_query_per_request(tree, users, django_assert_num_queries):
+    from luoshi.accounts.permissions import role_paths
+    from luoshi.core.scoping import forget_scope, scope_paths
+
+    liaison = users.county_a
+    forget_scope(liaison)
+    with django_assert_num_queries(1):
+        paths = scope_paths(liaison)
+        roles = role_paths(liaison)
+    assert paths == tuple(p for p, _ in roles)

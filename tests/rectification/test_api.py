@@ -159,3 +159,22 @@ def test_reason_is_kept_from_api_return(client, ledger, people, bearer):
     )
     assert response.status_code == 200
     assert reload(m).return_reason == "照片不清晰"
+
+
+def test_a_token_records_its_last_use_to_the_minute_not_on_every_request(client, ledger, people):
+    from datetime import timedelta
+
+    import time_machine
+
+    from luoshi.accounts.models import ApiToken
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(people.branch_a1)}"}
+    client.get("/api/v1/campaigns", **headers)
+    token = ApiToken.objects.get(user=people.branch_a1)
+    first = token.last_used_at
+    assert first is not None
+    client.get("/api/v1/campaigns", **headers)
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first
+    with time_machine.travel(first + timedelta(minutes=2)):
+        client.get("/api/v1/campaigns", **headers)
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first
