@@ -4,7 +4,7 @@ the organisation that runs the campaign may change them."""
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from luoshi.accounts.models import Role
@@ -230,9 +230,9 @@ def add_record_finder(proof: str, finder) -> None:
 def complete_from_records(*, org_ids, proof: str, on: date, note: str) -> int:
     """Mark done the pending items of these organisations whose key action is proved by this kind
     of record, for campaigns that had started by `on`. Called in the transaction that writes the
-    record. Returns the items completed."""
+    record. `org_ids` may be a queryset of ids (one statement). Returns the items completed."""
     return ActionItem.objects.filter(
-        org_id__in=list(org_ids),
+        org_id__in=org_ids if isinstance(org_ids, QuerySet) else list(org_ids),
         state=ActionItem.State.PENDING,
         action__proof=proof,
         action__campaign__starts_on__lte=on,
