@@ -49,6 +49,11 @@ BATCH = 2000  # problems read, checked and written at a time: memory stays flat 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(ensure_ascii=False) builds one a call
 
 
+def _json_one(key: str, text: str) -> str:
+    """json.dumps({key: text}, ensure_ascii=False), without encoding a dict for each new row."""
+    return f'{{"{key}": {_JSON.encode(text)}}}'
+
+
 @dataclass
 class ImportResult:
     problems: int = 0
@@ -496,7 +501,7 @@ class _Writer:
                     actor_name,
                     stamp,
                     _JSON.encode(before) if before else "{}",
-                    _JSON.encode(after) if after else "{}",
+                    after if type(after) is str else _JSON.encode(after) if after else "{}",
                     note,
                 )
             )
@@ -530,7 +535,13 @@ class _Writer:
                     stamp,
                 )
             )
-            event(pk, p.org.pk, p.org.path, "problem_imported", after={"title": p.title[:200]})
+            event(
+                pk,
+                p.org.pk,
+                p.org.path,
+                "problem_imported",
+                after=_json_one("title", p.title[:200]),
+            )
             if p.units:
                 unit_links.append((pk, p.units))
             for position, m in enumerate(p.measures, start=1):
@@ -568,7 +579,7 @@ class _Writer:
                     p.org.path,
                     "measure_imported",
                     mid,
-                    after={"content": m.content[:200]},
+                    after=_json_one("content", m.content[:200]),
                 )
                 if m.progress_text:
                     updates.append((p.org.pk, p.org.path, mid, m.progress_text, 0, actor_id, stamp))
