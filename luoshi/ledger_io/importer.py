@@ -149,8 +149,8 @@ class _Vocabulary:
 
 
 class _Org(NamedTuple):
-    """What an import needs of an organisation named by its code (a model instance each cost
-    more than the rest of the check)."""
+    """What an import needs of an organisation named by its code (building a model instance
+    for each cost more than the checks themselves)."""
 
     pk: int
     path: str
