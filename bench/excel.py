@@ -15,7 +15,8 @@ W4: a ledger .xlsx of N measure rows in the standard layout is written with the 
 LedgerWriter (title and unit lines, the two-row header with 责任主体, problem cells merged over
 their 1-3 measures, a team and a personal sheet; org codes spread over the whole tree; deadlines
 such as "2024年12月底前", "2025年6月30日前", "长期坚持", "立行立改"; seed-like Chinese text). Timed:
-  floor      python_calamine alone: open the workbook, to_python(skip_empty_area=False) per sheet
+  floor      python_calamine alone: open the workbook, to_python(skip_empty_area=False) per sheet;
+             read again right before every step below, its median over all those reads
   dry-run    `luoshi import-ledger FILE --org ROOT --json --dry-run` on a fresh copy of the seed
   import     the same without --dry-run (first import: rows created)
   re-import  the same file again: created and updated must both be 0
@@ -319,16 +320,18 @@ def bench_import(work: Path, base: Path, info: dict, n: int, repeat: int) -> dic
     shape = write_ledger(path, n, info)
     shape["write_seconds"] = time.perf_counter() - started
     log(f"  {shape['problems']:,} problems, {shape['mb']:.1f} MB in {shape['write_seconds']:.1f}s")
+    # The floor is read right before every step, so that it sees the load the steps see (this
+    # machine is shared: a floor timed in a quiet minute would make every ratio look worse, one
+    # timed under load better); its median is over all those reads.
     floors = []
-    for _ in range(repeat):
-        out, done = child("read", path, env=env_for(base), cwd=str(work))
-        floors.append({**done, **out})
-    log(f"  floor {median_of(floors, 'seconds'):.2f}s")
     steps: dict[str, list[dict]] = {"dry-run": [], "import": [], "re-import": []}
     stats_ok, write_floors = [], []
     for i in range(repeat):
         var = fresh_copy(base, work / f"import-{n}")
         for step, extra in (("dry-run", ("--dry-run",)), ("import", ()), ("re-import", ())):
+            out, done = child("read", path, env=env_for(base), cwd=str(work))
+            floors.append({**done, **out})
+            log(f"  run {i + 1} floor: {done['seconds']:.2f}s ({out['in_process_seconds']:.2f}s)")
             result = import_step(var, path, root, *extra)
             steps[step].append(result)
             log(

@@ -4,7 +4,7 @@ the organisation that runs the campaign may change them."""
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from luoshi.accounts.models import Role
@@ -239,8 +239,8 @@ def add_record_finder(proof: str, finder) -> None:
 def complete_from_records(*, org_ids, proof: str, on: date, note: str) -> int:
     """Mark done the pending items of these organisations whose key action is proved by this kind
     of record, for campaigns that had started by `on`. Called in the transaction that writes the
-    record. Returns the items completed."""
-    org_ids = list(org_ids)
+    record. `org_ids` may be a queryset of ids (one statement). Returns the items completed."""
+    org_ids = org_ids if isinstance(org_ids, QuerySet) else list(org_ids)
     done = ActionItem.objects.filter(
         org_id__in=org_ids,
         state=ActionItem.State.PENDING,

@@ -11,6 +11,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import batched
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -47,6 +48,11 @@ from luoshi.rectification.services import refresh_problem_status
 
 BATCH = 2000  # problems read, checked and written at a time: memory stays flat for any file
 _JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(ensure_ascii=False) builds one a call
+
+
+def _json_one(key: str, text: str) -> str:
+    """json.dumps({key: text}, ensure_ascii=False), without encoding a dict for each new row."""
+    return f'{{"{key}": {_JSON.encode(text)}}}'
 
 
 @dataclass
@@ -143,6 +149,15 @@ class _Vocabulary:
         return None
 
 
+class _Org(NamedTuple):
+    """What an import needs of an organisation named by its code (building a model instance
+    for each cost more than the checks themselves)."""
+
+    pk: int
+    path: str
+    name: str
+
+
 class _Checks:
     """The checks against the database (organisations, sources, categories, duplicates), batch
     by batch; what they look up is kept for the batches after."""
@@ -150,7 +165,7 @@ class _Checks:
     def __init__(self, actor, org, campaign, result: ImportResult):
         self.actor, self.org, self.result = actor, org, result
         self.vocabulary = _Vocabulary(campaign)
-        self.orgs: dict[str, Organization | None] = {}
+        self.orgs: dict[str, _Org | None] = {}
         self.owner: dict[int, bool] = {}
         self.seen: dict[tuple, int] = {}
 
@@ -160,7 +175,10 @@ class _Checks:
         if codes:
             self.orgs.update(dict.fromkeys(codes))
             found = Organization.objects.in_subtree(org.path).filter(code__in=codes)
-            self.orgs.update((o.code, o) for o in found)
+            self.orgs.update(
+                (code, _Org(pk, path, name))
+                for code, pk, path, name in found.values_list("code", "pk", "path", "name")
+            )
         for p in batch:
             target = org
             if p.org_code:
@@ -269,6 +287,8 @@ def import_ledger(
             if result.errors:
                 continue
             writer(batch)
+        if not result.errors:
+            writer.finish()
         if result.unreadable is not None:
             result.errors[:] = [result.unreadable]
             result.warnings.clear()
@@ -285,7 +305,8 @@ def import_ledger(
         if dry_run:
             return result
         result.written = True
-        # Listing problems proves the key action 检视问题 of the organisations that own them.
+        # Listing problems proves the key action 检视问题 of the organisations that own them
+        # (a subquery: thousands of ids as parameters cost more than the update).
         complete_from_records(
             org_ids=Problem.objects.filter(subtree_q("org_path", org.path), campaign=campaign)
             .values_list("org_id", flat=True)
@@ -443,6 +464,16 @@ class _Writer:
         self.org = org
         self.index: dict[int, list[int]] | None = None  # read in the transaction, at first use
         self.warnings: list[Issue] = []
+        self.touched_orgs: set[int] = set()  # organisations whose roll-up rows are recounted
+        self.touched_paths: set[str] = set()  # and their paths, for the problem mix's tallies
+        self.unit_ids: dict[str, int | None] = {}  # 责任单位 names looked up so far
+
+    def finish(self) -> None:
+        """After the last batch: recount the roll-up rows of every organisation written to,
+        once (a batch recounting its own would recount an organisation once per batch)."""
+        if self.write:
+            refresh_ledger_tallies(self.touched_orgs)
+            mix_tallies.refresh(self.touched_paths)
 
     def __call__(self, batch) -> None:
         campaign, vocabulary, result, write = (
@@ -473,7 +504,7 @@ class _Writer:
                     actor_name,
                     stamp,
                     _JSON.encode(before) if before else "{}",
-                    _JSON.encode(after) if after else "{}",
+                    after if type(after) is str else _JSON.encode(after) if after else "{}",
                     note,
                 )
             )
@@ -507,7 +538,13 @@ class _Writer:
                     stamp,
                 )
             )
-            event(pk, p.org.pk, p.org.path, "problem_imported", after={"title": p.title[:200]})
+            event(
+                pk,
+                p.org.pk,
+                p.org.path,
+                "problem_imported",
+                after=_json_one("title", p.title[:200]),
+            )
             if p.units:
                 unit_links.append((pk, p.units))
             for position, m in enumerate(p.measures, start=1):
@@ -545,7 +582,7 @@ class _Writer:
                     p.org.path,
                     "measure_imported",
                     mid,
-                    after={"content": m.content[:200]},
+                    after=_json_one("content", m.content[:200]),
                 )
                 if m.progress_text:
                     updates.append((p.org.pk, p.org.path, mid, m.progress_text, 0, actor_id, stamp))
@@ -663,32 +700,36 @@ class _Writer:
         pause_points("ledger_import")
         insert_rows(ProgressUpdate, UPDATE_COLUMNS, updates)
         insert_rows(LedgerEvent, EVENT_COLUMNS, events)
-        _link_units(campaign, unit_links)
+        _link_units(campaign, unit_links, self.unit_ids)
         for problem_id in touched:
             refresh_problem_status(problem_id)
         # Every row written has its event, carrying the organisation it belongs to.
-        refresh_ledger_tallies({e[0] for e in events})
-        mix_tallies.refresh({e[1] for e in events})
+        self.touched_orgs.update(e[0] for e in events)
+        self.touched_paths.update(e[1] for e in events)
 
 
-def _link_units(campaign, links: list[tuple[int, str]]) -> None:
-    """Link each new problem to the organisations its 责任单位 names, where they match."""
+def _link_units(campaign, links: list[tuple[int, str]], found: dict[str, int | None]) -> None:
+    """Link each new problem to the organisations its 责任单位 names, where they match. `found`
+    keeps the names looked up by earlier batches (a name's organisation does not change within
+    the import), so each name is looked up once."""
     if not links:
         return
     names_of = {
         pk: [n.strip() for n in units.replace("，", "、").split("、") if n.strip()]
         for pk, units in links
     }
-    wanted = {n for names in names_of.values() for n in names}
-    found: dict[str, int] = {}
-    for pk, name, short in (
-        Organization.objects.in_subtree(campaign.org_path)
-        .filter(Q(name__in=wanted) | Q(short_name__in=wanted))
-        .values_list("pk", "name", "short_name")
-    ):
-        found.setdefault(name, pk)
-        if short:
-            found.setdefault(short, pk)
+    wanted = {n for names in names_of.values() for n in names} - found.keys()
+    if wanted:
+        named: dict[str, int] = {}
+        for pk, name, short in (
+            Organization.objects.in_subtree(campaign.org_path)
+            .filter(Q(name__in=wanted) | Q(short_name__in=wanted))
+            .values_list("pk", "name", "short_name")
+        ):
+            named.setdefault(name, pk)
+            if short:
+                named.setdefault(short, pk)
+        found.update((n, named.get(n)) for n in wanted)
     through = Problem.responsible_orgs.through
     insert_rows(
         through,
@@ -697,6 +738,6 @@ def _link_units(campaign, links: list[tuple[int, str]]) -> None:
             (pk, found[n])
             for pk, names in names_of.items()
             for n in dict.fromkeys(names)
-            if n in found
+            if found[n] is not None
         ],
     )

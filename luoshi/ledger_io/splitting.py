@@ -20,8 +20,8 @@ def split_measures(text: str) -> list[str]:
     text = (text or "").strip()
     if not text:
         return []
-    if not _ANY.search(text):
-        return [text]  # most cells: no numbering at all, one search instead of four
+    if not _ANY.match(text):
+        return [text]  # a list is numbered from its first character: most cells fail at once
     for marker in _COMPILED:
         starts = list(marker.finditer(text))
         if len(starts) < 2 or starts[0].start() != 0:

@@ -53,19 +53,26 @@ class Merges:
         return merges
 
     def _add(self, ranges, pairs: bool = False) -> None:
+        open_until, by_column = self.open_until, self.rows
         for item in ranges:
-            r1, c1, r2, c2 = (*item[0], *item[1]) if pairs else item
+            if pairs:
+                (r1, c1), (r2, c2) = item
+            else:
+                r1, c1, r2, c2 = item
             if not (0 <= r1 <= r2 and 0 <= c1 <= c2 and r1 < MAX_ROWS and c1 < MAX_COLS):
                 continue
             if r1 == r2 and c1 == c2:
                 continue
-            r2, c2 = min(r2, MAX_ROWS - 1), min(c2, MAX_COLS - 1)
-            if r2 > r1 and self.open_until.get(r1, r1) < r2:
-                self.open_until[r1] = r2
+            if r2 >= MAX_ROWS:
+                r2 = MAX_ROWS - 1
+            if c2 >= MAX_COLS:
+                c2 = MAX_COLS - 1
+            if r2 > r1 and open_until.get(r1, r1) < r2:
+                open_until[r1] = r2
             for c in range(c1, c2 + 1):
-                rows = self.rows.get(c)
+                rows = by_column.get(c)
                 if rows is None:
-                    rows = self.rows[c] = array("i")
+                    rows = by_column[c] = array("i")
                 if len(rows) <= r2:  # every row its own origin until a merge says otherwise
                     rows.extend(range(len(rows), r2 + 1))
                 top = r1 + 1 if c == c1 else r1  # the origin itself keeps its own row

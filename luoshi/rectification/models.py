@@ -30,9 +30,11 @@ class ProblemStatus(models.TextChoices):
 class Problem(OrgOwned):
     """A problem in the list (问题清单), owned by an organisation."""
 
+    # No index of its own: rect_problem_mix starts with it (campaign, org_path).
     campaign = models.ForeignKey(
         "campaigns.Campaign",
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="problems",
         verbose_name="主题教育",
     )
@@ -89,9 +91,9 @@ class Problem(OrgOwned):
         ordering = ["org_path", "id"]
         indexes = [
             *OrgOwned.Meta.indexes,
-            models.Index(fields=["campaign", "org_path"], name="rect_problem_campaign_path"),
             models.Index(fields=["campaign", "status", "org_path"], name="rect_problem_status"),
-            # Problems by source and category for the dashboards' charts (index-only).
+            # A campaign's problems by place, and by source and category for the dashboards'
+            # charts (index-only on PostgreSQL); also the index of the campaign foreign key.
             models.Index(
                 fields=["campaign", "org_path"],
                 include=["source", "category"],
@@ -405,10 +407,13 @@ class LedgerEvent(OrgOwned):
     Append-only: the model refuses save-after-create and delete; on PostgreSQL a trigger refuses
     UPDATE and DELETE on the table itself (migration 0002)."""
 
+    # Both looked up through rect_event_problem / rect_event_measure (problem or measure, at),
+    # so neither has an index of its own: an import writes every event through each index.
     problem = models.ForeignKey(
         Problem,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="events",
         verbose_name="问题",
     )
@@ -418,6 +423,7 @@ class LedgerEvent(OrgOwned):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="events",
         verbose_name="整改措施",
     )

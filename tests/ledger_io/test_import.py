@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from luoshi.ledger_io.importer import import_ledger
 from luoshi.rectification.models import LedgerEvent, Measure, Problem, today
@@ -229,3 +229,35 @@ def test_the_same_wording_twice_matches_the_stored_ones_in_order_across_batches(
     first, second = Problem.objects.filter(title="会议过多").order_by("id")
     assert first.measures.get().due_on == date(2023, 12, 31)
     assert second.measures.get().due_on == date(2024, 6, 30)
+
+
+def test_responsible_units_are_linked_in_every_batch(tree, campaign, liaison, small_batches):
+    """A 责任单位 name looked up in one batch links the problems of later batches too."""
+    book = Workbook()
+    ws = book.active
+    ws.title = "班子问题"
+    ws.append(["序号", "存在问题", "整改措施", "整改时限", "责任单位"])
+    units = [
+        "甲一社区党支部",
+        "甲一社区党支部、乙一村党支部",
+        "不存在的单位",
+        "甲一社区党支部，甲二社区党支部",
+        "乙一村党支部",
+    ]
+    for n, names in enumerate(units, start=1):
+        ws.append([n, f"问题{n}", f"措施{n}", "2024年12月底前", names])
+    out = io.BytesIO()
+    book.save(out)
+    result = run(liaison, tree.county_a, out.getvalue())
+    assert result.errors == [], result.errors
+    linked = {
+        p.title: {o.name for o in p.responsible_orgs.all()}
+        for p in Problem.objects.prefetch_related("responsible_orgs")
+    }
+    assert linked == {
+        "问题1": {"甲一社区党支部"},
+        "问题2": {"甲一社区党支部", "乙一村党支部"},
+        "问题3": set(),
+        "问题4": {"甲一社区党支部", "甲二社区党支部"},
+        "问题5": {"乙一村党支部"},
+    }

@@ -7,6 +7,7 @@ import pytest
 
 from luoshi.core.registry import subtree_figures
 from luoshi.core.scoping import SYSTEM
+from luoshi.ledger_io import importer
 from luoshi.ledger_io.importer import import_ledger
 from luoshi.ledger_io.tables import import_members, import_orgs
 from luoshi.orgs.models import Organization
@@ -49,3 +50,18 @@ def test_member_and_organisation_imports_keep_the_rollup_exact(tree):
     assert figures["members"] == 10 + 2
     assert figures["probationary_members"] == 1
     assert figures["organizations"] == Organization.objects.count() == 10
+
+
+def test_a_ledger_over_several_batches_recounts_the_rollup_once(
+    tree, campaign, liaison, monkeypatch
+):
+    monkeypatch.setattr("luoshi.ledger_io.importer.BATCH", 2)
+    recounts = []
+    recount = importer.refresh_ledger_tallies
+    monkeypatch.setattr(
+        importer, "refresh_ledger_tallies", lambda ids: recounts.append(set(ids)) or recount(ids)
+    )
+    result = import_ledger(actor=liaison, data=messy_ledger(), name="台账.xlsx", org=tree.county_a)
+    assert result.errors == []
+    assert recounts == [{tree.county_a.pk}]  # after the last of three batches, not per batch
+    assert ledger_tally_drift() == []
