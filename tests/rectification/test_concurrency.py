@@ -158,7 +158,7 @@ def test_twenty_threads_of_progress_and_transitions_lose_no_update(ledger, peopl
 
     assert all(r[0] == "ok" for r in results), [r for r in results if r[0] != "ok"]
     successes = [s for r in results for s in r[1]]
-    assert len(successes) > 40  # the race really wrote
+    assert len(successes) >= 20  # the race really wrote (conflicts are the designed answer)
     for m in measures:
         mine = sorted((s for s in successes if s[0] == m.pk), key=lambda s: s[1])
         version, state, percent = start[m.pk]
