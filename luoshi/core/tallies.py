@@ -221,14 +221,6 @@ def sums(topic_name: str, path: str) -> dict[str, int]:
         return {k: int(n) for k, n in cursor.fetchall() if n}
 
 
-def direct(topic_name: str, path: str) -> dict[str, int]:
-    """The topic's counts for the subtree at `path` straight from the rows (the check)."""
-    sql, params = _compiled(TOPICS[topic_name], *_region(path, node=path))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {k: int(n) for k, n in cursor.fetchall() if n}
-
-
 def drift(topic_name: str) -> list[str]:
     """Where an anchor's stored tallies differ from a recount of its region (empty when exact);
     tallies of organisations that are not anchors are drift too."""
