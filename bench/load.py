@@ -123,11 +123,12 @@ def cpu_used(before: dict[int, int], after: dict[int, int]) -> float:
 
 def start_server(args, env) -> subprocess.Popen:
     log(f"starting the production layout on 127.0.0.1:{args.port} ({args.workers} workers) ...")
+    args.server_log = Path(env["LUOSHI_VAR"]) / f"server-{time.strftime('%H%M%S')}.log"
     server = subprocess.Popen(
         [str(REPO / "scripts" / "production.sh")],
         env=env,
         cwd=REPO,
-        stdout=open(Path(env["LUOSHI_VAR"]) / f"server-{time.strftime('%H%M%S')}.log", "w"),
+        stdout=open(args.server_log, "w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -249,6 +250,7 @@ class Client:
         except Exception as exc:  # counted as an error below
             response, status = None, type(exc).__name__
         ms = (time.perf_counter() - started) * 1000
+        at = time.time() - ms / 1000
         if isinstance(status, int) and status < 400:
             outcome = "ok"
         elif status == 409:
@@ -257,7 +259,7 @@ class Client:
             outcome = "refused"
         else:
             outcome = "error"
-        self.records.append((kind, outcome, ms, status))
+        self.records.append((kind, outcome, ms, status, at))
         return response if outcome == "ok" else None
 
     def read(self):
@@ -316,6 +318,8 @@ class Client:
             )
 
     def run(self):
+        if self.think:  # users are at random points of their work, not all clicking at once
+            time.sleep(self.rng.expovariate(1 / self.think))
         while time.time() < self.deadline:
             if self.role == "reader" or self.rng.random() < 0.5:
                 self.read()
@@ -354,6 +358,22 @@ def client_process(base, plans, think, ready, go, deadline, queue):
     queue.put((records, errors, time.process_time() - started))
 
 
+def server_times(log: Path, offset: int) -> list[float]:
+    """Milliseconds gunicorn spent on each request, from the access log's last field (the
+    format load.py asks for: `%(r)s %(s)s %(M)s`)."""
+    times = []
+    with open(log, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode(errors="replace")
+    for line in text.splitlines():
+        if line.startswith("ACCESS "):
+            try:
+                times.append(float(line.rsplit(" ", 1)[1]))
+            except ValueError:
+                continue
+    return sorted(times)
+
+
 def percentile(ordered, q):
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else float("nan")
 
@@ -365,6 +385,9 @@ def main():
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds between requests")
+    parser.add_argument(
+        "--warmup", type=float, default=10, help="seconds run before measuring (not counted)"
+    )
     parser.add_argument("--workers", type=int, default=5, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
@@ -384,6 +407,7 @@ def main():
         WEB_THREADS=str(args.threads),
         SECURE_COOKIES="0",
         LOG_LEVEL="ERROR",
+        GUNICORN_CMD_ARGS='--access-logformat "ACCESS %(r)s %(s)s %(M)s"',
         # a Redis database of its own: the worker must not take other checkouts' jobs
         REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
     )
@@ -416,11 +440,17 @@ def main():
             p.start()
         logged_in = sum(ready.get() for _ in procs)
         load_before = machine_load()
-        log(f"{logged_in} clients logged in; measuring for {args.seconds:.0f} s; {load_before}")
+        log(
+            f"{logged_in} clients logged in; {args.warmup:.0f} s of warm-up, then measuring for "
+            f"{args.seconds:.0f} s; {load_before}"
+        )
+        deadline.value = time.time() + args.warmup + args.seconds
+        go.set()
+        time.sleep(args.warmup)
+        measured_from = time.time()
         server_before = cpu_ticks(server_pids(server))
         db_before = cpu_ticks(database_pids(args.db_name))
-        deadline.value = time.time() + args.seconds
-        go.set()
+        log_offset = args.server_log.stat().st_size
         sample = {}
 
         def sample_load():
@@ -442,15 +472,24 @@ def main():
     finally:
         stop_server(server)
 
+    # the warm-up's requests (workers loading templates and opening connections, clients not yet
+    # spread over their think time) are not measured; their errors still count
+    warmup_errors = sum(
+        1 for _, outcome, _, _, at in records if outcome == "error" and at < measured_from
+    )
+    client_cpu *= sum(1 for r in records if r[4] >= measured_from) / max(1, len(records))
+    records = [r for r in records if r[4] >= measured_from]
     by_kind = defaultdict(list)
     outcomes = Counter()
     statuses = Counter()
-    for kind, outcome, ms, status in records:
+    slow_by_second = Counter(int(at - measured_from) for _, _, ms, _, at in records if ms > 500)
+    inside = server_times(args.server_log, log_offset)
+    for kind, outcome, ms, status, _ in records:
         by_kind[kind].append(ms)
         outcomes[outcome] += 1
         if outcome == "error":
             statuses[str(status)] += 1
-    every = sorted(ms for _, _, ms, _ in records)
+    every = sorted(ms for _, _, ms, _, _ in records)
     result = {
         "clients": args.clients,
         "seconds": args.seconds,
@@ -461,7 +500,8 @@ def main():
         "p50_ms": percentile(every, 0.5),
         "p99_ms": percentile(every, 0.99),
         "outcomes": dict(outcomes),
-        "errors": outcomes["error"] + len(client_errors),
+        "errors": outcomes["error"] + len(client_errors) + warmup_errors,
+        "warmup_s": args.warmup,
         "error_statuses": dict(statuses),
         "client_start_errors": client_errors[:5],
         "by_kind": {
@@ -479,6 +519,11 @@ def main():
             "postgres": 1000 * db_cpu / max(1, len(records)),
             "load_generator": 1000 * client_cpu / max(1, len(records)),
         },
+        # where the time went: gunicorn's own request time (parse to response) against what the
+        # clients waited; slow requests (> 500 ms) by second of the run show stalls or queues
+        "server_p50_ms": percentile(inside, 0.5),
+        "server_p99_ms": percentile(inside, 0.99),
+        "slow_by_second": dict(sorted(slow_by_second.items())),
         "load": {"before": load_before, "middle": sample.get("mid", ""), "after": load_after},
         "cpus": os.cpu_count(),
     }
@@ -486,7 +531,9 @@ def main():
         print(json.dumps(result, ensure_ascii=False, indent=1))
         return
     print(
-        f"W8 load: {args.clients} clients, {args.seconds:.0f} s, think {args.think} s, "
+        f"W8 load: {args.clients} clients, {args.seconds:.0f} s"
+        f" after {args.warmup:.0f} s of warm-up,"
+        f" think {args.think} s, "
         f"gunicorn {args.workers}x{args.threads}, PostgreSQL city seed"
     )
     print(
@@ -505,6 +552,16 @@ def main():
         f"  CPU per request: server {cpu['server']:.1f} ms, PostgreSQL {cpu['postgres']:.1f} ms,"
         f" load generator {cpu['load_generator']:.1f} ms"
     )
+    print(
+        "  inside gunicorn (request parsed to response sent):"
+        f" p50 {result['server_p50_ms']:.0f} ms,"
+        f" p99 {result['server_p99_ms']:.0f} ms over {len(inside)} logged requests"
+    )
+    if slow_by_second:
+        print(
+            "  requests over 500 ms by second of the run: "
+            + " ".join(f"{s}s:{n}" for s, n in sorted(slow_by_second.items()))
+        )
     for when, text in result["load"].items():
         print(f"  load {when:<6}: {text}")
 
