@@ -252,12 +252,14 @@ if os.environ.get("TASKS_BACKEND", "immediate") == "rq":
 else:
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
-# --- cache (rate limits of the public pages) --------------------------------------------------
-# CACHE_BACKEND=redis shares the counters between web workers (production); the default keeps them
-# in each process's memory, which is enough for the demo and the tests.
+# --- cache (rate limits, sessions, the dashboards' figures) -----------------------------------
+# CACHE_BACKEND=redis shares the cache between web workers (production); the default keeps it in
+# each process's memory, which is enough for the demo and the tests (one process each). Several
+# processes on a per-process cache would count rate limits apart and could serve a dashboard's
+# figures cached before another process's write: run them on Redis.
 if os.environ.get("CACHE_BACKEND", "locmem") == "redis":
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "luoshi.core.cache.RedisCache", "LOCATION": REDIS_URL}
     }
     # Sessions read from the shared cache (written through to the database): one query less
     # on every page. Only with a shared cache: a per-process one would keep a session alive in

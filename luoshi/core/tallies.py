@@ -96,6 +96,11 @@ def _lock_class(topic: str) -> int:
     return zlib.crc32(f"tally:{topic}".encode()) & 0x7FFFFFFF
 
 
+def is_deferred() -> bool:
+    """Inside `deferred()`: a bulk load that recounts (and marks) everything at its end."""
+    return _deferred.get()
+
+
 def refresh(topic_name: str, paths: Iterable[str | None]) -> int:
     """Recount the tallies of the anchors of these organisations' paths, in the caller's
     transaction (after any write that adds, removes or changes the topic's rows). Returns the
@@ -139,7 +144,10 @@ def deferred():
     rebuild_all()
 
 
-def _recount(topic: Topic, anchors: list[str]) -> int:
+def _recount(topic: Topic, anchors: list[str], mark: bool = True) -> int:
+    """Recount these anchors' tallies of the topic; with `mark`, the figures of their subtrees
+    have a new version (core.versions) for the caches of what is computed from them."""
+    from luoshi.core import versions
     from luoshi.core.models import Tally
 
     table = connection.ops.quote_name(Tally._meta.db_table)
@@ -161,6 +169,8 @@ def _recount(topic: Topic, anchors: list[str]) -> int:
                 [org_id, anchor, topic.name, *params],
             )
             written += max(cursor.rowcount, 0)
+    if mark:
+        versions.changed(anchors)
     return written
 
 
@@ -174,10 +184,13 @@ def _anchors() -> list[str]:
 
 def rebuild(topic_name: str) -> int:
     """Recount every anchor's tallies of the topic (after a seed; `luoshi rollups --rebuild`)."""
+    from luoshi.core import versions
     from luoshi.core.models import Tally
 
     Tally.objects.filter(topic=topic_name).delete()
-    return _recount(TOPICS[topic_name], _anchors())
+    written = _recount(TOPICS[topic_name], _anchors(), mark=False)
+    versions.changed_everywhere()
+    return written
 
 
 def rebuild_all() -> int:
@@ -198,7 +211,10 @@ def after_move(old_parent_path: str, new_parent_path: str, old_root: str, new_ro
     anchors = {anchor_of(old_parent_path), anchor_of(new_parent_path)}
     anchors |= {p for p in inside if depth(p) <= tally_depth()}
     for topic in TOPICS.values():
-        _recount(topic, sorted(anchors))
+        _recount(topic, sorted(anchors), mark=False)
+    from luoshi.core import versions
+
+    versions.changed_everywhere()  # the moved nodes' anchors and ancestors are new
 
 
 def sums(topic_name: str, path: str) -> dict[str, int]:

@@ -1,12 +1,16 @@
 import tempfile
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from luoshi.core import versions
 from luoshi.core.audit import record_event
 from luoshi.core.registry import subtree_figures
 from luoshi.core.scoping import get_visible_or_404
@@ -15,9 +19,11 @@ from luoshi.dashboards.models import ReportJob, Snapshot
 from luoshi.dashboards.tasks import build_report, reports_dir
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import breadcrumbs, scope_roots
+from luoshi.rectification.models import today
 from luoshi.rectification.rules import is_owner
 from luoshi.rectification.selectors import visible_campaigns
 
+FIGURES_SECONDS = 600  # a node's rendered figures, at most (a new version replaces them sooner)
 SORTS = {
     "closure_rate": ("销号率", False),
     "on_time_rate": ("按期销号率", False),
@@ -42,24 +48,59 @@ def home(request):
     return redirect("dashboards:node", pk=root.pk)
 
 
-@require_GET
-def node(request, pk):
-    org = get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
-    campaigns, campaign = _campaign(request)
-    board = selectors.board(request.user, org, campaign)
+def _figures(user, org, campaign, sort: str, worst_first: bool) -> dict:
+    """The node's figures rendered (headline, children, charts, the most overdue measures) and
+    its measure figures: the same for everyone who may open the node (who sees all below it),
+    so cached per version of the subtree's figures (core.versions) and per day (overdue and the
+    lights are read against today's date)."""
+    version = versions.version(org.path)
+    campaign_pk = campaign.pk if campaign else 0
+    key = f"dashboard:{org.pk}:{campaign_pk}:{sort}:{worst_first:d}:{today()}:{version}"
+    part = cache.get(key) if version else None
+    if part is not None:
+        return part
+    board = selectors.board(user, org, campaign)
     rows = board.rows
-    sort = request.GET.get("sort", "")
-    worst_first = request.GET.get("order") == "worst"
     if sort in SORTS:
         _, higher_is_worse = SORTS[sort]
         best_first = not higher_is_worse
         reverse = best_first != worst_first
         rows.sort(key=lambda r: r.figures[sort], reverse=reverse)
-    as_of = parse_date(request.GET.get("as_of", "") or "")
-    last = Snapshot.objects.filter(org=org, campaign=campaign).first()
     # The rows cover the whole subtree (a user who sees the node sees all below it).
     ledger = selectors.rows_total(rows) if rows else selectors.node_ledger(org.path, campaign)
     measures = selectors.measure_figures(ledger)
+    chart_data = selectors.charts(org.path, campaign, node=ledger)
+    chart_data["overdue_by_child"] = [(r.org.display_name, r.figures["overdue"]) for r in rows]
+    html = render_to_string(
+        "dashboards/_figures.html",
+        {
+            "org": org,
+            "campaign": campaign,
+            "figures": subtree_figures(org.path, known=board.known),
+            "measures": measures,
+            "rows": rows,
+            "sorts": SORTS,
+            "charts": chart_data,
+            "overdue": list(selectors.most_overdue(user, org.path, campaign)),
+        },
+    )
+    part = {"html": mark_safe(html), "measures": measures}  # noqa: S308 - rendered just now
+    if version:
+        cache.set(key, part, timeout=FIGURES_SECONDS)
+    return part
+
+
+@require_GET
+def node(request, pk):
+    org = get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
+    campaigns, campaign = _campaign(request)
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in SORTS else ""
+    worst_first = request.GET.get("order") == "worst"
+    part = _figures(request.user, org, campaign, sort, worst_first)
+    measures = part["measures"]
+    as_of = parse_date(request.GET.get("as_of", "") or "")
+    last = Snapshot.objects.filter(org=org, campaign=campaign).first()
     since_last = (
         {
             k: round(measures[k] - last.figures["node"].get(k, 0), 1)
@@ -68,9 +109,6 @@ def node(request, pk):
         if last
         else None
     )
-    chart_data = selectors.charts(org.path, campaign, node=ledger)
-    overdue_by_child = [(r.org.display_name, r.figures["overdue"]) for r in rows]
-    chart_data["overdue_by_child"] = overdue_by_child
     return render(
         request,
         "dashboards/node.html",
@@ -79,20 +117,14 @@ def node(request, pk):
             "crumbs": breadcrumbs(request.user, org),
             "campaign": campaign,
             "campaigns": campaigns,
-            "figures": subtree_figures(org.path, known=board.known),
+            "figures_html": part["html"],
             "measures": measures,
-            "rows": rows,
             "last": last,
             "since_last": since_last,
             "as_of": as_of,
             "then": selectors.measure_figures_as_of(org.path, campaign, as_of) if as_of else None,
             "can_submit": is_owner(request.user, org.path),
             "kinds": ReportJob.Kind.choices,
-            "sorts": SORTS,
-            "sort": sort,
-            "worst_first": worst_first,
-            "charts": chart_data,
-            "overdue": selectors.most_overdue(request.user, org.path, campaign),
         },
     )
 

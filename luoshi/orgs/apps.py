@@ -7,11 +7,14 @@ class OrgsConfig(AppConfig):
     verbose_name = "党组织"
 
     def ready(self):
+        from luoshi.core import versions
         from luoshi.core.registry import NavItem, Rollup, add_figures, add_nav, add_rollup
         from luoshi.core.tallies import add_topic
         from luoshi.orgs import rollups, selectors
+        from luoshi.orgs.models import Organization
 
         add_nav(NavItem("组织架构", "orgs:tree", "/orgs/", order=10))
         add_figures(selectors.org_figures)
         add_rollup(Rollup("orgs", rollups.rebuild_org_tallies, rollups.org_tally_drift))
         add_topic(rollups.SUMS_TOPIC)  # after OrgTally, which it sums
+        versions.watch_everywhere(Organization)  # names and the tree that every table shows

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import complete_from_records
+from luoshi.core import versions
 from luoshi.core.faults import pause_points
 from luoshi.core.files import UploadRefused, check_upload, delete_evidence, store_upload
 from luoshi.core.scoping import can_see_path, get_visible_or_404
@@ -62,6 +63,12 @@ def _actor_name(actor) -> str:
 
 
 def _record(*, problem, measure=None, action, actor, before=None, after=None, note=""):
+    """The history row of a change, and the change marked for the dashboards' cache: the most
+    overdue measures they list show the wording of measures and problems."""
+    paths = [(measure or problem).org_path]
+    if measure is None and after and "title" in after:  # listed under its measures' nodes
+        paths += Measure.objects.filter(problem_id=problem.pk).values_list("org_path", flat=True)
+    versions.changed(paths)
     LedgerEvent.objects.create(
         org_id=(measure or problem).org_id,
         org_path=(measure or problem).org_path,

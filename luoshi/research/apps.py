@@ -9,6 +9,7 @@ class ResearchConfig(AppConfig):
     def ready(self):
         from luoshi.campaigns.models import Proof
         from luoshi.campaigns.services import add_record_finder
+        from luoshi.core import versions
         from luoshi.core.registry import (
             NavItem,
             add_figures,
@@ -17,9 +18,11 @@ class ResearchConfig(AppConfig):
             add_seed_step,
         )
         from luoshi.research import seeding, selectors
+        from luoshi.research.models import Finding, ResearchTopic, Visit
 
         add_nav(NavItem("调查研究", "research:list", "/research/", order=45))
         add_figures(selectors.research_figures)
+        versions.watch(ResearchTopic, Visit, Finding)  # counted directly: no tally marks them
         add_seed_step(seeding.seed_research, order=70)
         add_problem_origin(selectors.problem_origin)
         add_record_finder(Proof.VISIT, selectors.visit_finder)

@@ -1,0 +1,109 @@
+"""Versions of the figures of a subtree, for caches of what is computed from them (the
+dashboards' figures, rendered once and served to everyone who opens the same node until a row
+under it changes).
+
+A version is a random token per organisation at or above the tally depth, kept in the shared
+cache (Redis in production): the figures of a node at or above the depth change with its own
+token, those of a node below it with its anchor's (the anchor's subtree holds it). A write marks
+the anchors of what it changed and every ancestor of them: `core.tallies` does so for every
+recount (every writer of a tallied figure recounts its anchors), and a module whose figures are
+counted directly from its rows `watch`es its models. Changes that can touch any node (the tree
+itself, campaigns, categories and sources) mark every version at once (`changed_everywhere`).
+
+A mark is written twice: at once, in the writer's transaction, and again after the commit. The
+second one is what makes the cache exact: a reader who read a version and then computed figures
+from the data as it stood before the commit may store them under that version, which is no
+longer current once the commit's mark is written. The first one lets a reader inside the same
+transaction (and the tests, which never commit) see the change. A transaction rolled back has
+only invalidated a cache entry too many. Tokens are never reused: an entry evicted from the
+cache comes back under a new token, so a version never names two states of the data."""
+
+import secrets
+from collections.abc import Iterable
+from functools import partial
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from luoshi.core.paths import SEP, ancestor_ids
+from luoshi.core.tallies import anchor_of, depth, is_deferred, tally_depth
+
+_PREFIX = "figures:v:"
+_EVERY = _PREFIX + "*"
+
+
+def _key(path: str) -> str:
+    return _PREFIX + path
+
+
+def _marked(paths: Iterable[str | None]) -> set[str]:
+    """The version keys a change at these organisations' paths marks: each one's anchor and
+    every ancestor of it."""
+    keys = set()
+    for path in {anchor_of(p) for p in paths if p}:
+        ids = ancestor_ids(path)
+        keys |= {_key(SEP + SEP.join(map(str, ids[:n])) + SEP) for n in range(1, len(ids) + 1)}
+    return keys
+
+
+def _mark(keys: set[str]) -> None:
+    cache.set_many(dict.fromkeys(keys, secrets.token_hex(8)), timeout=None)
+
+
+def changed(paths: Iterable[str | None]) -> None:
+    """The figures of the subtrees holding these organisations are new (now and after the
+    commit)."""
+    if is_deferred():  # a bulk load: it marks everything at its end
+        return
+    keys = _marked(paths)
+    if keys:
+        _mark(keys)
+        transaction.on_commit(partial(_mark, keys))
+
+
+def changed_everywhere(**_) -> None:
+    """Every node's figures may be new (a move, a renamed organisation, an edited campaign)."""
+    if is_deferred():
+        return
+    _mark({_EVERY})
+    transaction.on_commit(partial(_mark, {_EVERY}))
+
+
+def _row_changed(sender, instance, **_) -> None:
+    changed([getattr(instance, "org_path", None)])
+
+
+def watch(*models) -> None:
+    """Mark the version of a row's subtree whenever one of these models is saved or deleted: for
+    modules whose figures are counted directly from their rows (no tally recount marks them)."""
+    for model in models:
+        post_save.connect(_row_changed, sender=model, dispatch_uid=f"versions:{model._meta.label}")
+        post_delete.connect(
+            _row_changed, sender=model, dispatch_uid=f"versions:del:{model._meta.label}"
+        )
+
+
+def watch_everywhere(*models) -> None:
+    """Any save or delete of these models marks every version (the tree, campaign settings)."""
+    for model in models:
+        label = model._meta.label
+        post_save.connect(changed_everywhere, sender=model, dispatch_uid=f"versions:*:{label}")
+        post_delete.connect(
+            changed_everywhere, sender=model, dispatch_uid=f"versions:*:del:{label}"
+        )
+
+
+def version(path: str) -> str | None:
+    """The version of the figures of the subtree at `path` (None if the cache cannot say, in
+    which case nothing may be cached)."""
+    own = path if depth(path) <= tally_depth() else anchor_of(path)
+    keys = [_EVERY, _key(own)]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, secrets.token_hex(8), timeout=None)
+            found[key] = cache.get(key)
+    if None in (found[_EVERY], found[_key(own)]):
+        return None
+    return f"{found[_EVERY]}.{found[_key(own)]}"

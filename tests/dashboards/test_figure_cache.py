@@ -1,0 +1,161 @@
+"""The dashboards' rendered figures are cached per version of the subtree (core.versions): a
+change anywhere below a node shows on its dashboard at once, a dashboard whose subtree did not
+change is not recomputed, and no version ever names two states of the data."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+
+from luoshi.core import versions
+from luoshi.orgs.models import Organization
+from luoshi.rectification import services
+from luoshi.rectification.models import Measure, today
+from tests.factories import user_with
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed", "--scale", "tiny", "--json", stdout=io.StringIO())
+    return Organization.objects.get(parent=None)
+
+
+def computed(response) -> bool:
+    """Whether the request computed the figures (rendered them) or served them cached."""
+    return "dashboards/_figures.html" in {t.name for t in response.templates}
+
+
+def chain(org) -> list[Organization]:
+    """The organisation and its ancestors, root first."""
+    ids = [int(i) for i in org.path.strip("/").split("/")]
+    found = Organization.objects.in_bulk(ids)
+    return [found[i] for i in ids]
+
+
+def test_a_change_shows_on_every_dashboard_above_it_and_nothing_else_is_recomputed(client, seeded):
+    root = seeded
+    office = user_with(root, "office", username="cache_office")
+    client.force_login(office)
+    measure = (
+        Measure.objects.filter(state="not_started", deadline_kind="date", due_on__gte=today())
+        .exclude(org_path__regex=r"^/\d+/$")
+        .order_by("-org_path")
+        .first()
+    )
+    above = chain(measure.org)
+    assert len(above) >= 3, "the seed's measures lie below the root's children"
+    sibling = Organization.objects.filter(parent=root).exclude(pk=above[1].pk).first()
+
+    def page(org):
+        return client.get(reverse("dashboards:node", args=[org.pk]))
+
+    before = {}
+    for org in [*above, sibling]:
+        first = page(org)
+        assert computed(first)
+        before[org.pk] = first.context["measures"]["overdue"]
+        again = page(org)
+        assert not computed(again), f"{org.name}: the second view is served from the cache"
+        assert again.context["measures"] == first.context["measures"]
+
+    services.update_measure(
+        actor=office,
+        measure_id=measure.pk,
+        version=measure.version,
+        due_on=today() - timedelta(days=30),
+    )
+    for org in above:
+        after = page(org)
+        assert computed(after), org.name
+        assert after.context["measures"]["overdue"] == before[org.pk] + 1, org.name
+    untouched = page(sibling)
+    assert not computed(untouched)
+    assert untouched.context["measures"]["overdue"] == before[sibling.pk]
+
+
+def test_a_research_visit_counted_directly_shows_at_once(client, seeded):
+    """Research figures have no tally: their models are watched instead."""
+    from luoshi.research import services as research
+    from luoshi.research.models import ResearchTopic
+
+    root = seeded
+    office = user_with(root, "office", username="cache_research")
+    client.force_login(office)
+    topic = ResearchTopic.objects.exclude(org_path=root.path).first() or research.create_topic(
+        actor=office,
+        org=Organization.objects.filter(parent=root).first(),
+        title="基层减负调研",
+        leader_name="张三",
+    )
+    url = reverse("dashboards:node", args=[root.pk])
+    visits = client.get(url).context["figures"]["research_visits"]
+    research.record_visit(
+        actor=office, topic_id=topic.pk, visited_on=today(), place="东风村", findings=["路灯不亮"]
+    )
+    page = client.get(url)
+    assert computed(page)
+    assert page.context["figures"]["research_visits"] == visits + 1
+
+
+def test_a_renamed_organisation_shows_in_its_parents_table(client, seeded):
+    root = seeded
+    client.force_login(user_with(root, "office", username="cache_rename"))
+    url = reverse("dashboards:node", args=[root.pk])
+    child = Organization.objects.filter(parent=root).first()
+    assert child.display_name in client.get(url).content.decode()
+    child.name = child.short_name = "新区党委"
+    child.save()
+    assert "新区党委" in client.get(url).content.decode()
+
+
+def test_a_problems_new_wording_shows_in_the_most_overdue_list(client, seeded):
+    root = seeded
+    office = user_with(root, "office", username="cache_wording")
+    client.force_login(office)
+    url = reverse("dashboards:node", args=[root.pk])
+    listed = client.get(url).context["overdue"]
+    if not listed:
+        pytest.skip("the tiny seed has no overdue measure")
+    problem = listed[0].problem
+    services.update_problem(
+        actor=office, problem_id=problem.pk, version=problem.version, title="改过的问题表述"
+    )
+    assert "改过的问题表述" in client.get(url).content.decode()
+
+
+def test_a_version_read_before_a_commit_is_never_current_after_it(
+    seeded, django_capture_on_commit_callbacks
+):
+    """A reader who read a version, then computed figures from the data as it stood before a
+    commit, stores them under a version that is no longer current once the commit is marked."""
+    measure = Measure.objects.filter(
+        state="not_started", deadline_kind="date", due_on__gte=today()
+    ).first()
+    office = user_with(seeded, "office", username="cache_commit")
+    read_before = versions.version(measure.org_path)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.update_measure(
+            actor=office,
+            measure_id=measure.pk,
+            version=measure.version,
+            due_on=measure.due_on + timedelta(days=3),
+        )
+        read_inside = versions.version(measure.org_path)  # after the write, before the commit
+    assert read_inside != read_before
+    for callback in callbacks:
+        callback()
+    read_after = versions.version(measure.org_path)
+    assert read_after not in (read_before, read_inside)
+
+
+def test_an_evicted_version_comes_back_new(seeded):
+    path = Organization.objects.filter(parent=seeded).first().path
+    first = versions.version(path)
+    assert versions.version(path) == first
+    cache.clear()
+    assert versions.version(path) != first
