@@ -258,9 +258,7 @@ else:
 # processes on a per-process cache would count rate limits apart and could serve a dashboard's
 # figures cached before another process's write: run them on Redis.
 if os.environ.get("CACHE_BACKEND", "locmem") == "redis":
-    CACHES = {
-        "default": {"BACKEND": "luoshi.core.cache.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "luoshi.core.cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from the shared cache (written through to the database): one query less
     # on every page. Only with a shared cache: a per-process one would keep a session alive in
     # one worker after logging out through another.

@@ -10,17 +10,17 @@ recount (every writer of a tallied figure recounts its anchors), and a module wh
 counted directly from its rows `watch`es its models. Changes that can touch any node (the tree
 itself, campaigns, categories and sources) mark every version at once (`changed_everywhere`).
 
-A mark is written twice: at once, in the writer's transaction, and again after the commit. The
-second one is what makes the cache exact: a reader who read a version and then computed figures
-from the data as it stood before the commit may store them under that version, which is no
-longer current once the commit's mark is written. The first one lets a reader inside the same
-transaction (and the tests, which never commit) see the change. A transaction rolled back has
-only invalidated a cache entry too many. Tokens are never reused: an entry evicted from the
+A transaction's marks are written once, after its commit, together. That is what makes the cache
+exact: a reader who read a version and then computed figures from the data as it stood before
+the commit may store them under that version, which is no longer current once the commit's mark
+is written. Inside the writing transaction itself (and in the tests, which never commit) a
+subtree it marked has a version of that transaction's own, which changes with each of its marks
+and which no other transaction ever reads. Tokens are never reused: an entry evicted from the
 cache comes back under a new token, so a version never names two states of the data."""
 
 import secrets
+from collections import Counter
 from collections.abc import Iterable
-from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -51,23 +51,49 @@ def _mark(keys: set[str]) -> None:
     cache.set_many(dict.fromkeys(keys, secrets.token_hex(8)), timeout=None)
 
 
-def changed(paths: Iterable[str | None]) -> None:
-    """The figures of the subtrees holding these organisations are new (now and after the
-    commit)."""
-    if is_deferred():  # a bulk load: it marks everything at its end
+class _Marks:
+    """The keys the current transaction marked, written after its commit, and how often each
+    was marked so far (the transaction's own versions)."""
+
+    def __init__(self):
+        self.id = secrets.token_hex(8)
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self):
+        _mark(set(self.counts))
+
+
+def _pending() -> _Marks | None:
+    """This transaction's marks (rolled back with it: Django drops the commit hooks of what it
+    rolls back, savepoints included)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    return next((f for _, f, _ in connection.run_on_commit if isinstance(f, _Marks)), None)
+
+
+def _changed(keys: set[str]) -> None:
+    if is_deferred() or not keys:  # a bulk load marks everything at its end
         return
-    keys = _marked(paths)
-    if keys:
-        _mark(keys)
-        transaction.on_commit(partial(_mark, keys))
+    if not transaction.get_connection().in_atomic_block:
+        _mark(keys)  # already committed
+        return
+    marks = _pending()
+    if marks is None:
+        marks = _Marks()
+        transaction.on_commit(marks)
+    marks.counts.update(keys)
+
+
+def changed(paths: Iterable[str | None]) -> None:
+    """The figures of the subtrees holding these organisations are new once the current
+    transaction commits."""
+    _changed(_marked(paths))
 
 
 def changed_everywhere(**_) -> None:
     """Every node's figures may be new (a move, a renamed organisation, an edited campaign)."""
-    if is_deferred():
-        return
-    _mark({_EVERY})
-    transaction.on_commit(partial(_mark, {_EVERY}))
+    _changed({_EVERY})
 
 
 def _row_changed(sender, instance, **_) -> None:
@@ -99,6 +125,11 @@ def version(path: str) -> str | None:
     which case nothing may be cached)."""
     own = path if depth(path) <= tally_depth() else anchor_of(path)
     keys = [_EVERY, _key(own)]
+    marks = _pending()
+    own_marks = ""
+    if marks is not None and any(key in marks.counts for key in keys):
+        # changed by this transaction, not yet committed: a version only it reads
+        own_marks = f".{marks.id}:{marks.counts[_EVERY]}:{marks.counts[_key(own)]}"
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:
@@ -106,4 +137,4 @@ def version(path: str) -> str | None:
             found[key] = cache.get(key)
     if None in (found[_EVERY], found[_key(own)]):
         return None
-    return f"{found[_EVERY]}.{found[_key(own)]}"
+    return f"{found[_EVERY]}.{found[_key(own)]}{own_marks}"

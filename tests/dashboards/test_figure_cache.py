@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 
 from luoshi.core import versions
@@ -128,29 +129,29 @@ def test_a_problems_new_wording_shows_in_the_most_overdue_list(client, seeded):
     assert "改过的问题表述" in client.get(url).content.decode()
 
 
-def test_a_version_read_before_a_commit_is_never_current_after_it(
-    seeded, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_a_version_read_before_a_commit_is_never_current_after_it(tree):
     """A reader who read a version, then computed figures from the data as it stood before a
-    commit, stores them under a version that is no longer current once the commit is marked."""
-    measure = Measure.objects.filter(
-        state="not_started", deadline_kind="date", due_on__gte=today()
-    ).first()
-    office = user_with(seeded, "office", username="cache_commit")
-    read_before = versions.version(measure.org_path)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.update_measure(
-            actor=office,
-            measure_id=measure.pk,
-            version=measure.version,
-            due_on=measure.due_on + timedelta(days=3),
-        )
-        read_inside = versions.version(measure.org_path)  # after the write, before the commit
-    assert read_inside != read_before
-    for callback in callbacks:
-        callback()
-    read_after = versions.version(measure.org_path)
-    assert read_after not in (read_before, read_inside)
+    commit, stores them under a version that is no longer current once the commit is marked;
+    inside the writing transaction the subtree has a version that only it reads, and a rolled
+    back transaction leaves the version as it was."""
+    path = tree.branch_a1.path
+    before, city_before = versions.version(path), versions.version(tree.city.path)
+    assert versions.version(path) == before
+    with transaction.atomic():
+        versions.changed([path])
+        inside = versions.version(path)
+        versions.changed([path])
+        assert versions.version(path) not in (before, inside)
+        assert versions.version(tree.branch_b1.path) == versions.version(tree.branch_b1.path)
+    after = versions.version(path)
+    assert after not in (before, inside)
+    assert versions.version(tree.city.path) != city_before  # every ancestor is marked too
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        versions.changed([path])
+        raise RuntimeError
+    assert versions.version(path) == after
 
 
 def test_an_evicted_version_comes_back_new(seeded):
