@@ -391,6 +391,11 @@ def main():
     parser.add_argument("--workers", type=int, default=5, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log requests in gunicorn too (off in production) and report its own request time",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -408,6 +413,7 @@ def main():
         SECURE_COOKIES="0",
         LOG_LEVEL="ERROR",
         GUNICORN_CMD_ARGS='--access-logformat "ACCESS %(r)s %(s)s %(M)s"',
+        ACCESS_LOG="-" if args.access_log else "",
         # a Redis database of its own: the worker must not take other checkouts' jobs
         REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
     )
@@ -552,11 +558,12 @@ def main():
         f"  CPU per request: server {cpu['server']:.1f} ms, PostgreSQL {cpu['postgres']:.1f} ms,"
         f" load generator {cpu['load_generator']:.1f} ms"
     )
-    print(
-        "  inside gunicorn (request parsed to response sent):"
-        f" p50 {result['server_p50_ms']:.0f} ms,"
-        f" p99 {result['server_p99_ms']:.0f} ms over {len(inside)} logged requests"
-    )
+    if inside:
+        print(
+            "  inside gunicorn (request parsed to response sent):"
+            f" p50 {result['server_p50_ms']:.0f} ms,"
+            f" p99 {result['server_p99_ms']:.0f} ms over {len(inside)} logged requests"
+        )
     if slow_by_second:
         print(
             "  requests over 500 ms by second of the run: "
