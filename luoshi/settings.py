@@ -265,6 +265,12 @@ if os.environ.get("CACHE_BACKEND", "locmem") == "redis":
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The dashboards' rendered figures, cached per version of the subtree (core/versions.py): only on
+# a cache every process shares, where a write made by any process (a command-line import too)
+# marks what it changed for all of them.
+LUOSHI_FIGURES_CACHE = _env_bool(
+    "FIGURES_CACHE", os.environ.get("CACHE_BACKEND", "locmem") == "redis"
+)
 
 LOGGING = {
     "version": 1,

@@ -11,11 +11,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(settings):
     """Each test starts with an empty cache: the database is rolled back between tests, so
-    nothing cached from another test's rows may answer (ids are reused)."""
+    nothing cached from another test's rows may answer (ids are reused). The dashboards' figures
+    are cached as in production (one process: its cache is shared by everything the test does)."""
     from django.core.cache import cache
 
+    settings.LUOSHI_FIGURES_CACHE = True
     cache.clear()
 
 

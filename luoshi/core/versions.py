@@ -22,6 +22,7 @@ import secrets
 from collections import Counter
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -73,8 +74,8 @@ def _pending() -> _Marks | None:
 
 
 def _changed(keys: set[str]) -> None:
-    if is_deferred() or not keys:  # a bulk load marks everything at its end
-        return
+    if not settings.LUOSHI_FIGURES_CACHE or is_deferred() or not keys:
+        return  # (a bulk load marks everything at its end)
     if not transaction.get_connection().in_atomic_block:
         _mark(keys)  # already committed
         return
@@ -122,7 +123,10 @@ def watch_everywhere(*models) -> None:
 
 def version(path: str) -> str | None:
     """The version of the figures of the subtree at `path` (None if the cache cannot say, in
-    which case nothing may be cached)."""
+    which case nothing may be cached): never without a cache all processes share
+    (`LUOSHI_FIGURES_CACHE`), where another process's writes would not be seen."""
+    if not settings.LUOSHI_FIGURES_CACHE:
+        return None
     own = path if depth(path) <= tally_depth() else anchor_of(path)
     keys = [_EVERY, _key(own)]
     marks = _pending()

@@ -160,3 +160,12 @@ def test_an_evicted_version_comes_back_new(seeded):
     assert versions.version(path) == first
     cache.clear()
     assert versions.version(path) != first
+
+
+def test_without_a_shared_cache_every_view_computes_the_figures(client, seeded, settings):
+    """The per-process cache of the demo would not see another process's writes (a ledger import
+    from the command line): there, nothing is cached."""
+    settings.LUOSHI_FIGURES_CACHE = False
+    client.force_login(user_with(seeded, "office", username="cache_off"))
+    url = reverse("dashboards:node", args=[seeded.pk])
+    assert computed(client.get(url)) and computed(client.get(url))
