@@ -95,9 +95,54 @@ SORTS = {
 LEDGER_RELATED = ("org", "source", "category", "campaign")
 
 
-def ledger(user, f: LedgerFilter, *, related: tuple[str, ...] = LEDGER_RELATED):
-    """Problems the user may see, filtered and sorted, with their measures prefetched and the
-    `related` rows read with each (the ledger page has the campaign and its sources in hand)."""
+def ledger(user, f: LedgerFilter):
+    """Problems the user may see, filtered and sorted, with their measures prefetched and their
+    organisation, source, category and campaign read with each."""
+    return (
+        _ledger_problems(user, f)
+        .select_related(*LEDGER_RELATED)
+        .prefetch_related(
+            Prefetch(
+                "measures", queryset=Measure.objects.select_related("org").order_by("number", "id")
+            )
+        )
+        .order_by(*SORTS.get(f.sort, SORTS["org"]))
+    )
+
+
+# The columns the ledger page shows (the fewer, the cheaper each row is to read).
+LEDGER_PAGE_FIELDS = (
+    *("id", "org_path", "title", "level", "immediate", "org_id", "source_id", "campaign_id"),
+    *("org__name", "org__short_name"),
+)
+LEDGER_PAGE_MEASURE_FIELDS = (
+    *("id", "problem_id", "org_id", "number", "content", "owner_name", "extensions"),
+    *("deadline_kind", "due_on", "state", "was_overdue", "org__name", "org__short_name"),
+)
+
+
+def ledger_page(user, f: LedgerFilter, *, campaign_known: bool):
+    """`ledger` with only the columns the ledger page shows, each problem's measures in
+    `measure_rows`. With `campaign_known`, the page sets the campaign and its sources on the
+    rows itself; otherwise they are read with each problem."""
+    problems = _ledger_problems(user, f)
+    if campaign_known:
+        problems = problems.select_related("org").only(*LEDGER_PAGE_FIELDS)
+    else:
+        problems = problems.select_related("org", "source", "campaign").only(
+            *LEDGER_PAGE_FIELDS, "source__name", "campaign__warning_days"
+        )
+    measures = (
+        Measure.objects.select_related("org")
+        .only(*LEDGER_PAGE_MEASURE_FIELDS)
+        .order_by("number", "id")
+    )
+    return problems.prefetch_related(
+        Prefetch("measures", queryset=measures, to_attr="measure_rows")
+    ).order_by(*SORTS.get(f.sort, SORTS["org"]))
+
+
+def _ledger_problems(user, f: LedgerFilter):
     problems = Problem.objects.visible_to(user, within=f.org_path or None)
     if f.campaign_id:
         problems = problems.filter(campaign_id=f.campaign_id)
@@ -122,15 +167,7 @@ def ledger(user, f: LedgerFilter, *, related: tuple[str, ...] = LEDGER_RELATED):
     if f.text.strip():
         text = f.text.strip()
         problems = problems.filter(Q(title__contains=text) | Q(description__contains=text))
-    return (
-        problems.select_related(*related)
-        .prefetch_related(
-            Prefetch(
-                "measures", queryset=Measure.objects.select_related("org").order_by("number", "id")
-            )
-        )
-        .order_by(*SORTS.get(f.sort, SORTS["org"]))
-    )
+    return problems
 
 
 def read_cursor(text: str) -> tuple[str, int] | None:

@@ -93,7 +93,7 @@ def ledger(request):
     sources = list(campaign.sources.all()) if campaign else []
     # Every row is of the chosen campaign: its sources and settings are set on the rows below
     # instead of being read again with each problem.
-    problems = selectors.ledger(user, f, related=("org",) if campaign else selectors.LEDGER_RELATED)
+    problems = selectors.ledger_page(user, f, campaign_known=campaign is not None)
     number = _int(request.GET.get("page")) or 1
     cursor = selectors.read_cursor(request.GET.get("after", "")) if f.sort == "org" else None
     if cursor:
@@ -105,12 +105,14 @@ def ledger(request):
     else:
         page = page_of(problems, number, PER_PAGE)
     source_of = {s.pk: s for s in sources}
+    # One reverse() for the page instead of one per row.
+    problem_url = reverse("rectification:problem", args=[0]).replace("/0/", "/{}/")
     for problem in page.rows:
+        problem.url = problem_url.format(problem.pk)
         if campaign:
             problem.campaign = campaign
             if problem.source_id in source_of:
                 problem.source = source_of[problem.source_id]
-        problem.measure_rows = list(problem.measures.all())
         for m in problem.measure_rows:
             m.light = _light(m, problem.campaign)
     query = {k: v for k, v in request.GET.items() if k not in ("page", "after") and v}
