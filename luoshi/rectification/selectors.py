@@ -9,10 +9,12 @@ from django.utils import timezone
 from luoshi.campaigns.models import Campaign, Category
 from luoshi.core import tallies
 from luoshi.core.paths import subtree_q
+from luoshi.orgs.models import Organization
 from luoshi.rectification import rollups, rules
 from luoshi.rectification.models import (
     DeadlineExtension,
     DeadlineKind,
+    Evidence,
     ExtensionState,
     LedgerEvent,
     Measure,
@@ -190,10 +192,47 @@ def categories_of(campaign: Campaign | None):
     return Category.objects.filter(campaign=campaign).select_related("parent")
 
 
-def problem_timeline(problem: Problem):
-    return (
-        LedgerEvent.objects.filter(problem=problem).select_related("measure").order_by("at", "id")
+def problem_measures(problem: Problem) -> list[Measure]:
+    """The problem's measures by number, each with its organisation, `evidence_files`,
+    `regulation_rows` and `pending_extension` (the latest pending request, or None). Read with
+    plain queries, unordered where Python can order: a problem has few measures, and for so few
+    rows prefetch_related and compiling an ORDER BY cost more than reading them."""
+    measures = sorted(
+        Measure.objects.filter(problem_id=problem.pk).order_by(), key=lambda m: (m.number, m.pk)
     )
+    if not measures:
+        return measures
+    ids = [m.pk for m in measures]
+    others = {m.org_id for m in measures} - {problem.org_id}
+    orgs = Organization.objects.in_bulk(others) if others else {}
+    orgs[problem.org_id] = problem.org
+    evidence, regulations, pending = {}, {}, {}
+    for e in Evidence.objects.filter(measure_id__in=ids):
+        evidence.setdefault(e.measure_id, []).append(e)
+    for r in Regulation.objects.filter(measure_id__in=ids):
+        regulations.setdefault(r.measure_id, []).append(r)
+    for x in DeadlineExtension.objects.filter(measure_id__in=ids, state=ExtensionState.PENDING):
+        pending.setdefault(x.measure_id, x)
+    for m in measures:
+        m.org = orgs[m.org_id]
+        m.evidence_files = evidence.get(m.pk, [])
+        m.regulation_rows = regulations.get(m.pk, [])
+        m.pending_extension = pending.get(m.pk)
+    return measures
+
+
+def problem_timeline(problem: Problem, measures: list[Measure] | None = None) -> list:
+    """The problem's events in order, each with its measure: taken from `measures` when given
+    (the page has them in hand), else read with the events."""
+    events = LedgerEvent.objects.filter(problem=problem).order_by("at", "id")
+    if measures is None:
+        return list(events.select_related("measure"))
+    by_id = {m.pk: m for m in measures}
+    events = list(events)
+    for e in events:
+        if e.measure_id in by_id:
+            e.measure = by_id[e.measure_id]
+    return events
 
 
 def measure_timeline(measure: Measure):

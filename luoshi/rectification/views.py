@@ -138,31 +138,26 @@ def ledger(request):
 
 
 def _problem_context(request, problem, **extra):
+    """The problem page's context; `extra` brings the forms of a post shown again with its
+    errors (the page writes its empty forms out in the template, without form objects)."""
     user = request.user
-    measures = list(
-        problem.measures.select_related("org")
-        .order_by("number", "id")
-        .prefetch_related("evidence", "regulations", "extension_requests")
-    )
+    measures = selectors.problem_measures(problem)
     for m in measures:
         m.light = _light(m, problem.campaign)
         m.actions = rules.allowed_actions(user, m)
         m.can_edit = rules.is_owner(user, m.org_path)
         m.can_decide = rules.verifier_role(user, m.org_path) is not None
-        m.pending_extension = next(
-            (e for e in m.extension_requests.all() if e.state == "pending"), None
-        )
     context = {
         "problem": problem,
         "measures": measures,
-        "timeline": selectors.problem_timeline(problem),
-        "similar": problem.similar.visible_to(user).select_related("org"),
-        "opinions": problem.opinions.visible_to(user).order_by("submitted_at", "id"),
+        "timeline": selectors.problem_timeline(problem, measures),
+        "similar": problem.similar.visible_to(user)
+        .select_related("org")
+        .only("id", "title", "org_path", "org__name", "org__short_name"),
+        "opinions": problem.opinions.visible_to(user)
+        .order_by("submitted_at", "id")
+        .only("id", "text"),
         "can_edit": rules.is_owner(user, problem.org_path),
-        "measure_form": MeasureForm(),
-        "progress_form": ProgressForm(),
-        "extension_form": ExtensionForm(),
-        "regulation_form": RegulationForm(),
         "deadline_kinds": DeadlineKind.choices,
         "origins": [o for func in PROBLEM_ORIGINS for o in func(problem)],
     }
