@@ -104,6 +104,7 @@ def ledger(request):
         page.number = number
     else:
         page = page_of(problems, number, PER_PAGE)
+    selectors.finish_ledger_rows(page.rows)
     source_of = {s.pk: s for s in sources}
     # One reverse() for the page instead of one per row.
     problem_url = reverse("rectification:problem", args=[0]).replace("/0/", "/{}/")
@@ -129,7 +130,12 @@ def ledger(request):
             "next_cursor": next_cursor,
             "page": page,
             "sources": sources,
-            "categories": selectors.categories_of(campaign).filter(parent=None),
+            # Of one campaign: its order by rank needs no join to the campaign.
+            "categories": selectors.categories_of(campaign)
+            .filter(parent=None)
+            .select_related(None)
+            .only("id", "name")
+            .order_by("rank", "id"),
             "statuses": STATUS_CHOICES,
             "levels": LEVEL_CHOICES,
             "query": urlencode(query),
