@@ -204,6 +204,17 @@ def categories_of(campaign: Campaign | None):
     return Category.objects.filter(campaign=campaign).select_related("parent")
 
 
+def with_links(problems):
+    """Problems with `has_similar` and `has_opinions`: whether any similar problem is linked
+    and any opinion was taken into them (whoever may see it). Most problems have neither, and
+    the problem page skips reading them then: an EXISTS costs less than a query."""
+    opinion = Problem.opinions.field.model  # opinions depend on this app, not the reverse
+    return problems.annotate(
+        has_similar=Exists(Problem.similar.through.objects.filter(from_problem=OuterRef("pk"))),
+        has_opinions=Exists(opinion.objects.filter(problem=OuterRef("pk"))),
+    )
+
+
 def problem_measures(problem: Problem) -> list[Measure]:
     """The problem's measures by number, each with its organisation, `evidence_files`,
     `regulation_rows` and `pending_extension` (the latest pending request, or None). Read with

@@ -157,12 +157,17 @@ def _problem_context(request, problem, **extra):
         "problem": problem,
         "measures": measures,
         "timeline": selectors.problem_timeline(problem, measures),
+        # Not read when the problem is known to have none (`selectors.with_links`).
         "similar": problem.similar.visible_to(user)
         .select_related("org")
-        .only("id", "title", "org_path", "org__name", "org__short_name"),
+        .only("id", "title", "org_path", "org__name", "org__short_name")
+        if getattr(problem, "has_similar", True)
+        else [],
         "opinions": problem.opinions.visible_to(user)
         .order_by("submitted_at", "id")
-        .only("id", "text"),
+        .only("id", "text")
+        if getattr(problem, "has_opinions", True)
+        else [],
         "can_edit": rules.is_owner(user, problem.org_path),
         "deadline_kinds": DeadlineKind.choices,
         "origins": [o for func in PROBLEM_ORIGINS for o in func(problem)],
@@ -171,18 +176,18 @@ def _problem_context(request, problem, **extra):
     return context
 
 
-def _problem(request, pk):
-    return get_visible_or_404(
-        Problem.objects.select_related("org", "campaign", "source", "category__parent"),
-        request.user,
-        request=request,
-        pk=pk,
-    )
+def _problem(request, pk, *, page=False):
+    """The problem, if the user may see it; with `page`, with what the problem page needs to
+    know beforehand (`selectors.with_links`)."""
+    problems = Problem.objects.select_related("org", "campaign", "source", "category__parent")
+    if page:
+        problems = selectors.with_links(problems)
+    return get_visible_or_404(problems, request.user, request=request, pk=pk)
 
 
 @require_GET
 def problem_detail(request, pk):
-    problem = _problem(request, pk)
+    problem = _problem(request, pk, page=True)
     return render(request, "rectification/problem.html", _problem_context(request, problem))
 
 
@@ -295,7 +300,7 @@ def _back_to_problem(request, measure, error=None, **forms):
         return redirect(
             reverse("rectification:problem", args=[measure.problem_id]) + f"#measure-{measure.pk}"
         )
-    problem = _problem(request, measure.problem_id)
+    problem = _problem(request, measure.problem_id, page=True)
     context = _problem_context(
         request, problem, error=str(error), error_measure=measure.pk, **forms
     )
