@@ -106,10 +106,10 @@ def ledger(request):
         page = page_of(problems, number, PER_PAGE)
     selectors.finish_ledger_rows(page.rows)
     source_of = {s.pk: s for s in sources}
-    # One reverse() for the page instead of one per row.
-    problem_url = reverse("rectification:problem", args=[0]).replace("/0/", "/{}/")
+    # One reverse() for the page instead of one per row: ".../problems/0/" less its "0/".
+    problems_url = reverse("rectification:problem", args=[0]).removesuffix("0/")
     for problem in page.rows:
-        problem.url = problem_url.format(problem.pk)
+        problem.url = f"{problems_url}{problem.pk}/"
         if campaign:
             problem.campaign = campaign
             if problem.source_id in source_of:
