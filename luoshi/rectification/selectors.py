@@ -9,10 +9,12 @@ from django.utils import timezone
 from luoshi.campaigns.models import Campaign, Category
 from luoshi.core import tallies
 from luoshi.core.paths import subtree_q
+from luoshi.orgs.models import Organization
 from luoshi.rectification import rollups, rules
 from luoshi.rectification.models import (
     DeadlineExtension,
     DeadlineKind,
+    Evidence,
     ExtensionState,
     LedgerEvent,
     Measure,
@@ -95,9 +97,66 @@ SORTS = {
 LEDGER_RELATED = ("org", "source", "category", "campaign")
 
 
-def ledger(user, f: LedgerFilter, *, related: tuple[str, ...] = LEDGER_RELATED):
-    """Problems the user may see, filtered and sorted, with their measures prefetched and the
-    `related` rows read with each (the ledger page has the campaign and its sources in hand)."""
+def ledger(user, f: LedgerFilter):
+    """Problems the user may see, filtered and sorted, with their measures prefetched and their
+    organisation, source, category and campaign read with each."""
+    return (
+        _ledger_problems(user, f)
+        .select_related(*LEDGER_RELATED)
+        .prefetch_related(
+            Prefetch(
+                "measures", queryset=Measure.objects.select_related("org").order_by("number", "id")
+            )
+        )
+        .order_by(*SORTS.get(f.sort, SORTS["org"]))
+    )
+
+
+# The columns the ledger page shows (the fewer, the cheaper each row is to read).
+LEDGER_PAGE_FIELDS = (
+    *("id", "org_path", "title", "level", "immediate", "org_id", "source_id", "campaign_id"),
+    *("org__name", "org__short_name"),
+)
+LEDGER_PAGE_MEASURE_FIELDS = (
+    *("id", "problem_id", "org_id", "number", "content", "owner_name", "extensions"),
+    *("deadline_kind", "due_on", "state", "was_overdue"),
+)
+
+
+def ledger_page(user, f: LedgerFilter, *, campaign_known: bool):
+    """`ledger` with only the columns the ledger page shows, each problem's measures in
+    `measure_rows` (unordered and without their organisation until `finish_ledger_rows`). With
+    `campaign_known`, the page sets the campaign and its sources on the rows itself; otherwise
+    they are read with each problem."""
+    problems = _ledger_problems(user, f)
+    if campaign_known:
+        problems = problems.select_related("org").only(*LEDGER_PAGE_FIELDS)
+    else:
+        problems = problems.select_related("org", "source", "campaign").only(
+            *LEDGER_PAGE_FIELDS, "source__name", "campaign__warning_days"
+        )
+    measures = Measure.objects.only(*LEDGER_PAGE_MEASURE_FIELDS).order_by()
+    return problems.prefetch_related(
+        Prefetch("measures", queryset=measures, to_attr="measure_rows")
+    ).order_by(*SORTS.get(f.sort, SORTS["org"]))
+
+
+def finish_ledger_rows(problems: list[Problem]) -> None:
+    """Orders each problem's `measure_rows` by number and gives each measure its organisation:
+    the problem's, or one read for all the rows whose measures belong elsewhere. (Ordering a
+    page's few measures here costs less than compiling the ORDER BY, and most measures belong
+    to their problem's organisation.)"""
+    orgs = {p.org_id: p.org for p in problems}
+    others = {m.org_id for p in problems for m in p.measure_rows} - orgs.keys()
+    if others:
+        orgs |= Organization.objects.only("id", "name", "short_name").in_bulk(others)
+    for p in problems:
+        p.measure_rows.sort(key=lambda m: (m.number, m.pk))
+        for m in p.measure_rows:
+            m.org = orgs[m.org_id]
+
+
+def _ledger_problems(user, f: LedgerFilter):
     problems = Problem.objects.visible_to(user, within=f.org_path or None)
     if f.campaign_id:
         problems = problems.filter(campaign_id=f.campaign_id)
@@ -122,15 +181,7 @@ def ledger(user, f: LedgerFilter, *, related: tuple[str, ...] = LEDGER_RELATED):
     if f.text.strip():
         text = f.text.strip()
         problems = problems.filter(Q(title__contains=text) | Q(description__contains=text))
-    return (
-        problems.select_related(*related)
-        .prefetch_related(
-            Prefetch(
-                "measures", queryset=Measure.objects.select_related("org").order_by("number", "id")
-            )
-        )
-        .order_by(*SORTS.get(f.sort, SORTS["org"]))
-    )
+    return problems
 
 
 def read_cursor(text: str) -> tuple[str, int] | None:
@@ -153,10 +204,58 @@ def categories_of(campaign: Campaign | None):
     return Category.objects.filter(campaign=campaign).select_related("parent")
 
 
-def problem_timeline(problem: Problem):
-    return (
-        LedgerEvent.objects.filter(problem=problem).select_related("measure").order_by("at", "id")
+def with_links(problems):
+    """Problems with `has_similar` and `has_opinions`: whether any similar problem is linked
+    and any opinion was taken into them (whoever may see it). Most problems have neither, and
+    the problem page skips reading them then: an EXISTS costs less than a query."""
+    opinion = Problem.opinions.field.model  # opinions depend on this app, not the reverse
+    return problems.annotate(
+        has_similar=Exists(Problem.similar.through.objects.filter(from_problem=OuterRef("pk"))),
+        has_opinions=Exists(opinion.objects.filter(problem=OuterRef("pk"))),
     )
+
+
+def problem_measures(problem: Problem) -> list[Measure]:
+    """The problem's measures by number, each with its organisation, `evidence_files`,
+    `regulation_rows` and `pending_extension` (the latest pending request, or None). Read with
+    plain queries, unordered where Python can order: a problem has few measures, and for so few
+    rows prefetch_related and compiling an ORDER BY cost more than reading them."""
+    measures = sorted(
+        Measure.objects.filter(problem_id=problem.pk).order_by(), key=lambda m: (m.number, m.pk)
+    )
+    if not measures:
+        return measures
+    ids = [m.pk for m in measures]
+    others = {m.org_id for m in measures} - {problem.org_id}
+    orgs = Organization.objects.in_bulk(others) if others else {}
+    orgs[problem.org_id] = problem.org
+    evidence, regulations, pending = {}, {}, {}
+    for e in Evidence.objects.filter(measure_id__in=ids):
+        evidence.setdefault(e.measure_id, []).append(e)
+    for r in Regulation.objects.filter(measure_id__in=ids):
+        regulations.setdefault(r.measure_id, []).append(r)
+    for x in DeadlineExtension.objects.filter(measure_id__in=ids, state=ExtensionState.PENDING):
+        pending.setdefault(x.measure_id, x)
+    for m in measures:
+        m.org = orgs[m.org_id]
+        m.evidence_files = evidence.get(m.pk, [])
+        m.regulation_rows = regulations.get(m.pk, [])
+        m.pending_extension = pending.get(m.pk)
+    return measures
+
+
+def problem_timeline(problem: Problem, measures: list[Measure] | None = None) -> list:
+    """The problem's events in order, each with its measure: taken from `measures` when given
+    (the page has them in hand), else read with the events."""
+    events = LedgerEvent.objects.filter(problem=problem).order_by("at", "id")
+    if measures is None:
+        return list(events.select_related("measure"))
+    by_id = {m.pk: m for m in measures}
+    events = list(events)
+    for e in events:
+        if e.measure_id in by_id:
+            e.measure = by_id[e.measure_id]
+    return events
 
 
 def measure_timeline(measure: Measure):

@@ -93,7 +93,7 @@ def ledger(request):
     sources = list(campaign.sources.all()) if campaign else []
     # Every row is of the chosen campaign: its sources and settings are set on the rows below
     # instead of being read again with each problem.
-    problems = selectors.ledger(user, f, related=("org",) if campaign else selectors.LEDGER_RELATED)
+    problems = selectors.ledger_page(user, f, campaign_known=campaign is not None)
     number = _int(request.GET.get("page")) or 1
     cursor = selectors.read_cursor(request.GET.get("after", "")) if f.sort == "org" else None
     if cursor:
@@ -104,13 +104,16 @@ def ledger(request):
         page.number = number
     else:
         page = page_of(problems, number, PER_PAGE)
+    selectors.finish_ledger_rows(page.rows)
     source_of = {s.pk: s for s in sources}
+    # One reverse() for the page instead of one per row: ".../problems/0/" less its "0/".
+    problems_url = reverse("rectification:problem", args=[0]).removesuffix("0/")
     for problem in page.rows:
+        problem.url = f"{problems_url}{problem.pk}/"
         if campaign:
             problem.campaign = campaign
             if problem.source_id in source_of:
                 problem.source = source_of[problem.source_id]
-        problem.measure_rows = list(problem.measures.all())
         for m in problem.measure_rows:
             m.light = _light(m, problem.campaign)
     query = {k: v for k, v in request.GET.items() if k not in ("page", "after") and v}
@@ -127,7 +130,12 @@ def ledger(request):
             "next_cursor": next_cursor,
             "page": page,
             "sources": sources,
-            "categories": selectors.categories_of(campaign).filter(parent=None),
+            # Of one campaign: its order by rank needs no join to the campaign.
+            "categories": selectors.categories_of(campaign)
+            .filter(parent=None)
+            .select_related(None)
+            .only("id", "name")
+            .order_by("rank", "id"),
             "statuses": STATUS_CHOICES,
             "levels": LEVEL_CHOICES,
             "query": urlencode(query),
@@ -136,31 +144,31 @@ def ledger(request):
 
 
 def _problem_context(request, problem, **extra):
+    """The problem page's context; `extra` brings the forms of a post shown again with its
+    errors (the page writes its empty forms out in the template, without form objects)."""
     user = request.user
-    measures = list(
-        problem.measures.select_related("org")
-        .order_by("number", "id")
-        .prefetch_related("evidence", "regulations", "extension_requests")
-    )
+    measures = selectors.problem_measures(problem)
     for m in measures:
         m.light = _light(m, problem.campaign)
         m.actions = rules.allowed_actions(user, m)
         m.can_edit = rules.is_owner(user, m.org_path)
         m.can_decide = rules.verifier_role(user, m.org_path) is not None
-        m.pending_extension = next(
-            (e for e in m.extension_requests.all() if e.state == "pending"), None
-        )
     context = {
         "problem": problem,
         "measures": measures,
-        "timeline": selectors.problem_timeline(problem),
-        "similar": problem.similar.visible_to(user).select_related("org"),
-        "opinions": problem.opinions.visible_to(user).order_by("submitted_at", "id"),
+        "timeline": selectors.problem_timeline(problem, measures),
+        # Not read when the problem is known to have none (`selectors.with_links`).
+        "similar": problem.similar.visible_to(user)
+        .select_related("org")
+        .only("id", "title", "org_path", "org__name", "org__short_name")
+        if getattr(problem, "has_similar", True)
+        else [],
+        "opinions": problem.opinions.visible_to(user)
+        .order_by("submitted_at", "id")
+        .only("id", "text")
+        if getattr(problem, "has_opinions", True)
+        else [],
         "can_edit": rules.is_owner(user, problem.org_path),
-        "measure_form": MeasureForm(),
-        "progress_form": ProgressForm(),
-        "extension_form": ExtensionForm(),
-        "regulation_form": RegulationForm(),
         "deadline_kinds": DeadlineKind.choices,
         "origins": [o for func in PROBLEM_ORIGINS for o in func(problem)],
     }
@@ -168,18 +176,18 @@ def _problem_context(request, problem, **extra):
     return context
 
 
-def _problem(request, pk):
-    return get_visible_or_404(
-        Problem.objects.select_related("org", "campaign", "source", "category__parent"),
-        request.user,
-        request=request,
-        pk=pk,
-    )
+def _problem(request, pk, *, page=False):
+    """The problem, if the user may see it; with `page`, with what the problem page needs to
+    know beforehand (`selectors.with_links`)."""
+    problems = Problem.objects.select_related("org", "campaign", "source", "category__parent")
+    if page:
+        problems = selectors.with_links(problems)
+    return get_visible_or_404(problems, request.user, request=request, pk=pk)
 
 
 @require_GET
 def problem_detail(request, pk):
-    problem = _problem(request, pk)
+    problem = _problem(request, pk, page=True)
     return render(request, "rectification/problem.html", _problem_context(request, problem))
 
 
@@ -292,7 +300,7 @@ def _back_to_problem(request, measure, error=None, **forms):
         return redirect(
             reverse("rectification:problem", args=[measure.problem_id]) + f"#measure-{measure.pk}"
         )
-    problem = _problem(request, measure.problem_id)
+    problem = _problem(request, measure.problem_id, page=True)
     context = _problem_context(
         request, problem, error=str(error), error_measure=measure.pk, **forms
     )

@@ -48,8 +48,9 @@ def research_figures(path: str) -> dict:
 
 
 def problem_origin(problem) -> list[tuple[str, str]]:
-    finding = Finding.objects.filter(problem=problem).select_related("visit__topic").first()
-    if finding is None:
+    try:  # one finding at most (a one-to-one); get() reads it without ordering
+        finding = Finding.objects.select_related("visit__topic").get(problem=problem)
+    except Finding.DoesNotExist:
         return []
     visit = finding.visit
     return [
