@@ -1,6 +1,15 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luoshi.settings")
 application = get_wsgi_application()
+
+# What start-up loaded (Django, the apps, the URL patterns) lives as long as the worker: keep it
+# out of the cyclic collector's scans, and collect the young generation less often (a page makes
+# tens of thousands of short-lived objects, nearly none of them cyclic). W8: about 5% more
+# requests per second (docs/capacity.md).
+gc.collect()
+gc.freeze()
+gc.set_threshold(50_000, 50, 100)

@@ -16,11 +16,14 @@ export STATIC_ROOT="${STATIC_ROOT:-${LUOSHI_VAR:-$PWD/var}/static}"
 worker=$!
 trap 'kill $worker 2>/dev/null' EXIT
 exec_bind="${BIND:-127.0.0.1:8000}"
+# One sync worker per core (WEB_WORKERS): the pages are CPU-bound Python and PostgreSQL shares the
+# cores; more workers only contend for them (W8, docs/capacity.md: 2 workers 157 requests/s on 2
+# cores, 3 147, 5 121, 8 104). Long work (imports, Word reports) runs in the RQ worker.
 # Requests are logged by the TLS proxy in front; ACCESS_LOG=- (or a file) logs them here too
 # (about half a millisecond of a worker's CPU per request).
 access_log=()
 if [ -n "${ACCESS_LOG:-}" ]; then access_log=(--access-logfile "$ACCESS_LOG"); fi
 .venv/bin/gunicorn luoshi.wsgi:application --bind "$exec_bind" \
-  --workers "${WEB_WORKERS:-3}" --threads "${WEB_THREADS:-1}" --timeout 120 \
+  --workers "${WEB_WORKERS:-$(nproc)}" --threads "${WEB_THREADS:-1}" --timeout 120 \
   "${access_log[@]}" --error-logfile - \
   --control-socket "${LUOSHI_VAR:-$PWD/var}/gunicorn.ctl"

@@ -7,6 +7,9 @@ class DashboardsConfig(AppConfig):
     verbose_name = "统计看板"
 
     def ready(self):
+        from luoshi.core import versions
         from luoshi.core.registry import NavItem, add_nav
+        from luoshi.dashboards.models import Snapshot
 
         add_nav(NavItem("统计看板", "dashboards:home", "/dashboard/", order=12))
+        versions.watch(Snapshot)  # the page compares with the last submission

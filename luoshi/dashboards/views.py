@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from luoshi.core import versions
 from luoshi.core.audit import record_event
 from luoshi.core.registry import subtree_figures
-from luoshi.core.scoping import get_visible_or_404
+from luoshi.core.scoping import SYSTEM, can_see_path, get_visible_or_404
 from luoshi.dashboards import reports, selectors
 from luoshi.dashboards.models import ReportJob, Snapshot
 from luoshi.dashboards.tasks import build_report, reports_dir
@@ -84,7 +84,14 @@ def _figures(user, org, campaign, sort: str, worst_first: bool) -> dict:
             "overdue": list(selectors.most_overdue(user, org.path, campaign)),
         },
     )
-    part = {"html": mark_safe(html), "measures": measures}  # noqa: S308 - rendered just now
+    part = {
+        "html": mark_safe(html),  # noqa: S308 - rendered just now
+        "measures": measures,
+        # read with the figures, shown per user: the ancestors (breadcrumbs start at the top of
+        # the user's scope) and the last submission (a submission marks the node's version)
+        "ancestors": breadcrumbs(SYSTEM, org),
+        "last": Snapshot.objects.filter(org=org, campaign=campaign).first(),
+    }
     if version:
         cache.set(key, part, timeout=FIGURES_SECONDS)
     return part
@@ -100,7 +107,7 @@ def node(request, pk):
     part = _figures(request.user, org, campaign, sort, worst_first)
     measures = part["measures"]
     as_of = parse_date(request.GET.get("as_of", "") or "")
-    last = Snapshot.objects.filter(org=org, campaign=campaign).first()
+    last = part["last"]
     since_last = (
         {
             k: round(measures[k] - last.figures["node"].get(k, 0), 1)
@@ -114,7 +121,7 @@ def node(request, pk):
         "dashboards/node.html",
         {
             "org": org,
-            "crumbs": breadcrumbs(request.user, org),
+            "crumbs": [a for a in part["ancestors"] if can_see_path(request.user, a.path)],
             "campaign": campaign,
             "campaigns": campaigns,
             "figures_html": part["html"],

@@ -169,3 +169,19 @@ def test_without_a_shared_cache_every_view_computes_the_figures(client, seeded, 
     client.force_login(user_with(seeded, "office", username="cache_off"))
     url = reverse("dashboards:node", args=[seeded.pk])
     assert computed(client.get(url)) and computed(client.get(url))
+
+
+def test_the_cached_page_shows_each_user_only_the_crumbs_of_their_scope(client, seeded):
+    """The figures are shared by everyone who may open the node; the breadcrumbs start at the top
+    of each user's own scope."""
+    county = Organization.objects.filter(parent=seeded).first()
+    township = Organization.objects.filter(parent=county).first()
+    url = reverse("dashboards:node", args=[township.pk])
+    client.force_login(user_with(seeded, "office", username="crumbs_city"))
+    first = client.get(url)
+    assert [a.pk for a in first.context["crumbs"]] == [seeded.pk, county.pk]
+    client.force_login(user_with(county, "liaison", username="crumbs_county"))
+    again = client.get(url)
+    assert not computed(again)
+    assert [a.pk for a in again.context["crumbs"]] == [county.pk]
+    assert seeded.name not in again.content.decode().split("<ol")[1].split("</ol>")[0]
