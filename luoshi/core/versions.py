@@ -16,11 +16,16 @@ the commit may store them under that version, which is no longer current once th
 is written. Inside the writing transaction itself (and in the tests, which never commit) a
 subtree it marked has a version of that transaction's own, which changes with each of its marks
 and which no other transaction ever reads. Tokens are never reused: an entry evicted from the
-cache comes back under a new token, so a version never names two states of the data."""
+cache comes back under a new token, so a version never names two states of the data. A version
+also names the release (a digest of the code and templates): what one release cached, the next
+never reads."""
 
+import hashlib
 import secrets
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache as cache_once
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,7 +36,19 @@ from luoshi.core.paths import SEP, ancestor_ids
 from luoshi.core.tallies import anchor_of, depth, is_deferred, tally_depth
 
 _PREFIX = "figures:v:"
+_PACKAGE = Path(__file__).resolve().parents[1]
 _EVERY = _PREFIX + "*"
+
+
+@cache_once
+def release() -> str:
+    """A digest of the package's code and templates, the same in every process of a release."""
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".html") and "migrations" not in path.parts:
+            digest.update(str(path.relative_to(_PACKAGE)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _key(path: str) -> str:
@@ -141,4 +158,4 @@ def version(path: str) -> str | None:
             found[key] = cache.get(key)
     if None in (found[_EVERY], found[_key(own)]):
         return None
-    return f"{found[_EVERY]}.{found[_key(own)]}{own_marks}"
+    return f"{release()}.{found[_EVERY]}.{found[_key(own)]}{own_marks}"

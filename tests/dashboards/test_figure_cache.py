@@ -185,3 +185,12 @@ def test_the_cached_page_shows_each_user_only_the_crumbs_of_their_scope(client, 
     assert not computed(again)
     assert [a.pk for a in again.context["crumbs"]] == [county.pk]
     assert seeded.name not in again.content.decode().split("<ol")[1].split("</ol>")[0]
+
+
+def test_a_new_release_never_reads_what_the_previous_one_cached(client, seeded, monkeypatch):
+    """A deploy may change what the cached part holds: the release is part of every version."""
+    client.force_login(user_with(seeded, "office", username="cache_release"))
+    url = reverse("dashboards:node", args=[seeded.pk])
+    assert computed(client.get(url)) and not computed(client.get(url))
+    monkeypatch.setattr(versions, "release", lambda: "next-release")
+    assert computed(client.get(url))
