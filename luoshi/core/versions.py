@@ -32,8 +32,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from luoshi.core.paths import SEP, ancestor_ids
-from luoshi.core.tallies import anchor_of, depth, is_deferred, tally_depth
+from luoshi.core.paths import ancestor_paths
+from luoshi.core.tallies import anchor_of, is_deferred
 
 _PREFIX = "figures:v:"
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -58,11 +58,7 @@ def _key(path: str) -> str:
 def _marked(paths: Iterable[str | None]) -> set[str]:
     """The version keys a change at these organisations' paths marks: each one's anchor and
     every ancestor of it."""
-    keys = set()
-    for path in {anchor_of(p) for p in paths if p}:
-        ids = ancestor_ids(path)
-        keys |= {_key(SEP + SEP.join(map(str, ids[:n])) + SEP) for n in range(1, len(ids) + 1)}
-    return keys
+    return {_key(a) for p in paths if p for a in ancestor_paths(anchor_of(p))}
 
 
 def _mark(keys: set[str]) -> None:
@@ -144,7 +140,7 @@ def version(path: str) -> str | None:
     (`LUOSHI_FIGURES_CACHE`), where another process's writes would not be seen."""
     if not settings.LUOSHI_FIGURES_CACHE:
         return None
-    own = path if depth(path) <= tally_depth() else anchor_of(path)
+    own = anchor_of(path)  # the node itself at or above the tally depth
     keys = [_EVERY, _key(own)]
     marks = _pending()
     own_marks = ""
