@@ -202,6 +202,7 @@ def after_move(old_parent_path: str, new_parent_path: str, old_root: str, new_ro
     parent: the moved rows leave one anchor and join another, and organisations in the subtree
     may now lie above, at or below the tally depth. (`move_subtree` leaves the tallies' paths
     alone: their rows in the old range are dropped here and recounted where they now belong.)"""
+    from luoshi.core import versions
     from luoshi.core.models import Tally
     from luoshi.core.paths import subtree_q
     from luoshi.orgs.models import Organization
@@ -212,8 +213,6 @@ def after_move(old_parent_path: str, new_parent_path: str, old_root: str, new_ro
     anchors |= {p for p in inside if depth(p) <= tally_depth()}
     for topic in TOPICS.values():
         _recount(topic, sorted(anchors), mark=False)
-    from luoshi.core import versions
-
     versions.changed_everywhere()  # the moved nodes' anchors and ancestors are new
 
 

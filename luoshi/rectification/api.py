@@ -110,7 +110,7 @@ class ProgressOut(Schema):
     files: list[str]
 
 
-MEASURE_FIELDS = (
+MEASURE_OUT_FIELDS = (
     *("id", "problem_id", "number", "content", "org_id", "owner_name", "responsible_leader"),
     *("deadline_kind", "due_on", "progress", "state", "version", "extensions"),
 )
@@ -118,7 +118,7 @@ MEASURE_FIELDS = (
 
 def _measure_out(user, m: Measure, warning_days: int) -> dict:
     return {
-        **{f: getattr(m, f) for f in MEASURE_FIELDS},
+        **{f: getattr(m, f) for f in MEASURE_OUT_FIELDS},
         "overdue": m.is_overdue(),
         "light": m.light_on(warning_days),
         "allowed_actions": [t.action for t in rules.allowed_actions(user, m)],
