@@ -42,7 +42,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from common import LUOSHI, PG, PG_URL, REPO
+from common import LUOSHI, PG, PG_SOCKET, PG_URL, REPO
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OWNERS = ("county_liaison", "branch_a", "branch_b")
@@ -406,6 +406,12 @@ def main():
         action="store_true",
         help="log requests in gunicorn too (off in production) and report its own request time",
     )
+    parser.add_argument(
+        "--pg-socket",
+        default=PG_SOCKET,
+        help="reach PostgreSQL through the Unix socket in this folder, as the production layout "
+        f"on one machine does (default: {PG_SOCKET or 'none found'}); '' for TCP on 127.0.0.1",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     args.workers = args.workers or os.cpu_count()
@@ -414,7 +420,12 @@ def main():
     var.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
-        DATABASE_URL=PG_URL + args.db_name,
+        DATABASE_URL=(
+            f"postgres://postgres@{urllib.parse.quote(args.pg_socket, safe='')}:5432/"
+            if args.pg_socket
+            else PG_URL
+        )
+        + args.db_name,
         LUOSHI_VAR=str(var),
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -543,6 +554,7 @@ def main():
         "slow_by_second": dict(sorted(slow_by_second.items())),
         "load": {"before": load_before, "middle": sample.get("mid", ""), "after": load_after},
         "cpus": os.cpu_count(),
+        "postgresql": args.pg_socket or "tcp",
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
@@ -552,6 +564,7 @@ def main():
         f" after {args.warmup:.0f} s of warm-up,"
         f" think {args.think} s, "
         f"gunicorn {args.workers}x{args.threads}, PostgreSQL city seed"
+        f" ({'socket ' + args.pg_socket if args.pg_socket else 'TCP 127.0.0.1'})"
     )
     print(
         f"  {result['requests']} requests, {result['requests_per_s']:.1f} req/s, "

@@ -133,6 +133,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- accounts ------------------------------------------------------------------------------
+# Django's model backend, with the signed-in user and their assignments cached per version of the
+# account where the cache is shared (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["luoshi.accounts.backends.AccountBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -18,7 +18,12 @@ subtree it marked has a version of that transaction's own, which changes with ea
 and which no other transaction ever reads. Tokens are never reused: an entry evicted from the
 cache comes back under a new token, so a version never names two states of the data. A version
 also names the release (a digest of the code and templates): what one release cached, the next
-never reads."""
+never reads.
+
+Accounts have versions of the same kind (`account_version`): a user's own token, marked when the
+user or one of their assignments is saved or deleted (accounts.signals), together with the token
+of every node (an organisation renamed or moved changes the paths of its assignments). The signed-
+in user and their assignments are cached per that version (accounts.backends)."""
 
 import hashlib
 import secrets
@@ -38,6 +43,7 @@ from luoshi.core.tallies import anchor_of, is_deferred
 _PREFIX = "figures:v:"
 _PACKAGE = Path(__file__).resolve().parents[1]
 _EVERY = _PREFIX + "*"
+_ACCOUNT = "account:v:"
 
 
 @cache_once
@@ -134,6 +140,40 @@ def watch_everywhere(*models) -> None:
         )
 
 
+def account_changed(user_id) -> None:
+    """The user's account or assignments are new once the current transaction commits."""
+    _changed({_ACCOUNT + str(user_id)})
+
+
+def _tokens(keys: list[str], also: list[str]) -> tuple[dict[str, str] | None, dict]:
+    """The current tokens of `keys` (None if any is missing and cannot be made), with the
+    entries `also` read in the same round trip."""
+    found = cache.get_many([*keys, *also])
+    for key in keys:
+        if key not in found:
+            cache.add(key, secrets.token_hex(8), timeout=None)
+            found[key] = cache.get(key)
+    if any(found[key] is None for key in keys):
+        return None, found
+    return found, found
+
+
+def account_version(user_id, *also: str) -> tuple[str | None, dict]:
+    """The version of the user's account and assignments (None where nothing may be cached: no
+    shared cache, or this transaction changed them and has not committed), and the cache
+    entries `also`, read with it in one round trip."""
+    if not settings.LUOSHI_FIGURES_CACHE:
+        return None, {}
+    keys = [_EVERY, _ACCOUNT + str(user_id)]
+    marks = _pending()
+    if marks is not None and any(key in marks.counts for key in keys):
+        return None, {}  # this transaction's own changes: read from the database
+    tokens, found = _tokens(keys, list(also))
+    if tokens is None:
+        return None, found
+    return f"{release()}.{tokens[keys[0]]}.{tokens[keys[1]]}", found
+
+
 def version(path: str) -> str | None:
     """The version of the figures of the subtree at `path` (None if the cache cannot say, in
     which case nothing may be cached): never without a cache all processes share
@@ -147,11 +187,7 @@ def version(path: str) -> str | None:
     if marks is not None and any(key in marks.counts for key in keys):
         # changed by this transaction, not yet committed: a version only it reads
         own_marks = f".{marks.id}:{marks.counts[_EVERY]}:{marks.counts[_key(own)]}"
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, secrets.token_hex(8), timeout=None)
-            found[key] = cache.get(key)
-    if None in (found[_EVERY], found[_key(own)]):
+    found, _ = _tokens(keys, [])
+    if found is None:
         return None
     return f"{release()}.{found[_EVERY]}.{found[_key(own)]}{own_marks}"
