@@ -6,6 +6,7 @@ import re
 import statistics
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 # Importing this module from a benchmark re-runs it with the project's interpreter when started
@@ -23,6 +24,15 @@ PG_URL = "postgres://postgres@127.0.0.1:5432/"
 PG_SOCKET = next(
     (d for d in ("/var/run/postgresql", "/tmp") if Path(d, ".s.PGSQL.5432").exists()), ""
 )
+
+
+def pg_url(socket: str = PG_SOCKET) -> str:
+    """The server's URL less the database name: through the socket in `socket`, else TCP."""
+    if not socket:
+        return PG_URL
+    return f"postgres://postgres@{urllib.parse.quote(socket, safe='')}:5432/"
+
+
 SCALES = ("tiny", "city", "province")
 DATABASES = ("postgres", "sqlite")
 PROBLEMS_AT = {60: "tiny", 6145: "city", 300_000: "province"}  # luoshi seed's exact volumes

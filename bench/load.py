@@ -42,7 +42,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from common import LUOSHI, PG, PG_SOCKET, PG_URL, REPO
+from common import LUOSHI, PG, PG_SOCKET, REPO, pg_url
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OWNERS = ("county_liaison", "branch_a", "branch_b")
@@ -420,12 +420,7 @@ def main():
     var.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
-        DATABASE_URL=(
-            f"postgres://postgres@{urllib.parse.quote(args.pg_socket, safe='')}:5432/"
-            if args.pg_socket
-            else PG_URL
-        )
-        + args.db_name,
+        DATABASE_URL=pg_url(args.pg_socket) + args.db_name,
         LUOSHI_VAR=str(var),
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1,localhost",

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 
-from common import LUOSHI, PG_URL, REPO, VENV_PYTHON, summary
+from common import LUOSHI, REPO, VENV_PYTHON, pg_url, summary
 
 KINDS = (
     "ledger page",
@@ -188,7 +188,7 @@ def main():
     var = REPO / "var" / f"bench-load-{args.db_name}"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
-        DATABASE_URL=PG_URL + args.db_name,
+        DATABASE_URL=pg_url() + args.db_name,  # as load.py: the local socket
         LUOSHI_VAR=str(var),
         DEBUG="0",
         STATIC_MANIFEST="1",

@@ -174,6 +174,27 @@ def account_version(user_id, *also: str) -> tuple[str | None, dict]:
     return f"{release()}.{tokens[keys[0]]}.{tokens[keys[1]]}", found
 
 
+def everywhere_cached(key: str, compute, timeout: int = 3600):
+    """`compute()`, cached until a change that marks every version (the tree, campaigns, their
+    sources and categories): for what every page reads of them, such as the campaigns a scope
+    sees. Computed, and not stored, where nothing may be cached."""
+    if not settings.LUOSHI_FIGURES_CACHE:
+        return compute()
+    marks = _pending()
+    if marks is not None and _EVERY in marks.counts:
+        return compute()  # this transaction's own changes
+    tokens, found = _tokens([_EVERY], [key])
+    if tokens is None:
+        return compute()
+    version = f"{release()}.{tokens[_EVERY]}"
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = compute()
+    cache.set(key, (version, value), timeout=timeout)
+    return value
+
+
 def version(path: str) -> str | None:
     """The version of the figures of the subtree at `path` (None if the cache cannot say, in
     which case nothing may be cached): never without a cache all processes share

@@ -7,8 +7,9 @@ from django.db.models import Exists, Min, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from luoshi.campaigns.models import Campaign, Category
-from luoshi.core import tallies
+from luoshi.core import tallies, versions
 from luoshi.core.paths import subtree_q
+from luoshi.core.scoping import scope_paths
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rollups, rules
 from luoshi.rectification.models import (
@@ -68,8 +69,31 @@ def ledger_figures_of(t: dict, overdue: int, regulations: int) -> dict:
     }
 
 
-def visible_campaigns(user):
-    return Campaign.objects.visible_to(user).order_by("-starts_on", "id")
+def visible_campaigns(user) -> list[Campaign]:
+    """The campaigns the user's scope sees, newest first (read by nearly every page: cached
+    until a campaign or the tree changes)."""
+    return versions.everywhere_cached(
+        "campaigns:" + ",".join(scope_paths(user)),
+        lambda: list(Campaign.objects.visible_to(user).order_by("-starts_on", "id")),
+    )
+
+
+def campaign_choices(campaign: Campaign) -> tuple[list, list]:
+    """The campaign's problem sources and top categories, as the ledger's filters offer them
+    (cached until a campaign, source or category changes)."""
+    return versions.everywhere_cached(
+        f"campaign:{campaign.pk}:choices",
+        lambda: (
+            list(campaign.sources.all()),
+            list(
+                categories_of(campaign)
+                .filter(parent=None)
+                .select_related(None)
+                .only("id", "name")
+                .order_by("rank", "id")
+            ),
+        ),
+    )
 
 
 @dataclass

@@ -90,7 +90,7 @@ def ledger(request):
     user = request.user
     f, chosen = ledger_filter(request)
     campaign = chosen["campaign"]
-    sources = list(campaign.sources.all()) if campaign else []
+    sources, categories = selectors.campaign_choices(campaign) if campaign else ([], [])
     # Every row is of the chosen campaign: its sources and settings are set on the rows below
     # instead of being read again with each problem.
     problems = selectors.ledger_page(user, f, campaign_known=campaign is not None)
@@ -130,12 +130,7 @@ def ledger(request):
             "next_cursor": next_cursor,
             "page": page,
             "sources": sources,
-            # Of one campaign: its order by rank needs no join to the campaign.
-            "categories": selectors.categories_of(campaign)
-            .filter(parent=None)
-            .select_related(None)
-            .only("id", "name")
-            .order_by("rank", "id"),
+            "categories": categories,
             "statuses": STATUS_CHOICES,
             "levels": LEVEL_CHOICES,
             "query": urlencode(query),
