@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from luoshi.core import versions
 from luoshi.core.registry import subtree_figures
 
 
@@ -178,4 +179,7 @@ def restore(source: Path, *, force: bool = False) -> dict:
                 raise BackupError(f"pg_restore 失败：{done.stderr.strip()[:300]}")
         if (tmp_path / "media").exists():
             restore_files(tmp_path / "media")
+    # Everything cached from the data before (figures, accounts: ids come back with other rows
+    # behind them) is of another state: every version is new.
+    versions.changed_everywhere()
     return {"expected": manifest["figures"], "restored": _figures()}
