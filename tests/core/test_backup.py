@@ -8,7 +8,6 @@ import sys
 import threading
 
 import pytest
-import redis
 from django.db import connection
 
 pytestmark = pytest.mark.slow
