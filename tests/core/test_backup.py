@@ -8,6 +8,7 @@ import sys
 import threading
 
 import pytest
+import redis
 from django.db import connection
 
 pytestmark = pytest.mark.slow
@@ -87,8 +88,6 @@ def test_backup_under_writes_restores_with_every_figure_equal(tmp_path):
         luoshi(target, "migrate", "-v0")
         # The target serves from a shared cache (production): what it cached of the data before
         # the restore is of another state, so the restore marks every version.
-        import redis
-
         target.update(CACHE_BACKEND="redis", REDIS_URL="redis://127.0.0.1:6379/12")
         shared, every = redis.Redis(db=12), ":1:figures:v:*"
         shared.set(every, b"before the restore")
