@@ -9,7 +9,11 @@ their assignments (accounts.signals), together with the token every node's figur
 a renamed or moved organisation marks (the paths of assignments change with it). A reader reads
 the version before the database, so what it stores from a state older than a commit is stored
 under a version that commit has already replaced: a deactivated user, a withdrawn assignment or
-a changed password takes effect on the next request, as it does without the cache."""
+a changed password takes effect on the next request, as it does without the cache. The cached
+user carries no password hash (only the session's hash of it, which the session in the same
+cache holds anyway)."""
+
+import copy
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
@@ -23,18 +27,42 @@ def _key(user_id) -> str:
     return f"account:{user_id}"
 
 
+def _without_password(user):
+    """A copy of the user to cache, without the password hash: the cache never holds one. The
+    copy reads it from the database if something asks (changing the password checks the old
+    one); the session check uses the hash of it kept beside (what the session itself holds)."""
+    kept = copy.copy(user)
+    kept.__dict__.pop("password", None)  # a deferred field from now on
+    return kept
+
+
+def _session_hash(user, cached_hash: str):
+    """The session auth hash of a cached user: the cached one while the password was neither
+    read nor set on this object, computed as usual otherwise (after a change of password in this
+    request, the session must keep the new one)."""
+
+    def get_session_auth_hash():
+        if "password" in user.__dict__:
+            return type(user).get_session_auth_hash(user)
+        return cached_hash
+
+    return get_session_auth_hash
+
+
 class AccountBackend(ModelBackend):
     def get_user(self, user_id):
         key = _key(user_id)
         version, found = versions.account_version(user_id, key)
         entry = found.get(key)
         if version is not None and entry is not None and entry[0] == version:
-            user = entry[1]
+            _, user, cached_hash = entry
+            user.get_session_auth_hash = _session_hash(user, cached_hash)
         else:
             user = super().get_user(user_id)  # None for an inactive or deleted user
             if user is None:
                 return None
             if version is not None:
                 assigned(user)  # read now, kept on the object and with it in the cache
-                cache.set(key, (version, user), timeout=settings.SESSION_COOKIE_AGE)
+                entry = (version, _without_password(user), user.get_session_auth_hash())
+                cache.set(key, entry, timeout=settings.SESSION_COOKIE_AGE)
         return user if self.user_can_authenticate(user) else None

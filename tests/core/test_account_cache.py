@@ -6,8 +6,12 @@ moved under them) takes effect on their very next request, for pages and for the
 These tests commit (transactional_db): the cache is only read and written outside a transaction
 that changed the account, as in production, where every request runs in autocommit."""
 
+import pickle
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -105,3 +109,25 @@ def test_the_api_reads_the_same_account_and_refuses_a_deactivated_user(client, t
     users.county_a.is_active = False
     users.county_a.save()
     assert client.get(url, **auth).status_code == 401
+
+
+def test_the_cache_holds_no_password_hash_and_a_password_change_keeps_the_session(
+    client, tree, users
+):
+    """The cached user carries only the session's hash of the password; changing the password
+    on the password page (which checks the old one) works on a cached user and keeps its own
+    session, and the old password stops working."""
+    client.force_login(users.county_a)
+    assert org_page(client, tree.town_a).status_code == 200
+    entry = cache.get(f"account:{users.county_a.pk}")
+    assert entry is not None, "the account was cached"
+    assert users.county_a.password.encode() not in pickle.dumps(entry)
+    strong = "整改落实要见实效2026"
+    changed = client.post(
+        reverse("password_change"),
+        {"old_password": "secret-pass-1", "new_password1": strong, "new_password2": strong},
+    )
+    assert changed.status_code == 302, "the old password was checked and accepted"
+    assert org_page(client, tree.town_a).status_code == 200, "this session goes on"
+    assert Client().login(username="county_a", password=strong)
+    assert not Client().login(username="county_a", password="secret-pass-1")
