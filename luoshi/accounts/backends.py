@@ -17,7 +17,6 @@ import copy
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 
 from luoshi.core import versions
 from luoshi.core.scoping import assigned
@@ -52,10 +51,9 @@ def _session_hash(user, cached_hash: str):
 class AccountBackend(ModelBackend):
     def get_user(self, user_id):
         key = _key(user_id)
-        version, found = versions.account_version(user_id, key)
-        entry = found.get(key)
-        if version is not None and entry is not None and entry[0] == version:
-            _, user, cached_hash = entry
+        version, entry = versions.account_cached(user_id, key)
+        if entry is not None:
+            user, cached_hash = entry
             user.get_session_auth_hash = _session_hash(user, cached_hash)
         else:
             user = super().get_user(user_id)  # None for an inactive or deleted user
@@ -63,6 +61,6 @@ class AccountBackend(ModelBackend):
                 return None
             if version is not None:
                 assigned(user)  # read now, kept on the object and with it in the cache
-                entry = (version, _without_password(user), user.get_session_auth_hash())
-                cache.set(key, entry, timeout=settings.SESSION_COOKIE_AGE)
+                entry = (_without_password(user), user.get_session_auth_hash())
+                versions.store(key, version, entry, timeout=settings.SESSION_COOKIE_AGE)
         return user if self.user_can_authenticate(user) else None

@@ -20,7 +20,7 @@ cache comes back under a new token, so a version never names two states of the d
 also names the release (a digest of the code and templates): what one release cached, the next
 never reads.
 
-Accounts have versions of the same kind (`account_version`): a user's own token, marked when the
+Accounts have versions of the same kind (`account_cached`): a user's own token, marked when the
 user or one of their assignments is saved or deleted (accounts.signals), together with the token
 of every node (an organisation renamed or moved changes the paths of its assignments). The signed-
 in user and their assignments are cached per that version (accounts.backends)."""
@@ -145,53 +145,57 @@ def account_changed(user_id) -> None:
     _changed({_ACCOUNT + str(user_id)})
 
 
-def _tokens(keys: list[str], also: list[str]) -> tuple[dict[str, str] | None, dict]:
-    """The current tokens of `keys` (None if any is missing and cannot be made), with the
-    entries `also` read in the same round trip."""
+def _tokens(keys: list[str], also: list[str]) -> dict | None:
+    """The current tokens of `keys` with the entries `also`, read in one round trip (None if a
+    token is missing and cannot be made)."""
     found = cache.get_many([*keys, *also])
     for key in keys:
         if key not in found:
             cache.add(key, secrets.token_hex(8), timeout=None)
             found[key] = cache.get(key)
     if any(found[key] is None for key in keys):
-        return None, found
-    return found, found
+        return None
+    return found
 
 
-def account_version(user_id, *also: str) -> tuple[str | None, dict]:
-    """The version of the user's account and assignments (None where nothing may be cached: no
-    shared cache, or this transaction changed them and has not committed), and the cache
-    entries `also`, read with it in one round trip."""
+def _lookup(token_keys: list[str], key: str) -> tuple[str | None, object]:
+    """The version these tokens name now, and the value cached at `key` if it was stored under
+    that version (else None), in one round trip. (None, None) where nothing may be cached: no
+    shared cache, or the current transaction changed what the tokens stand for and has not
+    committed (it reads the database)."""
     if not settings.LUOSHI_FIGURES_CACHE:
-        return None, {}
-    keys = [_EVERY, _ACCOUNT + str(user_id)]
+        return None, None
     marks = _pending()
-    if marks is not None and any(key in marks.counts for key in keys):
-        return None, {}  # this transaction's own changes: read from the database
-    tokens, found = _tokens(keys, list(also))
-    if tokens is None:
-        return None, found
-    return f"{release()}.{tokens[keys[0]]}.{tokens[keys[1]]}", found
+    if marks is not None and any(k in marks.counts for k in token_keys):
+        return None, None
+    found = _tokens(token_keys, [key])
+    if found is None:
+        return None, None
+    version = ".".join([release(), *(found[k] for k in token_keys)])
+    entry = found.get(key)
+    return version, entry[1] if entry is not None and entry[0] == version else None
+
+
+def store(key: str, version: str, value, timeout: int) -> None:
+    """Cache `value` at `key` under the version `_lookup` read before computing it."""
+    cache.set(key, (version, value), timeout=timeout)
+
+
+def account_cached(user_id, key: str) -> tuple[str | None, object]:
+    """The version of the user's account and assignments, and the value cached at `key` under
+    it (`_lookup`): the user's own token with the token for everything."""
+    return _lookup([_EVERY, _ACCOUNT + str(user_id)], key)
 
 
 def everywhere_cached(key: str, compute, timeout: int = 3600):
     """`compute()`, cached until a change that marks every version (the tree, campaigns, their
     sources and categories): for what every page reads of them, such as the campaigns a scope
     sees. Computed, and not stored, where nothing may be cached."""
-    if not settings.LUOSHI_FIGURES_CACHE:
-        return compute()
-    marks = _pending()
-    if marks is not None and _EVERY in marks.counts:
-        return compute()  # this transaction's own changes
-    tokens, found = _tokens([_EVERY], [key])
-    if tokens is None:
-        return compute()
-    version = f"{release()}.{tokens[_EVERY]}"
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return entry[1]
-    value = compute()
-    cache.set(key, (version, value), timeout=timeout)
+    version, value = _lookup([_EVERY], key)
+    if value is None:
+        value = compute()
+        if version is not None:
+            store(key, version, value, timeout)
     return value
 
 
@@ -208,7 +212,7 @@ def version(path: str) -> str | None:
     if marks is not None and any(key in marks.counts for key in keys):
         # changed by this transaction, not yet committed: a version only it reads
         own_marks = f".{marks.id}:{marks.counts[_EVERY]}:{marks.counts[_key(own)]}"
-    found, _ = _tokens(keys, [])
+    found = _tokens(keys, [])
     if found is None:
         return None
     return f"{release()}.{found[_EVERY]}.{found[_key(own)]}{own_marks}"
