@@ -1161,8 +1161,8 @@ class Replay:
         import luoshi.core.tallies as tallies
         import luoshi.orgs.rollups as org_rollups
         import luoshi.rectification.rollups as ledger_rollups
+        from luoshi.core.errors import DomainError
         from luoshi.core.registry import ROLLUPS
-        from luoshi.rectification.services import LedgerError
 
         # Count the roll-up rows each write recounts, and the time it takes.
         recounted = {"rows": 0, "seconds": 0.0}
@@ -1210,7 +1210,7 @@ class Replay:
                 recounted.update(rows=0, seconds=0.0)
                 try:
                     self.write(kind, measure_id)
-                except LedgerError as exc:
+                except DomainError as exc:
                     failed[f"{kind}: {type(exc).__name__}: {exc}"] += 1
                     continue
                 samples.append((time.perf_counter() - started) * 1000)

@@ -393,6 +393,7 @@ class Contention:
         from django.utils import timezone
 
         from luoshi.accounts.permissions import role_paths
+        from luoshi.core.errors import Conflict
         from luoshi.core.scoping import scope_paths
         from luoshi.rectification import services
         from luoshi.rectification.models import LedgerEvent, Measure, MeasureState
@@ -428,7 +429,7 @@ class Contention:
                 started = time.perf_counter()
                 try:
                     outcomes[i] = (strawman_verify if strawman else verify)(measure_ids[i], actor)
-                except services.Conflict:
+                except Conflict:
                     outcomes[i] = "conflict"
                 except Exception as exc:  # every other failure is counted
                     outcomes[i] = f"error: {type(exc).__name__}: {exc}"

@@ -9,9 +9,8 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from luoshi.accounts.tokens import user_for_token
-from luoshi.campaigns.services import CampaignError
 from luoshi.core.audit import record_event
-from luoshi.rectification.services import Conflict, Invalid, NotAllowed
+from luoshi.core.errors import Conflict, Invalid, NotAllowed
 
 
 class BearerToken(HttpBearer):
@@ -48,11 +47,6 @@ def not_allowed(request, exc):
     return _error(request, 403, str(exc))
 
 
-@api.exception_handler(PermissionError)
-def permission_error(request, exc):
-    return _error(request, 403, str(exc) or "无权执行此操作")
-
-
 @api.exception_handler(Conflict)
 def conflict(request, exc):
     return _error(request, 409, str(exc))
@@ -60,11 +54,6 @@ def conflict(request, exc):
 
 @api.exception_handler(Invalid)
 def invalid(request, exc):
-    return _error(request, 400, str(exc))
-
-
-@api.exception_handler(CampaignError)
-def campaign_error(request, exc):
     return _error(request, 400, str(exc))
 
 

@@ -3,6 +3,7 @@
 from django.http import Http404
 
 from luoshi.accounts.models import Role
+from luoshi.core.errors import NotAllowed
 from luoshi.core.scoping import assigned, can_see_path
 
 
@@ -25,11 +26,11 @@ def has_role_over(user, path: str, *roles: str) -> bool:
 
 
 def require_role_over(user, path: str, *roles: str) -> None:
-    """404 outside the user's scope; PermissionError inside it without one of the roles."""
+    """404 outside the user's scope; NotAllowed inside it without one of the roles."""
     if not can_see_path(user, path):
         raise Http404
     if not has_role_over(user, path, *roles):
-        raise PermissionError("当前岗位无权执行此操作")
+        raise NotAllowed("当前岗位无权执行此操作")
 
 
 MANAGE_TREE = (Role.ADMIN, Role.OFFICE)

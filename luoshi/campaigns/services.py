@@ -22,6 +22,7 @@ from luoshi.campaigns.models import (
 from luoshi.core import tallies
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows
+from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.files import UploadRefused, check_upload, store_upload
 from luoshi.core.paths import outermost, subtree_q
 from luoshi.core.scoping import get_visible_or_404
@@ -29,14 +30,10 @@ from luoshi.orgs.models import Organization, OrgKind
 from luoshi.rectification import rules
 
 
-class CampaignError(ValueError):
-    pass
-
-
 def _require_office(actor, campaign: Campaign) -> None:
     """The campaign is visible to the actor (checked by the caller); only its office acts on it."""
     if not has_role_over(actor, campaign.org_path, Role.OFFICE, Role.ADMIN):
-        raise PermissionError("只有本级主题教育办公室可以执行此操作")
+        raise NotAllowed("只有本级主题教育办公室可以执行此操作")
 
 
 @transaction.atomic
@@ -45,14 +42,14 @@ def add_category(*, actor, campaign_id: int, name: str, parent_id: int | None = 
     _require_office(actor, campaign)
     name = name.strip()
     if not name:
-        raise CampaignError("请填写类别名称")
+        raise Invalid("请填写类别名称")
     parent = None
     if parent_id:
         parent = Category.objects.filter(campaign=campaign, pk=parent_id, parent=None).first()
         if parent is None:
-            raise CampaignError("上级类别须是本次主题教育的一级类别")
+            raise Invalid("上级类别须是本次主题教育的一级类别")
     if Category.objects.filter(campaign=campaign, parent=parent, name=name).exists():
-        raise CampaignError(f"类别“{name}”已存在")
+        raise Invalid(f"类别“{name}”已存在")
     rank = Category.objects.filter(campaign=campaign, parent=parent).count()
     return Category.objects.create(campaign=campaign, parent=parent, name=name, rank=rank)
 
@@ -61,11 +58,11 @@ def add_category(*, actor, campaign_id: int, name: str, parent_id: int | None = 
 def rename_category(*, actor, category_id: int, name: str) -> Category:
     category = Category.objects.select_related("campaign").filter(pk=category_id).first()
     if category is None:
-        raise CampaignError("类别不存在")
+        raise Invalid("类别不存在")
     get_visible_or_404(Campaign.objects, actor, pk=category.campaign_id)
     _require_office(actor, category.campaign)
     if not name.strip():
-        raise CampaignError("请填写类别名称")
+        raise Invalid("请填写类别名称")
     category.name = name.strip()
     category.save(update_fields=["name"])
     return category
@@ -77,9 +74,9 @@ def add_source(*, actor, campaign_id: int, name: str) -> ProblemSource:
     _require_office(actor, campaign)
     name = name.strip()
     if not name:
-        raise CampaignError("请填写问题来源")
+        raise Invalid("请填写问题来源")
     if ProblemSource.objects.filter(campaign=campaign, name=name).exists():
-        raise CampaignError(f"问题来源“{name}”已存在")
+        raise Invalid(f"问题来源“{name}”已存在")
     rank = ProblemSource.objects.filter(campaign=campaign).count()
     return ProblemSource.objects.create(campaign=campaign, name=name, rank=rank)
 
@@ -105,21 +102,21 @@ def define_key_action(
     _require_office(actor, campaign)
     name = name.strip()
     if not name:
-        raise CampaignError("请填写关键动作名称")
+        raise Invalid("请填写关键动作名称")
     if proof not in Proof.values:
-        raise CampaignError(f"未知的完成依据“{proof}”")
+        raise Invalid(f"未知的完成依据“{proof}”")
     unknown = set(kinds) - KIND_VALUES
     if unknown:
-        raise CampaignError(f"未知的组织类别：{'、'.join(sorted(unknown))}")
+        raise Invalid(f"未知的组织类别：{'、'.join(sorted(unknown))}")
     if not campaign.starts_on <= due_on:
-        raise CampaignError("完成时限不能早于主题教育开始日期")
+        raise Invalid("完成时限不能早于主题教育开始日期")
     batch = None
     if batch_id:
         batch = Batch.objects.filter(campaign=campaign, pk=batch_id).first()
         if batch is None:
-            raise CampaignError("批次不属于本次主题教育")
+            raise Invalid("批次不属于本次主题教育")
     if KeyAction.objects.filter(campaign=campaign, name=name).exists():
-        raise CampaignError(f"关键动作“{name}”已存在")
+        raise Invalid(f"关键动作“{name}”已存在")
     return KeyAction.objects.create(
         campaign=campaign,
         batch=batch,
@@ -150,15 +147,15 @@ def launch_key_actions(*, actor, campaign_id: int, batch_id: int | None = None) 
     if batch_id:
         batch = Batch.objects.filter(campaign=campaign, pk=batch_id).first()
         if batch is None:
-            raise CampaignError("批次不属于本次主题教育")
+            raise Invalid("批次不属于本次主题教育")
     actions = list(
         campaign.key_actions.filter(Q(batch=None) | Q(batch=batch) if batch else Q(batch=None))
     )
     if not actions:
-        raise CampaignError("尚未设置关键动作")
+        raise Invalid("尚未设置关键动作")
     paths = _scope_paths(campaign, batch)
     if not paths:
-        raise CampaignError("该批次未覆盖任何组织")
+        raise Invalid("该批次未覆盖任何组织")
     orgs_q = Q()
     for path in paths:
         orgs_q |= subtree_q("path", path)
@@ -261,18 +258,18 @@ def mark_action_done(*, actor, item_id: int, done_on: date, note: str = "", uplo
         ActionItem.objects.select_for_update().select_related("action"), actor, pk=item_id
     )
     if not rules.is_owner(actor, item.org_path):
-        raise PermissionError("当前岗位不能填报该组织的关键动作")
+        raise NotAllowed("当前岗位不能填报该组织的关键动作")
     if item.state == ActionItem.State.DONE:
-        raise CampaignError("该关键动作已完成")
+        raise Invalid("该关键动作已完成")
     if done_on > timezone.localdate():
-        raise CampaignError("完成日期不能晚于今天")
+        raise Invalid("完成日期不能晚于今天")
     if upload is None:
         asked = item.action.evidence_required
-        raise CampaignError(f"请上传佐证材料{'：' + asked if asked else ''}")
+        raise Invalid(f"请上传佐证材料{'：' + asked if asked else ''}")
     try:
         checked = check_upload(upload)
     except UploadRefused as refused:
-        raise CampaignError(str(refused)) from None
+        raise Invalid(str(refused)) from None
     item.evidence_stored = store_upload(upload, checked)
     item.evidence_name = checked.original_name
     item.evidence_kind = checked.kind
@@ -292,12 +289,12 @@ def reopen_action(*, actor, item_id: int, reason: str):
     show the action done. The reason is kept in the note."""
     item = get_visible_or_404(ActionItem.objects.select_for_update(), actor, pk=item_id)
     if item.state != ActionItem.State.DONE:
-        raise CampaignError("该关键动作尚未完成")
+        raise Invalid("该关键动作尚未完成")
     if not reason.strip():
-        raise CampaignError("请填写退回理由")
+        raise Invalid("请填写退回理由")
     # The same rule as verifying a measure: an office above the organisation, or a guidance group.
     if rules.verifier_role(actor, item.org_path) is None:
-        raise PermissionError("只有上级党组织或指导组可以退回")
+        raise NotAllowed("只有上级党组织或指导组可以退回")
     item.state = ActionItem.State.PENDING
     item.done_on = None
     item.auto = False

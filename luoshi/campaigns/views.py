@@ -13,6 +13,7 @@ from luoshi.accounts.permissions import has_role_over
 from luoshi.campaigns import selectors, services
 from luoshi.campaigns.models import ActionItem, Campaign, Proof
 from luoshi.core.audit import record_event
+from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.files import CONTENT_TYPES, evidence_download
 from luoshi.core.nodes import node_from_request
 from luoshi.core.scoping import get_visible_or_404
@@ -71,11 +72,11 @@ def vocabulary(request, pk):
                 actor=request.user, campaign_id=campaign.pk, name=request.POST.get("name", "")
             )
         else:
-            raise services.CampaignError("未知操作")
-    except (services.CampaignError, ValueError) as error:
-        messages.error(request, str(error))
-    except PermissionError:
+            raise Invalid("未知操作")
+    except NotAllowed:
         messages.error(request, "只有本级主题教育办公室可以修改问题类别和来源")
+    except (Invalid, ValueError) as error:
+        messages.error(request, str(error))
     else:
         messages.success(request, "已保存")
     return redirect("campaigns:detail", pk=campaign.pk)
@@ -154,9 +155,9 @@ def define_action(request, pk):
             evidence_required=request.POST.get("evidence_required", ""),
             batch_id=int(batch) if batch.isdigit() else None,
         )
-    except services.CampaignError as error:
+    except Invalid as error:
         messages.error(request, str(error))
-    except PermissionError as error:
+    except NotAllowed as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"已添加关键动作“{action.name}”，部署后各组织即可见")
@@ -173,7 +174,7 @@ def launch(request, pk):
             campaign_id=campaign.pk,
             batch_id=int(batch) if batch.isdigit() else None,
         )
-    except (services.CampaignError, PermissionError) as error:
+    except (Invalid, NotAllowed) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"已部署：新增 {created} 项关键动作任务")
@@ -212,7 +213,7 @@ def action_done(request, pk):
             note=request.POST.get("note", ""),
             upload=request.FILES.get("evidence"),
         )
-    except (services.CampaignError, PermissionError) as error:
+    except (Invalid, NotAllowed) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "已标记完成")
@@ -226,7 +227,7 @@ def action_reopen(request, pk):
         services.reopen_action(
             actor=request.user, item_id=item.pk, reason=request.POST.get("reason", "")
         )
-    except (services.CampaignError, PermissionError) as error:
+    except (Invalid, NotAllowed) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "已退回，该组织须重新完成")

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from luoshi.campaigns.models import Campaign, ProblemSource
+from luoshi.core.errors import Conflict, Invalid, NotAllowed
 from luoshi.core.files import UploadRefused
 from luoshi.core.paths import ancestor_paths
 from luoshi.core.scoping import can_see_path, get_visible_or_404
@@ -39,7 +40,6 @@ from luoshi.orgs.models import Organization
 from luoshi.rectification import rules
 from luoshi.rectification import services as ledger
 from luoshi.rectification.models import DeadlineKind, Problem, ProblemStatus
-from luoshi.rectification.services import Conflict, Invalid, NotAllowed
 
 MIN_TEXT, MAX_TEXT = 5, 2000
 MAX_ANSWER = 2000

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from luoshi.accounts.permissions import role_paths
 from luoshi.core.audit import record_event
+from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
 from luoshi.core.models import AuditEvent
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.opinions import selectors, services
@@ -27,7 +28,6 @@ from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import page_of
 from luoshi.rectification import rules
 from luoshi.rectification.selectors import categories_of
-from luoshi.rectification.services import Conflict, LedgerError, NotAllowed
 
 PER_PAGE = 30
 
@@ -39,7 +39,7 @@ def _int(value) -> int | None:
         return None
 
 
-def _status_for(error: LedgerError) -> int:
+def _status_for(error: DomainError) -> int:
     return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
 
 
@@ -177,7 +177,7 @@ def opinion_accept(request, pk):
         (c.pk, str(c)) for c in categories_of(opinion.campaign)
     ]
     if not form.is_valid():
-        return _after(request, opinion, services.Invalid("请检查填写的内容"), accept_form=form)
+        return _after(request, opinion, Invalid("请检查填写的内容"), accept_form=form)
     data = form.cleaned_data
     try:
         problem = services.accept_opinion(
@@ -192,10 +192,8 @@ def opinion_accept(request, pk):
             answer=data["answer"],
         )
     except Http404:
-        return _after(
-            request, opinion, services.Invalid("没有找到该问题，或您无权查看"), accept_form=form
-        )
-    except LedgerError as error:
+        return _after(request, opinion, Invalid("没有找到该问题，或您无权查看"), accept_form=form)
+    except DomainError as error:
         return _after(request, opinion, error, accept_form=form)
     verb = "并入" if data["problem"] else "纳入"
     return _after(request, opinion, message=f"已采纳，{verb}问题清单（问题编号 {problem.pk}）")
@@ -206,10 +204,10 @@ def opinion_answer(request, pk):
     opinion = _opinion(request, pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return _after(request, opinion, services.Invalid("请填写答复内容"), answer_form=form)
+        return _after(request, opinion, Invalid("请填写答复内容"), answer_form=form)
     try:
         services.answer_opinion(actor=request.user, opinion_id=opinion.pk, **form.cleaned_data)
-    except LedgerError as error:
+    except DomainError as error:
         return _after(request, opinion, error, answer_form=form)
     return _after(request, opinion, message="已答复")
 
@@ -219,10 +217,10 @@ def opinion_decline(request, pk):
     opinion = _opinion(request, pk)
     form = DeclineForm(request.POST)
     if not form.is_valid():
-        return _after(request, opinion, services.Invalid("不予采纳须填写理由"), decline_form=form)
+        return _after(request, opinion, Invalid("不予采纳须填写理由"), decline_form=form)
     try:
         services.decline_opinion(actor=request.user, opinion_id=opinion.pk, **form.cleaned_data)
-    except LedgerError as error:
+    except DomainError as error:
         return _after(request, opinion, error, decline_form=form)
     return _after(request, opinion, message="已标记为不予采纳")
 
@@ -233,7 +231,7 @@ def opinion_transfer(request, pk):
     form = TransferForm(request.POST)
     form.fields["org"].choices = [("", "")] + _transfer_choices(request.user, opinion)
     if not form.is_valid():
-        return _after(request, opinion, services.Invalid("请选择要转交的组织"), transfer_form=form)
+        return _after(request, opinion, Invalid("请选择要转交的组织"), transfer_form=form)
     data = form.cleaned_data
     target = data["org"]
     if target is None and data["org_code"].strip():
@@ -247,11 +245,11 @@ def opinion_transfer(request, pk):
             return _after(
                 request,
                 opinion,
-                services.Invalid("没有找到该组织代码，或不在您的范围内"),
+                Invalid("没有找到该组织代码，或不在您的范围内"),
                 transfer_form=form,
             )
     if target is None:
-        return _after(request, opinion, services.Invalid("请选择要转交的组织"), transfer_form=form)
+        return _after(request, opinion, Invalid("请选择要转交的组织"), transfer_form=form)
     try:
         moved = services.transfer_opinion(
             actor=request.user,
@@ -264,10 +262,10 @@ def opinion_transfer(request, pk):
         return _after(
             request,
             opinion,
-            services.Invalid("没有找到该组织，或不在您的范围内"),
+            Invalid("没有找到该组织，或不在您的范围内"),
             transfer_form=form,
         )
-    except LedgerError as error:
+    except DomainError as error:
         return _after(request, opinion, error, transfer_form=form)
     return _after(request, opinion, message=f"已转交{moved.org.name}办理")
 
@@ -319,7 +317,7 @@ def opinion_record(request):
                 photos=data["photos"],
                 symposium_id=symposium.pk if symposium else None,
             )
-        except LedgerError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
             status = _status_for(error)
         else:
@@ -348,7 +346,7 @@ def symposium_list(request):
         org = get_visible_or_404(Organization.objects, user, request=request, pk=data.pop("org"))
         try:
             symposium = services.create_symposium(actor=user, org=org, **data)
-        except LedgerError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
             status = _status_for(error)
         else:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import complete_from_records
 from luoshi.core import versions
+from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
 from luoshi.core.faults import pause_points
 from luoshi.core.files import UploadRefused, check_upload, delete_evidence, store_upload
 from luoshi.core.scoping import can_see_path, get_visible_or_404
@@ -39,22 +40,7 @@ from luoshi.rectification.models import (
 )
 from luoshi.rectification.rollups import refresh_ledger_tallies
 
-
-class LedgerError(Exception):
-    """A refused write; the message says why, in the words of the UI."""
-
-
-class NotAllowed(LedgerError):
-    pass
-
-
-class Conflict(LedgerError):
-    def __init__(self, message="该记录已被他人修改，请刷新后重试（您填写的内容已保留）"):
-        super().__init__(message)
-
-
-class Invalid(LedgerError):
-    pass
+LedgerError = DomainError  # the ledger's refusals are the shared ones (core/errors.py)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from luoshi.accounts.permissions import role_paths
 from luoshi.campaigns.models import Campaign
+from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
 from luoshi.core.files import evidence_download
 from luoshi.core.registry import MY_WORK, PROBLEM_ORIGINS
 from luoshi.core.scoping import get_visible_or_404
@@ -32,7 +33,6 @@ from luoshi.rectification.models import (
     Measure,
     Problem,
 )
-from luoshi.rectification.services import Conflict, LedgerError, NotAllowed
 
 PER_PAGE = 30
 
@@ -44,7 +44,7 @@ def _int(value) -> int | None:
         return None
 
 
-def _status_for(error: LedgerError) -> int:
+def _status_for(error: DomainError) -> int:
     return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
 
 
@@ -226,7 +226,7 @@ def problem_create(request):
                 number=data["number"],
             )
             services.add_measure(actor=user, problem=problem, **measure_form.cleaned_data)
-        except LedgerError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
             return render(
                 request,
@@ -267,7 +267,7 @@ def problem_edit(request, pk):
             services.update_problem(
                 actor=user, problem_id=problem.pk, version=data["version"] or 0, **changes
             )
-        except LedgerError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
             status = _status_for(error)
         else:
@@ -311,7 +311,7 @@ def measure_add(request, pk):
         return render(request, "rectification/problem.html", context, status=400)
     try:
         services.add_measure(actor=request.user, problem=problem, **form.cleaned_data)
-    except LedgerError as error:
+    except DomainError as error:
         context = _problem_context(request, problem, measure_form=form, error=str(error))
         return render(request, "rectification/problem.html", context, status=_status_for(error))
     messages.success(request, "整改措施已添加")
@@ -323,7 +323,7 @@ def measure_transition(request, pk):
     measure = _measure(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        return _back_to_problem(request, measure, services.Invalid("请求不完整，请刷新后重试"))
+        return _back_to_problem(request, measure, Invalid("请求不完整，请刷新后重试"))
     data = form.cleaned_data
     try:
         services.transition_measure(
@@ -333,7 +333,7 @@ def measure_transition(request, pk):
             version=data["version"],
             reason=data["reason"],
         )
-    except LedgerError as error:
+    except DomainError as error:
         return _back_to_problem(request, measure, error, typed_reason=data["reason"])
     messages.success(request, f"已{rules.TRANSITIONS[data['action']].label}")
     return _back_to_problem(request, measure)
@@ -344,9 +344,7 @@ def measure_progress(request, pk):
     measure = _measure(request, pk)
     form = ProgressForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _back_to_problem(
-            request, measure, services.Invalid("请检查填写的内容"), progress_form=form
-        )
+        return _back_to_problem(request, measure, Invalid("请检查填写的内容"), progress_form=form)
     data = form.cleaned_data
     try:
         services.report_progress(
@@ -357,7 +355,7 @@ def measure_progress(request, pk):
             progress=data["progress"],
             files=data["files"],
         )
-    except LedgerError as error:
+    except DomainError as error:
         return _back_to_problem(request, measure, error, progress_form=form)
     messages.success(request, "整改进展已填报")
     return _back_to_problem(request, measure)
@@ -369,11 +367,11 @@ def measure_extension(request, pk):
     form = ExtensionForm(request.POST)
     if not form.is_valid():
         return _back_to_problem(
-            request, measure, services.Invalid("请填写延期日期和理由"), extension_form=form
+            request, measure, Invalid("请填写延期日期和理由"), extension_form=form
         )
     try:
         services.request_extension(actor=request.user, measure_id=measure.pk, **form.cleaned_data)
-    except LedgerError as error:
+    except DomainError as error:
         return _back_to_problem(request, measure, error, extension_form=form)
     messages.success(request, "延期申请已提交，等待上级审批")
     return _back_to_problem(request, measure)
@@ -392,7 +390,7 @@ def extension_decide(request, pk):
             approve=approve,
             note=request.POST.get("note", ""),
         )
-    except LedgerError as error:
+    except DomainError as error:
         return _back_to_problem(request, extension.measure, error)
     messages.success(request, "已同意延期" if approve else "已驳回延期申请")
     return _back_to_problem(request, extension.measure)
@@ -403,12 +401,10 @@ def measure_regulation(request, pk):
     measure = _measure(request, pk)
     form = RegulationForm(request.POST)
     if not form.is_valid():
-        return _back_to_problem(
-            request, measure, services.Invalid("请填写制度名称"), regulation_form=form
-        )
+        return _back_to_problem(request, measure, Invalid("请填写制度名称"), regulation_form=form)
     try:
         services.record_regulation(actor=request.user, measure_id=measure.pk, **form.cleaned_data)
-    except LedgerError as error:
+    except DomainError as error:
         return _back_to_problem(request, measure, error, regulation_form=form)
     messages.success(request, "制度已登记")
     return _back_to_problem(request, measure)
@@ -440,7 +436,7 @@ def immediate_fix(request):
                 measure=data["measure"],
                 files=data["files"],
             )
-        except LedgerError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
             status = _status_for(error)
         else:
@@ -470,18 +466,18 @@ def bulk(request):
         if action == "assign":
             owner = request.POST.get("owner_name", "").strip()
             if not owner:
-                raise services.Invalid("请填写责任人")
+                raise Invalid("请填写责任人")
             n = services.bulk_assign_owner(actor=request.user, measure_ids=ids, owner_name=owner)
         elif action == "extend":
             form = ExtensionForm(request.POST)
             if not form.is_valid():
-                raise services.Invalid("请填写延期日期和理由")
+                raise Invalid("请填写延期日期和理由")
             n = services.bulk_request_extension(
                 actor=request.user, measure_ids=ids, **form.cleaned_data
             )
         else:
-            raise services.Invalid("未知的批量操作")
-    except LedgerError as error:
+            raise Invalid("未知的批量操作")
+    except DomainError as error:
         messages.error(request, f"批量操作未执行：{error}")
         return redirect(back)
     messages.success(request, f"已处理 {n} 条整改措施")
@@ -494,7 +490,7 @@ def measure_edit(request, pk):
     form = MeasureForm(request.POST)
     version = _int(request.POST.get("version")) or 0
     if not form.is_valid():
-        return _back_to_problem(request, measure, services.Invalid("请检查填写的内容"))
+        return _back_to_problem(request, measure, Invalid("请检查填写的内容"))
     changes = {k: v for k, v in form.cleaned_data.items() if k in services.MEASURE_FIELDS}
     if measure.state != "not_started":
         changes.pop("deadline_kind", None)
@@ -503,7 +499,7 @@ def measure_edit(request, pk):
         services.update_measure(
             actor=request.user, measure_id=measure.pk, version=version, **changes
         )
-    except LedgerError as error:
+    except DomainError as error:
         return _back_to_problem(request, measure, error)
     messages.success(request, "整改措施已修改")
     return _back_to_problem(request, measure)
@@ -515,11 +511,11 @@ def problem_similar(request, pk):
     other = _int(request.POST.get("other"))
     try:
         if other is None:
-            raise services.Invalid("请填写要关联的问题编号")
+            raise Invalid("请填写要关联的问题编号")
         services.link_similar(actor=request.user, problem_id=problem.pk, other_id=other)
     except Http404:
         messages.error(request, "没有找到该问题，或您无权查看")
-    except LedgerError as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "已关联举一反三问题")

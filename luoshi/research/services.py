@@ -11,9 +11,10 @@ from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import require_role_over
 from luoshi.campaigns.models import Campaign, ProblemSource, Proof
 from luoshi.campaigns.services import complete_from_records
+from luoshi.core.errors import Conflict, Invalid
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
-from luoshi.rectification.services import Conflict, Invalid, create_problem
+from luoshi.rectification.services import create_problem
 from luoshi.research.models import Finding, PlaceKind, ResearchTopic, TopicState, Visit
 
 RECORD_ROLES = (Role.LIAISON, Role.OFFICE, Role.ADMIN)

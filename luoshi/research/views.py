@@ -10,13 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from luoshi.accounts.permissions import has_role_over
 from luoshi.core.audit import record_event
+from luoshi.core.errors import Conflict, Invalid, NotAllowed
 from luoshi.core.files import CONTENT_TYPES
 from luoshi.core.nodes import node_from_request
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.core.xlsx import write_table
 from luoshi.orgs.selectors import page_of
 from luoshi.rectification.selectors import visible_campaigns
-from luoshi.rectification.services import Conflict, Invalid, NotAllowed
 from luoshi.research import selectors, services
 from luoshi.research.models import Finding, PlaceKind, ResearchTopic, TopicState
 
@@ -76,7 +76,7 @@ def topic_new(request):
                 description=request.POST.get("description", ""),
                 campaign=campaign,
             )
-        except (Invalid, PermissionError) as refused:
+        except (Invalid, NotAllowed) as refused:
             error, status = str(refused), 400
         else:
             messages.success(request, "调研课题已登记")
@@ -131,7 +131,7 @@ def visit_add(request, pk):
             notes=request.POST.get("notes", ""),
             findings=request.POST.get("findings", "").splitlines(),
         )
-    except (Invalid, PermissionError) as error:
+    except (Invalid, NotAllowed) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "走访已记录")
@@ -148,7 +148,7 @@ def conclude(request, pk):
             report=request.POST.get("report", ""),
             outcome=request.POST.get("outcome", ""),
         )
-    except (Invalid, PermissionError) as error:
+    except (Invalid, NotAllowed) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "课题已结题")
@@ -169,7 +169,7 @@ def finding_problem(request, pk):
             campaign=campaign,
             title=request.POST.get("title", ""),
         )
-    except (Invalid, Conflict, NotAllowed, PermissionError) as error:
+    except (Invalid, Conflict, NotAllowed) as error:
         messages.error(request, str(error))
         return redirect("research:topic", pk=finding.visit.topic_id)
     messages.success(request, "已转入问题清单，请制定整改措施")

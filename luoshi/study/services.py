@@ -11,11 +11,11 @@ from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over, require_role_over
 from luoshi.campaigns.models import Campaign
 from luoshi.campaigns.services import complete_from_records
+from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.files import UploadRefused, check_upload, store_upload
 from luoshi.core.paths import subtree_q
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import LeadershipTeam, Member, Organization
-from luoshi.rectification.services import Invalid
 from luoshi.study import tallies as study_tallies
 from luoshi.study.models import (
     Attendance,
@@ -193,7 +193,7 @@ def record_make_up(*, actor, attendance_id: int, made_up_on: date, note: str) ->
 def set_target(*, actor, campaign: Campaign, kind: str, per_team: int) -> StudyTarget:
     """The campaign office sets how many sessions of a kind each leadership team must hold."""
     if not has_role_over(actor, campaign.org_path, Role.OFFICE, Role.ADMIN):
-        raise PermissionError("只有本级主题教育办公室可以设置学习目标")
+        raise NotAllowed("只有本级主题教育办公室可以设置学习目标")
     if kind not in StudyKind.values:
         raise Invalid(f"未知的学习形式“{kind}”")
     if not 1 <= per_team <= 365:

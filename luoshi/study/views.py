@@ -11,6 +11,7 @@ from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over
 from luoshi.campaigns.models import Campaign
 from luoshi.core.audit import record_event
+from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.files import CONTENT_TYPES, evidence_download
 from luoshi.core.nodes import node_from_request
 from luoshi.core.scoping import get_visible_or_404
@@ -18,7 +19,6 @@ from luoshi.core.xlsx import write_table
 from luoshi.orgs.models import LeadershipTeam, Member
 from luoshi.orgs.selectors import page_of
 from luoshi.rectification.selectors import visible_campaigns
-from luoshi.rectification.services import Invalid
 from luoshi.study import selectors, services
 from luoshi.study.forms import ActivityForm, MakeUpForm
 from luoshi.study.models import Attendance, StudyActivity, StudyFile, StudyKind
@@ -116,7 +116,7 @@ def activity_new(request):
                     absent=absent,
                     files=request.FILES.getlist("files"),
                 )
-            except (Invalid, PermissionError) as error:
+            except (Invalid, NotAllowed) as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, "学习活动已记录")
@@ -177,7 +177,7 @@ def make_up(request, pk):
                 made_up_on=form.cleaned_data["made_up_on"],
                 note=form.cleaned_data["note"],
             )
-        except (Invalid, PermissionError) as error:
+        except (Invalid, NotAllowed) as error:
             messages.error(request, str(error))
         else:
             messages.success(request, "已记录补学")
@@ -224,7 +224,7 @@ def set_target(request, pk):
             kind=request.POST.get("kind", ""),
             per_team=int(raw) if raw.isdigit() else 0,
         )
-    except (Invalid, PermissionError) as error:
+    except (Invalid, NotAllowed) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "学习目标已保存")

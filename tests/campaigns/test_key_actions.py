@@ -12,12 +12,12 @@ from luoshi.campaigns import selectors
 from luoshi.campaigns import tallies as key_action_tallies
 from luoshi.campaigns.models import ActionItem, Batch, Proof
 from luoshi.campaigns.services import (
-    CampaignError,
     define_key_action,
     launch_key_actions,
     mark_action_done,
     reopen_action,
 )
+from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.paths import subtree_q
 from luoshi.rectification import services as ledger
 from luoshi.rectification.models import today
@@ -84,10 +84,10 @@ def test_a_batch_launch_reaches_only_the_batch_subtrees(tree, users, campaign): 
 
 
 def test_only_the_campaign_office_defines_and_launches(tree, users, campaign):  # noqa: F811
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         _action(users.county_a, campaign)
     _action(users.office, campaign)
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         launch_key_actions(actor=users.branch_a1, campaign_id=campaign.pk)
     assert not ActionItem.objects.exists()
 
@@ -104,7 +104,7 @@ def test_only_the_campaign_office_defines_and_launches(tree, users, campaign):  
 def test_a_bad_key_action_is_refused_with_the_reason(users, campaign, changes, message):  # noqa: F811
     args = {"name": "动员部署", "kinds": [], "proof": Proof.MANUAL, "due_days": 10}
     args.update(changes)
-    with pytest.raises(CampaignError, match=message):
+    with pytest.raises(Invalid, match=message):
         define_key_action(
             actor=users.office,
             campaign_id=campaign.pk,
@@ -157,14 +157,14 @@ def test_marking_done_by_hand_needs_the_evidence_and_the_role(tree, users, campa
     action = _action(users.office, campaign, name="动员部署", proof=Proof.MANUAL)
     launch_key_actions(actor=users.office, campaign_id=campaign.pk)
     item = action.items.get(org=tree.branch_a1)
-    with pytest.raises(CampaignError, match="请上传佐证材料：党课讲稿、照片"):
+    with pytest.raises(Invalid, match="请上传佐证材料：党课讲稿、照片"):
         mark_action_done(actor=users.branch_a1, item_id=item.pk, done_on=today())
     leader = user_with(tree.branch_a1, "leader", username="a1_leader")
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         mark_action_done(actor=leader, item_id=item.pk, done_on=today(), upload=pdf())
     with pytest.raises(Http404):
         mark_action_done(actor=users.branch_b1, item_id=item.pk, done_on=today(), upload=pdf())
-    with pytest.raises(CampaignError, match="内容不是允许的类型"):
+    with pytest.raises(Invalid, match="内容不是允许的类型"):
         mark_action_done(
             actor=users.branch_a1,
             item_id=item.pk,
@@ -185,7 +185,7 @@ def test_the_level_above_can_send_a_done_item_back(tree, users, campaign, client
     launch_key_actions(actor=users.office, campaign_id=campaign.pk)
     item = action.items.get(org=tree.branch_a1)
     mark_action_done(actor=users.branch_a1, item_id=item.pk, done_on=today(), upload=pdf())
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         reopen_action(actor=users.branch_a1, item_id=item.pk, reason="自己退回")
     guidance = user_with(tree.county_a, "guidance", username="guide_a")
     reopen_action(actor=guidance, item_id=item.pk, reason="照片不清")

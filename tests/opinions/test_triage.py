@@ -8,11 +8,11 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from luoshi.core.errors import Conflict, Invalid, NotAllowed
 from luoshi.opinions import selectors, services
 from luoshi.opinions.models import Opinion, OpinionEvent, OpinionState
 from luoshi.rectification import services as ledger
 from luoshi.rectification.models import Problem, ProblemStatus
-from luoshi.rectification.services import Conflict, Invalid, NotAllowed
 from tests.rectification.conftest import act, progress
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 import pytest
 from django.http import Http404
 
+from luoshi.core.errors import NotAllowed
 from luoshi.core.models import AuditEvent
 from luoshi.core.scoping import forget_scope
 from luoshi.orgs.models import Member, Organization
@@ -69,7 +70,7 @@ def test_cannot_move_an_organisation_under_its_own_descendant(tree):
 
 
 def test_liaison_may_not_move_and_outsider_gets_404(tree):
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         move_subtree(
             actor=user_with(tree.city, "liaison"), org=tree.town_a, new_parent=tree.county_b
         )

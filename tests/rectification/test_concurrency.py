@@ -6,6 +6,7 @@ import time
 import pytest
 from django.db import connections
 
+from luoshi.core.errors import Conflict, Invalid
 from luoshi.rectification import services
 from luoshi.rectification.models import LedgerEvent, Measure, MeasureState, Verification
 from tests.rectification.conftest import act, future, progress, reload
@@ -21,7 +22,7 @@ def race(n, work):
         try:
             barrier.wait()
             results.append(("ok", work(i)))
-        except services.Conflict:
+        except Conflict:
             results.append(("conflict", None))
         except Exception as exc:  # recorded and asserted on below
             results.append(("error", repr(exc)))
@@ -150,7 +151,7 @@ def test_twenty_threads_of_progress_and_transitions_lose_no_update(ledger, peopl
                         reason="理由",
                     )
                 done.append((m.pk, m.version, action, value))
-            except (services.Conflict, services.Invalid):
+            except (Conflict, Invalid):
                 pass  # someone else got there first; nothing of this attempt may remain
         return done
 

@@ -5,10 +5,10 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
+from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.rectification import services
 from luoshi.rectification.models import DeadlineKind, Light, Measure, MeasureState
 from luoshi.rectification.selectors import ledger_figures
-from luoshi.rectification.services import Invalid, NotAllowed
 from tests.rectification.conftest import act, progress, reload
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from luoshi.core.errors import Conflict
 from luoshi.rectification import services
 from luoshi.rectification.models import LedgerEvent
 
@@ -67,7 +68,7 @@ def test_problem_edit_with_a_stale_version_is_a_conflict(ledger, people):
     services.update_problem(
         actor=people.branch_a1, problem_id=p.pk, version=p.version, description="第一次修改"
     )
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.update_problem(
             actor=people.branch_a1, problem_id=p.pk, version=p.version, description="第二个人的修改"
         )

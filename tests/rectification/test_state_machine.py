@@ -9,6 +9,7 @@ from django.http import Http404
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from luoshi.core.errors import DomainError
 from luoshi.rectification import rules, services
 from luoshi.rectification.models import LedgerEvent, Measure, MeasureState
 from tests.rectification.conftest import future, pdf
@@ -97,7 +98,7 @@ def test_any_sequence_of_steps_by_anyone_follows_the_rules(ledger, people, data)
                     reason="理由" if with_extra else "",
                 )
             done = True
-        except (services.LedgerError, Http404):
+        except (DomainError, Http404):
             done = False
         after = Measure.objects.get(pk=measure.pk)
         assert done == expected, (who, action, with_extra, model)

@@ -3,8 +3,8 @@
 import pytest
 from django.http import Http404
 
+from luoshi.core.errors import Conflict, Invalid, NotAllowed
 from luoshi.rectification.models import LedgerEvent, MeasureState, ProblemStatus, Verification
-from luoshi.rectification.services import Conflict, Invalid, NotAllowed
 from tests.rectification.conftest import act, progress, reload
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from luoshi.core.errors import Invalid
 from luoshi.rectification.models import Evidence, MeasureState
-from luoshi.rectification.services import Invalid
 from tests.rectification.conftest import pdf, progress, reload, zip_bytes
 
 pytestmark = pytest.mark.django_db

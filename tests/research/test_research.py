@@ -9,8 +9,8 @@ from django.http import Http404
 from python_calamine import CalamineWorkbook
 
 from luoshi.accounts.tokens import issue_token
+from luoshi.core.errors import Conflict, Invalid, NotAllowed
 from luoshi.rectification.models import Problem, today
-from luoshi.rectification.services import Conflict, Invalid
 from luoshi.research import selectors, services
 from luoshi.research.models import Finding, Visit
 from tests.factories import user_with
@@ -76,7 +76,7 @@ def test_the_finding_page_action_opens_the_new_problem(tree, users, topic, clien
 
 def test_only_record_keepers_of_the_subtree_write_research(tree, users, topic):
     leader = user_with(tree.county_a, "leader", username="a_leader")
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         services.record_visit(actor=leader, topic_id=topic.pk, visited_on=today(), place="甲村")
     with pytest.raises(Http404):
         services.record_visit(

@@ -8,9 +8,9 @@ import pytest
 from django.http import Http404
 from python_calamine import CalamineWorkbook
 
+from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.orgs.models import LeadershipTeam
 from luoshi.rectification.models import today
-from luoshi.rectification.services import Invalid
 from luoshi.study import selectors, services
 from luoshi.study.models import Attendance, StudyActivity
 from tests.rectification.conftest import _media, campaign, pdf  # noqa: F401
@@ -165,7 +165,7 @@ def test_targets_and_averages_per_leadership_team(tree, users, campaign):  # noq
     assert figures["own_team_self_study"] == 4 and figures["leadership_teams"] == 3
     county = selectors.study_figures(tree.county_a.path)
     assert county["team_avg_self_study"] == 3.0 and county["study_self_study"] == 4
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         services.set_target(actor=users.county_a, campaign=campaign, kind="self_study", per_team=9)
     assert city.study_activities.count() == 6
 
