@@ -28,7 +28,8 @@ W10 the roll-ups (OrgTally, LedgerTally; see docs/decisions.md): roll-up rows re
     group-by, summed in Python) before and after the writes and after the rebuild; replaying
     --writes random service calls
     (verify / return / reopen by the root office, start / resume / progress reports by the
-    county liaison) and comparing the root page's figures with a recount in Python over the rows
+    county liaison, on behalf of the units below it) and comparing the root page's figures
+    with a recount in Python over the rows
     (organisations by parent, facts by org_id, not by the org_path copies), before and after.
     W10 changes the database (the writes are committed).
 
@@ -955,12 +956,18 @@ class Replay:
                 version=version,
                 text="W10 基准测试进展",
                 progress=self.rng.randrange(0, 101),
+                on_behalf=True,  # the county's liaison reports for the units below it (代为填报)
             )
             return
         actor = self.nodes.liaison if kind in ("start", "resume") else self.nodes.office
         reason = "W10 基准测试" if kind in ("return", "reopen") else ""
         services.transition_measure(
-            actor=actor, measure_id=measure_id, action=kind, version=version, reason=reason
+            actor=actor,
+            measure_id=measure_id,
+            action=kind,
+            version=version,
+            reason=reason,
+            on_behalf=True,  # start / resume below the liaison's county: 代为填报
         )
 
     def page(self) -> dict:

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from luoshi.accounts.models import Role
-from luoshi.accounts.permissions import has_role_over
+from luoshi.accounts.permissions import has_role_over, may_keep_ledger, verifier_role
 from luoshi.campaigns import tallies as key_action_tallies
 from luoshi.campaigns.models import (
     ActionItem,
@@ -27,7 +27,6 @@ from luoshi.core.files import UploadRefused, check_upload, store_upload
 from luoshi.core.paths import outermost, subtree_q
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization, OrgKind
-from luoshi.rectification import rules
 
 
 def _require_office(actor, campaign: Campaign) -> None:
@@ -257,7 +256,7 @@ def mark_action_done(*, actor, item_id: int, done_on: date, note: str = "", uplo
     item = get_visible_or_404(
         ActionItem.objects.select_for_update().select_related("action"), actor, pk=item_id
     )
-    if not rules.is_owner(actor, item.org_path):
+    if not may_keep_ledger(actor, item.org_path):
         raise NotAllowed("当前岗位不能填报该组织的关键动作")
     if item.state == ActionItem.State.DONE:
         raise Invalid("该关键动作已完成")
@@ -293,7 +292,7 @@ def reopen_action(*, actor, item_id: int, reason: str):
     if not reason.strip():
         raise Invalid("请填写退回理由")
     # The same rule as verifying a measure: an office above the organisation, or a guidance group.
-    if rules.verifier_role(actor, item.org_path) is None:
+    if verifier_role(actor, item.org_path) is None:
         raise NotAllowed("只有上级党组织或指导组可以退回")
     item.state = ActionItem.State.PENDING
     item.done_on = None

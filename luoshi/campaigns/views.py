@@ -9,7 +9,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from luoshi.accounts.models import Role
-from luoshi.accounts.permissions import has_role_over
+from luoshi.accounts.permissions import has_role_over, may_keep_ledger, verifier_role
 from luoshi.campaigns import selectors, services
 from luoshi.campaigns.models import ActionItem, Campaign, Proof
 from luoshi.core.audit import record_event
@@ -20,7 +20,6 @@ from luoshi.core.scoping import get_visible_or_404
 from luoshi.core.xlsx import write_table
 from luoshi.orgs.models import Organization, OrgKind
 from luoshi.orgs.selectors import page_of
-from luoshi.rectification import rules
 
 
 @require_GET
@@ -186,8 +185,8 @@ def checklist(request, org_pk):
     """An organisation's own checklist, with the forms to mark items done."""
     org = get_visible_or_404(Organization.objects, request.user, request=request, pk=org_pk)
     items = list(selectors.checklist(request.user, org))
-    may_mark = rules.is_owner(request.user, org.path)
-    may_send_back = rules.verifier_role(request.user, org.path) is not None
+    may_mark = may_keep_ledger(request.user, org.path)
+    may_send_back = verifier_role(request.user, org.path) is not None
     for item in items:
         item.can_mark = may_mark and item.state == ActionItem.State.PENDING
         item.can_reopen = may_send_back and item.state == ActionItem.State.DONE

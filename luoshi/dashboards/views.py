@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from luoshi.accounts.permissions import may_keep_ledger
 from luoshi.core import versions
 from luoshi.core.audit import record_event
 from luoshi.core.registry import subtree_figures
@@ -20,7 +21,6 @@ from luoshi.dashboards.tasks import build_report, reports_dir
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import breadcrumbs, scope_roots
 from luoshi.rectification.models import today
-from luoshi.rectification.rules import is_owner
 from luoshi.rectification.selectors import visible_campaigns
 
 FIGURES_SECONDS = 600  # a node's rendered figures, at most (a new version replaces them sooner)
@@ -130,7 +130,7 @@ def node(request, pk):
             "since_last": since_last,
             "as_of": as_of,
             "then": selectors.measure_figures_as_of(org.path, campaign, as_of) if as_of else None,
-            "can_submit": is_owner(request.user, org.path),
+            "can_submit": may_keep_ledger(request.user, org.path),
             "kinds": ReportJob.Kind.choices,
         },
     )
@@ -160,7 +160,7 @@ def submit(request, pk):
     """Submit the node's current figures upward: kept as a dated snapshot that later changes to
     the data never alter."""
     org = get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
-    if not is_owner(request.user, org.path):
+    if not may_keep_ledger(request.user, org.path):
         raise Http404
     _, campaign = _campaign(request)
     Snapshot.objects.create(

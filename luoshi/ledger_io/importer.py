@@ -9,7 +9,6 @@ import json
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import timedelta
 from itertools import batched
 from typing import NamedTuple
 
@@ -17,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from luoshi.accounts.permissions import may_keep_ledger
 from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import complete_from_records
 from luoshi.core.audit import record_event
@@ -41,7 +41,6 @@ from luoshi.rectification.models import (
     Problem,
     ProblemStatus,
     ProgressUpdate,
-    today,
 )
 from luoshi.rectification.rollups import refresh_ledger_tallies
 from luoshi.rectification.services import refresh_problem_status
@@ -194,7 +193,7 @@ class _Checks:
                     )
                     continue
                 if target.pk not in self.owner:
-                    self.owner[target.pk] = rules.is_owner(self.actor, target.path)
+                    self.owner[target.pk] = may_keep_ledger(self.actor, target.path)
                 if not self.owner[target.pk]:
                     result.errors.append(
                         Issue(
@@ -263,7 +262,7 @@ def import_ledger(
     checking go on to report every defect, and the transaction is rolled back: nothing is
     written unless the whole file is right."""
     result = ImportResult()
-    if not can_see_path(actor, org.path) or not rules.is_owner(actor, org.path):
+    if not can_see_path(actor, org.path) or not may_keep_ledger(actor, org.path):
         result.errors.append(Issue(name, 0, "", f"无权导入 {org.name} 的台账"))
         return result
     campaign = campaign or _default_campaign(actor, org)
@@ -339,13 +338,10 @@ def _problem_fields(p: ParsedProblem, vocabulary: _Vocabulary) -> dict:
 
 
 def _measure_fields(m, campaign) -> dict:
-    due = m.deadline.due_on
-    if m.deadline.kind == DeadlineKind.IMMEDIATE:
-        due = today() + timedelta(days=campaign.immediate_days)
     return {
         "content": m.content,
         "deadline_kind": m.deadline.kind,
-        "due_on": due,
+        "due_on": rules.due_date(campaign, m.deadline.kind, m.deadline.due_on),
         "owner_name": m.owner_name,
     }
 
@@ -362,6 +358,29 @@ def _measure_changes(existing: dict, wanted: dict) -> dict:
         if existing[key] != value:
             changes[key] = value
     return changes
+
+
+def _deadline_refusal(current: dict, changes: dict) -> str | None:
+    """Why the file's deadline may not replace the stored one (rules.deadline_change_refusal),
+    with the dates in the message, or None."""
+    if "deadline_kind" not in changes and "due_on" not in changes:
+        return None
+    new_kind = changes.get("deadline_kind", current["deadline_kind"])
+    new_due = changes.get("due_on", current["due_on"])
+    refusal = rules.deadline_change_refusal(
+        state=current["state"],
+        kind=current["deadline_kind"],
+        due_on=current["due_on"],
+        new_kind=new_kind,
+        new_due_on=new_due,
+    )
+    if refusal is None:
+        return None
+    was, now = (
+        f"{d:%Y年%m月%d日}" if d else DeadlineKind(k).label
+        for k, d in ((current["deadline_kind"], current["due_on"]), (new_kind, new_due))
+    )
+    return f"完成时限由{was}改为{now}未导入：{refusal}"
 
 
 def _jsonable(d: dict) -> dict:
@@ -643,9 +662,16 @@ class _Writer:
                 else:
                     current = have[position - 1]
                     changes = _measure_changes(current, wanted)
+                    refusal = _deadline_refusal(current, changes)
                     if changes and current["state"] == MeasureState.CLOSED:
                         self.warnings.append(
                             Issue(p.sheet, m.row, "", "该措施已销号，文件中的修改未导入")
+                        )
+                    elif refusal:
+                        # The same rule as the pages: a deadline moves only by an approved
+                        # extension once work has started.
+                        result.errors.append(
+                            Issue(p.sheet, m.row, p.columns.get("deadline", ""), refusal)
                         )
                     elif changes:
                         if write:

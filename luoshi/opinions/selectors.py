@@ -157,9 +157,12 @@ def tracking(opinion: Opinion) -> Tracking:
 
 def public_board(org, limit: int = 100) -> list[dict]:
     """The immediate fixes (立查立改) of the subtree and what was done, newest first: titles,
-    organisations, measures and dates only (no people's names, no descriptions)."""
+    organisations, measures and dates only (no people's names, no descriptions). Only those
+    verified by the level above (closed): one waiting for 销号 is not yet done."""
     problems = list(
-        Problem.objects.filter(subtree_q("org_path", org.path), immediate=True)
+        Problem.objects.filter(
+            subtree_q("org_path", org.path), immediate=True, status=ProblemStatus.CLOSED
+        )
         .select_related("org")
         .order_by("-updated_at", "-id")[:limit]
     )

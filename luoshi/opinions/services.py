@@ -18,6 +18,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
+from luoshi.accounts.permissions import may_keep_ledger
 from luoshi.campaigns.models import Campaign, ProblemSource
 from luoshi.core.errors import Conflict, Invalid, NotAllowed
 from luoshi.core.files import UploadRefused
@@ -37,7 +38,6 @@ from luoshi.opinions.models import (
 )
 from luoshi.opinions.photos import MAX_PHOTOS, clean_photo, photo_path, store_photo
 from luoshi.orgs.models import Organization
-from luoshi.rectification import rules
 from luoshi.rectification import services as ledger
 from luoshi.rectification.models import DeadlineKind, Problem, ProblemStatus
 
@@ -117,7 +117,7 @@ def campaign_for(org: Organization) -> Campaign | None:
 def _require_owner(actor, org_path: str) -> None:
     if not can_see_path(actor, org_path):
         raise Http404
-    if not rules.is_owner(actor, org_path):
+    if not may_keep_ledger(actor, org_path):
         raise NotAllowed("您的岗位不能办理该单位的意见建议")
 
 
@@ -370,7 +370,7 @@ def accept_opinion(
         raise Invalid(f"答复不能超过 {MAX_ANSWER} 字")
     if problem_id:
         problem = get_visible_or_404(Problem.objects, actor, pk=problem_id)
-        if not rules.is_owner(actor, problem.org_path):
+        if not may_keep_ledger(actor, problem.org_path):
             raise NotAllowed("只能并入本单位或下级单位的问题")
         if problem.campaign_id != opinion.campaign_id:
             raise Invalid("只能并入同一主题教育的问题")

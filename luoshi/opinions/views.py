@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from luoshi.accounts.permissions import role_paths
+from luoshi.accounts.permissions import OWNER_ROLES, may_keep_ledger, role_paths
 from luoshi.core.audit import record_event
 from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
 from luoshi.core.models import AuditEvent
@@ -26,7 +26,6 @@ from luoshi.opinions.photos import photo_path
 from luoshi.opinions.public import form_url
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import page_of
-from luoshi.rectification import rules
 from luoshi.rectification.selectors import categories_of
 
 PER_PAGE = 30
@@ -45,7 +44,7 @@ def _status_for(error: DomainError) -> int:
 
 def _owner_orgs(user, limit: int = 300) -> list[Organization]:
     """Organisations whose opinions the user records: assigned ones and their children."""
-    paths = [p for p, r in role_paths(user) if r in rules.OWNER_ROLES]
+    paths = [p for p, r in role_paths(user) if r in OWNER_ROLES]
     assigned = list(Organization.objects.filter(path__in=paths).order_by("path"))
     children = Organization.objects.filter(parent__in=assigned).order_by("path")[:limit]
     return assigned + [c for c in children if c not in assigned]
@@ -130,7 +129,7 @@ def _detail_context(request, opinion: Opinion, **extra) -> dict:
     transfer = extra.pop("transfer_form", None) or TransferForm(
         initial={"version": opinion.version}
     )
-    can_handle = opinion.is_open and rules.is_owner(user, opinion.org_path)
+    can_handle = opinion.is_open and may_keep_ledger(user, opinion.org_path)
     if can_handle:
         transfer.fields["org"].choices = [("", "（请选择）")] + _transfer_choices(user, opinion)
     return {
@@ -374,7 +373,7 @@ def symposium_detail(request, pk):
         {
             "symposium": symposium,
             "opinions": symposium.opinions.visible_to(request.user).order_by("id"),
-            "can_record": rules.is_owner(request.user, symposium.org_path),
+            "can_record": may_keep_ledger(request.user, symposium.org_path),
         },
     )
 

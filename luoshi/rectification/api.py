@@ -4,6 +4,7 @@ from django.db.models import F
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from luoshi.accounts.permissions import reports_only_on_behalf
 from luoshi.campaigns.models import Campaign
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
@@ -41,6 +42,7 @@ class MeasureOut(Schema):
     overdue: bool
     light: str
     allowed_actions: list[str]
+    on_behalf: bool  # the user reports this measure's work only as 代为填报 (send on_behalf)
 
 
 class ProblemOut(Schema):
@@ -100,6 +102,7 @@ class TransitionIn(Schema):
     action: str
     version: int
     reason: str = ""
+    on_behalf: bool = False  # 代为填报: a level above starts or asks 销号 for the unit
 
 
 class ProgressOut(Schema):
@@ -122,6 +125,7 @@ def _measure_out(user, m: Measure, warning_days: int) -> dict:
         "overdue": m.is_overdue(),
         "light": m.light_on(warning_days),
         "allowed_actions": [t.action for t in rules.allowed_actions(user, m)],
+        "on_behalf": reports_only_on_behalf(user, m.org_path),
     }
 
 
@@ -198,40 +202,38 @@ def get_problem(request, problem_id: int):
 
 @router.post("/problems", response={201: ProblemDetail, **ERRORS})
 def create_problem(request, payload: ProblemIn):
-    from django.db import transaction
-
+    """A problem with its measures, all or nothing."""
     user = request.user
     org = get_visible_or_404(Organization.objects, user, pk=payload.org_id)
     campaign = get_visible_or_404(Campaign.objects, user, pk=payload.campaign_id)
-    with transaction.atomic():
-        problem = services.create_problem(
-            actor=user,
-            org=org,
-            campaign=campaign,
-            title=payload.title,
-            description=payload.description,
-            source=payload.source_id,
-            category=payload.category_id,
-            level=payload.level,
-            person_name=payload.person_name,
-            responsible_leaders=payload.responsible_leaders,
-            responsible_units=payload.responsible_units,
-            number=payload.number,
-        )
-        for m in payload.measures:
-            owner = (
-                get_visible_or_404(Organization.objects, user, pk=m.org_id) if m.org_id else None
-            )
-            services.add_measure(
-                actor=user,
-                problem=problem,
-                content=m.content,
-                org=owner,
-                deadline_kind=m.deadline_kind,
-                due_on=m.due_on,
-                owner_name=m.owner_name,
-                responsible_leader=m.responsible_leader,
-            )
+    measures = [
+        {
+            "content": m.content,
+            "org": get_visible_or_404(Organization.objects, user, pk=m.org_id)
+            if m.org_id
+            else None,
+            "deadline_kind": m.deadline_kind,
+            "due_on": m.due_on,
+            "owner_name": m.owner_name,
+            "responsible_leader": m.responsible_leader,
+        }
+        for m in payload.measures
+    ]
+    problem = services.create_problem_with_measures(
+        actor=user,
+        org=org,
+        campaign=campaign,
+        title=payload.title,
+        description=payload.description,
+        source=payload.source_id,
+        category=payload.category_id,
+        level=payload.level,
+        person_name=payload.person_name,
+        responsible_leaders=payload.responsible_leaders,
+        responsible_units=payload.responsible_units,
+        number=payload.number,
+        measures=measures,
+    )
     problem.refresh_from_db()
     return Status(201, _problem_detail(user, problem))
 
@@ -254,6 +256,7 @@ def transition(request, measure_id: int, payload: TransitionIn):
         action=payload.action,
         version=payload.version,
         reason=payload.reason,
+        on_behalf=payload.on_behalf,
     )
     warning_days = Campaign.objects.values_list("warning_days", flat=True).get(pk=m.campaign_id)
     return _measure_out(request.user, m, warning_days)
@@ -267,8 +270,10 @@ def report_progress(
     text: str = Form(...),
     progress: int = Form(...),
     files: list[UploadedFile] = File(None),
+    on_behalf: bool = Form(False),
 ):
-    """Report progress with evidence files (multipart/form-data)."""
+    """Report progress with evidence files (multipart/form-data); `on_behalf` when a level above
+    reports for the unit (代为填报)."""
     update = services.report_progress(
         actor=request.user,
         measure_id=measure_id,
@@ -276,6 +281,7 @@ def report_progress(
         text=text,
         progress=progress,
         files=files or [],
+        on_behalf=on_behalf,
     )
     return Status(
         201,

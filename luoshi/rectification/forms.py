@@ -93,12 +93,14 @@ class ProgressForm(forms.Form):
         help_text="PDF、JPG、PNG、DOCX、XLSX、OFD，单个文件不超过 20 MB",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+    on_behalf = forms.BooleanField(label="代为填报", required=False)
 
 
 class TransitionForm(forms.Form):
     action = forms.CharField()
     version = forms.IntegerField()
     reason = forms.CharField(required=False, max_length=2000)
+    on_behalf = forms.BooleanField(required=False)
 
 
 class ExtensionForm(forms.Form):
@@ -133,6 +135,12 @@ class ImmediateFixForm(forms.Form):
     )
     files = MultipleFileField(
         label="佐证材料", widget=MultipleFileInput(attrs={"class": "form-control"})
+    )
+    on_behalf = forms.BooleanField(
+        label="代为填报",
+        required=False,
+        help_text="上级组织替所选单位登记时勾选，记入整改历程",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
 

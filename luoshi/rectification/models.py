@@ -168,6 +168,11 @@ class Measure(OrgOwned):
         verbose_name="申请销号人",
     )
     submitted_at = models.DateTimeField("申请销号时间", null=True, blank=True)
+    # The organisation in whose name 销号 was asked (the measure's own, or the level above that
+    # reported on its behalf): the verifier must be of another one.
+    submitted_from = models.CharField(
+        "申请销号单位", max_length=255, blank=True, default="", db_default=""
+    )
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     return_reason = models.TextField("退回理由", blank=True)
     version = models.PositiveIntegerField("版本", default=1)

@@ -1,18 +1,21 @@
-"""Who may do what in the ledger: the state machine of a measure and the roles for each step.
-
-Owners (the measure's organisation or a level above it, as liaison, office or admin) create
-problems, report progress and ask for closure. Verifiers close, return and reopen: an office or
-admin at a level strictly above the owning organisation, or a guidance group over it; never the
-person who asked for closure."""
+"""The rules of the ledger as data: the state machine of a measure, when a deadline may change,
+and what a 立行立改 deadline is. Who may act is decided in accounts/permissions.py: keepers
+(the measure's organisation or a level above it) list problems and measures; the measure's own
+organisation reports the work (progress, start, 申请销号), a level above only as 代为填报;
+verifiers (an office strictly above, or a guidance group over it, of another organisation than
+the one that asked for 销号, never the person who asked) close, return and reopen."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from luoshi.accounts.models import Role
-from luoshi.accounts.permissions import role_paths
+from luoshi.accounts.permissions import (  # noqa: F401  (OWNER_ROLES: the keepers' roles)
+    OWNER_ROLES,
+    may_report,
+    may_verify,
+)
+from luoshi.core.errors import Invalid
+from luoshi.rectification.models import DeadlineKind, today
 from luoshi.rectification.models import MeasureState as S
-
-OWNER_ROLES = {Role.LIAISON, Role.OFFICE, Role.ADMIN}
-ABOVE_ROLES = {Role.OFFICE, Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,7 @@ class Transition:
     label: str
     sources: tuple[str, ...]
     target: str
-    by: str  # "owner" or "verifier"
+    by: str  # "owner" (the organisation doing the work) or "verifier"
     needs_reason: bool = False
 
 
@@ -38,32 +41,50 @@ TRANSITIONS = {
 }
 
 
-def is_owner(user, org_path: str) -> bool:
-    return any(org_path.startswith(p) and r in OWNER_ROLES for p, r in role_paths(user))
-
-
-def verifier_role(user, org_path: str) -> str | None:
-    """The role in which the user may verify work of the organisation at `org_path`, if any."""
-    for path, role in role_paths(user):
-        if role == Role.GUIDANCE and org_path.startswith(path):
-            return role
-        if role in ABOVE_ROLES and org_path.startswith(path) and path != org_path:
-            return role
-    return None
-
-
 def allowed_actions(user, measure) -> list[Transition]:
-    """The transitions the user may take on the measure now (for buttons and the API)."""
+    """The transitions the user may take on the measure now (for buttons and the API). An
+    owner's step counts when the user may report for the measure's organisation, on its behalf
+    included (the page then labels it 代为)."""
     result = []
     for t in TRANSITIONS.values():
         if measure.state not in t.sources:
             continue
-        if t.by == "owner" and is_owner(user, measure.org_path):
+        if t.by == "owner" and may_report(user, measure.org_path, on_behalf=True):
             result.append(t)
         elif (
             t.by == "verifier"
-            and verifier_role(user, measure.org_path)
+            and may_verify(user, measure)
             and (measure.submitted_by_id != user.pk or t.action == "reopen")
         ):
             result.append(t)
     return result
+
+
+# --- deadlines -------------------------------------------------------------------------------
+def due_date(campaign, kind: str, due_on: date | None) -> date | None:
+    """The deadline stored for a measure of `campaign`: none for 长期坚持; for 立行立改 the date
+    given, or the campaign's `immediate_days` from today; for 限期完成 the date given (required).
+    The services and the importer both compute it here."""
+    if kind == DeadlineKind.ONGOING:
+        return None
+    if kind == DeadlineKind.IMMEDIATE:
+        return due_on or today() + timedelta(days=campaign.immediate_days)
+    if due_on is None:
+        raise Invalid("限期完成的措施必须填写完成时限")
+    return due_on
+
+
+def deadline_change_refusal(
+    *, state: str, kind: str, due_on: date | None, new_kind: str, new_due_on: date | None
+) -> str | None:
+    """Why the deadline (kind, due date) of a measure in `state` may not become
+    (new_kind, new_due_on), or None when it may (or does not change). Once work has started a
+    deadline moves only by an approved extension, which is counted; a closed measure keeps its
+    own. Pages, the API and imports all ask this."""
+    if (kind, due_on) == (new_kind, new_due_on):
+        return None
+    if state == S.CLOSED:
+        return "已销号的措施不能修改完成时限"
+    if state != S.NOT_STARTED:
+        return "措施已开始整改，不能直接修改完成时限，调整时限请提交延期申请"
+    return None

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from luoshi.accounts.models import Assignment, Role
 from luoshi.campaigns.models import (
     DEFAULT_SOURCES,
     EIGHT_GAPS,
@@ -143,7 +144,13 @@ def seed_ledger(context) -> None:
     )
     User = get_user_model()
     office = User.objects.filter(username="city_office").values_list("id", flat=True).first()
-    liaison = User.objects.filter(username="county_liaison").values_list("id", flat=True).first()
+    # The work is reported by the measure's own organisation (permissions.may_report): the demo
+    # liaisons report their own units' measures; the others' reports carry no account.
+    reporters = dict(
+        Assignment.objects.filter(
+            user__username__in=["county_liaison", "branch_a", "branch_b"], role=Role.LIAISON
+        ).values_list("org__path", "user_id")
+    )
 
     # Owners: weighted towards the grass roots; the root keeps the ten immediate fixes.
     orgs = list(
@@ -245,6 +252,7 @@ def seed_ledger(context) -> None:
                 state, min(90, 25 * n_updates)
             )
             submitted = state in (MeasureState.SUBMITTED, MeasureState.CLOSED)
+            liaison = reporters.get(path)
             closed_at = (
                 _aware(
                     created.date()

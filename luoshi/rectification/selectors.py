@@ -11,7 +11,7 @@ from luoshi.core import tallies, versions
 from luoshi.core.paths import subtree_q
 from luoshi.core.scoping import scope_paths
 from luoshi.orgs.models import Organization
-from luoshi.rectification import rollups, rules
+from luoshi.rectification import rollups
 from luoshi.rectification.models import (
     DeadlineExtension,
     DeadlineKind,
@@ -299,9 +299,9 @@ def my_work(user, limit: int = 50) -> MyWork:
     """What waits for the signed-in user: measures of the organisations they are assigned to as
     owners, closures and extensions waiting for their verification, and the overdue and soon-due
     measures of their subtrees."""
-    from luoshi.accounts.permissions import role_paths
+    from luoshi.accounts.permissions import OWNER_ROLES, may_verify, role_paths, verifier_role
 
-    assigned = {path for path, role in role_paths(user) if role in rules.OWNER_ROLES}
+    assigned = {path for path, role in role_paths(user) if role in OWNER_ROLES}
     visible = Measure.objects.visible_to(user).select_related("problem", "org")
     to_update = (
         list(
@@ -317,7 +317,7 @@ def my_work(user, limit: int = 50) -> MyWork:
         for m in visible.filter(state=MeasureState.SUBMITTED)
         .exclude(submitted_by=user)
         .order_by("submitted_at", "id")[: limit * 4]
-        if rules.verifier_role(user, m.org_path)
+        if may_verify(user, m)
     ][:limit]
     extensions = [
         e
@@ -326,7 +326,7 @@ def my_work(user, limit: int = 50) -> MyWork:
         .exclude(requested_by=user)
         .select_related("measure__problem", "org")
         .order_by("requested_at")[: limit * 4]
-        if rules.verifier_role(user, e.org_path)
+        if verifier_role(user, e.org_path)
     ][:limit]
     overdue = list(visible.filter(overdue_q()).order_by("due_on", "id")[:limit])
     soon = today() + timedelta(days=7)

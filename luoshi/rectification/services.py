@@ -5,13 +5,14 @@ and may act on it (NotAllowed), checks the version the actor saw (Conflict when 
 it meanwhile), and appends a LedgerEvent in the same transaction, where it also recounts the
 roll-up rows (LedgerTally) of the organisations it touched. Nothing else writes these tables."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
+from luoshi.accounts import permissions
 from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import complete_from_records
 from luoshi.core import versions
@@ -104,18 +105,19 @@ def refresh_problem_status(problem_id: int) -> str:
 def _require_owner(actor, org_path: str):
     if not can_see_path(actor, org_path):
         raise Http404
-    if not rules.is_owner(actor, org_path):
+    if not permissions.may_keep_ledger(actor, org_path):
         raise NotAllowed("您的岗位不能填报或修改该单位的整改台账")
 
 
-def _due(campaign: Campaign, kind: str, due_on: date | None) -> date | None:
-    if kind == DeadlineKind.ONGOING:
-        return None
-    if kind == DeadlineKind.IMMEDIATE:
-        return due_on or today() + timedelta(days=campaign.immediate_days)
-    if due_on is None:
-        raise Invalid("限期完成的措施必须填写完成时限")
-    return due_on
+def _reporting_path(actor, org_path: str, on_behalf: bool, doing: str) -> str:
+    """The organisation in whose name the actor reports this work (see
+    permissions.reporting_path); NotAllowed when none, saying why."""
+    path = permissions.reporting_path(actor, org_path, on_behalf=on_behalf)
+    if path is not None:
+        return path
+    if not on_behalf and permissions.may_report(actor, org_path, on_behalf=True):
+        raise NotAllowed(f"{doing}由责任单位自己填报；上级代为填报的，请勾选“代为填报”")
+    raise NotAllowed(f"您的岗位不能{doing}")
 
 
 def _vocabulary(campaign, source, category):
@@ -290,6 +292,17 @@ def link_similar(*, actor, problem_id: int, other_id: int) -> None:
     _record(problem=problem, action="similar_linked", actor=actor, after={"similar": other.pk})
 
 
+@transaction.atomic
+def create_problem_with_measures(*, actor, measures: list[dict], **problem) -> Problem:
+    """A problem and its measures, all or nothing: a measure refused leaves no problem behind.
+    `problem` are create_problem's arguments, each of `measures` add_measure's (without the
+    problem)."""
+    created = create_problem(actor=actor, **problem)
+    for fields in measures:
+        add_measure(actor=actor, problem=created, **fields)
+    return created
+
+
 # --- measures --------------------------------------------------------------------------------
 @transaction.atomic
 def add_measure(
@@ -324,7 +337,7 @@ def add_measure(
         owner_name=owner_name.strip(),
         responsible_leader=responsible_leader.strip(),
         deadline_kind=deadline_kind,
-        due_on=_due(problem.campaign, deadline_kind, due_on),
+        due_on=rules.due_date(problem.campaign, deadline_kind, due_on),
     )
     _record(
         problem=problem,
@@ -354,16 +367,21 @@ def update_measure(*, actor, measure_id: int, version: int, **changes) -> Measur
         raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}")
     if measure.state == MeasureState.CLOSED:
         raise Invalid("已销号的措施不能修改")
-    if ("due_on" in changes or "deadline_kind" in changes) and (
-        measure.state != MeasureState.NOT_STARTED
-    ):
-        raise Invalid("措施已开始整改，调整时限请提交延期申请")
     if "deadline_kind" in changes or "due_on" in changes:
-        changes["due_on"] = _due(
-            measure.problem.campaign,
-            changes.get("deadline_kind", measure.deadline_kind),
-            changes.get("due_on", measure.due_on),
+        new_kind = changes.get("deadline_kind", measure.deadline_kind)
+        given = changes.get("due_on", measure.due_on)
+        if new_kind == measure.deadline_kind == DeadlineKind.IMMEDIATE and given is None:
+            given = measure.due_on  # the immediate deadline set when the measure was made
+        changes["due_on"] = rules.due_date(measure.problem.campaign, new_kind, given)
+        refusal = rules.deadline_change_refusal(
+            state=measure.state,
+            kind=measure.deadline_kind,
+            due_on=measure.due_on,
+            new_kind=new_kind,
+            new_due_on=changes["due_on"],
         )
+        if refusal:
+            raise Invalid(refusal)
     before, after = _diff(measure, changes)
     if not after:
         return measure
@@ -387,12 +405,22 @@ def update_measure(*, actor, measure_id: int, version: int, **changes) -> Measur
 
 @transaction.atomic
 def report_progress(
-    *, actor, measure_id: int, version: int, text: str, progress: int, files=()
+    *,
+    actor,
+    measure_id: int,
+    version: int,
+    text: str,
+    progress: int,
+    files=(),
+    on_behalf: bool = False,
 ) -> ProgressUpdate:
     """Report progress with optional evidence. Starts a measure that had not started, and takes a
-    returned one back into work. Refused on a measure waiting for verification or closed."""
+    returned one back into work. Refused on a measure waiting for verification or closed.
+
+    Reported by the measure's own organisation; a level above only with `on_behalf`
+    (代为填报), which the history records with the organisation that reported."""
     measure = get_visible_or_404(Measure.objects.select_related("problem"), actor, pk=measure_id)
-    _require_owner(actor, measure.org_path)
+    reporter = _reporting_path(actor, measure.org_path, on_behalf, "填报整改进展")
     if measure.state in (MeasureState.SUBMITTED, MeasureState.CLOSED):
         raise Invalid(f"措施处于“{measure.get_state_display()}”状态，不能填报进展")
     if not text.strip():
@@ -443,7 +471,8 @@ def report_progress(
         action="progress_reported",
         actor=actor,
         before={"state": measure.state, "progress": measure.progress},
-        after={"state": state, "progress": progress, "files": len(stored)},
+        after={"state": state, "progress": progress, "files": len(stored)}
+        | _behalf(measure, reporter),
         note=text.strip(),
     )
     refresh_problem_status(measure.problem_id)
@@ -451,15 +480,32 @@ def report_progress(
     return update
 
 
+def _behalf(measure, reporter: str | None) -> dict:
+    """What the history keeps of a report made by a level above for the measure's organisation
+    (代为填报): the flag and the organisation that reported."""
+    if reporter is None or reporter == measure.org_path:
+        return {}
+    org = Organization.objects.filter(path=reporter).values_list("name", flat=True).first()
+    return {"on_behalf": True, "reported_by_org": org or ""}
+
+
 @transaction.atomic
 def transition_measure(
-    *, actor, measure_id: int, action: str, version: int, reason: str = ""
+    *,
+    actor,
+    measure_id: int,
+    action: str,
+    version: int,
+    reason: str = "",
+    on_behalf: bool = False,
 ) -> Measure:
     """Move a measure through its state machine (see rules.TRANSITIONS).
 
-    404 when the actor may not see it; NotAllowed when their role may not take this step (a
-    verifier must be above the owning organisation or in a guidance group over it, and not the
-    one who asked for closure); Invalid for a step the current state does not allow or a missing
+    404 when the actor may not see it; NotAllowed when their role may not take this step (the
+    work is started and 销号 asked by the measure's own organisation, or a level above with
+    `on_behalf`, recorded as 代为填报; a verifier must be above the owning organisation or in a
+    guidance group over it, of another organisation than the one that asked for 销号, and not
+    the one who asked); Invalid for a step the current state does not allow or a missing
     reason or evidence; Conflict when `version` is stale. Exactly one of several concurrent
     callers with the same version succeeds."""
     measure = get_visible_or_404(Measure.objects.select_related("problem"), actor, pk=measure_id)
@@ -470,13 +516,14 @@ def transition_measure(
         raise Conflict()
     if measure.state not in step.sources:
         raise Invalid(f"措施处于“{measure.get_state_display()}”状态，不能{step.label}")
-    role = None
+    role = reporter = None
     if step.by == "owner":
-        if not rules.is_owner(actor, measure.org_path):
-            raise NotAllowed(f"您的岗位不能{step.label}")
+        reporter = _reporting_path(actor, measure.org_path, on_behalf, step.label)
     else:
-        role = rules.verifier_role(actor, measure.org_path)
+        role = permissions.verifier_role(actor, measure.org_path, not_from=measure.submitted_from)
         if role is None:
+            if permissions.verifier_role(actor, measure.org_path) is not None:
+                raise NotAllowed("销号核验须由申请销号单位以外的组织进行，本单位不能核验")
             raise NotAllowed("销号核验须由上级组织或指导组进行，不能由本单位核验")
         if action != "reopen" and measure.submitted_by_id == actor.pk:
             raise NotAllowed("不能核验自己提交的销号申请")
@@ -489,7 +536,7 @@ def transition_measure(
     now = timezone.now()
     fields = {"state": step.target, "version": F("version") + 1, "updated_at": now}
     if action == "submit":
-        fields |= {"submitted_by": actor, "submitted_at": now}
+        fields |= {"submitted_by": actor, "submitted_at": now, "submitted_from": reporter}
     elif action == "verify":
         fields |= {"closed_at": now, "progress": 100, "return_reason": ""}
         if measure.is_overdue():
@@ -497,7 +544,12 @@ def transition_measure(
     elif action == "return":
         fields |= {"return_reason": reason}
     elif action == "reopen":
-        fields |= {"closed_at": None, "submitted_by": None, "submitted_at": None}
+        fields |= {
+            "closed_at": None,
+            "submitted_by": None,
+            "submitted_at": None,
+            "submitted_from": "",
+        }
     if not Measure.objects.filter(pk=measure.pk, version=version).update(**fields):
         raise Conflict()
     pause_points("measure_transition")
@@ -518,7 +570,7 @@ def transition_measure(
         action=action,
         actor=actor,
         before={"state": measure.state},
-        after={"state": step.target},
+        after={"state": step.target} | _behalf(measure, reporter),
         note=reason,
     )
     refresh_problem_status(measure.problem_id)
@@ -568,15 +620,32 @@ def request_extension(
 @transaction.atomic
 def decide_extension(*, actor, extension_id: int, approve: bool, note: str = "") -> Measure:
     """Approve or refuse an extension: the level above or a guidance group decides. Approval moves
-    the deadline, counts the extension, and remembers a red light (the measure shows yellow)."""
+    the deadline, counts the extension, and remembers a red light (the measure shows yellow).
+    Refused once the measure is closed: its deadline and "closed on time" are part of the
+    record."""
     extension = get_visible_or_404(
         DeadlineExtension.objects.select_related("measure__problem"), actor, pk=extension_id
     )
     measure = extension.measure
-    if rules.verifier_role(actor, measure.org_path) is None:
+    if permissions.verifier_role(actor, measure.org_path) is None:
         raise NotAllowed("延期申请须由上级组织或指导组审批")
+    if measure.state == MeasureState.CLOSED:
+        raise Invalid("措施已销号，不能再审批延期申请")
     if extension.requested_by_id == actor.pk:
         raise NotAllowed("不能审批自己的延期申请")
+    # The measure's row is updated first when approving, guarded by its state, so that a
+    # closure committed meanwhile is not rewritten.
+    if approve and not Measure.objects.filter(pk=measure.pk).exclude(
+        state=MeasureState.CLOSED
+    ).update(
+        due_on=extension.new_due_on,
+        deadline_kind=DeadlineKind.DATE,
+        extensions=F("extensions") + 1,
+        was_overdue=measure.was_overdue or measure.is_overdue(),
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    ):
+        raise Invalid("措施已销号，不能再审批延期申请")
     if not DeadlineExtension.objects.filter(pk=extension.pk, state=ExtensionState.PENDING).update(
         state=ExtensionState.APPROVED if approve else ExtensionState.REJECTED,
         decided_by=actor,
@@ -584,14 +653,6 @@ def decide_extension(*, actor, extension_id: int, approve: bool, note: str = "")
     ):
         raise Conflict("该延期申请已被处理")
     if approve:
-        Measure.objects.filter(pk=measure.pk).update(
-            due_on=extension.new_due_on,
-            deadline_kind=DeadlineKind.DATE,
-            extensions=F("extensions") + 1,
-            was_overdue=measure.was_overdue or measure.is_overdue(),
-            version=F("version") + 1,
-            updated_at=timezone.now(),
-        )
         refresh_ledger_tallies([measure.org_id])  # extensions count against "on time"
     _record(
         problem=measure.problem,
@@ -670,11 +731,16 @@ def record_immediate_fix(
     description: str = "",
     source=None,
     category=None,
+    on_behalf: bool = False,
 ) -> Problem:
-    """A problem found and fixed at once (立查立改): created and closed in one step with its
-    evidence, flagged `immediate` so that it is counted separately."""
+    """A problem found and fixed at once (立查立改), in one form: created with its measure
+    (立行立改, due today), its progress and evidence reported, and 销号 asked, all at once and
+    by the organisation that did the work (a level above only with `on_behalf`). The level
+    above verifies it like any other measure (one click); until then it is not shown as done.
+    Flagged `immediate` so that it is counted separately."""
     if not files:
         raise Invalid("立查立改须上传佐证材料")
+    _reporting_path(actor, org.path, on_behalf, "登记立查立改")  # before anything is written
     problem = create_problem(
         actor=actor,
         org=org,
@@ -699,18 +765,11 @@ def record_immediate_fix(
         text="立查立改，已完成",
         progress=100,
         files=files,
+        on_behalf=on_behalf,
     )
-    Measure.objects.filter(pk=new.pk).update(
-        state=MeasureState.CLOSED, closed_at=timezone.now(), version=F("version") + 1
+    new.refresh_from_db()
+    transition_measure(
+        actor=actor, measure_id=new.pk, action="submit", version=new.version, on_behalf=on_behalf
     )
-    _record(
-        problem=problem,
-        measure=new,
-        action="immediate_fix_closed",
-        actor=actor,
-        after={"state": MeasureState.CLOSED},
-    )
-    refresh_problem_status(problem.pk)
-    refresh_ledger_tallies([org.pk])
     problem.refresh_from_db()
     return problem

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from luoshi.accounts import permissions
 from luoshi.accounts.permissions import role_paths
 from luoshi.campaigns.models import Campaign
 from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
@@ -50,7 +51,7 @@ def _status_for(error: DomainError) -> int:
 
 def _owner_orgs(user):
     """Organisations whose ledger the user keeps: their assigned ones and their children."""
-    paths = [p for p, r in role_paths(user) if r in rules.OWNER_ROLES]
+    paths = [p for p, r in role_paths(user) if r in permissions.OWNER_ROLES]
     assigned = list(Organization.objects.filter(path__in=paths).order_by("path"))
     children = Organization.objects.filter(parent__in=assigned).order_by("path")[:300]
     return assigned + [c for c in children if c not in assigned]
@@ -146,8 +147,9 @@ def _problem_context(request, problem, **extra):
     for m in measures:
         m.light = _light(m, problem.campaign)
         m.actions = rules.allowed_actions(user, m)
-        m.can_edit = rules.is_owner(user, m.org_path)
-        m.can_decide = rules.verifier_role(user, m.org_path) is not None
+        m.can_edit = permissions.may_keep_ledger(user, m.org_path)
+        m.on_behalf = permissions.reports_only_on_behalf(user, m.org_path)
+        m.can_decide = permissions.verifier_role(user, m.org_path) is not None
     context = {
         "problem": problem,
         "measures": measures,
@@ -163,7 +165,7 @@ def _problem_context(request, problem, **extra):
         .only("id", "text")
         if getattr(problem, "has_opinions", True)
         else [],
-        "can_edit": rules.is_owner(user, problem.org_path),
+        "can_edit": permissions.may_keep_ledger(user, problem.org_path),
         "deadline_kinds": DeadlineKind.choices,
         "origins": [o for func in PROBLEM_ORIGINS for o in func(problem)],
     }
@@ -211,7 +213,7 @@ def problem_create(request):
         org = get_visible_or_404(Organization.objects, user, request=request, pk=data["org"])
         chosen = get_visible_or_404(Campaign.objects, user, request=request, pk=data["campaign"])
         try:
-            problem = services.create_problem(
+            problem = services.create_problem_with_measures(
                 actor=user,
                 org=org,
                 campaign=chosen,
@@ -224,8 +226,8 @@ def problem_create(request):
                 responsible_leaders=data["responsible_leaders"],
                 responsible_units=data["responsible_units"],
                 number=data["number"],
+                measures=[measure_form.cleaned_data],
             )
-            services.add_measure(actor=user, problem=problem, **measure_form.cleaned_data)
         except DomainError as error:
             form.add_error(None, str(error))
             return render(
@@ -332,6 +334,7 @@ def measure_transition(request, pk):
             action=data["action"],
             version=data["version"],
             reason=data["reason"],
+            on_behalf=data["on_behalf"],
         )
     except DomainError as error:
         return _back_to_problem(request, measure, error, typed_reason=data["reason"])
@@ -354,6 +357,7 @@ def measure_progress(request, pk):
             text=data["text"],
             progress=data["progress"],
             files=data["files"],
+            on_behalf=data["on_behalf"],
         )
     except DomainError as error:
         return _back_to_problem(request, measure, error, progress_form=form)
@@ -435,12 +439,13 @@ def immediate_fix(request):
                 title=data["title"],
                 measure=data["measure"],
                 files=data["files"],
+                on_behalf=data["on_behalf"],
             )
         except DomainError as error:
             form.add_error(None, str(error))
             status = _status_for(error)
         else:
-            messages.success(request, "立查立改事项已登记并销号")
+            messages.success(request, "立查立改事项已登记并申请销号，待上级核验后公示")
             return redirect("rectification:problem", pk=problem.pk)
     return render(request, "rectification/immediate_form.html", {"form": form}, status=status)
 
@@ -491,16 +496,18 @@ def measure_edit(request, pk):
     version = _int(request.POST.get("version")) or 0
     if not form.is_valid():
         return _back_to_problem(request, measure, Invalid("请检查填写的内容"))
+    # Everything posted goes to the service, the deadline included: a refused change (a new
+    # date on a measure under way) refuses the whole edit and is said, never dropped.
     changes = {k: v for k, v in form.cleaned_data.items() if k in services.MEASURE_FIELDS}
-    if measure.state != "not_started":
-        changes.pop("deadline_kind", None)
-        changes.pop("due_on", None)
     try:
         services.update_measure(
             actor=request.user, measure_id=measure.pk, version=version, **changes
         )
     except DomainError as error:
-        return _back_to_problem(request, measure, error)
+        messages.error(request, f"整改措施未修改：{error}")  # shown by the page below
+        problem = _problem(request, measure.problem_id, page=True)
+        context = _problem_context(request, problem, error_measure=measure.pk)
+        return render(request, "rectification/problem.html", context, status=_status_for(error))
     messages.success(request, "整改措施已修改")
     return _back_to_problem(request, measure)
 

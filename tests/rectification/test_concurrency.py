@@ -109,7 +109,7 @@ def test_twenty_threads_of_progress_and_transitions_lose_no_update(ledger, peopl
     start = {m.pk: reload(m) for m in measures}
     start = {pk: (m.version, m.state, m.progress) for pk, m in start.items()}
     events = {m.pk: LedgerEvent.objects.filter(measure=m).count() for m in measures}
-    owners = [people.branch_a1, people.county_a, people.branch_office_a1]
+    owners = [people.branch_a1, people.branch_office_a1, people.branch_a1]  # the branch's own
     verifiers = [people.guidance_a, people.county_office_a, people.office]
 
     def work(i):

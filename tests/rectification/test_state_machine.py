@@ -1,8 +1,9 @@
 """R4 by hypothesis: any sequence of steps (progress, start, submit, verify, return, resume,
 reopen) by anyone (the owning branch, its office, the county office above, the guidance group, a
-read-only leader, another county's branch), with or without a reason or evidence. A small model
-of the rules says which steps are allowed; the service must agree on every step, and a refused
-step must leave the state, the version and the history as they were."""
+read-only leader, another county's branch), with or without a reason or evidence, saying or not
+that they act on the branch's behalf (代为填报). A small model of the rules says which steps are
+allowed; the service must agree on every step, and a refused step must leave the state, the
+version and the history as they were."""
 
 import pytest
 from django.http import Http404
@@ -17,8 +18,10 @@ from tests.rectification.conftest import future, pdf
 pytestmark = pytest.mark.django_db
 S = MeasureState
 ACTORS = ["branch_a1", "branch_office_a1", "county_office_a", "guidance_a", "leader", "branch_b1"]
-OWNERS = {"branch_a1", "branch_office_a1", "county_office_a"}
+OWNERS = {"branch_a1", "branch_office_a1"}  # the branch itself reports its work
+ON_BEHALF = {"county_office_a"}  # a level above reports it only as 代为填报
 VERIFIERS = {"guidance_a", "county_office_a"}  # strictly above, or a guidance group over it
+ORG = {"branch_a1": "branch", "branch_office_a1": "branch", "county_office_a": "county"}
 STEPS = ["progress", *rules.TRANSITIONS]
 SOURCES = {
     "start": {S.NOT_STARTED},
@@ -30,18 +33,21 @@ SOURCES = {
 }
 
 
-def allowed(who, action, m, with_extra) -> bool:
+def allowed(who, action, m, with_extra, on_behalf) -> bool:
     """The rules of DOMAIN.md and docs/decisions.md, restated without the service's code."""
     if who == "branch_b1":
         return False  # cannot even see it
+    reports = who in OWNERS or (who in ON_BEHALF and on_behalf)
     if action == "progress":
-        return who in OWNERS and m["state"] not in (S.SUBMITTED, S.CLOSED)
+        return reports and m["state"] not in (S.SUBMITTED, S.CLOSED)
     if m["state"] not in SOURCES[action]:
         return False
     if action in ("start", "submit", "resume"):
-        return who in OWNERS and (action != "submit" or m["evidence"])
+        return reports and (action != "submit" or m["evidence"])
     if who not in VERIFIERS:
         return False
+    if who != "guidance_a" and ORG[who] == m["submitted_from"]:
+        return False  # the organisation that asked for 销号 does not verify it
     if action != "reopen" and m["submitted_by"] == who:
         return False  # never verify what one asked for oneself
     return with_extra or action == "verify"  # return and reopen need a reason
@@ -68,17 +74,18 @@ def test_any_sequence_of_steps_by_anyone_follows_the_rules(ledger, people, data)
     measure = services.add_measure(
         actor=people.branch_a1, problem=ledger.problem, content="措施", due_on=future(30)
     )
-    model = {"state": S.NOT_STARTED, "submitted_by": None, "evidence": False}
+    model = {"state": S.NOT_STARTED, "submitted_by": None, "submitted_from": "", "evidence": False}
     for _ in range(data.draw(st.integers(0, 16), label="steps")):
         # half the time a step the current state allows, so that runs get deep into the cycle
         fitting = [a for a in STEPS if a == "progress" or model["state"] in SOURCES[a]]
         action = data.draw(st.sampled_from(fitting) | st.sampled_from(STEPS), label="action")
         who = data.draw(st.sampled_from(ACTORS), label="who")
         with_extra = data.draw(st.booleans(), label="reason or evidence")
+        on_behalf = data.draw(st.booleans(), label="代为填报")
         actor = getattr(people, who)
         before = Measure.objects.get(pk=measure.pk)
         history = LedgerEvent.objects.filter(measure=measure).count()
-        expected = allowed(who, action, model, with_extra)
+        expected = allowed(who, action, model, with_extra, on_behalf)
         try:
             if action == "progress":
                 services.report_progress(
@@ -88,6 +95,7 @@ def test_any_sequence_of_steps_by_anyone_follows_the_rules(ledger, people, data)
                     text="进展",
                     progress=50,
                     files=[pdf()] if with_extra else [],
+                    on_behalf=on_behalf,
                 )
             else:
                 services.transition_measure(
@@ -96,6 +104,7 @@ def test_any_sequence_of_steps_by_anyone_follows_the_rules(ledger, people, data)
                     action=action,
                     version=before.version,
                     reason="理由" if with_extra else "",
+                    on_behalf=on_behalf,
                 )
             done = True
         except (DomainError, Http404):
@@ -109,8 +118,10 @@ def test_any_sequence_of_steps_by_anyone_follows_the_rules(ledger, people, data)
             model["evidence"] |= action == "progress" and with_extra
             if action == "submit":
                 model["submitted_by"] = who
+                model["submitted_from"] = ORG[who]
             elif action == "reopen":
                 model["submitted_by"] = None
+                model["submitted_from"] = ""
         else:
             assert (after.state, after.version) == (before.state, before.version)
             assert LedgerEvent.objects.filter(measure=measure).count() == history

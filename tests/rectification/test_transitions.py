@@ -4,8 +4,9 @@ import pytest
 from django.http import Http404
 
 from luoshi.core.errors import Conflict, Invalid, NotAllowed
+from luoshi.rectification import services
 from luoshi.rectification.models import LedgerEvent, MeasureState, ProblemStatus, Verification
-from tests.rectification.conftest import act, progress, reload
+from tests.rectification.conftest import act, pdf, progress, reload
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +67,21 @@ def test_level_above_and_guidance_group_may_verify(ledger, people, who):
 
 
 def test_submitter_cannot_verify_their_own_request_even_from_above(ledger, people):
-    m = progress(people.office, ledger.measure)
-    act(people.office, m, "submit")
-    with pytest.raises(NotAllowed, match="自己"):
+    m = reload(ledger.measure)
+    services.report_progress(
+        actor=people.office,
+        measure_id=m.pk,
+        version=m.version,
+        text="代为填报",
+        progress=100,
+        files=[pdf()],
+        on_behalf=True,
+    )
+    m = reload(m)
+    services.transition_measure(
+        actor=people.office, measure_id=m.pk, action="submit", version=m.version, on_behalf=True
+    )
+    with pytest.raises(NotAllowed, match="申请销号单位以外"):
         act(people.office, m, "verify")
     act(people.county_office_a, m, "verify")
     assert reload(m).state == MeasureState.CLOSED
@@ -145,10 +158,10 @@ def test_leader_is_read_only(ledger, people):
         act(people.leader, ledger.measure, "start")
 
 
-def test_immediate_fix_is_created_and_closed_in_one_step_and_counted_apart(tree, campaign, people):
-    from luoshi.rectification import services
+def test_immediate_fix_asks_for_closure_in_one_step_and_is_closed_by_the_level_above(
+    tree, campaign, people
+):
     from luoshi.rectification.selectors import ledger_figures
-    from tests.rectification.conftest import pdf
 
     problem = services.record_immediate_fix(
         actor=people.branch_a1,
@@ -158,7 +171,15 @@ def test_immediate_fix_is_created_and_closed_in_one_step_and_counted_apart(tree,
         measure="已更换路灯 12 盏",
         files=[pdf("路灯.pdf")],
     )
-    assert problem.immediate and problem.status == ProblemStatus.CLOSED
+    measure = problem.measures.get()
+    assert problem.immediate and measure.state == MeasureState.SUBMITTED
+    assert problem.status != ProblemStatus.CLOSED
+    assert ledger_figures(tree.city.path)["immediate_closed"] == 0
+    with pytest.raises(NotAllowed):
+        act(people.branch_office_a1, measure, "verify")  # not by the unit itself
+    act(people.county_office_a, measure, "verify")  # one click by the level above
+    problem.refresh_from_db()
+    assert problem.status == ProblemStatus.CLOSED
     figures = ledger_figures(tree.city.path)
     assert figures["immediate_problems"] == 1 and figures["immediate_closed"] == 1
     with pytest.raises(Invalid):
