@@ -8,11 +8,7 @@ the one that asked for 销号, never the person who asked) close, return and reo
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from luoshi.accounts.permissions import (  # noqa: F401  (OWNER_ROLES: the keepers' roles)
-    OWNER_ROLES,
-    may_report,
-    may_verify,
-)
+from luoshi.accounts.permissions import may_report, may_verify
 from luoshi.core.errors import Invalid
 from luoshi.rectification.models import DeadlineKind, today
 from luoshi.rectification.models import MeasureState as S
