@@ -178,10 +178,21 @@ if _env_bool("HTTPS_ONLY"):
     SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Login throttling: this many failed logins for one account or from one address within the
-# window lock further attempts until the window has passed.
+# The TLS proxies in front (comma separated addresses or networks, e.g. 127.0.0.1,10.0.0.0/8):
+# from them the client's address is the right-most untrusted X-Forwarded-For entry
+# (core/clients.py); from anyone else the header is ignored. Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+
+# Login throttling (accounts/forms.py), read from the audit log: after LOGIN_FAILURE_LIMIT failed
+# logins of one account from one address (since its last success there, within a day) that pair
+# waits 2^failures seconds after its last failure, at most LOGIN_MAX_DELAY_SECONDS. Four times as
+# many failures within the window for one account (from anywhere) or from one address slow new
+# pairs too, by at most LOGIN_SHARED_MAX_DELAY_SECONDS; an address where the account signed in
+# before is never slowed by what others do.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", 15))
+LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", 900))
+LOGIN_SHARED_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_SHARED_MAX_DELAY_SECONDS", 120))
 
 # The depth of the organisations whose tallies count their whole subtree (core/tallies.py):
 # 2 is a province's counties (a city's townships); nodes below it count their rows directly.

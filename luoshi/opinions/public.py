@@ -13,7 +13,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from luoshi.core.audit import client_ip
+from luoshi.core.clients import client_address
 from luoshi.core.middleware import checks_own_body
 from luoshi.opinions import limits, selectors, services
 from luoshi.opinions.forms import PublicOpinionForm, RateForm, TrackForm
@@ -32,7 +32,7 @@ def _org(code: str) -> Organization:
 
 
 def _ip(request) -> str:
-    return client_ip(request) or "unknown"
+    return client_address(request) or "unknown"
 
 
 def _too_many(request, template: str, context: dict, name: str):
