@@ -229,11 +229,16 @@ _manifest = _env_bool("STATIC_MANIFEST")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "luoshi.core.staticfiles.ManifestStorage"
         if _manifest
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Django's finders, with the npm folders' package.json, READMEs and source maps left out.
+STATICFILES_FINDERS = [
+    "luoshi.core.staticfiles.StaticFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Evidence files on any S3-compatible store (AWS, MinIO, Ceph, OSS, COS...) when a bucket is
