@@ -315,6 +315,26 @@ def test_board_shows_immediate_fixes_without_personal_data(client, tree, campaig
     )
 
 
+def test_a_signed_in_visitors_board_is_the_public_copy_without_their_name(
+    client, tree, campaign, office
+):
+    office.city.first_name = "市委办张主任"
+    office.city.save()
+    client.force_login(office.city)
+    page = client.get(reverse("opinions:board", args=[tree.city.code]))
+    body = page.content.decode()
+    assert page.status_code == 200 and "立查立改公示" in body
+    if "public" in page["Cache-Control"]:
+        for own in ("市委办张主任", office.city.username, "退出登录", "csrfmiddlewaretoken"):
+            assert own not in body, own
+        assert "X-CSRFToken" not in body and "csrftoken" not in page.cookies
+        assert "Cookie" not in page.get("Vary", "")
+    else:
+        assert "private" in page["Cache-Control"]
+    # Still signed in for the pages of the office.
+    assert "市委办张主任" in client.get(reverse("opinions:list")).content.decode()
+
+
 def test_qr_code_encodes_the_form_link(client, tree):
     response = client.get(reverse("opinions:qr", args=[tree.branch_a1.code]))
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
