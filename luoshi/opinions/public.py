@@ -6,8 +6,8 @@ import io
 from functools import wraps
 
 import segno
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
