@@ -194,6 +194,12 @@ LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES"
 LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", 900))
 LOGIN_SHARED_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_SHARED_MAX_DELAY_SECONDS", 120))
 
+# Who sees the name and contact of an opinion's sender (roles over the receiving organisation,
+# comma separated): the form promises they are only used to call back (accounts/permissions.py).
+OPINION_SENDER_ROLES = [
+    r.strip() for r in os.environ.get("OPINION_SENDER_ROLES", "office,admin").split(",") if r.strip()
+]
+
 # The depth of the organisations whose tallies count their whole subtree (core/tallies.py):
 # 2 is a province's counties (a city's townships); nodes below it count their rows directly.
 LUOSHI_TALLY_DEPTH = int(os.environ.get("LUOSHI_TALLY_DEPTH", 2))
