@@ -27,6 +27,10 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 def _secret_key() -> str:
     if key := os.environ.get("SECRET_KEY"):
         return key
@@ -181,7 +185,7 @@ if _env_bool("HTTPS_ONLY"):
 # The TLS proxies in front (comma separated addresses or networks, e.g. 127.0.0.1,10.0.0.0/8):
 # from them the client's address is the right-most untrusted X-Forwarded-For entry
 # (core/clients.py); from anyone else the header is ignored. Empty: REMOTE_ADDR is the client.
-TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+TRUSTED_PROXIES = _env_list("TRUSTED_PROXIES", "")
 
 # Login throttling (accounts/forms.py), read from the audit log: after LOGIN_FAILURE_LIMIT failed
 # logins of one account from one address (since its last success there, within a day) that pair
@@ -196,9 +200,7 @@ LOGIN_SHARED_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_SHARED_MAX_DELAY_SECO
 
 # Who sees the name and contact of an opinion's sender (roles over the receiving organisation,
 # comma separated): the form promises they are only used to call back (accounts/permissions.py).
-OPINION_SENDER_ROLES = [
-    r.strip() for r in os.environ.get("OPINION_SENDER_ROLES", "office,admin").split(",") if r.strip()
-]
+OPINION_SENDER_ROLES = _env_list("OPINION_SENDER_ROLES", "office,admin")
 
 # The depth of the organisations whose tallies count their whole subtree (core/tallies.py):
 # 2 is a province's counties (a city's townships); nodes below it count their rows directly.
