@@ -182,6 +182,9 @@ if _env_bool("HTTPS_ONLY"):
     SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# API tokens run out after this many days unless issued for another span (`luoshi token --days`).
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 90))
+
 # The TLS proxies in front (comma separated addresses or networks, e.g. 127.0.0.1,10.0.0.0/8):
 # from them the client's address is the right-most untrusted X-Forwarded-For entry
 # (core/clients.py); from anyone else the header is ignored. Empty: REMOTE_ADDR is the client.
