@@ -140,6 +140,9 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Django's model backend, with the signed-in user and their assignments cached per version of the
 # account where the cache is shared (accounts/backends.py).
 AUTHENTICATION_BACKENDS = ["luoshi.accounts.backends.AccountBackend"]
+# How long a signed-in user is kept in the shared cache at most (a change of the account ends it
+# at once anyway): minutes, so that whatever went around the signals is not served for hours.
+ACCOUNT_CACHE_SECONDS = int(os.environ.get("ACCOUNT_CACHE_SECONDS", 300))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
