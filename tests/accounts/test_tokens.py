@@ -109,6 +109,7 @@ def test_changing_the_password_on_the_page_revokes_every_token(users, settings):
         },
     )
     assert changed.status_code == 302
+    assert "接口令牌已全部撤销" in client.get(changed["Location"]).content.decode()
     assert [_api(t) for t in tokens] == [401, 401]
     assert _api(other) == 200
     assert _api(issue_token(users.office)) == 200  # a new one after the change works
