@@ -9,11 +9,13 @@ STORAGE_S3_*   evidence files on an S3-compatible store instead (see below and t
 LUOSHI_VAR     the folder for the files above; default ./var
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -192,6 +194,11 @@ API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 90))
 # from them the client's address is the right-most untrusted X-Forwarded-For entry
 # (core/clients.py); from anyone else the header is ignored. Empty: REMOTE_ADDR is the client.
 TRUSTED_PROXIES = _env_list("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address") from None
 
 # Login throttling (accounts/forms.py), read from the audit log: after LOGIN_FAILURE_LIMIT failed
 # logins of one account from one address (since its last success there, within a day) that pair
