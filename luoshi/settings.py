@@ -9,11 +9,13 @@ STORAGE_S3_*   evidence files on an S3-compatible store instead (see below and t
 LUOSHI_VAR     the folder for the files above; default ./var
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,6 +27,10 @@ def _env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 def _secret_key() -> str:
@@ -136,6 +142,9 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Django's model backend, with the signed-in user and their assignments cached per version of the
 # account where the cache is shared (accounts/backends.py).
 AUTHENTICATION_BACKENDS = ["luoshi.accounts.backends.AccountBackend"]
+# How long a signed-in user is kept in the shared cache at most (a change of the account ends it
+# at once anyway): minutes, so that whatever went around the signals is not served for hours.
+ACCOUNT_CACHE_SECONDS = int(os.environ.get("ACCOUNT_CACHE_SECONDS", 300))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -178,10 +187,33 @@ if _env_bool("HTTPS_ONLY"):
     SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Login throttling: this many failed logins for one account or from one address within the
-# window lock further attempts until the window has passed.
+# API tokens run out after this many days unless issued for another span (`luoshi token --days`).
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 90))
+
+# The TLS proxies in front (comma separated addresses or networks, e.g. 127.0.0.1,10.0.0.0/8):
+# from them the client's address is the right-most untrusted X-Forwarded-For entry
+# (core/clients.py); from anyone else the header is ignored. Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = _env_list("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address") from None
+
+# Login throttling (accounts/forms.py), read from the audit log: after LOGIN_FAILURE_LIMIT failed
+# logins of one account from one address (since its last success there, within a day) that pair
+# waits 2^failures seconds after its last failure, at most LOGIN_MAX_DELAY_SECONDS. Four times as
+# many failures within the window for one account (from anywhere) or from one address slow new
+# pairs too, by at most LOGIN_SHARED_MAX_DELAY_SECONDS; an address where the account signed in
+# before is never slowed by what others do.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", 15))
+LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", 900))
+LOGIN_SHARED_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_SHARED_MAX_DELAY_SECONDS", 120))
+
+# Who sees the name and contact of an opinion's sender (roles over the receiving organisation,
+# comma separated): the form promises they are only used to call back (accounts/permissions.py).
+OPINION_SENDER_ROLES = _env_list("OPINION_SENDER_ROLES", "office,admin")
 
 # The depth of the organisations whose tallies count their whole subtree (core/tallies.py):
 # 2 is a province's counties (a city's townships); nodes below it count their rows directly.
@@ -218,11 +250,16 @@ _manifest = _env_bool("STATIC_MANIFEST")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "luoshi.core.staticfiles.ManifestStorage"
         if _manifest
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Django's finders, with the npm folders' package.json, READMEs and source maps left out.
+STATICFILES_FINDERS = [
+    "luoshi.core.staticfiles.StaticFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Evidence files on any S3-compatible store (AWS, MinIO, Ceph, OSS, COS...) when a bucket is

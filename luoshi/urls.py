@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from luoshi import api
+from luoshi.accounts import views as account_views
 from luoshi.accounts.forms import ThrottledAuthenticationForm
 from luoshi.core import views as core_views
 
@@ -22,6 +23,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/tokens/", account_views.tokens, name="tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", account_views.revoke, name="token_revoke"),
     path("api/v1/", api.urls()),
     path("orgs/", include("luoshi.orgs.urls")),
     path("campaigns/", include("luoshi.campaigns.urls")),

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL to the PostgreSQL database, e.g. postgres://luoshi@127.0.0.1:5432/luoshi}"
 : "${SECRET_KEY:?set SECRET_KEY}"
 export TASKS_BACKEND=rq CACHE_BACKEND=redis DEBUG=0 STATIC_MANIFEST=1
+# The TLS proxy in front (its addresses or networks, comma separated): the client's address is
+# read from its X-Forwarded-For (core/clients.py). Default: a proxy on this machine.
+export TRUSTED_PROXIES="${TRUSTED_PROXIES-127.0.0.1,::1}"
 export STATIC_ROOT="${STATIC_ROOT:-${LUOSHI_VAR:-$PWD/var}/static}"
 ./scripts/bootstrap.sh
 .venv/bin/luoshi migrate --no-input

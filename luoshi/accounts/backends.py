@@ -62,5 +62,5 @@ class AccountBackend(ModelBackend):
             if version is not None:
                 assigned(user)  # read now, kept on the object and with it in the cache
                 entry = (_without_password(user), user.get_session_auth_hash())
-                versions.store(key, version, entry, timeout=settings.SESSION_COOKIE_AGE)
+                versions.store(key, version, entry, timeout=settings.ACCOUNT_CACHE_SECONDS)
         return user if self.user_can_authenticate(user) else None

@@ -1,29 +1,74 @@
+import math
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Max
 from django.utils import timezone
 
-from luoshi.core.audit import client_ip, record_event
+from luoshi.core.audit import record_event
+from luoshi.core.clients import client_address
 from luoshi.core.models import AuditEvent
 
+PAIR_MEMORY = timedelta(hours=24)
+"""How long the failures of one account from one address count (unless it signs in there)."""
 
-def throttled(username: str, ip: str | None) -> bool:
-    """Too many recent failures for this account, or (a higher bar, since an office may share
-    one address) from this address."""
-    since = timezone.now() - timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
-    failures = AuditEvent.objects.filter(kind=AuditEvent.Kind.LOGIN_FAILED, at__gte=since)
+
+def _wait(rows, *, threshold: int, cap: int, now) -> int:
+    """Seconds still to wait after these failures: none below `threshold`, otherwise 2^failures
+    seconds (at most `cap`) from the last one."""
+    seen = rows.aggregate(n=Count("id"), last=Max("at"))
+    if seen["n"] < threshold or seen["last"] is None:
+        return 0
+    delay = min(cap, 2 ** min(seen["n"], 30))
+    return max(0, math.ceil((seen["last"] + timedelta(seconds=delay) - now).total_seconds()))
+
+
+def login_wait(username: str, ip: str | None) -> int:
+    """How many seconds this account must wait before trying again from this address (0: now).
+
+    Failures of the account from this address grow its delay (a guesser slows himself, not the
+    account's owner elsewhere). Many failures of the account from anywhere, or of anyone from this
+    address, slow it moderately too, except where the account signed in before: nobody can lock
+    an account out of the office it is used from."""
+    now = timezone.now()
+    username = username[:150]
     limit = settings.LOGIN_FAILURE_LIMIT
-    if failures.filter(username=username[:150]).count() >= limit:
-        return True
-    return bool(ip) and failures.filter(ip=ip).count() >= limit * 4
+    events = AuditEvent.objects.filter(at__gte=now - PAIR_MEMORY)
+    failed = events.filter(kind=AuditEvent.Kind.LOGIN_FAILED, detail__throttled__isnull=True)
+    pair = failed.filter(username=username, ip=ip)
+    success = events.filter(kind=AuditEvent.Kind.LOGIN, username=username, ip=ip)
+    if last_success := success.aggregate(last=Max("at"))["last"]:
+        pair = pair.filter(at__gt=last_success)
+    wait = _wait(pair, threshold=limit, cap=settings.LOGIN_MAX_DELAY_SECONDS, now=now)
+    if wait:
+        return wait
+    recent = failed.filter(at__gte=now - timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES))
+    shared = dict(threshold=limit * 4, cap=settings.LOGIN_SHARED_MAX_DELAY_SECONDS, now=now)
+    wait = _wait(recent.filter(username=username), **shared)
+    if ip:
+        wait = max(wait, _wait(recent.filter(ip=ip), **shared))
+    if wait and ip and _signed_in_before(username, ip):
+        return 0
+    return wait
+
+
+def _signed_in_before(username: str, ip: str) -> bool:
+    kinds = AuditEvent.objects.filter(kind=AuditEvent.Kind.LOGIN)
+    return kinds.filter(username=username, ip=ip).exists()
+
+
+def wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} 秒"
+    return f"{math.ceil(seconds / 60)} 分钟"
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """The login form, refusing (without checking the password) an account or an address that
-    failed too often recently. Failures are read from the audit log, so the limit holds across
-    processes and servers."""
+    """The login form, refusing (without checking the password) an account that failed too often
+    recently from this address, saying how long to wait. Failures are read from the audit log,
+    so the limit holds across processes and servers."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -33,15 +78,16 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        if throttled(username, client_ip(self.request)):
+        wait = login_wait(username, client_address(self.request))
+        if wait:
             record_event(
                 AuditEvent.Kind.LOGIN_FAILED,
                 request=self.request,
                 username=username,
                 throttled=True,
+                wait=wait,
             )
             raise ValidationError(
-                f"登录失败次数过多，请 {settings.LOGIN_FAILURE_WINDOW_MINUTES} 分钟后再试。",
-                code="throttled",
+                f"登录失败次数过多，请 {wait_text(wait)}后再试。", code="throttled"
             )
         return super().clean()

@@ -41,7 +41,9 @@ class Assignment(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the HTTP API. Only a hash is kept; the token is shown once."""
+    """A bearer token for the HTTP API. Only a hash is kept; the token is shown once. It works
+    until it expires or is revoked (by its owner, by a command, by a change of the owner's
+    password or the owner's deactivation: accounts.tokens)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -53,9 +55,13 @@ class ApiToken(models.Model):
     key_hash = models.CharField("摘要", max_length=64, unique=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    label = models.CharField("用途", max_length=60, blank=True)
+    expires_at = models.DateTimeField("有效期至", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "接口令牌"
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.user} {self.prefix}…"

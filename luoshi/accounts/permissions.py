@@ -1,5 +1,6 @@
 """The one place that decides what a user may do: roles held over an organisation's subtree."""
 
+from django.conf import settings
 from django.http import Http404
 
 from luoshi.accounts.models import Role
@@ -94,3 +95,11 @@ def verifier_role(user, org_path: str, *, not_from: str = "") -> str | None:
 def may_verify(user, measure) -> bool:
     """May the user close, return or reopen the measure (see `verifier_role`)?"""
     return verifier_role(user, measure.org_path, not_from=measure.submitted_from) is not None
+
+
+def may_see_sender(user, org_path: str) -> bool:
+    """Whether the user sees the name and contact of an opinion's sender at the organisation of
+    `org_path`. The public form promises they are only used to call back (只用于回访，不会公开):
+    by default only the campaign office (and an administrator) over that organisation, the
+    roles of OPINION_SENDER_ROLES; everyone else in scope sees the opinion without them."""
+    return has_role_over(user, org_path, *settings.OPINION_SENDER_ROLES)

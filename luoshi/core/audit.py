@@ -2,15 +2,12 @@
 
 import logging
 
+from luoshi.core.clients import client_address
 from luoshi.core.models import AuditEvent
 
 log = logging.getLogger("luoshi.audit")
 
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+client_ip = client_address  # the older name (core.clients decides the address)
 
 
 def record_event(kind, *, user=None, request=None, org_path="", target="", **detail):
@@ -24,7 +21,7 @@ def record_event(kind, *, user=None, request=None, org_path="", target="", **det
         username=username[:150],
         org_path=org_path,
         target=str(target)[:255],
-        ip=client_ip(request),
+        ip=client_address(request),
         detail=detail,
     )
 

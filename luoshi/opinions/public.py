@@ -3,9 +3,11 @@ the board of immediate fixes and the QR code of the form's link. Rate-limited pe
 per organisation for submissions) before any database work; nothing here shows personal data."""
 
 import io
+from functools import wraps
 
 import segno
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +15,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from luoshi.core.audit import client_ip
+from luoshi.core.clients import client_address
 from luoshi.core.middleware import checks_own_body
 from luoshi.opinions import limits, selectors, services
 from luoshi.opinions.forms import PublicOpinionForm, RateForm, TrackForm
@@ -32,13 +34,34 @@ def _org(code: str) -> Organization:
 
 
 def _ip(request) -> str:
-    return client_ip(request) or "unknown"
+    return client_address(request) or "unknown"
 
 
 def _too_many(request, template: str, context: dict, name: str):
     response = render(request, template, {**context, "limited": True}, status=429)
     response["Retry-After"] = str(limits.retry_after(name))
     return response
+
+
+class _NoMessages(list):
+    """An empty message store: a signed-in visitor's pending messages wait for their next page."""
+
+    def update(self, response):
+        return None
+
+
+def shared_page(view):
+    """A page every visitor gets the same copy of (cached by browsers and proxies as `public`):
+    rendered as for an anonymous visitor, so a signed-in one's name, menu, messages and CSRF
+    token never end up in a copy someone else may be served."""
+
+    @wraps(view)
+    def anonymous_view(request, *args, **kwargs):
+        request.user = AnonymousUser()
+        request._messages = _NoMessages()
+        return view(request, *args, **kwargs)
+
+    return anonymous_view
 
 
 def form_url(request, org: Organization) -> str:
@@ -174,6 +197,7 @@ def rate(request):
 @login_not_required
 @cache_control(public=True, max_age=300)
 @require_GET
+@shared_page
 def board(request, org_code):
     org = _org(org_code)
     figures = selectors.opinion_figures(org.path)

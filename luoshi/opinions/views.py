@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from luoshi.accounts.permissions import OWNER_ROLES, may_keep_ledger, role_paths
+from luoshi.accounts.permissions import OWNER_ROLES, may_keep_ledger, may_see_sender, role_paths
 from luoshi.core.audit import record_event
 from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
 from luoshi.core.models import AuditEvent
@@ -143,6 +143,7 @@ def _detail_context(request, opinion: Opinion, **extra) -> dict:
         if opinion.problem_id
         else 0,
         "can_handle": can_handle,
+        "show_sender": may_see_sender(user, opinion.org_path),
         "accept_form": accept,
         "answer_form": extra.pop("answer_form", None)
         or AnswerForm(initial={"version": opinion.version}),

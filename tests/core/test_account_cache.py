@@ -44,6 +44,25 @@ def test_a_second_page_reads_neither_the_user_nor_the_assignments(client, tree, 
     assert account_queries(captured) == []
 
 
+def test_the_cached_user_lives_minutes_not_the_whole_session(client, tree, users):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    client.force_login(users.county_a)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert org_page(client, tree.town_a).status_code == 200  # read once, cached
+        clock.shift(timedelta(minutes=4))
+        with CaptureQueriesContext(connection) as captured:
+            assert org_page(client, tree.town_a).status_code == 200
+        assert account_queries(captured) == []
+        clock.shift(timedelta(minutes=2))
+        with CaptureQueriesContext(connection) as captured:
+            assert org_page(client, tree.town_a).status_code == 200
+        assert len(account_queries(captured)) == 2
+
+
 def test_without_a_shared_cache_every_request_reads_the_account(client, tree, users, settings):
     settings.LUOSHI_FIGURES_CACHE = False
     client.force_login(users.county_a)

@@ -31,6 +31,7 @@ def test_collectstatic_with_the_manifest_storage_succeeds(tmp_path):
     for name in ("vendor/tabler/css/tabler.min.css", "vendor/htmx/htmx.min.js"):
         hashed = tmp_path / "static" / paths[name]
         assert hashed.exists() and hashed.with_name(hashed.name + ".gz").exists()
+    assert not [p for p in paths if p.endswith((".map", "package.json"))]
 
 
 def test_production_settings_keep_database_connections_and_read_sessions_from_the_cache():

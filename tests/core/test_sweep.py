@@ -68,6 +68,7 @@ PAGES = {
     "opinions:photo": "opinion_photo",
     "opinions:symposium": "symposium",
     "opinions:poster": "org",
+    "token_revoke": "api_token",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -249,7 +250,15 @@ def foreign(tree, campaign):  # noqa: F811
         "measure": measure.pk,
         "evidence": measure.evidence.get().pk,
         "extension": extension.pk,
+        "api_token": _token_of(owner),
     }
+
+
+def _token_of(user) -> int:
+    from luoshi.accounts.models import ApiToken
+
+    issue_token(user)
+    return ApiToken.objects.filter(user=user).latest("pk").pk
 
 
 @pytest.fixture(autouse=True)

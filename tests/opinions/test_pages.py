@@ -214,3 +214,26 @@ def test_api_refusals(client, submit, office):
     assert empty.status_code == 400 and "理由" in empty.json()["detail"]
     opinion.refresh_from_db()
     assert opinion.state == OpinionState.PENDING
+
+
+def test_sender_name_and_contact_are_shown_to_the_office_and_hidden_from_others(
+    client, submit, office, people
+):
+    opinion, _ = submit(contact="13900001111", anonymous=False, name="王大妈")
+    url = reverse("opinions:detail", args=[opinion.pk])
+    for user in (office.county, office.city):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert "王大妈" in page and "13900001111" in page, user.username
+    for user in (office.branch, people.county_a, office.leader):
+        client.force_login(user)
+        response = client.get(url)
+        page = response.content.decode()
+        assert response.status_code == 200 and "小区路灯坏了" in page
+        assert "王大妈" not in page and "13900001111" not in page, user.username
+        assert "（已隐藏）" in page
+        listing = client.get(reverse("opinions:list") + "?state=").content.decode()
+        assert "王大妈" not in listing and "13900001111" not in listing
+    api = client.get(f"/api/v1/opinions/{opinion.pk}", **_api(client, office.city)).json()
+    assert "13900001111" not in json.dumps(api, ensure_ascii=False)
+    assert "王大妈" not in json.dumps(api, ensure_ascii=False)

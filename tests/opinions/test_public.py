@@ -137,6 +137,33 @@ def test_submissions_are_rate_limited_per_address_without_losing_the_text(client
     assert Opinion.objects.count() == 7
 
 
+def test_behind_the_trusted_proxy_each_client_has_its_own_allowance(
+    client, tree, campaign, submit, settings
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    _, code = submit()
+
+    def via_proxy(client_ip):
+        return {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": client_ip}
+
+    url = reverse("opinions:public_form", args=[tree.branch_a1.code])
+    data = {"topic": "livelihood", "anonymous": "on"}
+    with time_machine.travel("2026-06-01 10:00:00 +0800", tick=False):
+        for i in range(5):
+            sent = client.post(url, {**data, "text": f"第{i}条：路灯不亮"}, **via_proxy("1.1.1.1"))
+            assert sent.status_code == 302
+        refused = client.post(url, {**data, "text": "第六条"}, **via_proxy("1.1.1.1"))
+        assert refused.status_code == 429
+        other = client.post(url, {**data, "text": "另一位群众"}, **via_proxy("2.2.2.2"))
+        assert other.status_code == 302
+        track = reverse("opinions:track")
+        for i in range(20):
+            client.post(track, {"code": f"GUESS-{i:04d}"}, **via_proxy("3.3.3.3"))
+        assert client.post(track, {"code": code}, **via_proxy("3.3.3.3")).status_code == 429
+        found = client.post(track, {"code": code}, **via_proxy("4.4.4.4"))
+        assert "待处理" in found.content.decode()
+
+
 def test_a_flood_on_one_organisation_leaves_other_organisations_open(
     client, tree, campaign, settings
 ):
@@ -290,6 +317,26 @@ def test_board_shows_immediate_fixes_without_personal_data(client, tree, campaig
         "村口路灯不亮"
         not in client.get(reverse("opinions:board", args=[tree.county_b.code])).content.decode()
     )
+
+
+def test_a_signed_in_visitors_board_is_the_public_copy_without_their_name(
+    client, tree, campaign, office
+):
+    office.city.first_name = "市委办张主任"
+    office.city.save()
+    client.force_login(office.city)
+    page = client.get(reverse("opinions:board", args=[tree.city.code]))
+    body = page.content.decode()
+    assert page.status_code == 200 and "立查立改公示" in body
+    if "public" in page["Cache-Control"]:
+        for own in ("市委办张主任", office.city.username, "退出登录", "csrfmiddlewaretoken"):
+            assert own not in body, own
+        assert "X-CSRFToken" not in body and "csrftoken" not in page.cookies
+        assert "Cookie" not in page.get("Vary", "")
+    else:
+        assert "private" in page["Cache-Control"]
+    # Still signed in for the pages of the office.
+    assert "市委办张主任" in client.get(reverse("opinions:list")).content.decode()
 
 
 def test_qr_code_encodes_the_form_link(client, tree):
