@@ -401,7 +401,7 @@ def measure_figures_as_of(path: str, campaign, day) -> dict:
             measures=Count("id"),
             closed=Count("id", filter=clock.closed_q(by=end)),
             closed_on_time=Count("id", filter=clock.closed_on_time_q(by=end)),
-            overdue=Count("id", filter=clock.overdue_q(day, by=end)),
+            overdue=Count("id", filter=clock.overdue_q(on=day, by=end)),
         )
     )
 

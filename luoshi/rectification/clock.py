@@ -45,7 +45,7 @@ def _f(prefix: str, name: str) -> str:
 # without a closing time counts as closed all along; reopening clears the time).
 
 
-def closed_q(prefix: str = "", by: datetime | None = None) -> Q:
+def closed_q(prefix: str = "", *, by: datetime | None = None) -> Q:
     """Closed (已销号); with `by`, closed by then."""
     q = Q(**{_f(prefix, "state"): CLOSED})
     if by is not None:
@@ -53,9 +53,9 @@ def closed_q(prefix: str = "", by: datetime | None = None) -> Q:
     return q
 
 
-def open_q(prefix: str = "", by: datetime | None = None) -> Q:
+def open_q(prefix: str = "", *, by: datetime | None = None) -> Q:
     """Not closed (with `by`: not closed by then)."""
-    return ~closed_q(prefix, by)
+    return ~closed_q(prefix, by=by)
 
 
 def dated_q(prefix: str = "") -> Q:
@@ -63,19 +63,19 @@ def dated_q(prefix: str = "") -> Q:
     return ~Q(**{_f(prefix, "deadline_kind"): ONGOING}) & Q(**{_f(prefix, "due_on__isnull"): False})
 
 
-def late_q(on: date | None = None, prefix: str = "") -> Q:
+def late_q(prefix: str = "", *, on: date | None = None) -> Q:
     """Past the deadline on `on` (today), whether closed or not: dated and due before that day
     (a measure due on a day is on time all that day)."""
     on = on or today()
     return ~Q(**{_f(prefix, "deadline_kind"): ONGOING}) & Q(**{_f(prefix, "due_on__lt"): on})
 
 
-def overdue_q(on: date | None = None, prefix: str = "", by: datetime | None = None) -> Q:
+def overdue_q(prefix: str = "", *, on: date | None = None, by: datetime | None = None) -> Q:
     """Overdue (逾期) on `on`: open and late. 长期坚持 measures are never overdue."""
-    return open_q(prefix, by) & late_q(on, prefix)
+    return open_q(prefix, by=by) & late_q(prefix, on=on)
 
 
-def warned_q(warning_days: int, on: date | None = None, prefix: str = "") -> Q:
+def warned_q(warning_days: int, prefix: str = "", *, on: date | None = None) -> Q:
     """Red or yellow if open: overdue once (`was_overdue`: an extension moved a red deadline), or
     dated and due within `warning_days` of `on` (or before it)."""
     _check(warning_days)
@@ -85,31 +85,30 @@ def warned_q(warning_days: int, on: date | None = None, prefix: str = "") -> Q:
     )
 
 
-def attention_q(warning_days: int, on: date | None = None, prefix: str = "") -> Q:
+def attention_q(warning_days: int, prefix: str = "", *, on: date | None = None) -> Q:
     """Open measures showing red or yellow on `on`."""
-    return open_q(prefix) & warned_q(warning_days, on, prefix)
+    return open_q(prefix) & warned_q(warning_days, prefix, on=on)
 
 
-def light_q(light: str, warning_days: int, on: date | None = None, prefix: str = "") -> Q:
+def light_q(light: str, warning_days: int, prefix: str = "", *, on: date | None = None) -> Q:
     """Measures showing `light` on `on` (see `light`)."""
     if light == Light.NONE:
         return closed_q(prefix)
     if light == Light.RED:
-        return overdue_q(on, prefix)
-    warned = warned_q(warning_days, on, prefix)
+        return overdue_q(prefix, on=on)
+    warned = warned_q(warning_days, prefix, on=on)
     if light == Light.YELLOW:
-        return open_q(prefix) & warned & ~late_q(on, prefix)
+        return open_q(prefix) & warned & ~late_q(prefix, on=on)
     if light == Light.GREEN:
         return open_q(prefix) & ~warned
     raise ValueError(f"unknown light {light!r}")
 
 
-def closed_on_time_q(prefix: str = "", by: datetime | None = None) -> Q:
+def closed_on_time_q(prefix: str = "", *, by: datetime | None = None) -> Q:
     """Closed on time (按期销号): closed (by `by`) never having been overdue and never extended
     (the verification marks a measure closed after its deadline as once overdue)."""
-    return closed_q(prefix, by) & Q(
-        **{_f(prefix, "was_overdue"): False, _f(prefix, "extensions"): 0}
-    )
+    never_late = {_f(prefix, "was_overdue"): False, _f(prefix, "extensions"): 0}
+    return closed_q(prefix, by=by) & Q(**never_late)
 
 
 # --- the same rules on one measure -----------------------------------------------------------

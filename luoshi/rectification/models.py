@@ -139,13 +139,13 @@ class MeasureQuerySet(ScopedQuerySet):
     def overdue(self, on: date | None = None):
         from luoshi.rectification import clock
 
-        return self.filter(clock.overdue_q(on))
+        return self.filter(clock.overdue_q(on=on))
 
     def lit(self, light: str, warning_days: int, on: date | None = None):
         """Those showing `light` (a `Light`) on `on` (today)."""
         from luoshi.rectification import clock
 
-        return self.filter(clock.light_q(light, warning_days, on))
+        return self.filter(clock.light_q(light, warning_days, on=on))
 
     def closed_on_time(self):
         from luoshi.rectification import clock
