@@ -246,3 +246,21 @@ def test_open_measure_indexes_cover_the_open_rule():
         i.name: i.condition for i in Measure._meta.indexes if i.name.startswith("rect_measure_open")
     }
     assert conditions and all(c == clock.open_q() for c in conditions.values())
+
+
+def test_closed_measure_without_closing_time_is_closed_in_past_figures(tree, campaign):
+    """A measure closed without a recorded time (rows not written by the verification) counts
+    as closed, not overdue, in the figures as they stood on an earlier day, as it does today."""
+    problem = Problem.objects.create(org=tree.branch_a1, campaign=campaign, title="问题")
+    m = Measure.objects.create(
+        org=tree.branch_a1,
+        problem=problem,
+        content="措施",
+        due_on=timezone.localdate() - timedelta(days=20),
+        state=MeasureState.CLOSED,
+        closed_at=None,
+    )
+    Measure.objects.filter(pk=m.pk).update(created_at=timezone.now() - timedelta(days=30))
+    yesterday = timezone.localdate() - timedelta(days=1)
+    past = dashboards.measure_figures_as_of(tree.city.path, campaign, yesterday)
+    assert (past["closed"], past["overdue"], past["closed_on_time"]) == (1, 0, 1)
