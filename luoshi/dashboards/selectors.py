@@ -14,17 +14,16 @@ from django.db.models import CharField, Count, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce, StrIndex, Substr
 from django.utils import timezone
 
-from luoshi.campaigns.models import Category, ProblemSource
+from luoshi.campaigns.models import Campaign, Category, ProblemSource
 from luoshi.core import tallies
 from luoshi.core.models import Tally
 from luoshi.core.paths import path_upper, subtree_q
 from luoshi.orgs.models import Organization, OrgTally
 from luoshi.orgs.rollups import SUMS as ORG_SUMS_TOPIC
+from luoshi.rectification import clock
 from luoshi.rectification.models import (
-    DeadlineKind,
     LedgerTally,
     Measure,
-    MeasureState,
     Problem,
     ProblemStatus,
     Regulation,
@@ -32,7 +31,6 @@ from luoshi.rectification.models import (
 )
 from luoshi.rectification.rollups import COUNTS
 from luoshi.rectification.rollups import SUMS as LEDGER_SUMS_TOPIC
-from luoshi.rectification.selectors import overdue_q
 from luoshi.rectification.tallies import OPEN_DUE, closures_by_day, day_figures
 from luoshi.rectification.tallies import mix as problem_mix
 
@@ -140,25 +138,31 @@ def _tallies(campaign):
 
 
 def _open_measures(warning_days: int):
-    """Open measures that show red or yellow today (`Measure.light_on`): overdue, once overdue,
-    or due within the warning days; every other open measure is green."""
-    warn_on = today() + timedelta(days=warning_days)
-    return Measure.objects.exclude(state=MeasureState.CLOSED).filter(
-        Q(was_overdue=True) | (~Q(deadline_kind=DeadlineKind.ONGOING) & Q(due_on__lte=warn_on))
-    )
+    """Open measures that show red or yellow today (`clock.attention_q`); every other open
+    measure is green."""
+    return Measure.objects.filter(clock.attention_q(warning_days))
 
 
 def day_counts(campaign) -> dict:
     """Aggregates over `_open_measures`: those red today and all of them (red and yellow) in
     the campaign, and those overdue in every campaign."""
-    red = ~Q(deadline_kind=DeadlineKind.ONGOING) & Q(due_on__lt=today())
+    # Of open measures the red (overdue) ones are the late ones: `late_q` names only columns of
+    # the index rect_measure_open_due, and counting org_path (never null, in the index) keeps
+    # the scan index-only on PostgreSQL.
+    red = clock.late_q()
     ours = Q(campaign=campaign) if campaign is not None else Q()
-    # Counting org_path (never null, in the index) keeps the scan index-only on PostgreSQL.
     return {
         "red": Count("org_path", filter=red & ours),
         "attention": Count("org_path", filter=ours),
         "overdue_all": Count("org_path", filter=red),
     }
+
+
+def _warning_days(campaign) -> int:
+    """The campaign's warning days (the field's default for every campaign)."""
+    if campaign is not None:
+        return campaign.warning_days
+    return Campaign._meta.get_field("warning_days").default
 
 
 def _figures(tally: dict, day: dict) -> dict:
@@ -213,7 +217,7 @@ def board(user, org: Organization, campaign) -> Board:
         return Board([], {})
     path = org.path
     paths = [c.path for c in children]
-    warn = campaign.warning_days if campaign else 7
+    warn = _warning_days(campaign)
     if tallies.depth(path) < tallies.tally_depth():
         # Above the tally depth every child's subtree is summed from its anchors' sums.
         orgs = anchored_by_child(ORG_SUMS_TOPIC, path, paths)
@@ -250,9 +254,8 @@ def board(user, org: Organization, campaign) -> Board:
             if campaign is None or campaign_id == campaign.pk:
                 fig[key] = fig.get(key, 0) + n
     if tallies.depth(path) < tallies.tally_depth():
-        warn_on = today() + timedelta(days=warn)
         days = {
-            child: day_figures(sums, campaign, warn_on)
+            child: day_figures(sums, campaign, warn)
             for child, sums in anchored_by_child(OPEN_DUE, path, paths).items()
         }
     else:
@@ -302,8 +305,11 @@ def node_ledger(path: str, campaign) -> dict:
     """Every ledger figure of the subtree in `campaign` (every campaign when None): the
     roll-up's sums and the counts of the day, two statements."""
     tally = _tallies(campaign).filter(subtree_q("org_path", path)).aggregate(**_sums(LEDGER_KEYS))
-    warn = campaign.warning_days if campaign else 7
-    day = _open_measures(warn).filter(subtree_q("org_path", path)).aggregate(**day_counts(campaign))
+    day = (
+        _open_measures(_warning_days(campaign))
+        .filter(subtree_q("org_path", path))
+        .aggregate(**day_counts(campaign))
+    )
     return _figures(tally, day)
 
 
@@ -377,7 +383,7 @@ def weekly_closures_of(path: str, campaign, weeks: int = 12) -> list[tuple[str, 
 
 
 def most_overdue(user, path: str, campaign, limit: int = 10):
-    measures = Measure.objects.visible_to(user, within=path).filter(overdue_q())
+    measures = Measure.objects.visible_to(user, within=path).overdue()
     if campaign is not None:
         measures = measures.filter(campaign=campaign)
     return measures.select_related("problem", "org").order_by("due_on", "id")[:limit]
@@ -390,14 +396,12 @@ def measure_figures_as_of(path: str, campaign, day) -> dict:
     measures = Measure.objects.filter(subtree_q("org_path", path), created_at__lte=end)
     if campaign is not None:
         measures = measures.filter(campaign=campaign)
-    closed_then = Q(closed_at__lte=end)
-    overdue_then = ~closed_then & ~Q(deadline_kind=DeadlineKind.ONGOING) & Q(due_on__lt=day)
     return _rates(
         measures.aggregate(
             measures=Count("id"),
-            closed=Count("id", filter=closed_then),
-            closed_on_time=Count("id", filter=closed_then & Q(was_overdue=False, extensions=0)),
-            overdue=Count("id", filter=overdue_then),
+            closed=Count("id", filter=clock.closed_q(by=end)),
+            closed_on_time=Count("id", filter=clock.closed_on_time_q(by=end)),
+            overdue=Count("id", filter=clock.overdue_q(on=day, by=end)),
         )
     )
 

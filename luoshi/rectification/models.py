@@ -1,12 +1,13 @@
 """The problem list (问题清单) and the rectification ledger (整改台账)."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from luoshi.core.models import OrgOwned
+from luoshi.core.scoping import ScopedQuerySet
 
 
 def today() -> date:
@@ -126,12 +127,39 @@ class Light(models.TextChoices):
     NONE = "none", "已销号"
 
 
+class MeasureQuerySet(ScopedQuerySet):
+    """Measures by the ledger's clock: each method filters by a rule of `clock` (the one place
+    where open, overdue, the lights and closed on time are defined)."""
+
+    def open(self):
+        from luoshi.rectification import clock
+
+        return self.filter(clock.open_q())
+
+    def overdue(self, on: date | None = None):
+        from luoshi.rectification import clock
+
+        return self.filter(clock.overdue_q(on=on))
+
+    def lit(self, light: str, warning_days: int, on: date | None = None):
+        """Those showing `light` (a `Light`) on `on` (today)."""
+        from luoshi.rectification import clock
+
+        return self.filter(clock.light_q(light, warning_days, on=on))
+
+    def closed_on_time(self):
+        from luoshi.rectification import clock
+
+        return self.filter(clock.closed_on_time_q())
+
+
 class Measure(OrgOwned):
     """A rectification measure (整改措施). `org` is the owning organisation.
 
-    Overdue and the light are derived from the deadline and the state (see `light_on`);
-    `was_overdue` remembers that a measure has been red, so it shows yellow, not green, after its
-    deadline is extended, until it is closed."""
+    Overdue, the light and closed on time are derived from the deadline and the state by the
+    rules in `clock` (`is_overdue`, `light_on`, `closed_on_time`, and `MeasureQuerySet` for
+    querysets); `was_overdue` remembers that a measure has been red, so it shows yellow, not
+    green, after its deadline is extended, until it is closed."""
 
     problem = models.ForeignKey(
         Problem, on_delete=models.CASCADE, related_name="measures", verbose_name="问题"
@@ -179,6 +207,8 @@ class Measure(OrgOwned):
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = MeasureQuerySet.as_manager()
+
     class Meta(OrgOwned.Meta):
         verbose_name = verbose_name_plural = "整改措施"
         ordering = ["problem_id", "number", "id"]
@@ -217,21 +247,20 @@ class Measure(OrgOwned):
         super().save(*args, **kwargs)
 
     def is_overdue(self, on: date | None = None) -> bool:
-        if self.state == MeasureState.CLOSED or self.deadline_kind == DeadlineKind.ONGOING:
-            return False
-        return self.due_on is not None and (on or today()) > self.due_on
+        from luoshi.rectification import clock
+
+        return clock.is_overdue(self, on)
 
     def light_on(self, warning_days: int, on: date | None = None) -> str:
-        on = on or today()
-        if self.state == MeasureState.CLOSED:
-            return Light.NONE
-        if self.is_overdue(on):
-            return Light.RED
-        if self.was_overdue:
-            return Light.YELLOW
-        if self.deadline_kind == DeadlineKind.ONGOING or self.due_on is None:
-            return Light.GREEN
-        return Light.YELLOW if self.due_on - on <= timedelta(days=warning_days) else Light.GREEN
+        from luoshi.rectification import clock
+
+        return clock.light(self, warning_days, on)
+
+    @property
+    def closed_on_time(self) -> bool:
+        from luoshi.rectification import clock
+
+        return clock.is_closed_on_time(self)
 
     @property
     def deadline_label(self) -> str:

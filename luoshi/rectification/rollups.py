@@ -4,10 +4,14 @@ over a path range. Overdue and the lights depend on the day and are counted on r
 measures' indexed deadlines. See core/rollups.py and docs/decisions.md."""
 
 from collections.abc import Iterable
+from functools import cache
+
+from django.db import connection
 
 from luoshi.core import tallies
 from luoshi.core.rollups import recount
 from luoshi.orgs.models import Organization
+from luoshi.rectification import clock
 from luoshi.rectification.models import LedgerTally, Measure, MeasureState, Problem, ProblemStatus
 
 LOCK = 72  # the advisory-lock class of this roll-up
@@ -21,22 +25,23 @@ PROBLEM_COUNTS = {
     "immediate": "immediate",
     "immediate_closed": f"immediate AND status = '{ProblemStatus.CLOSED.value}'",
 }
-_CLOSED = f"state = '{MeasureState.CLOSED.value}'"
-MEASURE_COUNTS = {
+MEASURE_COUNTS = {  # closed and closed on time as `clock` defines them
     "measures": "",
-    "closed": _CLOSED,
-    "closed_on_time": f"{_CLOSED} AND NOT was_overdue AND extensions = 0",
+    "closed": lambda: clock.where_sql(clock.closed_q()),
+    "closed_on_time": lambda: clock.where_sql(clock.closed_on_time_q()),
     "returned": f"state = '{MeasureState.RETURNED.value}'",
     "submitted": f"state = '{MeasureState.SUBMITTED.value}'",
 }
 COUNTS = [*PROBLEM_COUNTS, *MEASURE_COUNTS]
 
 
-def _count(condition: str) -> str:
+def _count(condition) -> str:
+    condition = condition() if callable(condition) else condition
     return f"count(*) FILTER (WHERE {condition})" if condition else "count(*)"
 
 
-def _sql() -> str:
+@cache
+def _sql_for(vendor: str) -> str:
     t, o = LedgerTally._meta.db_table, Organization._meta.db_table
     p, m = Problem._meta.db_table, Measure._meta.db_table
     problem_cols = [_count(c) for c in PROBLEM_COUNTS.values()] + ["0"] * len(MEASURE_COUNTS)
@@ -52,6 +57,12 @@ def _sql() -> str:
         f" JOIN {o} o ON o.id = c.org_id"
         " GROUP BY c.org_id, o.path, c.campaign_id"
     )
+
+
+def _sql() -> str:
+    """The recount statement (compiled once per kind of database: the clock's conditions are
+    compiled for it)."""
+    return _sql_for(connection.vendor)
 
 
 def refresh_ledger_tallies(org_ids: Iterable[int]) -> int:
@@ -129,9 +140,12 @@ def ledger_tally_drift() -> list[str]:
     ):
         r = row(org_id, campaign_id)
         r["measures"] += n
-        if state in ("closed", "returned", "submitted"):
+        facts = clock.Facts(state=state, was_overdue=was_overdue, extensions=extensions)
+        if clock.is_closed(facts):
+            r["closed"] += n
+        if state in (MeasureState.RETURNED, MeasureState.SUBMITTED):
             r[state] += n
-        if state == MeasureState.CLOSED and not was_overdue and not extensions:
+        if clock.is_closed_on_time(facts):
             r["closed_on_time"] += n
     stored = {
         (r.pop("org_id"), r.pop("campaign_id")): r

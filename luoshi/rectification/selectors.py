@@ -11,10 +11,10 @@ from luoshi.core import tallies, versions
 from luoshi.core.paths import subtree_q
 from luoshi.core.scoping import scope_paths
 from luoshi.orgs.models import Organization
-from luoshi.rectification import rollups
+from luoshi.rectification import clock, rollups
+from luoshi.rectification.clock import overdue_q
 from luoshi.rectification.models import (
     DeadlineExtension,
-    DeadlineKind,
     Evidence,
     ExtensionState,
     LedgerEvent,
@@ -24,16 +24,6 @@ from luoshi.rectification.models import (
     Regulation,
     today,
 )
-
-
-def overdue_q(prefix: str = "", on=None) -> Q:
-    """Measures past their deadline and not closed; ongoing (长期坚持) ones are never overdue."""
-    on = on or today()
-    return (
-        ~Q(**{f"{prefix}state": MeasureState.CLOSED})
-        & ~Q(**{f"{prefix}deadline_kind": DeadlineKind.ONGOING})
-        & Q(**{f"{prefix}due_on__lt": on})
-    )
 
 
 def ledger_figures(path: str) -> dict:
@@ -331,10 +321,9 @@ def my_work(user, limit: int = 50) -> MyWork:
     overdue = list(visible.filter(overdue_q()).order_by("due_on", "id")[:limit])
     soon = today() + timedelta(days=7)
     upcoming = list(
-        visible.exclude(state=MeasureState.CLOSED)
-        .exclude(deadline_kind=DeadlineKind.ONGOING)
-        .filter(due_on__gte=today(), due_on__lte=soon)
-        .order_by("due_on", "id")[:limit]
+        visible.filter(
+            clock.open_q() & clock.dated_q() & ~clock.late_q(), due_on__lte=soon
+        ).order_by("due_on", "id")[:limit]
     )
     return MyWork(to_update, waiting, extensions, overdue, upcoming)
 

@@ -3,13 +3,16 @@ campaign and category, for the dashboard's charts. (The ledger's own figures are
 organisation in LedgerTally, since the dashboard's table needs every child's.)"""
 
 from datetime import date
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from luoshi.core import tallies
-from luoshi.rectification.models import DeadlineKind, Measure, MeasureState, Problem
+from luoshi.rectification import clock
+from luoshi.rectification.models import DeadlineKind, Light, Measure, MeasureState, Problem
 
 TOPIC = "problem_mix"
 
@@ -52,24 +55,30 @@ def mix(path: str, campaign) -> tuple[dict[int | None, int], dict[int | None, in
 
 # The open measures by deadline, and the closures by day (core/tallies.py): what the lights,
 # overdue and the weekly closures chart read above the tally depth. A day's figures come from
-# these on read (red: due before today; yellow: due within the warning days or once overdue),
-# so nothing stored depends on the date.
+# these on read, by applying the clock's rules to each group of open measures (`day_figures`),
+# so nothing stored depends on the date. The groups: the open measures whose light depends on
+# the day, by campaign, deadline and was-overdue ("d:"); those whose light does not and that
+# were once overdue (yellow whatever the day, "g:"); the rest are green.
 OPEN_DUE = "open_due"
 CLOSURES = "closures"
 
 
-def _open_due_sql() -> str:
+@cache
+def _open_due_for(vendor: str) -> str:
     m = Measure._meta.db_table
-    closed, ongoing = MeasureState.CLOSED.value, DeadlineKind.ONGOING.value
+    dated = clock.where_sql(clock.open_q() & clock.dated_q())
+    undated = clock.where_sql(clock.open_q() & ~clock.dated_q() & Q(was_overdue=True))
     flag = "CASE WHEN was_overdue THEN 1 ELSE 0 END"
     return (
         f"SELECT 'd:' || campaign_id || ':' || due_on || ':' || {flag} AS k, count(*) AS n"
-        f" FROM {m} WHERE {{where}} AND state <> '{closed}' AND deadline_kind <> '{ongoing}'"
-        f" AND due_on IS NOT NULL GROUP BY campaign_id, due_on, {flag}"
+        f" FROM {m} WHERE {{where}} AND {dated} GROUP BY campaign_id, due_on, {flag}"
         f" UNION ALL SELECT 'g:' || campaign_id, count(*) FROM {m} WHERE {{where}}"
-        f" AND state <> '{closed}' AND was_overdue"
-        f" AND (deadline_kind = '{ongoing}' OR due_on IS NULL) GROUP BY campaign_id"
+        f" AND {undated} GROUP BY campaign_id"
     )
+
+
+def _open_due_sql() -> str:
+    return _open_due_for(connection.vendor)
 
 
 def _local_day(column: str) -> str:
@@ -95,25 +104,34 @@ OPEN_DUE_TOPIC = tallies.Topic(OPEN_DUE, _open_due_sql)
 CLOSURES_TOPIC = tallies.Topic(CLOSURES, _closures_sql)
 
 
-def day_figures(sums: dict[str, int], campaign, warn_on: date) -> dict[str, int]:
-    """From a region's `open_due` sums: its measures red today and red or yellow (`attention`)
-    in `campaign` (every campaign when None), and overdue in every campaign (`overdue_all`)."""
-    today = timezone.localdate().isoformat()
-    warn = warn_on.isoformat()
+def day_figures(
+    sums: dict[str, int], campaign, warning_days: int, on: date | None = None
+) -> dict[str, int]:
+    """From a region's `open_due` sums: its measures red on `on` (today) and red or yellow
+    (`attention`) in `campaign` (every campaign when None), and overdue in every campaign
+    (`overdue_all`): the clock's `light` applied to each group's deadline and flag."""
+    on = on or timezone.localdate()
     red = attention = overdue_all = 0
     for key, n in sums.items():
         parts = key.split(":")
         ours = campaign is None or int(parts[1]) == campaign.pk
-        if parts[0] == "g":
-            attention += n if ours else 0
-            continue
-        due, was_overdue = parts[2], parts[3] == "1"
-        if due < today:
+        light = _group_light(parts[0], *parts[2:], warning_days=warning_days, on=on)
+        if light == Light.RED:
             overdue_all += n
             red += n if ours else 0
-        if ours and (was_overdue or due <= warn):
+        if ours and light in (Light.RED, Light.YELLOW):
             attention += n
     return {"red": red, "attention": attention, "overdue_all": overdue_all}
+
+
+@lru_cache(maxsize=8192)  # the same deadlines recur in every child's sums
+def _group_light(kind: str, due: str = "", flag: str = "", *, warning_days: int, on: date) -> str:
+    """The light of an `open_due` group: "d" with its deadline and was-overdue flag, or "g"."""
+    if kind == "g":
+        group = clock.Facts(deadline_kind=DeadlineKind.ONGOING, was_overdue=True)
+    else:
+        group = clock.Facts(due_on=date.fromisoformat(due), was_overdue=flag == "1")
+    return clock.light(group, warning_days, on)
 
 
 def closures_by_day(path: str, campaign, since: date) -> dict[date, int]:
