@@ -1,5 +1,7 @@
 """Triage pages for the organisation's office and liaisons, scoped like the rest of luoshi."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -39,6 +41,22 @@ def _int(value) -> int | None:
         return None
 
 
+def _list_filter(request) -> tuple[Organization | None, selectors.OpinionFilter]:
+    """The list's filter from the query string; the page and its export both read it here, so
+    they default alike (open opinions when no state is given)."""
+    org = None
+    if org_id := _int(request.GET.get("org")):
+        org = get_visible_or_404(Organization.objects, request.user, request=request, pk=org_id)
+    f = selectors.OpinionFilter(
+        org_path=org.path if org else None,
+        state=request.GET.get("state", "open"),
+        channel=request.GET.get("channel", ""),
+        topic=request.GET.get("topic", ""),
+        text=request.GET.get("q", ""),
+    )
+    return org, f
+
+
 def _status_for(error: DomainError) -> int:
     return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
 
@@ -54,22 +72,20 @@ def _owner_orgs(user, limit: int = 300) -> list[Organization]:
 @require_GET
 def opinion_list(request):
     user = request.user
-    org = None
-    if org_id := _int(request.GET.get("org")):
-        org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
-    state = request.GET.get("state", "open")
-    f = selectors.OpinionFilter(
-        org_path=org.path if org else None,
-        state=state,
-        channel=request.GET.get("channel", ""),
-        topic=request.GET.get("topic", ""),
-        text=request.GET.get("q", ""),
-    )
+    org, f = _list_filter(request)
     page = page_of(selectors.opinions(user, f), _int(request.GET.get("page")) or 1, PER_PAGE)
     assigned = sorted({p for p, _ in role_paths(user)})
     home = org or Organization.objects.filter(path__in=assigned).order_by("path").first()
-    query = "&".join(
-        f"{k}={v}" for k, v in request.GET.items() if k != "page" and v and k.isidentifier()
+    # The export link carries the filter as the page applied it (state included, even "" for
+    # all), so 导出 downloads exactly the rows the list shows.
+    query = urlencode(
+        {
+            "org": org.pk if org else "",
+            "state": f.state,
+            "channel": f.channel,
+            "topic": f.topic,
+            "q": f.text,
+        }
     )
     return render(
         request,
@@ -397,16 +413,7 @@ EXPORT_LIMIT = 100_000
 def export(request):
     """The filtered list as .xlsx (the same filters as the page); the export is audited."""
     user = request.user
-    org = None
-    if org_id := _int(request.GET.get("org")):
-        org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
-    f = selectors.OpinionFilter(
-        org_path=org.path if org else None,
-        state=request.GET.get("state", ""),
-        channel=request.GET.get("channel", ""),
-        topic=request.GET.get("topic", ""),
-        text=request.GET.get("q", ""),
-    )
+    org, f = _list_filter(request)
     rows = selectors.opinions(user, f)[:EXPORT_LIMIT]
     record_event(
         AuditEvent.Kind.EXPORT,
