@@ -1,7 +1,7 @@
 """Backups that can be taken while the application writes, and restored into an empty database.
 
 A backup is one .tar file: the database (SQLite's online backup API, or pg_dump's custom
-format), the stored files (evidence, reports: from the filesystem or the S3-compatible store,
+format), the stored files (evidence, opinion photos: from the filesystem or the S3-compatible store,
 whichever settings.STORAGES["default"] names), and a manifest with every root's figures, which a
 restore checks."""
 

@@ -24,7 +24,7 @@ from luoshi.opinions.forms import (
     TransferForm,
 )
 from luoshi.opinions.models import Channel, Opinion, OpinionPhoto, OpinionState, Symposium, Topic
-from luoshi.opinions.photos import photo_path
+from luoshi.opinions.photos import open_photo
 from luoshi.opinions.public import form_url
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import page_of
@@ -289,10 +289,10 @@ def opinion_transfer(request, pk):
 @require_GET
 def photo(request, pk):
     found = get_visible_or_404(OpinionPhoto.objects, request.user, request=request, pk=pk)
-    path = photo_path(found.stored_name)
-    if not path.exists():
+    stored = open_photo(found.stored_name)
+    if stored is None:
         raise Http404
-    response = FileResponse(open(path, "rb"), content_type="image/jpeg")
+    response = FileResponse(stored, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
