@@ -8,17 +8,25 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 
+from luoshi.core import tallies
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows
-from luoshi.core.paths import child_path
+from luoshi.core.errors import DomainError
 from luoshi.ledger_io.layout import Issue, col_letter, text_of
 from luoshi.ledger_io.workbook import WorkbookError, read_workbook
 from luoshi.orgs.models import MEMBER_COLUMNS, Member, Organization, OrgKind, OrgLevel
 from luoshi.orgs.rollups import refresh_org_tallies
-from luoshi.orgs.services import move_subtree
+from luoshi.orgs.services import (
+    TreeError,
+    create_organization,
+    move_subtree,
+    update_organization,
+)
 
 
 @dataclass
@@ -171,42 +179,17 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
     if result.errors:
         return result
     with transaction.atomic():
-        touched: set[int] = set()
-        for code in order:
-            row = by_code[code]
-            parent_code = row["parent"].strip()
-            parent = existing.get(parent_code) if parent_code else None
-            level = LEVELS.get(row.get("level") or "") or (
-                min(OrgLevel.GRASSROOTS, parent.level + 1) if parent else OrgLevel.CITY
-            )
-            fields = {
-                "name": row["name"].strip(),
-                "kind": KINDS[row["kind"]],
-                "short_name": (row.get("short") or "").strip(),
-            }
-            org = existing.get(code)
-            if org is None:
-                org = Organization(
-                    code=code, parent=parent, level=level, path=f"/new-{code}/", **fields
-                )
-                org.save()
-                org.path = child_path(parent.path if parent else None, org.pk)
-                org.save(update_fields=["path"])
-                result.created += 1
-                touched.add(org.pk)
-            else:
-                changed = {k: v for k, v in fields.items() if getattr(org, k) != v}
-                if changed:
-                    Organization.objects.filter(pk=org.pk).update(**changed)
-                    result.updated += 1
-                    touched.add(org.pk)
-                if parent is not None and org.parent_id != parent.pk:
-                    move_subtree(actor=actor, org=org, new_parent=parent)
-                    org.refresh_from_db()
-                    result.updated += 0 if changed else 1
-            existing[code] = org
-        refresh_org_tallies(touched)  # new organisations, changed kinds
-        if dry_run:
+        created: list[int] = []
+        with tallies.batched():  # each anchor recounted once, at the end
+            for code in order:
+                row = by_code[code]
+                try:
+                    _import_org(actor, row, code, existing, created, result)
+                except (TreeError, ValidationError, DomainError, Http404) as exc:
+                    result.errors.append(_refusal(row, exc))
+            if not result.errors:
+                refresh_org_tallies(created)  # the new organisations, counted once
+        if result.errors or dry_run:
             transaction.set_rollback(True)
         else:
             result.written = True
@@ -219,6 +202,57 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
                 updated=result.updated,
             )
     return result
+
+
+FIELD_KEYS = {"code": "code", "name": "name", "short_name": "short", "kind": "kind"}
+
+
+def _refusal(row, exc) -> Issue:
+    """A row the organisation services refused, with their reason."""
+    if isinstance(exc, ValidationError):
+        key, messages = next(iter(exc.message_dict.items()))
+        if key not in FIELD_KEYS:
+            return _issue(row, "code", messages[0])
+        label = Organization._meta.get_field(key).verbose_name
+        return _issue(row, FIELD_KEYS[key], f"{label}：{messages[0]}")
+    if isinstance(exc, Http404):
+        return _issue(row, "parent", "该组织或其上级组织不在您管理的范围内")
+    return _issue(row, "code", str(exc))
+
+
+def _import_org(
+    actor, row: dict, code: str, existing: dict, created: list[int], result: TableResult
+) -> None:
+    """Create, rename or move one organisation through the organisation services (their checks,
+    roll-up counts and cache marks apply)."""
+    parent_code = row["parent"].strip()
+    parent = existing.get(parent_code) if parent_code else None
+    fields = {
+        "name": row["name"].strip(),
+        "kind": KINDS[row["kind"]],
+        "short_name": (row.get("short") or "").strip(),
+    }
+    org = existing.get(code)
+    if org is None:
+        level = LEVELS.get(row.get("level") or "") or (
+            min(OrgLevel.GRASSROOTS, parent.level + 1) if parent else OrgLevel.CITY
+        )
+        existing[code] = create_organization(
+            actor=actor, parent=parent, code=code, level=level, recount=False, **fields
+        )
+        created.append(existing[code].pk)
+        result.created += 1
+        return
+    changed = update_organization(actor=actor, org=org, **fields)
+    moved = parent is not None and org.parent_id != parent.pk
+    if moved:
+        old_path = org.path
+        move_subtree(actor=actor, org=org, new_parent=parent)
+        for other in existing.values():  # the subtree's paths changed under the loaded rows
+            if other.path.startswith(old_path):
+                other.refresh_from_db(fields=["path", "parent"])
+    if changed or moved:
+        result.updated += 1
 
 
 MEMBER_HEADERS = {

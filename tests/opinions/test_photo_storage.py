@@ -13,9 +13,11 @@ from django.urls import reverse
 from luoshi.core import backup
 from luoshi.opinions.models import OpinionPhoto
 from tests.opinions.conftest import png
-from tests.rectification.test_evidence_storage import _keys, bucket, s3_endpoint  # noqa: F401
+from tests.rectification import test_evidence_storage as s3
 
 pytestmark = pytest.mark.django_db
+# moto's S3 server and a fresh bucket per test, as the evidence tests use them
+s3_endpoint, bucket, _keys = s3.s3_endpoint, s3.bucket, s3._keys
 
 
 def _send_with_photo(client, org):
@@ -34,7 +36,7 @@ def test_photo_goes_to_the_bucket_and_is_served_from_it(
     campaign,
     office,
     bucket,
-    settings,  # noqa: F811
+    settings,
 ):
     photo = _send_with_photo(client, tree.branch_a1)
     key = f"opinions/{photo.stored_name[:2]}/{photo.stored_name}"
@@ -52,7 +54,7 @@ def test_backup_carries_the_photos_and_restore_puts_them_back(
     tree,
     campaign,
     office,
-    bucket,  # noqa: F811
+    bucket,
 ):
     photo = _send_with_photo(client, tree.branch_a1)
     key = f"opinions/{photo.stored_name[:2]}/{photo.stored_name}"
@@ -72,7 +74,7 @@ def test_backup_carries_the_photos_and_restore_puts_them_back(
     assert client.get(reverse("opinions:photo", args=[photo.pk])).status_code == 200
 
 
-def test_missing_photo_object_is_404_not_500(client, tree, campaign, office, bucket):  # noqa: F811
+def test_missing_photo_object_is_404_not_500(client, tree, campaign, office, bucket):
     photo = _send_with_photo(client, tree.branch_a1)
     for key in _keys(bucket.client, bucket.name):
         bucket.client.delete_object(Bucket=bucket.name, Key=key)
