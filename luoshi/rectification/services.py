@@ -273,9 +273,17 @@ def delete_problem(*, actor, problem_id: int, version: int, reason: str) -> None
         note=reason.strip(),
     )
     owners = {problem.org_id, *problem.measures.values_list("org_id", flat=True)}
+    files = list(
+        Evidence.objects.filter(measure__problem=problem)
+        .exclude(stored_name="")
+        .values_list("stored_name", flat=True)
+    )
     problem.delete()
     refresh_ledger_tallies(owners)
     mix_tallies.refresh([problem.org_path])
+    # The evidence rows go with the problem; their files only once that is committed (a rolled
+    # back deletion keeps them).
+    transaction.on_commit(lambda: [delete_evidence(name) for name in files], robust=True)
 
 
 @transaction.atomic
