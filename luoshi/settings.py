@@ -14,6 +14,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.contrib.messages import constants as message_levels
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -102,6 +103,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Flashed messages use Tabler's alert classes (alert-<tag>); Tabler has no alert-error.
+MESSAGE_TAGS = {message_levels.DEBUG: "secondary", message_levels.ERROR: "danger"}
 
 # --- database ------------------------------------------------------------------------------
 _default_sqlite = f"sqlite:///{VAR_DIR / 'luoshi.sqlite3'}"
