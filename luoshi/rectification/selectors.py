@@ -282,10 +282,6 @@ def problem_timeline(problem: Problem, measures: list[Measure] | None = None) ->
     return events
 
 
-def measure_timeline(measure: Measure):
-    return LedgerEvent.objects.filter(measure=measure).order_by("at", "id")
-
-
 @dataclass
 class MyWork:
     to_update: list

@@ -3,7 +3,9 @@
 Each function runs in one transaction, checks that the actor may see the object (404 otherwise)
 and may act on it (NotAllowed), checks the version the actor saw (Conflict when someone changed
 it meanwhile), and appends a LedgerEvent in the same transaction, where it also recounts the
-roll-up rows (LedgerTally) of the organisations it touched. Nothing else writes these tables."""
+roll-up rows (LedgerTally) of the organisations it touched. Besides these functions, only the
+ledger import (ledger_io/importer.py: rows in bulk, with the same events and recounts) and the
+seeds (rectification/seeding.py) write these tables."""
 
 from datetime import date, timedelta
 
