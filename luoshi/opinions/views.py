@@ -29,7 +29,7 @@ from luoshi.opinions.public import form_url
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import page_of
 from luoshi.rectification import rules
-from luoshi.rectification.selectors import categories_of
+from luoshi.rectification.selectors import categories_of, owner_organizations
 
 PER_PAGE = 30
 
@@ -59,14 +59,6 @@ def _list_filter(request) -> tuple[Organization | None, selectors.OpinionFilter]
 
 def _status_for(error: DomainError) -> int:
     return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
-
-
-def _owner_orgs(user, limit: int = 300) -> list[Organization]:
-    """Organisations whose opinions the user records: assigned ones and their children."""
-    paths = [p for p, r in role_paths(user) if r in rules.OWNER_ROLES]
-    assigned = list(Organization.objects.filter(path__in=paths).order_by("path"))
-    children = Organization.objects.filter(parent__in=assigned).order_by("path")[:limit]
-    return assigned + [c for c in children if c not in assigned]
 
 
 @require_GET
@@ -100,7 +92,7 @@ def opinion_list(request):
             "channels": Channel.choices,
             "topics": Topic.choices,
             "query": query,
-            "can_record": bool(_owner_orgs(user, limit=1)),
+            "can_record": bool(owner_organizations(user, limit=1)),
         },
     )
 
@@ -126,7 +118,7 @@ def _transfer_choices(user, opinion: Opinion) -> list[tuple[int, str]]:
         near += list(
             orgs.filter(parent_id=opinion.org.parent_id).order_by("sort_order", "id")[:100]
         )
-    near += _owner_orgs(user, limit=200)
+    near += owner_organizations(user, limit=200)
     seen, choices = set(), []
     for o in near:
         if o.pk != opinion.org_id and o.pk not in seen:
@@ -311,7 +303,7 @@ def opinion_record(request):
         request.FILES or None,
         initial={"channel": Channel.FORM, "topic": Topic.OTHER, "anonymous": True},
     )
-    orgs = [symposium.org] if symposium else _owner_orgs(user)
+    orgs = [symposium.org] if symposium else owner_organizations(user)
     form.fields["org"].choices = [(o.pk, o.name) for o in orgs]
     if symposium:
         form.fields["channel"].choices = [(Channel.SYMPOSIUM, Channel.SYMPOSIUM.label)]
@@ -353,7 +345,7 @@ def opinion_record(request):
 @require_http_methods(["GET", "POST"])
 def symposium_list(request):
     user = request.user
-    orgs = _owner_orgs(user)
+    orgs = owner_organizations(user)
     form = SymposiumForm(request.POST or None)
     form.fields["org"].choices = [(o.pk, o.name) for o in orgs]
     status = 200
