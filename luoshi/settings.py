@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "luoshi.research",
     "luoshi.dashboards",
     "luoshi.opinions",
+    "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 
 MIDDLEWARE = [

@@ -2,11 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from luoshi import api
+from luoshi.accounts import views as account_views
 from luoshi.accounts.forms import ThrottledAuthenticationForm
 from luoshi.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", account_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path(
         "accounts/login/",
