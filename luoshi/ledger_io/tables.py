@@ -118,6 +118,44 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
     result = TableResult()
     rows = read_table(data, name, ORG_HEADERS, {"code", "name", "parent", "kind"}, result)
     result.rows = len(rows)
+    by_code = _org_rows_by_code(rows, result)
+    existing = {
+        o.code: o
+        for o in Organization.objects.filter(
+            Q(code__in=by_code) | Q(code__in={r["parent"] for r in rows if r["parent"]})
+        )
+    }
+    order = _parents_first(by_code, existing, result)
+    if result.errors:
+        return result
+    with transaction.atomic():
+        created: list[int] = []
+        with tallies.batched():  # each anchor recounted once, at the end
+            for code in order:
+                row = by_code[code]
+                try:
+                    _import_org(actor, row, code, existing, created, result)
+                except (TreeError, ValidationError, DomainError, Http404) as exc:
+                    result.errors.append(_refusal(row, exc))
+            if not result.errors:
+                refresh_org_tallies(created)  # the new organisations, counted once
+        if result.errors or dry_run:
+            transaction.set_rollback(True)
+        else:
+            result.written = True
+            record_event(
+                "import",
+                user=actor,
+                target=name[:200],
+                table="orgs",
+                created=result.created,
+                updated=result.updated,
+            )
+    return result
+
+
+def _org_rows_by_code(rows: list[dict], result: TableResult) -> dict[str, dict]:
+    """The rows by organisation code, each checked on its own (code, name, kind, level)."""
     by_code: dict[str, dict] = {}
     for row in rows:
         code, title = row["code"].strip(), row["name"].strip()
@@ -140,14 +178,12 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
                 _issue(row, "level", f"层级“{row['level']}”应为{'、'.join(LEVELS)}之一")
             )
         by_code[code] = row
-    existing = {
-        o.code: o
-        for o in Organization.objects.filter(
-            Q(code__in=by_code) | Q(code__in={r["parent"] for r in rows if r["parent"]})
-        )
-    }
-    # Parents before children; a parent that is neither in the file nor in the database, or a
-    # cycle, is an error.
+    return by_code
+
+
+def _parents_first(by_code: dict[str, dict], existing: dict, result: TableResult) -> list[str]:
+    """The codes with parents before children; a parent that is neither in the file nor in the
+    database, or a cycle, is an error."""
     order: list[str] = []
     state: dict[str, int] = {}
 
@@ -176,32 +212,7 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
 
     for code in by_code:
         visit(code, [])
-    if result.errors:
-        return result
-    with transaction.atomic():
-        created: list[int] = []
-        with tallies.batched():  # each anchor recounted once, at the end
-            for code in order:
-                row = by_code[code]
-                try:
-                    _import_org(actor, row, code, existing, created, result)
-                except (TreeError, ValidationError, DomainError, Http404) as exc:
-                    result.errors.append(_refusal(row, exc))
-            if not result.errors:
-                refresh_org_tallies(created)  # the new organisations, counted once
-        if result.errors or dry_run:
-            transaction.set_rollback(True)
-        else:
-            result.written = True
-            record_event(
-                "import",
-                user=actor,
-                target=name[:200],
-                table="orgs",
-                created=result.created,
-                updated=result.updated,
-            )
-    return result
+    return order
 
 
 FIELD_KEYS = {"code": "code", "name": "name", "short_name": "short", "kind": "kind"}
