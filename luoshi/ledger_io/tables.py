@@ -295,6 +295,32 @@ def _year_month(value) -> date | None:
         return None
 
 
+def _member_row(row: dict, orgs: dict, result: TableResult) -> tuple | None:
+    """The row checked: (row, organisation, birth, joined), or None with its defects added to
+    the result's errors."""
+    before = len(result.errors)
+    if not row["name"]:
+        result.errors.append(_issue(row, "name", "缺少姓名"))
+    if row["gender"] not in GENDERS:
+        result.errors.append(_issue(row, "gender", f"性别“{row['gender']}”应为男或女"))
+    birth, joined = _year_month(row["birth"]), _year_month(row["joined"])
+    if birth is None:
+        result.errors.append(_issue(row, "birth", f"出生年月“{text_of(row['birth'])}”无法识别"))
+    if joined is None:
+        result.errors.append(_issue(row, "joined", f"入党时间“{text_of(row['joined'])}”无法识别"))
+    if row["status"] not in STATUSES:
+        result.errors.append(
+            _issue(row, "status", f"人员类别“{row['status']}”应为正式党员或预备党员")
+        )
+    found = orgs.get(row["org"], [])
+    if len(found) != 1:
+        why = "不存在或不在本组织之下" if not found else "有重名，请改用组织代码"
+        result.errors.append(_issue(row, "org", f"所在党组织“{row['org']}”{why}"))
+    if len(result.errors) > before:
+        return None
+    return row, found[0], birth, joined
+
+
 def import_members(
     *, actor, data: bytes, name: str, under: Organization, dry_run: bool = False
 ) -> TableResult:
@@ -313,29 +339,7 @@ def import_members(
     ):
         orgs.setdefault(org.code, []).append(org)
         orgs.setdefault(org.name, []).append(org)
-    planned = []
-    for row in rows:
-        if not row["name"]:
-            result.errors.append(_issue(row, "name", "缺少姓名"))
-        if row["gender"] not in GENDERS:
-            result.errors.append(_issue(row, "gender", f"性别“{row['gender']}”应为男或女"))
-        birth, joined = _year_month(row["birth"]), _year_month(row["joined"])
-        if birth is None:
-            result.errors.append(_issue(row, "birth", f"出生年月“{text_of(row['birth'])}”无法识别"))
-        if joined is None:
-            result.errors.append(
-                _issue(row, "joined", f"入党时间“{text_of(row['joined'])}”无法识别")
-            )
-        if row["status"] not in STATUSES:
-            result.errors.append(
-                _issue(row, "status", f"人员类别“{row['status']}”应为正式党员或预备党员")
-            )
-        found = orgs.get(row["org"], [])
-        if len(found) != 1:
-            why = "不存在或不在本组织之下" if not found else "有重名，请改用组织代码"
-            result.errors.append(_issue(row, "org", f"所在党组织“{row['org']}”{why}"))
-            continue
-        planned.append((row, found[0], birth, joined))
+    planned = [p for row in rows if (p := _member_row(row, orgs, result))]
     if result.errors:
         return result
     have = set(
