@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.contrib.messages import constants as message_levels
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "luoshi.research",
     "luoshi.dashboards",
     "luoshi.opinions",
+    "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 
 MIDDLEWARE = [
@@ -108,6 +110,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Flashed messages use Tabler's alert classes (alert-<tag>); Tabler has no alert-error.
+MESSAGE_TAGS = {message_levels.DEBUG: "secondary", message_levels.ERROR: "danger"}
 
 # --- database ------------------------------------------------------------------------------
 _default_sqlite = f"sqlite:///{VAR_DIR / 'luoshi.sqlite3'}"

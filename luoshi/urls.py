@@ -7,7 +7,7 @@ from luoshi.accounts.forms import ThrottledAuthenticationForm
 from luoshi.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", account_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path(
         "accounts/login/",

@@ -8,3 +8,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from luoshi.accounts import signals  # noqa: F401
+        from luoshi.accounts.models import Assignment
+        from luoshi.core.registry import set_tree_hooks
+
+        set_tree_hooks(
+            assignments=lambda user: list(
+                Assignment.objects.filter(user=user).values_list("org__path", "role")
+            )
+        )

@@ -1,4 +1,4 @@
-"""The account menu's own pages: the user's API tokens."""
+"""The signed-in user's own pages: the start page and the account menu's API tokens."""
 
 from django import forms
 from django.conf import settings
@@ -7,12 +7,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from luoshi.accounts.models import ApiToken
+from luoshi.accounts.models import ApiToken, Role
+from luoshi.accounts.permissions import role_paths
 from luoshi.accounts.tokens import MAX_DAYS, issue_token, revoke_token
 from luoshi.core.audit import record_refusal
 from luoshi.core.errors import Invalid
+from luoshi.core.registry import subtree_figures
+from luoshi.orgs.models import Organization
 
 
 class TokenForm(forms.Form):
@@ -58,3 +61,17 @@ def revoke(request, pk):
         raise
     messages.success(request, "令牌已撤销，使用它的程序将无法再访问。")
     return redirect("tokens")
+
+
+@require_GET
+def home(request):
+    """The signed-in user's start page: the organisations they are assigned to, with figures."""
+    assigned = role_paths(request.user)
+    orgs = {o.path: o for o in Organization.objects.filter(path__in={p for p, _ in assigned})}
+    cards = []
+    for path, role in sorted(assigned):
+        org = orgs[path]
+        cards.append({"org": org, "role_label": Role(role).label, "figures": subtree_figures(path)})
+    if len(cards) == 1 and request.GET.get("stay") is None:
+        return redirect("orgs:detail", pk=cards[0]["org"].pk)
+    return render(request, "accounts/home.html", {"cards": cards})

@@ -1,7 +1,7 @@
 """Backups that can be taken while the application writes, and restored into an empty database.
 
 A backup is one .tar file: the database (SQLite's online backup API, or pg_dump's custom
-format), the stored files (evidence, reports: from the filesystem or the S3-compatible store,
+format), the stored files (evidence, opinion photos: from the filesystem or the S3-compatible store,
 whichever settings.STORAGES["default"] names), and a manifest with every root's figures, which a
 restore checks."""
 
@@ -21,7 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from luoshi.core import versions
-from luoshi.core.registry import subtree_figures
+from luoshi.core.registry import organizations, subtree_figures
 
 
 class BackupError(RuntimeError):
@@ -29,9 +29,7 @@ class BackupError(RuntimeError):
 
 
 def _figures() -> dict:
-    from luoshi.orgs.models import Organization
-
-    return {o.code: subtree_figures(o.path) for o in Organization.objects.filter(parent=None)}
+    return {o.code: subtree_figures(o.path) for o in organizations().filter(parent=None)}
 
 
 def _pg_env() -> tuple[dict, list[str], str]:
@@ -134,8 +132,6 @@ def backup(target: Path) -> dict:
 def restore(source: Path, *, force: bool = False) -> dict:
     """Restore a backup into the configured (empty) database and media folder; returns the
     manifest's figures and the restored ones."""
-    from luoshi.orgs.models import Organization
-
     with tarfile.open(source, "r") as tar, tempfile.TemporaryDirectory() as tmp:
         tar.extractall(tmp, filter="data")
         tmp_path = Path(tmp)
@@ -143,7 +139,7 @@ def restore(source: Path, *, force: bool = False) -> dict:
         if manifest["vendor"] != connection.vendor:
             raise BackupError(f"备份来自 {manifest['vendor']}，当前数据库是 {connection.vendor}")
         try:
-            has_data = Organization.objects.exists()
+            has_data = organizations().exists()
         except Exception:  # no tables yet: an empty database
             has_data = False
         if has_data and not force:

@@ -83,7 +83,9 @@ class AuditEvent(models.Model):
 class Tally(OrgOwned):
     """One count kept for a module's figures (core/tallies.py): under `topic`, the rows of
     `key` that belong to the organisation (above the tally depth: its own rows; at that depth:
-    its whole subtree). Written only by `core.tallies.refresh`, read only by `tallies.sums`."""
+    its whole subtree). Written only by `core.tallies` (recounts, rebuilds, the rewrite after a
+    move); read by `tallies.sums` and `tallies.drift`, and by the dashboards' per-child sums
+    (`dashboards.selectors.anchored_by_child`)."""
 
     topic = models.CharField(max_length=24)
     key = models.CharField(max_length=80)

@@ -3,23 +3,21 @@ otherwise the top of the user's scope (inside `within`, e.g. a campaign's subtre
 
 from django.http import Http404
 
+from luoshi.core.registry import organizations, scope_roots
 from luoshi.core.scoping import get_visible_or_404
 
 
 def node_from_request(request, *, param: str = "org", within: str | None = None):
-    from luoshi.orgs.models import Organization
-    from luoshi.orgs.selectors import scope_roots
-
     raw = request.GET.get(param) or request.POST.get(param) or ""
     if raw.isdigit():
-        return get_visible_or_404(Organization.objects, request.user, request=request, pk=raw)
+        return get_visible_or_404(organizations(), request.user, request=request, pk=raw)
     roots = scope_roots(request.user)
     if within:
         inside = roots.filter(path__startswith=within).first()
         if inside is not None:
             return inside
         if any(within.startswith(r.path) for r in roots):
-            return Organization.objects.get(path=within)
+            return organizations().get(path=within)
     root = roots.first()
     if root is None:
         raise Http404

@@ -11,10 +11,14 @@
 - ROLLUPS: roll-up tables kept by a module (see core/rollups.py): how to rebuild one from the
   rows and how to list where it differs from a direct count (`luoshi rollups`, bench W10).
   A module whose figures are direct counts registers none.
+- TREE: how core reads the organisation tree and who is assigned where, given by the apps that
+  own them (orgs: `organizations`, `scope_roots`; accounts: `assignments`), so that core, the
+  lowest layer, imports neither.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,45 @@ class Rollup:
     name: str
     rebuild: Callable[[], int]
     drift: Callable[[], list[str]]
+
+
+@dataclass
+class TreeHooks:
+    organizations: Callable[[], Any] | None = None  # () -> the organisations' manager
+    scope_roots: Callable[[Any], Any] | None = None  # (user) -> the tops of the user's scope
+    assignments: Callable[[Any], list[tuple[str, str]]] | None = None  # (user) -> (path, role)
+
+
+TREE = TreeHooks()
+
+
+def set_tree_hooks(**hooks: Callable) -> None:
+    for name, func in hooks.items():
+        if not hasattr(TREE, name):
+            raise AttributeError(name)
+        setattr(TREE, name, func)
+
+
+def _hook(name: str) -> Callable:
+    func = getattr(TREE, name)
+    if func is None:
+        raise LookupError(f"no app registered the tree hook {name!r} (see core.registry)")
+    return func
+
+
+def organizations():
+    """The organisations' manager (orgs.Organization.objects)."""
+    return _hook("organizations")()
+
+
+def scope_roots(user):
+    """The organisations at the top of the user's scope, as a queryset."""
+    return _hook("scope_roots")(user)
+
+
+def assignments(user) -> list[tuple[str, str]]:
+    """(organisation path, role) of each of the user's assignments, read from the database."""
+    return _hook("assignments")(user)
 
 
 NAVIGATION: list[NavItem] = []

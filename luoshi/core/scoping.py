@@ -41,9 +41,9 @@ def assigned(user) -> list[tuple[str, str]]:
     (accounts.permissions.role_paths) are read."""
     cached = getattr(user, _ASSIGNED_ATTR, None)
     if cached is None:
-        from luoshi.accounts.models import Assignment
+        from luoshi.core.registry import assignments
 
-        cached = list(Assignment.objects.filter(user=user).values_list("org__path", "role"))
+        cached = assignments(user)
         setattr(user, _ASSIGNED_ATTR, cached)
     return cached
 

@@ -176,9 +176,9 @@ def _recount(topic: Topic, anchors: list[str], mark: bool = True) -> int:
 
 def _anchors() -> list[str]:
     """Every organisation at or above the tally depth: the anchors that may hold tallies."""
-    from luoshi.orgs.models import Organization
+    from luoshi.core.registry import organizations
 
-    paths = Organization.objects.values_list("path", flat=True)
+    paths = organizations().values_list("path", flat=True)
     return sorted(p for p in paths if depth(p) <= tally_depth())
 
 
@@ -205,10 +205,10 @@ def after_move(old_parent_path: str, new_parent_path: str, old_root: str, new_ro
     from luoshi.core import versions
     from luoshi.core.models import Tally
     from luoshi.core.paths import subtree_q
-    from luoshi.orgs.models import Organization
+    from luoshi.core.registry import organizations
 
     Tally.objects.filter(subtree_q("org_path", old_root)).delete()
-    inside = Organization.objects.filter(subtree_q("path", new_root)).values_list("path", flat=True)
+    inside = organizations().filter(subtree_q("path", new_root)).values_list("path", flat=True)
     anchors = {anchor_of(old_parent_path), anchor_of(new_parent_path)}
     anchors |= {p for p in inside if depth(p) <= tally_depth()}
     for topic in TOPICS.values():

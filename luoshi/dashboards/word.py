@@ -87,7 +87,7 @@ def _styles(doc) -> None:
         style = doc.styles[name]
         _font(style, font, size)
         style.font.color.rgb = None
-        style.paragraph_format.first_line_indent = Pt(0 if name == "Title" else 32)
+        style.paragraph_format.first_line_indent = Pt(0 if name == "公文标题" else 32)
         style.paragraph_format.space_before = Pt(0)
         style.paragraph_format.space_after = Pt(0)
     title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -8,17 +8,25 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 
+from luoshi.core import tallies
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows
-from luoshi.core.paths import child_path
+from luoshi.core.errors import DomainError
 from luoshi.ledger_io.layout import Issue, col_letter, text_of
 from luoshi.ledger_io.workbook import WorkbookError, read_workbook
 from luoshi.orgs.models import MEMBER_COLUMNS, Member, Organization, OrgKind, OrgLevel
 from luoshi.orgs.rollups import refresh_org_tallies
-from luoshi.orgs.services import move_subtree
+from luoshi.orgs.services import (
+    TreeError,
+    create_organization,
+    move_subtree,
+    update_organization,
+)
 
 
 @dataclass
@@ -110,6 +118,44 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
     result = TableResult()
     rows = read_table(data, name, ORG_HEADERS, {"code", "name", "parent", "kind"}, result)
     result.rows = len(rows)
+    by_code = _org_rows_by_code(rows, result)
+    existing = {
+        o.code: o
+        for o in Organization.objects.filter(
+            Q(code__in=by_code) | Q(code__in={r["parent"] for r in rows if r["parent"]})
+        )
+    }
+    order = _parents_first(by_code, existing, result)
+    if result.errors:
+        return result
+    with transaction.atomic():
+        created: list[int] = []
+        with tallies.batched():  # each anchor recounted once, at the end
+            for code in order:
+                row = by_code[code]
+                try:
+                    _import_org(actor, row, code, existing, created, result)
+                except (TreeError, ValidationError, DomainError, Http404) as exc:
+                    result.errors.append(_refusal(row, exc))
+            if not result.errors:
+                refresh_org_tallies(created)  # the new organisations, counted once
+        if result.errors or dry_run:
+            transaction.set_rollback(True)
+        else:
+            result.written = True
+            record_event(
+                "import",
+                user=actor,
+                target=name[:200],
+                table="orgs",
+                created=result.created,
+                updated=result.updated,
+            )
+    return result
+
+
+def _org_rows_by_code(rows: list[dict], result: TableResult) -> dict[str, dict]:
+    """The rows by organisation code, each checked on its own (code, name, kind, level)."""
     by_code: dict[str, dict] = {}
     for row in rows:
         code, title = row["code"].strip(), row["name"].strip()
@@ -132,14 +178,12 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
                 _issue(row, "level", f"层级“{row['level']}”应为{'、'.join(LEVELS)}之一")
             )
         by_code[code] = row
-    existing = {
-        o.code: o
-        for o in Organization.objects.filter(
-            Q(code__in=by_code) | Q(code__in={r["parent"] for r in rows if r["parent"]})
-        )
-    }
-    # Parents before children; a parent that is neither in the file nor in the database, or a
-    # cycle, is an error.
+    return by_code
+
+
+def _parents_first(by_code: dict[str, dict], existing: dict, result: TableResult) -> list[str]:
+    """The codes with parents before children; a parent that is neither in the file nor in the
+    database, or a cycle, is an error."""
     order: list[str] = []
     state: dict[str, int] = {}
 
@@ -168,57 +212,58 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
 
     for code in by_code:
         visit(code, [])
-    if result.errors:
-        return result
-    with transaction.atomic():
-        touched: set[int] = set()
-        for code in order:
-            row = by_code[code]
-            parent_code = row["parent"].strip()
-            parent = existing.get(parent_code) if parent_code else None
-            level = LEVELS.get(row.get("level") or "") or (
-                min(OrgLevel.GRASSROOTS, parent.level + 1) if parent else OrgLevel.CITY
-            )
-            fields = {
-                "name": row["name"].strip(),
-                "kind": KINDS[row["kind"]],
-                "short_name": (row.get("short") or "").strip(),
-            }
-            org = existing.get(code)
-            if org is None:
-                org = Organization(
-                    code=code, parent=parent, level=level, path=f"/new-{code}/", **fields
-                )
-                org.save()
-                org.path = child_path(parent.path if parent else None, org.pk)
-                org.save(update_fields=["path"])
-                result.created += 1
-                touched.add(org.pk)
-            else:
-                changed = {k: v for k, v in fields.items() if getattr(org, k) != v}
-                if changed:
-                    Organization.objects.filter(pk=org.pk).update(**changed)
-                    result.updated += 1
-                    touched.add(org.pk)
-                if parent is not None and org.parent_id != parent.pk:
-                    move_subtree(actor=actor, org=org, new_parent=parent)
-                    org.refresh_from_db()
-                    result.updated += 0 if changed else 1
-            existing[code] = org
-        refresh_org_tallies(touched)  # new organisations, changed kinds
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
-            result.written = True
-            record_event(
-                "import",
-                user=actor,
-                target=name[:200],
-                table="orgs",
-                created=result.created,
-                updated=result.updated,
-            )
-    return result
+    return order
+
+
+FIELD_KEYS = {"code": "code", "name": "name", "short_name": "short", "kind": "kind"}
+
+
+def _refusal(row, exc) -> Issue:
+    """A row the organisation services refused, with their reason."""
+    if isinstance(exc, ValidationError):
+        key, messages = next(iter(exc.message_dict.items()))
+        if key not in FIELD_KEYS:
+            return _issue(row, "code", messages[0])
+        label = Organization._meta.get_field(key).verbose_name
+        return _issue(row, FIELD_KEYS[key], f"{label}：{messages[0]}")
+    if isinstance(exc, Http404):
+        return _issue(row, "parent", "该组织或其上级组织不在您管理的范围内")
+    return _issue(row, "code", str(exc))
+
+
+def _import_org(
+    actor, row: dict, code: str, existing: dict, created: list[int], result: TableResult
+) -> None:
+    """Create, rename or move one organisation through the organisation services (their checks,
+    roll-up counts and cache marks apply)."""
+    parent_code = row["parent"].strip()
+    parent = existing.get(parent_code) if parent_code else None
+    fields = {
+        "name": row["name"].strip(),
+        "kind": KINDS[row["kind"]],
+        "short_name": (row.get("short") or "").strip(),
+    }
+    org = existing.get(code)
+    if org is None:
+        level = LEVELS.get(row.get("level") or "") or (
+            min(OrgLevel.GRASSROOTS, parent.level + 1) if parent else OrgLevel.CITY
+        )
+        existing[code] = create_organization(
+            actor=actor, parent=parent, code=code, level=level, recount=False, **fields
+        )
+        created.append(existing[code].pk)
+        result.created += 1
+        return
+    changed = update_organization(actor=actor, org=org, **fields)
+    moved = parent is not None and org.parent_id != parent.pk
+    if moved:
+        old_path = org.path
+        move_subtree(actor=actor, org=org, new_parent=parent)
+        for other in existing.values():  # the subtree's paths changed under the loaded rows
+            if other.path.startswith(old_path):
+                other.refresh_from_db(fields=["path", "parent"])
+    if changed or moved:
+        result.updated += 1
 
 
 MEMBER_HEADERS = {
@@ -250,6 +295,32 @@ def _year_month(value) -> date | None:
         return None
 
 
+def _member_row(row: dict, orgs: dict, result: TableResult) -> tuple | None:
+    """The row checked: (row, organisation, birth, joined), or None with its defects added to
+    the result's errors."""
+    before = len(result.errors)
+    if not row["name"]:
+        result.errors.append(_issue(row, "name", "缺少姓名"))
+    if row["gender"] not in GENDERS:
+        result.errors.append(_issue(row, "gender", f"性别“{row['gender']}”应为男或女"))
+    birth, joined = _year_month(row["birth"]), _year_month(row["joined"])
+    if birth is None:
+        result.errors.append(_issue(row, "birth", f"出生年月“{text_of(row['birth'])}”无法识别"))
+    if joined is None:
+        result.errors.append(_issue(row, "joined", f"入党时间“{text_of(row['joined'])}”无法识别"))
+    if row["status"] not in STATUSES:
+        result.errors.append(
+            _issue(row, "status", f"人员类别“{row['status']}”应为正式党员或预备党员")
+        )
+    found = orgs.get(row["org"], [])
+    if len(found) != 1:
+        why = "不存在或不在本组织之下" if not found else "有重名，请改用组织代码"
+        result.errors.append(_issue(row, "org", f"所在党组织“{row['org']}”{why}"))
+    if len(result.errors) > before:
+        return None
+    return row, found[0], birth, joined
+
+
 def import_members(
     *, actor, data: bytes, name: str, under: Organization, dry_run: bool = False
 ) -> TableResult:
@@ -268,29 +339,7 @@ def import_members(
     ):
         orgs.setdefault(org.code, []).append(org)
         orgs.setdefault(org.name, []).append(org)
-    planned = []
-    for row in rows:
-        if not row["name"]:
-            result.errors.append(_issue(row, "name", "缺少姓名"))
-        if row["gender"] not in GENDERS:
-            result.errors.append(_issue(row, "gender", f"性别“{row['gender']}”应为男或女"))
-        birth, joined = _year_month(row["birth"]), _year_month(row["joined"])
-        if birth is None:
-            result.errors.append(_issue(row, "birth", f"出生年月“{text_of(row['birth'])}”无法识别"))
-        if joined is None:
-            result.errors.append(
-                _issue(row, "joined", f"入党时间“{text_of(row['joined'])}”无法识别")
-            )
-        if row["status"] not in STATUSES:
-            result.errors.append(
-                _issue(row, "status", f"人员类别“{row['status']}”应为正式党员或预备党员")
-            )
-        found = orgs.get(row["org"], [])
-        if len(found) != 1:
-            why = "不存在或不在本组织之下" if not found else "有重名，请改用组织代码"
-            result.errors.append(_issue(row, "org", f"所在党组织“{row['org']}”{why}"))
-            continue
-        planned.append((row, found[0], birth, joined))
+    planned = [p for row in rows if (p := _member_row(row, orgs, result))]
     if result.errors:
         return result
     have = set(

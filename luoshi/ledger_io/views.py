@@ -17,7 +17,7 @@ from luoshi.ledger_io.tasks import queue_import, settle_if_abandoned
 from luoshi.ledger_io.workbook import max_import_bytes
 from luoshi.orgs.models import Organization
 from luoshi.rectification import selectors
-from luoshi.rectification.views import _owner_orgs, ledger_filter
+from luoshi.rectification.filters import ledger_filter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "ledger_imports"
@@ -31,7 +31,7 @@ def _pending(request, token: str) -> dict:
 
 
 def _choices(user):
-    return _owner_orgs(user), list(selectors.visible_campaigns(user))
+    return selectors.owner_organizations(user), list(selectors.visible_campaigns(user))
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,7 +141,11 @@ def export(request):
     f, chosen = ledger_filter(request)
     org = chosen["org"]
     campaign = chosen["campaign"]
-    unit = org.name if org else "、".join(o.name for o in _owner_orgs(request.user)[:3]) or "—"
+    unit = (
+        org.name
+        if org
+        else "、".join(o.name for o in selectors.owner_organizations(request.user)[:3]) or "—"
+    )
     title = f"{org.name if org else ''}{campaign.name if campaign else ''}问题整改台账"
     out = tempfile.TemporaryFile()
     services.export_ledger(

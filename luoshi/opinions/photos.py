@@ -5,9 +5,9 @@ image data. Pixel counts are bounded before decoding."""
 import io
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from luoshi.core.files import UploadRefused, check_upload
@@ -47,17 +47,29 @@ def clean_photo(upload) -> CleanPhoto:
     return CleanPhoto(out.getvalue(), image.width, image.height)
 
 
-def photo_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "opinions"
+def photo_key(stored_name: str) -> str:
+    """Where a photo lives in the file storage (settings.STORAGES["default"]: the filesystem under
+    MEDIA_ROOT or an S3-compatible bucket), so every host serves it and the backup carries it."""
+    return f"opinions/{stored_name[:2]}/{stored_name}"
 
 
 def store_photo(photo: CleanPhoto) -> str:
+    """Write the photo under a generated name; returns that name (see photo_key)."""
     name = f"{uuid.uuid4().hex}.jpg"
-    target = photo_path(name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(photo.data)
+    saved = default_storage.save(photo_key(name), ContentFile(photo.data))
+    if saved != photo_key(name):  # a generated name never collides; refuse if it did
+        default_storage.delete(saved)
+        raise UploadRefused("照片保存失败，请重试")
     return name
 
 
-def photo_path(stored_name: str) -> Path:
-    return photo_root() / stored_name[:2] / stored_name
+def open_photo(stored_name: str):
+    """The stored photo opened for reading, or None when it is missing."""
+    key = photo_key(stored_name)
+    if not default_storage.exists(key):
+        return None
+    return default_storage.open(key, "rb")
+
+
+def delete_photo(stored_name: str) -> None:
+    default_storage.delete(photo_key(stored_name))

@@ -36,7 +36,7 @@ from luoshi.opinions.models import (
     Symposium,
     Topic,
 )
-from luoshi.opinions.photos import MAX_PHOTOS, clean_photo, photo_path, store_photo
+from luoshi.opinions.photos import MAX_PHOTOS, clean_photo, delete_photo, store_photo
 from luoshi.orgs.models import Organization
 from luoshi.rectification import services as ledger
 from luoshi.rectification.models import DeadlineKind, Problem, ProblemStatus
@@ -228,7 +228,7 @@ def _create(
             _record(opinion, "received", actor, channel=channel, photos=len(cleaned))
     except Exception:
         for stored_name in stored:
-            photo_path(stored_name).unlink(missing_ok=True)
+            delete_photo(stored_name)
         raise
     return opinion, code
 

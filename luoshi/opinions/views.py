@@ -1,12 +1,14 @@
 """Triage pages for the organisation's office and liaisons, scoped like the rest of luoshi."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from luoshi.accounts.permissions import OWNER_ROLES, may_keep_ledger, may_see_sender, role_paths
+from luoshi.accounts.permissions import may_keep_ledger, may_see_sender, role_paths
 from luoshi.core.audit import record_event
 from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
 from luoshi.core.models import AuditEvent
@@ -22,11 +24,11 @@ from luoshi.opinions.forms import (
     TransferForm,
 )
 from luoshi.opinions.models import Channel, Opinion, OpinionPhoto, OpinionState, Symposium, Topic
-from luoshi.opinions.photos import photo_path
+from luoshi.opinions.photos import open_photo
 from luoshi.opinions.public import form_url
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import page_of
-from luoshi.rectification.selectors import categories_of
+from luoshi.rectification.selectors import categories_of, owner_organizations
 
 PER_PAGE = 30
 
@@ -38,37 +40,43 @@ def _int(value) -> int | None:
         return None
 
 
+def _list_filter(request) -> tuple[Organization | None, selectors.OpinionFilter]:
+    """The list's filter from the query string; the page and its export both read it here, so
+    they default alike (open opinions when no state is given)."""
+    org = None
+    if org_id := _int(request.GET.get("org")):
+        org = get_visible_or_404(Organization.objects, request.user, request=request, pk=org_id)
+    f = selectors.OpinionFilter(
+        org_path=org.path if org else None,
+        state=request.GET.get("state", "open"),
+        channel=request.GET.get("channel", ""),
+        topic=request.GET.get("topic", ""),
+        text=request.GET.get("q", ""),
+    )
+    return org, f
+
+
 def _status_for(error: DomainError) -> int:
     return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
-
-
-def _owner_orgs(user, limit: int = 300) -> list[Organization]:
-    """Organisations whose opinions the user records: assigned ones and their children."""
-    paths = [p for p, r in role_paths(user) if r in OWNER_ROLES]
-    assigned = list(Organization.objects.filter(path__in=paths).order_by("path"))
-    children = Organization.objects.filter(parent__in=assigned).order_by("path")[:limit]
-    return assigned + [c for c in children if c not in assigned]
 
 
 @require_GET
 def opinion_list(request):
     user = request.user
-    org = None
-    if org_id := _int(request.GET.get("org")):
-        org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
-    state = request.GET.get("state", "open")
-    f = selectors.OpinionFilter(
-        org_path=org.path if org else None,
-        state=state,
-        channel=request.GET.get("channel", ""),
-        topic=request.GET.get("topic", ""),
-        text=request.GET.get("q", ""),
-    )
+    org, f = _list_filter(request)
     page = page_of(selectors.opinions(user, f), _int(request.GET.get("page")) or 1, PER_PAGE)
     assigned = sorted({p for p, _ in role_paths(user)})
     home = org or Organization.objects.filter(path__in=assigned).order_by("path").first()
-    query = "&".join(
-        f"{k}={v}" for k, v in request.GET.items() if k != "page" and v and k.isidentifier()
+    # The export link carries the filter as the page applied it (state included, even "" for
+    # all), so 导出 downloads exactly the rows the list shows.
+    query = urlencode(
+        {
+            "org": org.pk if org else "",
+            "state": f.state,
+            "channel": f.channel,
+            "topic": f.topic,
+            "q": f.text,
+        }
     )
     return render(
         request,
@@ -83,7 +91,7 @@ def opinion_list(request):
             "channels": Channel.choices,
             "topics": Topic.choices,
             "query": query,
-            "can_record": bool(_owner_orgs(user, limit=1)),
+            "can_record": bool(owner_organizations(user, limit=1)),
         },
     )
 
@@ -109,7 +117,7 @@ def _transfer_choices(user, opinion: Opinion) -> list[tuple[int, str]]:
         near += list(
             orgs.filter(parent_id=opinion.org.parent_id).order_by("sort_order", "id")[:100]
         )
-    near += _owner_orgs(user, limit=200)
+    near += owner_organizations(user, limit=200)
     seen, choices = set(), []
     for o in near:
         if o.pk != opinion.org_id and o.pk not in seen:
@@ -273,10 +281,10 @@ def opinion_transfer(request, pk):
 @require_GET
 def photo(request, pk):
     found = get_visible_or_404(OpinionPhoto.objects, request.user, request=request, pk=pk)
-    path = photo_path(found.stored_name)
-    if not path.exists():
+    stored = open_photo(found.stored_name)
+    if stored is None:
         raise Http404
-    response = FileResponse(open(path, "rb"), content_type="image/jpeg")
+    response = FileResponse(stored, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -295,7 +303,7 @@ def opinion_record(request):
         request.FILES or None,
         initial={"channel": Channel.FORM, "topic": Topic.OTHER, "anonymous": True},
     )
-    orgs = [symposium.org] if symposium else _owner_orgs(user)
+    orgs = [symposium.org] if symposium else owner_organizations(user)
     form.fields["org"].choices = [(o.pk, o.name) for o in orgs]
     if symposium:
         form.fields["channel"].choices = [(Channel.SYMPOSIUM, Channel.SYMPOSIUM.label)]
@@ -337,7 +345,7 @@ def opinion_record(request):
 @require_http_methods(["GET", "POST"])
 def symposium_list(request):
     user = request.user
-    orgs = _owner_orgs(user)
+    orgs = owner_organizations(user)
     form = SymposiumForm(request.POST or None)
     form.fields["org"].choices = [(o.pk, o.name) for o in orgs]
     status = 200
@@ -397,16 +405,7 @@ EXPORT_LIMIT = 100_000
 def export(request):
     """The filtered list as .xlsx (the same filters as the page); the export is audited."""
     user = request.user
-    org = None
-    if org_id := _int(request.GET.get("org")):
-        org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
-    f = selectors.OpinionFilter(
-        org_path=org.path if org else None,
-        state=request.GET.get("state", ""),
-        channel=request.GET.get("channel", ""),
-        topic=request.GET.get("topic", ""),
-        text=request.GET.get("q", ""),
-    )
+    org, f = _list_filter(request)
     rows = selectors.opinions(user, f)[:EXPORT_LIMIT]
     record_event(
         AuditEvent.Kind.EXPORT,

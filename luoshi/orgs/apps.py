@@ -8,7 +8,14 @@ class OrgsConfig(AppConfig):
 
     def ready(self):
         from luoshi.core import versions
-        from luoshi.core.registry import NavItem, Rollup, add_figures, add_nav, add_rollup
+        from luoshi.core.registry import (
+            NavItem,
+            Rollup,
+            add_figures,
+            add_nav,
+            add_rollup,
+            set_tree_hooks,
+        )
         from luoshi.core.tallies import add_topic
         from luoshi.orgs import rollups, selectors
         from luoshi.orgs.models import Organization
@@ -18,3 +25,6 @@ class OrgsConfig(AppConfig):
         add_rollup(Rollup("orgs", rollups.rebuild_org_tallies, rollups.org_tally_drift))
         add_topic(rollups.SUMS_TOPIC)  # after OrgTally, which it sums
         versions.watch_everywhere(Organization)  # names and the tree that every table shows
+        set_tree_hooks(
+            organizations=lambda: Organization.objects, scope_roots=selectors.scope_roots
+        )

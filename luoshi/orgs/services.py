@@ -2,13 +2,16 @@
 records what it did."""
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
-from luoshi.accounts.permissions import MANAGE_TREE, require_role_over
-from luoshi.core import tallies
+from luoshi.accounts.models import Role
+from luoshi.accounts.permissions import MANAGE_TREE, has_role_over, require_role_over
+from luoshi.core import tallies, versions
 from luoshi.core.audit import record_event
+from luoshi.core.errors import NotAllowed
 from luoshi.core.models import AuditEvent, OrgOwned, Tally
 from luoshi.core.paths import child_path, subtree_q
 from luoshi.orgs.models import Member, Organization
@@ -29,28 +32,33 @@ def add_organization(
     unit_type: str = "other",
     short_name: str = "",
     sort_order: int = 0,
+    recount: bool = True,
 ) -> Organization:
-    """Insert an organisation and give it its path. No permission check: callers check."""
+    """Insert an organisation and give it its path, after checking its code is free and its
+    fields are valid. No permission check: callers check. `recount=False` is for bulk imports,
+    which recount their new organisations with `refresh_org_tallies` once at the end."""
     code = code.strip()
     if Organization.objects.filter(code=code).exists():
         raise TreeError(f"组织代码 {code} 已被使用")
-    with transaction.atomic():
-        org = Organization(
-            parent=parent,
-            code=code,
-            name=name.strip(),
-            short_name=short_name.strip(),
-            kind=kind,
-            level=level,
-            unit_type=unit_type,
-            sort_order=sort_order,
-            path=f"/new-{code}/",
-        )
-        org.full_clean(exclude=["path", "parent"])
+    org = Organization(
+        parent=parent,
+        code=code,
+        name=name.strip(),
+        short_name=short_name.strip(),
+        kind=kind,
+        level=level,
+        unit_type=unit_type,
+        sort_order=sort_order,
+        path=f"/new-{code}/",
+    )
+    org.full_clean(exclude=["path", "parent"], validate_unique=False)  # code checked above
+    # no savepoint of its own: nothing below fails for a reason a caller could go on after
+    with transaction.atomic(savepoint=False):
         org.save()
         org.path = child_path(parent.path if parent else None, org.pk)
         org.save(update_fields=["path"])
-        refresh_org_tallies([org.pk])
+        if recount:
+            refresh_org_tallies([org.pk])
     return org
 
 
@@ -63,10 +71,48 @@ def add_member(*, org: Organization, **fields) -> Member:
     return member
 
 
-def create_organization(*, actor, parent: Organization, **fields) -> Organization:
-    """Add an organisation under `parent`. The actor needs an admin or office role over `parent`."""
-    require_role_over(actor, parent.path, *MANAGE_TREE)
+def create_organization(*, actor, parent: Organization | None, **fields) -> Organization:
+    """Add an organisation under `parent` (checked and counted as `add_organization` does). The
+    actor needs an admin or office role over `parent`; a new top organisation (no parent), the
+    admin role over the whole tree."""
+    if parent is None:
+        if not has_role_over(actor, "/", Role.ADMIN):
+            raise NotAllowed("只有系统管理员可以新建顶级党组织")
+    else:
+        require_role_over(actor, parent.path, *MANAGE_TREE)
     return add_organization(parent=parent, **fields)
+
+
+EDITABLE = ("name", "short_name", "kind")
+
+
+def update_organization(*, actor, org: Organization, **fields) -> list[str]:
+    """Rename an organisation or change its kind (only the fields in EDITABLE). The actor needs an
+    admin or office role over it; the new values are checked as a new organisation's are. Names
+    show on every page, so every cached version is marked; a changed kind recounts its roll-up.
+    Returns the names of the fields that changed (none: nothing written)."""
+    if unknown := set(fields) - set(EDITABLE):
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    require_role_over(actor, org.path, *MANAGE_TREE)
+    fields = {k: v.strip() if k != "kind" else v for k, v in fields.items()}
+    changed = [k for k, v in fields.items() if getattr(org, k) != v]
+    if not changed:
+        return []
+    before = {k: getattr(org, k) for k in changed}
+    for k in changed:
+        setattr(org, k, fields[k])
+    try:
+        org.full_clean(exclude=["path", "parent"], validate_unique=False)
+    except ValidationError:
+        for k, v in before.items():  # the caller's object as it was
+            setattr(org, k, v)
+        raise
+    with transaction.atomic(savepoint=False):
+        org.save(update_fields=changed)
+        versions.changed_everywhere()
+        if "kind" in changed:
+            refresh_org_tallies([org.pk])
+    return changed
 
 
 def move_subtree(*, actor, org: Organization, new_parent: Organization) -> int:

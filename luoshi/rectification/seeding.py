@@ -2,7 +2,8 @@
 mixes (city: exactly 6,145 problems and 7,197 measures, as Yinchuan reported)."""
 
 import json
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -128,11 +129,33 @@ def _campaign(context, start) -> Campaign:
     return campaign
 
 
+@dataclass
+class _Ledger:
+    """The rows the seed writes, table by table, and what every row refers to."""
+
+    rng: object
+    campaign: Campaign
+    start: date
+    now: datetime
+    office: int | None
+    reporters: dict  # organisation path -> the demo liaison who reports its own work
+    problems: list = field(default_factory=list)
+    measures: list = field(default_factory=list)
+    updates: list = field(default_factory=list)
+    verifications: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    regulations: list = field(default_factory=list)
+
+    def event(self, org_id, path, pid, mid, action, by_office, at, after="{}", note="") -> None:
+        actor, role = (
+            (self.office, "主题教育办公室") if by_office else (self.reporters.get(path), "联络员")
+        )
+        self.events.append((org_id, path, pid, mid, action, actor, role, at, "{}", after, note))
+
+
 def seed_ledger(context) -> None:
     rng = context.rng
-    root = context.root
     n_problems, n_measures = VOLUME[context.scale]
-    now = timezone.now()
     start = today() - timedelta(days=120)
     campaign = _campaign(context, start)
     context.campaign_slug = campaign.slug
@@ -151,8 +174,28 @@ def seed_ledger(context) -> None:
             user__username__in=["county_liaison", "branch_a", "branch_b"], role=Role.LIAISON
         ).values_list("org__path", "user_id")
     )
+    owners, immediate_count = _owners(context.root, rng, n_problems)
+    measures_per = [1] * n_problems
+    for i in rng.sample(range(n_problems), n_measures - n_problems):
+        measures_per[i] += 1
 
-    # Owners: weighted towards the grass roots; the root keeps the ten immediate fixes.
+    ledger = _Ledger(rng, campaign, start, timezone.now(), office, reporters)
+    pid, mid = next_id(Problem), next_id(Measure)
+    for i, owner in enumerate(owners):
+        immediate = i < immediate_count
+        m_states, leaders, created = _add_problem(
+            ledger, pid, i, owner, immediate, measures_per[i], sources, categories
+        )
+        for number, state in enumerate(m_states, start=1):
+            _add_measure(ledger, pid, mid, number, state, owner, immediate, leaders, created)
+            mid += 1
+        pid += 1
+    _write(ledger)
+
+
+def _owners(root, rng, n_problems) -> tuple[list, int]:
+    """Owners of the problems, weighted towards the grass roots; the root keeps the ten
+    immediate fixes (the first ones)."""
     orgs = list(
         Organization.objects.in_subtree(root.path).values_list(
             "id", "path", "level", "kind", "short_name", "name"
@@ -168,214 +211,160 @@ def seed_ledger(context) -> None:
     root_row = next(o for o in orgs if o[0] == root.pk)
     immediate_count = min(10, n_problems // 6)
     owners[:immediate_count] = [root_row] * immediate_count
+    return owners, immediate_count
 
-    measures_per = [1] * n_problems
-    for i in rng.sample(range(n_problems), n_measures - n_problems):
-        measures_per[i] += 1
 
-    pid, mid = next_id(Problem), next_id(Measure)
-    problems, measures, updates, verifications, events, regulations = [], [], [], [], [], []
+def _add_problem(ledger, pid, i, owner, immediate, n_measures, sources, categories):
+    """The problem's row and event; returns its measures' states, its leaders and when it was
+    created."""
+    rng = ledger.rng
+    org_id, path, _level, _kind, short, name = owner
     state_names = [s for s, _ in STATES]
     state_weights = [w for _, w in STATES]
-    for i, (org_id, path, _level, _kind, short, name) in enumerate(owners):
-        immediate = i < immediate_count
-        title, description = rng.choice(PROBLEM_TEXTS)
-        personal = not immediate and rng.random() < 0.22
-        person = rng.choice(N.SURNAMES) + rng.choice(N.GIVEN_MALE) if personal else ""
-        leaders = "、".join(
-            rng.choice(N.SURNAMES) + rng.choice(N.GIVEN_MALE) for _ in range(rng.randint(1, 2))
+    title, description = rng.choice(PROBLEM_TEXTS)
+    personal = not immediate and rng.random() < 0.22
+    person = rng.choice(N.SURNAMES) + rng.choice(N.GIVEN_MALE) if personal else ""
+    leaders = "、".join(
+        rng.choice(N.SURNAMES) + rng.choice(N.GIVEN_MALE) for _ in range(rng.randint(1, 2))
+    )
+    created = _aware(ledger.start + timedelta(days=rng.randint(0, 60)), rng)
+    m_states = (
+        [MeasureState.CLOSED] * n_measures
+        if immediate
+        else rng.choices(state_names, weights=state_weights, k=n_measures)
+    )
+    if set(m_states) == {MeasureState.CLOSED}:
+        status = ProblemStatus.CLOSED
+    elif set(m_states) == {MeasureState.NOT_STARTED}:
+        status = ProblemStatus.NOT_STARTED
+    else:
+        status = ProblemStatus.IN_PROGRESS
+    source = sources[3] if immediate else rng.choices(sources, weights=SOURCE_WEIGHTS)[0]
+    ledger.problems.append(
+        (
+            pid,
+            org_id,
+            path,
+            ledger.campaign.pk,
+            str(i + 1),
+            f"{'（立查立改）' if immediate else ''}{title}",
+            description,
+            source,
+            rng.choice(categories),
+            "personal" if personal else "team",
+            person,
+            leaders,
+            short or name,
+            immediate,
+            status,
+            1,
+            ledger.office,
+            created,
+            created,
         )
-        created = _aware(start + timedelta(days=rng.randint(0, 60)), rng)
-        m_states = (
-            [MeasureState.CLOSED] * measures_per[i]
-            if immediate
-            else rng.choices(state_names, weights=state_weights, k=measures_per[i])
-        )
-        if set(m_states) == {MeasureState.CLOSED}:
-            status = ProblemStatus.CLOSED
-        elif set(m_states) == {MeasureState.NOT_STARTED}:
-            status = ProblemStatus.NOT_STARTED
-        else:
-            status = ProblemStatus.IN_PROGRESS
-        source = sources[3] if immediate else rng.choices(sources, weights=SOURCE_WEIGHTS)[0]
-        problems.append(
-            (
-                pid,
-                org_id,
-                path,
-                campaign.pk,
-                str(i + 1),
-                f"{'（立查立改）' if immediate else ''}{title}",
-                description,
-                source,
-                rng.choice(categories),
-                "personal" if personal else "team",
-                person,
-                leaders,
-                short or name,
-                immediate,
-                status,
-                1,
-                office,
-                created,
-                created,
-            )
-        )
-        events.append(
-            (
-                org_id,
-                path,
-                pid,
-                None,
-                "problem_created",
-                office,
-                "主题教育办公室",
-                created,
-                "{}",
-                json.dumps({"title": title}, ensure_ascii=False),
-                "",
-            )
-        )
-        for number, state in enumerate(m_states, start=1):
-            kind_roll = rng.random()
-            if immediate or kind_roll < 0.1:
-                deadline_kind, due = DeadlineKind.IMMEDIATE, created.date() + timedelta(days=15)
-            elif kind_roll < 0.3:
-                deadline_kind, due = DeadlineKind.ONGOING, None
-            else:
-                deadline_kind = DeadlineKind.DATE
-                due = start + timedelta(days=rng.choice([60, 90, 120, 150, 180, 240]))
-            extensions = 1 if due and rng.random() < 0.06 else 0
-            was_overdue = bool(extensions) and rng.random() < 0.5
-            n_updates = 0 if state == MeasureState.NOT_STARTED else rng.randint(1, 4)
-            progress = {MeasureState.CLOSED: 100, MeasureState.SUBMITTED: 100}.get(
-                state, min(90, 25 * n_updates)
-            )
-            submitted = state in (MeasureState.SUBMITTED, MeasureState.CLOSED)
-            liaison = reporters.get(path)
-            closed_at = (
-                _aware(
-                    created.date()
-                    + timedelta(days=rng.randint(5, max(5, (today() - created.date()).days))),
-                    rng,
-                )
-                if state == MeasureState.CLOSED
-                else None
-            )
-            measures.append(
-                (
-                    mid,
-                    org_id,
-                    path,
-                    pid,
-                    number,
-                    rng.choice(MEASURE_TEXTS),
-                    rng.choice(N.SURNAMES) + rng.choice(N.GIVEN_FEMALE),
-                    leaders.split("、")[0],
-                    deadline_kind,
-                    due,
-                    progress,
-                    state,
-                    was_overdue,
-                    extensions,
-                    liaison if submitted else None,
-                    closed_at or (now if submitted else None),
-                    closed_at,
-                    "佐证材料不充分，请补充整改前后对比材料"
-                    if state == MeasureState.RETURNED
-                    else "",
-                    1,
-                    created,
-                    closed_at or created,
-                    campaign.pk,
-                )
-            )
-            events.append(
-                (
-                    org_id,
-                    path,
-                    pid,
-                    mid,
-                    "measure_created",
-                    office,
-                    "主题教育办公室",
-                    created,
-                    "{}",
-                    "{}",
-                    "",
-                )
-            )
-            if n_updates:
-                for k in range(n_updates):
-                    at = created + timedelta(days=7 * (k + 1))
-                    text = rng.choice(PROGRESS_TEXTS)
-                    percent = progress if k == n_updates - 1 else min(progress, 25 * (k + 1))
-                    updates.append((org_id, path, mid, text, percent, liaison, at))
-                    events.append(
-                        (
-                            org_id,
-                            path,
-                            pid,
-                            mid,
-                            "progress_reported",
-                            liaison,
-                            "联络员",
-                            at,
-                            "{}",
-                            json.dumps({"progress": percent}),
-                            text,
-                        )
-                    )
-            if state == MeasureState.CLOSED and rng.random() < 0.02:
-                regulations.append(
-                    (
-                        org_id,
-                        path,
-                        mid,
-                        rng.choice(REGULATION_TITLES),
-                        f"{short or name}发〔{start.year}〕{rng.randint(1, 60)}号",
-                        closed_at.date(),
-                        closed_at,
-                    )
-                )
-            if state in (MeasureState.CLOSED, MeasureState.RETURNED):
-                decision = "closed" if state == MeasureState.CLOSED else "returned"
-                verifications.append(
-                    (org_id, path, mid, decision, "", office, "office", closed_at or now)
-                )
-                events.append(
-                    (
-                        org_id,
-                        path,
-                        pid,
-                        mid,
-                        "verify" if decision == "closed" else "return",
-                        office,
-                        "主题教育办公室",
-                        closed_at or now,
-                        "{}",
-                        "{}",
-                        "",
-                    )
-                )
-            mid += 1
-        pid += 1
+    )
+    after = json.dumps({"title": title}, ensure_ascii=False)
+    ledger.event(org_id, path, pid, None, "problem_created", True, created, after)
+    return m_states, leaders, created
 
-    insert_rows(
-        Problem,
-        PROBLEM_COLUMNS,
-        problems,
+
+def _add_measure(ledger, pid, mid, number, state, owner, immediate, leaders, created) -> None:
+    """A measure in `state`, with the history that led there."""
+    rng, start, now = ledger.rng, ledger.start, ledger.now
+    org_id, path = owner[:2]
+    liaison = ledger.reporters.get(path)
+    kind_roll = rng.random()
+    if immediate or kind_roll < 0.1:
+        deadline_kind, due = DeadlineKind.IMMEDIATE, created.date() + timedelta(days=15)
+    elif kind_roll < 0.3:
+        deadline_kind, due = DeadlineKind.ONGOING, None
+    else:
+        deadline_kind = DeadlineKind.DATE
+        due = start + timedelta(days=rng.choice([60, 90, 120, 150, 180, 240]))
+    extensions = 1 if due and rng.random() < 0.06 else 0
+    was_overdue = bool(extensions) and rng.random() < 0.5
+    n_updates = 0 if state == MeasureState.NOT_STARTED else rng.randint(1, 4)
+    progress = {MeasureState.CLOSED: 100, MeasureState.SUBMITTED: 100}.get(
+        state, min(90, 25 * n_updates)
     )
-    insert_rows(
-        Measure,
-        MEASURE_COLUMNS,
-        measures,
+    submitted = state in (MeasureState.SUBMITTED, MeasureState.CLOSED)
+    closed_at = (
+        _aware(
+            created.date()
+            + timedelta(days=rng.randint(5, max(5, (today() - created.date()).days))),
+            rng,
+        )
+        if state == MeasureState.CLOSED
+        else None
     )
-    insert_rows(
-        ProgressUpdate,
-        UPDATE_COLUMNS,
-        updates,
+    ledger.measures.append(
+        (
+            mid,
+            org_id,
+            path,
+            pid,
+            number,
+            rng.choice(MEASURE_TEXTS),
+            rng.choice(N.SURNAMES) + rng.choice(N.GIVEN_FEMALE),
+            leaders.split("、")[0],
+            deadline_kind,
+            due,
+            progress,
+            state,
+            was_overdue,
+            extensions,
+            liaison if submitted else None,
+            closed_at or (now if submitted else None),
+            closed_at,
+            "佐证材料不充分，请补充整改前后对比材料" if state == MeasureState.RETURNED else "",
+            1,
+            created,
+            closed_at or created,
+            ledger.campaign.pk,
+        )
     )
+    ledger.event(org_id, path, pid, mid, "measure_created", True, created)
+    _history(ledger, pid, mid, owner, state, n_updates, progress, created, closed_at)
+
+
+def _history(ledger, pid, mid, owner, state, n_updates, progress, created, closed_at) -> None:
+    """What led the measure to its state: progress reports, now and then a regulation, and the
+    verification of a closed or returned one."""
+    rng, start, now = ledger.rng, ledger.start, ledger.now
+    org_id, path, _level, _kind, short, name = owner
+    liaison = ledger.reporters.get(path)
+    for k in range(n_updates):
+        at = created + timedelta(days=7 * (k + 1))
+        text = rng.choice(PROGRESS_TEXTS)
+        percent = progress if k == n_updates - 1 else min(progress, 25 * (k + 1))
+        ledger.updates.append((org_id, path, mid, text, percent, liaison, at))
+        after = json.dumps({"progress": percent})
+        ledger.event(org_id, path, pid, mid, "progress_reported", False, at, after, text)
+    if state == MeasureState.CLOSED and rng.random() < 0.02:
+        ledger.regulations.append(
+            (
+                org_id,
+                path,
+                mid,
+                rng.choice(REGULATION_TITLES),
+                f"{short or name}发〔{start.year}〕{rng.randint(1, 60)}号",
+                closed_at.date(),
+                closed_at,
+            )
+        )
+    if state in (MeasureState.CLOSED, MeasureState.RETURNED):
+        decision = "closed" if state == MeasureState.CLOSED else "returned"
+        ledger.verifications.append(
+            (org_id, path, mid, decision, "", ledger.office, "office", closed_at or now)
+        )
+        action = "verify" if decision == "closed" else "return"
+        ledger.event(org_id, path, pid, mid, action, True, closed_at or now)
+
+
+def _write(ledger: _Ledger) -> None:
+    insert_rows(Problem, PROBLEM_COLUMNS, ledger.problems)
+    insert_rows(Measure, MEASURE_COLUMNS, ledger.measures)
+    insert_rows(ProgressUpdate, UPDATE_COLUMNS, ledger.updates)
     insert_rows(
         Verification,
         [
@@ -388,17 +377,13 @@ def seed_ledger(context) -> None:
             "verifier_role",
             "created_at",
         ],
-        verifications,
+        ledger.verifications,
     )
-    insert_rows(
-        LedgerEvent,
-        EVENT_COLUMNS,
-        events,
-    )
+    insert_rows(LedgerEvent, EVENT_COLUMNS, ledger.events)
     insert_rows(
         Regulation,
         ["org_id", "org_path", "measure_id", "title", "doc_number", "issued_on", "created_at"],
-        regulations,
+        ledger.regulations,
     )
     reset_sequences(Problem, Measure, ProgressUpdate, Verification, LedgerEvent, Regulation)
     rebuild_ledger_tallies()

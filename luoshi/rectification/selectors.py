@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db.models import Exists, Min, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from luoshi.accounts.permissions import OWNER_ROLES, role_paths
 from luoshi.campaigns.models import Campaign, Category
 from luoshi.core import tallies, versions
 from luoshi.core.paths import subtree_q
@@ -272,10 +273,6 @@ def problem_timeline(problem: Problem, measures: list[Measure] | None = None) ->
     return events
 
 
-def measure_timeline(measure: Measure):
-    return LedgerEvent.objects.filter(measure=measure).order_by("at", "id")
-
-
 @dataclass
 class MyWork:
     to_update: list
@@ -337,3 +334,12 @@ def problems_finder(campaign):
         .order_by()
     )
     return [(r["org_id"], timezone.localdate(r["first"]), "已列出问题清单") for r in rows]
+
+
+def owner_organizations(user, limit: int = 300) -> list[Organization]:
+    """Organisations whose ledger and opinions the user keeps: those assigned to them with an
+    owner role, and up to `limit` of their children (the choices of the entry forms)."""
+    paths = [p for p, r in role_paths(user) if r in OWNER_ROLES]
+    assigned = list(Organization.objects.filter(path__in=paths).order_by("path"))
+    children = Organization.objects.filter(parent__in=assigned).order_by("path")[:limit]
+    return assigned + [c for c in children if c not in assigned]

@@ -3,7 +3,9 @@
 Each function runs in one transaction, checks that the actor may see the object (404 otherwise)
 and may act on it (NotAllowed), checks the version the actor saw (Conflict when someone changed
 it meanwhile), and appends a LedgerEvent in the same transaction, where it also recounts the
-roll-up rows (LedgerTally) of the organisations it touched. Nothing else writes these tables."""
+roll-up rows (LedgerTally) of the organisations it touched. Besides these functions, only the
+ledger import (ledger_io/importer.py: rows in bulk, with the same events and recounts) and the
+seeds (rectification/seeding.py) write these tables."""
 
 from datetime import date
 
@@ -275,9 +277,17 @@ def delete_problem(*, actor, problem_id: int, version: int, reason: str) -> None
         note=reason.strip(),
     )
     owners = {problem.org_id, *problem.measures.values_list("org_id", flat=True)}
+    files = list(
+        Evidence.objects.filter(measure__problem=problem)
+        .exclude(stored_name="")
+        .values_list("stored_name", flat=True)
+    )
     problem.delete()
     refresh_ledger_tallies(owners)
     mix_tallies.refresh([problem.org_path])
+    # The evidence rows go with the problem; their files only once that is committed (a rolled
+    # back deletion keeps them).
+    transaction.on_commit(lambda: [delete_evidence(name) for name in files], robust=True)
 
 
 @transaction.atomic

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from luoshi.accounts import permissions
-from luoshi.accounts.permissions import role_paths
 from luoshi.campaigns.models import Campaign
 from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
 from luoshi.core.files import evidence_download
@@ -16,6 +15,7 @@ from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import page_of
 from luoshi.rectification import rules, selectors, services
+from luoshi.rectification.filters import ledger_filter
 from luoshi.rectification.forms import (
     LEVEL_CHOICES,
     STATUS_CHOICES,
@@ -49,41 +49,8 @@ def _status_for(error: DomainError) -> int:
     return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
 
 
-def _owner_orgs(user):
-    """Organisations whose ledger the user keeps: their assigned ones and their children."""
-    paths = [p for p, r in role_paths(user) if r in permissions.OWNER_ROLES]
-    assigned = list(Organization.objects.filter(path__in=paths).order_by("path"))
-    children = Organization.objects.filter(parent__in=assigned).order_by("path")[:300]
-    return assigned + [c for c in children if c not in assigned]
-
-
 def _light(measure, campaign) -> str:
     return measure.light_on(campaign.warning_days)
-
-
-def ledger_filter(request, campaigns=None) -> tuple[selectors.LedgerFilter, dict]:
-    """The ledger filter in the query string (the ledger page, its export and its API)."""
-    user = request.user
-    campaigns = list(selectors.visible_campaigns(user)) if campaigns is None else campaigns
-    campaign = next((c for c in campaigns if c.pk == _int(request.GET.get("campaign"))), None)
-    campaign = campaign or (campaigns[0] if campaigns else None)
-    org = None
-    if org_id := _int(request.GET.get("org")):
-        org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
-    f = selectors.LedgerFilter(
-        org_path=org.path if org else None,
-        campaign_id=campaign.pk if campaign else None,
-        source_id=_int(request.GET.get("source")),
-        category_id=_int(request.GET.get("category")),
-        level=request.GET.get("level", ""),
-        status=request.GET.get("status", ""),
-        overdue=request.GET.get("overdue") == "1",
-        immediate=request.GET.get("immediate") == "1",
-        leader=request.GET.get("leader", ""),
-        text=request.GET.get("q", ""),
-        sort=request.GET.get("sort", "org"),
-    )
-    return f, {"campaigns": campaigns, "campaign": campaign, "org": org}
 
 
 @require_GET
@@ -189,7 +156,7 @@ def problem_detail(request, pk):
 
 
 def _fill_problem_choices(form, user, campaign=None):
-    form.fields["org"].choices = [(o.pk, o.name) for o in _owner_orgs(user)]
+    form.fields["org"].choices = [(o.pk, o.name) for o in selectors.owner_organizations(user)]
     campaigns = list(selectors.visible_campaigns(user))
     form.fields["campaign"].choices = [(c.pk, c.name) for c in campaigns]
     campaign = campaign or (campaigns[0] if campaigns else None)
@@ -424,7 +391,7 @@ def evidence_file(request, pk):
 def immediate_fix(request):
     user = request.user
     form = ImmediateFixForm(request.POST or None, request.FILES or None)
-    form.fields["org"].choices = [(o.pk, o.name) for o in _owner_orgs(user)]
+    form.fields["org"].choices = [(o.pk, o.name) for o in selectors.owner_organizations(user)]
     form.fields["campaign"].choices = [(c.pk, c.name) for c in selectors.visible_campaigns(user)]
     status = 200
     if request.method == "POST" and form.is_valid():

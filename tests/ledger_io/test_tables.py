@@ -4,11 +4,13 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from openpyxl import Workbook
 
 from luoshi.core.scoping import SYSTEM
 from luoshi.ledger_io.tables import import_members, import_orgs
 from luoshi.orgs.models import Member, Organization
+from tests.factories import user_with
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +125,67 @@ def test_import_orgs_command_json_and_exit_status(tree, tmp_path, capsys):
     assert info.value.code == 1
     out = json.loads(capsys.readouterr().out)
     assert out["errors"][0]["row"] == 2 and out["errors"][0]["column"] == "C"
+
+
+ORG_HEADER = ["组织代码", "组织名称", "上级组织代码", "组织类别"]
+
+
+def test_org_import_rename_shows_at_once_on_the_cached_dashboards_below_it(client, tree):
+    client.force_login(user_with(tree.city, "office", username="import_rename"))
+    url = reverse("dashboards:node", args=[tree.town_a.pk])  # its breadcrumbs name county a
+    assert tree.county_a.display_name in client.get(url).content.decode()  # now cached
+    data = book(ORG_HEADER, [(tree.county_a.code, "甲区新名党委", tree.city.code, "党委")])
+    result = import_orgs(actor=SYSTEM, data=data, name="组织.xlsx")
+    assert result.errors == [] and result.updated == 1
+    assert "甲区新名党委" in client.get(url).content.decode()
+
+
+def test_org_import_refuses_a_name_too_long_naming_the_row_and_writes_nothing(tree):
+    before = list(Organization.objects.values_list("code", "name"))
+    data = book(
+        ORG_HEADER,
+        [
+            ("L-1", "新设党支部", tree.town_a.code, "党支部"),
+            (tree.county_b.code, "乙" * 121, tree.city.code, "党委"),
+        ],
+    )
+    result = import_orgs(actor=SYSTEM, data=data, name="组织.xlsx")
+    assert [(e.row, e.column) for e in result.errors] == [(3, "B")]
+    assert "组织名称" in result.errors[0].message and not result.written
+    assert list(Organization.objects.values_list("code", "name")) == before
+
+
+def test_org_import_by_a_county_office_refuses_rows_outside_its_county(tree):
+    office = user_with(tree.county_a, "office", username="county_a_import")
+    before = list(Organization.objects.values_list("code", "name", "path"))
+    data = book(
+        ORG_HEADER,
+        [
+            ("A-NEW", "甲区新设党支部", tree.town_a.code, "党支部"),
+            ("B-NEW", "乙县新设党支部", tree.town_b.code, "党支部"),
+            (tree.branch_b1.code, "改名的乙一村党支部", tree.town_b.code, "党支部"),
+        ],
+    )
+    result = import_orgs(actor=office, data=data, name="组织.xlsx")
+    assert [e.row for e in result.errors] == [3, 4], result.errors
+    assert all("范围" in e.message for e in result.errors)
+    assert list(Organization.objects.values_list("code", "name", "path")) == before
+    allowed = book(ORG_HEADER, [("A-NEW", "甲区新设党支部", tree.town_a.code, "党支部")])
+    ok = import_orgs(actor=office, data=allowed, name="组织.xlsx")
+    assert ok.errors == [] and ok.created == 1
+
+
+def test_org_import_adds_under_an_organisation_moved_earlier_in_the_same_file(tree):
+    data = book(
+        ORG_HEADER,
+        [
+            (tree.town_a.code, tree.town_a.name, tree.county_b.code, "党工委"),
+            ("M-1", "新设党小组", tree.branch_a1.code, "党支部"),
+        ],
+    )
+    result = import_orgs(actor=SYSTEM, data=data, name="组织.xlsx")
+    assert result.errors == [] and (result.created, result.updated) == (1, 1)
+    branch = Organization.objects.get(pk=tree.branch_a1.pk)
+    added = Organization.objects.get(code="M-1")
+    assert added.parent_id == branch.pk and added.path.startswith(branch.path)
+    assert branch.path.startswith(tree.county_b.path)

@@ -237,3 +237,41 @@ def test_sender_name_and_contact_are_shown_to_the_office_and_hidden_from_others(
     api = client.get(f"/api/v1/opinions/{opinion.pk}", **_api(client, office.city)).json()
     assert "13900001111" not in json.dumps(api, ensure_ascii=False)
     assert "王大妈" not in json.dumps(api, ensure_ascii=False)
+
+
+def _export_link(page: str) -> str:
+    import html
+    import re
+
+    href = re.search(r'href="([^"]*export\.xlsx[^"]*)"', page).group(1)
+    return html.unescape(href)
+
+
+def _exported_texts(client, link) -> set[str]:
+    response = client.get(link)
+    assert response.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    return {ws.cell(r, 5).value for r in range(2, ws.max_row + 1)}
+
+
+def test_export_link_downloads_exactly_what_the_list_shows(client, submit, office):
+    open_one, _ = submit(text="还没办理的意见")
+    answered, _ = submit(text="已经答复的意见")
+    services.answer_opinion(actor=office.branch, opinion_id=answered.pk, version=1, answer="好")
+    client.force_login(office.branch)
+    page = client.get(reverse("opinions:list")).content.decode()  # open opinions by default
+    assert "还没办理的意见" in page and "已经答复的意见" not in page
+    assert _exported_texts(client, _export_link(page)) == {"还没办理的意见"}
+    page = client.get(reverse("opinions:list") + "?state=").content.decode()  # 全部
+    assert "已经答复的意见" in page
+    assert _exported_texts(client, _export_link(page)) == {"还没办理的意见", "已经答复的意见"}
+
+
+def test_export_link_keeps_search_text_with_ampersand_and_hash(client, submit, office):
+    submit(text="路灯&水管#漏水 一起修")
+    submit(text="路灯坏了两个月")
+    client.force_login(office.branch)
+    list_url = reverse("opinions:list") + "?q=" + "路灯%26水管%23漏水"
+    page = client.get(list_url).content.decode()
+    assert "路灯坏了两个月" not in page
+    assert _exported_texts(client, _export_link(page)) == {"路灯&水管#漏水 一起修"}

@@ -12,7 +12,7 @@ from PIL import Image
 
 from luoshi.opinions import services
 from luoshi.opinions.models import Opinion, OpinionPhoto, OpinionState
-from luoshi.opinions.photos import photo_path
+from luoshi.opinions.photos import open_photo
 from luoshi.opinions.services import CODE_ALPHABET, CODE_LENGTH
 from luoshi.rectification import services as ledger
 from tests.opinions.conftest import GPS_IFD, jpeg_with_location, png
@@ -234,7 +234,8 @@ def test_photos_are_re_encoded_without_location_or_camera(client, tree, campaign
     photos = list(OpinionPhoto.objects.order_by("id"))
     assert len(photos) == 2
     for photo in photos:
-        data = photo_path(photo.stored_name).read_bytes()
+        with open_photo(photo.stored_name) as stored_file:
+            data = stored_file.read()
         assert data.startswith(b"\xff\xd8\xff") and b"SpyCam" not in data
         stored = Image.open(io.BytesIO(data))
         assert not stored.getexif() and not stored.getexif().get_ifd(GPS_IFD)

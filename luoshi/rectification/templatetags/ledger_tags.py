@@ -44,12 +44,6 @@ def _state(measure) -> str:
 
 
 @register.simple_tag
-def light_badge(measure) -> str:
-    """The measure's light (`measure.light`, set by the view); nothing when closed."""
-    return mark_safe(_light(measure))
-
-
-@register.simple_tag
 def state_badge(measure) -> str:
     return mark_safe(_state(measure))
 

@@ -1,0 +1,40 @@
+"""The Word reports read as office documents: the title centred on the page."""
+
+import io
+
+import docx
+import pytest
+from django.core.management import call_command
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+from tests.dashboards.test_dashboards import seeded  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def _effective(paragraph, attribute: str):
+    """A paragraph format attribute as Word applies it: the paragraph's own, else its style's,
+    else the style's base style's."""
+    value = getattr(paragraph.paragraph_format, attribute)
+    style = paragraph.style
+    while value is None and style is not None:
+        value = getattr(style.paragraph_format, attribute)
+        style = style.base_style
+    return value
+
+
+@pytest.mark.parametrize("kind", ["progress", "summary"])
+def test_word_report_title_is_centred_without_a_first_line_indent(seeded, tmp_path, kind):  # noqa: F811
+    root, _ = seeded
+    out = tmp_path / f"{kind}.docx"
+    call_command("report", "--org", root.code, "--kind", kind, "-o", str(out), stdout=io.StringIO())
+    title = docx.Document(out).paragraphs[0]
+    assert root.name in title.text
+    assert _effective(title, "alignment") == WD_ALIGN_PARAGRAPH.CENTER
+    assert not _effective(title, "first_line_indent")  # an indent pushes it off the centre
+    body = next(
+        p
+        for p in docx.Document(out).paragraphs[2:]
+        if p.text.strip() and not p.style.name.startswith("Heading")
+    )
+    assert _effective(body, "first_line_indent").pt == 32  # body text keeps its two characters
