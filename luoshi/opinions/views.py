@@ -8,8 +8,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from luoshi.accounts.permissions import role_paths
 from luoshi.core.audit import record_event
-from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
+from luoshi.core.errors import DomainError, Invalid
+from luoshi.core.errors import status_for as _status_for
 from luoshi.core.models import AuditEvent
+from luoshi.core.paging import page_of
+from luoshi.core.params import id_param, page_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.opinions import selectors, services
 from luoshi.opinions.exporter import write_opinions
@@ -25,22 +28,10 @@ from luoshi.opinions.models import Channel, Opinion, OpinionPhoto, OpinionState,
 from luoshi.opinions.photos import photo_path
 from luoshi.opinions.public import form_url
 from luoshi.orgs.models import Organization
-from luoshi.orgs.selectors import page_of
 from luoshi.rectification import rules
 from luoshi.rectification.selectors import categories_of
 
 PER_PAGE = 30
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _status_for(error: DomainError) -> int:
-    return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
 
 
 def _owner_orgs(user, limit: int = 300) -> list[Organization]:
@@ -55,7 +46,7 @@ def _owner_orgs(user, limit: int = 300) -> list[Organization]:
 def opinion_list(request):
     user = request.user
     org = None
-    if org_id := _int(request.GET.get("org")):
+    if org_id := id_param(request.GET, "org"):
         org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
     state = request.GET.get("state", "open")
     f = selectors.OpinionFilter(
@@ -65,7 +56,7 @@ def opinion_list(request):
         topic=request.GET.get("topic", ""),
         text=request.GET.get("q", ""),
     )
-    page = page_of(selectors.opinions(user, f), _int(request.GET.get("page")) or 1, PER_PAGE)
+    page = page_of(selectors.opinions(user, f), page_param(request.GET), PER_PAGE)
     assigned = sorted({p for p, _ in role_paths(user)})
     home = org or Organization.objects.filter(path__in=assigned).order_by("path").first()
     query = "&".join(
@@ -286,7 +277,7 @@ def photo(request, pk):
 def opinion_record(request):
     user = request.user
     symposium = None
-    if sid := _int(request.GET.get("symposium") or request.POST.get("symposium")):
+    if sid := id_param(request.GET, "symposium") or id_param(request.POST, "symposium"):
         symposium = get_visible_or_404(
             Symposium.objects.select_related("org"), user, request=request, pk=sid
         )
@@ -354,7 +345,7 @@ def symposium_list(request):
             return redirect("opinions:symposium", pk=symposium.pk)
     elif request.method == "POST":
         status = 400
-    page = page_of(selectors.symposia(user), _int(request.GET.get("page")) or 1, PER_PAGE)
+    page = page_of(selectors.symposia(user), page_param(request.GET), PER_PAGE)
     return render(
         request,
         "opinions/symposia.html",
@@ -398,7 +389,7 @@ def export(request):
     """The filtered list as .xlsx (the same filters as the page); the export is audited."""
     user = request.user
     org = None
-    if org_id := _int(request.GET.get("org")):
+    if org_id := id_param(request.GET, "org"):
         org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
     f = selectors.OpinionFilter(
         org_path=org.path if org else None,
