@@ -67,7 +67,9 @@ def int_param(
     if raw is None:
         return default
     if not _DIGITS.fullmatch(raw) or not min <= int(raw) <= max:
-        raise BadParameter(f"{_label(name, label)}应为 {min} 到 {max} 之间的整数")
+        if max == MAX_ID:
+            raise BadParameter(f"{_label(name, label)}的编号无效：应为半角数字")
+        raise BadParameter(f"{_label(name, label)}应为 {min} 到 {max} 之间的整数（半角数字）")
     return int(raw)
 
 
