@@ -6,6 +6,12 @@ that may not act, 409 for a stale version, 400 for a refused request."""
 
 import logging
 
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
@@ -83,6 +89,22 @@ def validation_error(request, exc):
     return api.create_response(
         request, {"detail": f"请求内容不符合要求：{fields}", "errors": errors}, status=422
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    return _error(request, 413, "请求内容过大")
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+def bad_request(request, exc):
+    return _error(request, 400, "请求无效")
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return _error(request, 403, "无权操作")
 
 
 @api.exception_handler(Exception)

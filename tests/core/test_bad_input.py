@@ -260,3 +260,24 @@ def test_make_up_form_never_redirects_to_another_site(client, tree, users, targe
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("study:detail", args=[activity.pk])
+
+
+def test_api_body_over_the_limit_is_413_in_json(client, auth, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"title": "长" * 2000})
+    response = client.post("/api/v1/problems", body, content_type="application/json", **auth)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "请求内容过大"}
+
+
+def test_api_path_naming_no_operation_is_404_in_json(client, auth):
+    response = client.get("/api/v1/no-such-thing", **auth)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到"}
+
+
+@pytest.mark.parametrize("url", ["/no-such-page/", "/orgs/99999999999999999999/"])
+def test_page_naming_nothing_is_the_plain_404_page(client, users, url):
+    client.force_login(users.office)
+    response = client.get(url)
+    assert response.status_code == 404 and "未找到该页面" in response.content.decode()
