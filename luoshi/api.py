@@ -4,13 +4,24 @@ Every operation reads through the same selectors and writes through the same ser
 pages, so scoping and permissions are the pages' own: 404 outside the subtree, 403 for a role
 that may not act, 409 for a stale version, 400 for a refused request."""
 
+import logging
+
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
 from luoshi.accounts.tokens import user_for_token
 from luoshi.core.audit import record_event
-from luoshi.core.errors import Conflict, Invalid, NotAllowed
+from luoshi.core.errors import BadParameter, Conflict, Invalid, NotAllowed
+
+log = logging.getLogger("luoshi.api")
 
 
 class BearerToken(HttpBearer):
@@ -55,6 +66,62 @@ def conflict(request, exc):
 @api.exception_handler(Invalid)
 def invalid(request, exc):
     return _error(request, 400, str(exc))
+
+
+@api.exception_handler(BadParameter)
+def bad_parameter(request, exc):
+    return _error(request, 400, str(exc))
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    """422 with a message in words and, for programs, where and what (never the value sent back:
+    it may be 100,000 characters)."""
+    errors = [
+        {
+            "loc": [str(part) for part in e.get("loc", ())],
+            "type": str(e.get("type", "")),
+            "msg": str(e.get("msg", "")),
+        }
+        for e in exc.errors
+    ]
+    fields = "、".join(dict.fromkeys(e["loc"][-1] for e in errors if e["loc"])) or "请求"
+    return api.create_response(
+        request, {"detail": f"请求内容不符合要求：{fields}", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    return _error(request, 413, "请求内容过大")
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+def bad_request(request, exc):
+    return _error(request, 400, "请求无效")
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return _error(request, 403, "无权操作")
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc):
+    """Any other error: logged with the request id (as the pages' errors are), answered in JSON
+    with that id and nothing of the error itself."""
+    log.error(
+        "API error on %s %s",
+        request.method,
+        request.path,
+        exc_info=exc,
+        extra={"request_id": getattr(request, "id", "-")},
+    )
+    request_id = getattr(request, "id", "")
+    return api.create_response(
+        request, {"detail": "服务器内部错误", "request_id": request_id}, status=500
+    )
 
 
 api.add_router("/", "luoshi.orgs.api.router")

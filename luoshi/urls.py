@@ -36,4 +36,6 @@ urlpatterns = [
     path("", include("luoshi.rectification.urls")),
 ]
 
+handler400 = "luoshi.core.views.bad_request"
+handler404 = "luoshi.core.views.not_found"
 handler500 = "luoshi.core.views.server_error"

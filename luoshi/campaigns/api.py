@@ -5,15 +5,12 @@ from ninja.files import UploadedFile
 
 from luoshi.campaigns import selectors, services
 from luoshi.campaigns.models import ActionItem, Campaign
+from luoshi.core.api_schemas import ErrorOut, Id
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
 
 router = Router(tags=["关键动作"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class ActionProgressOut(Schema):
@@ -62,7 +59,7 @@ def _item_out(item: ActionItem) -> dict:
     }
 
 
-def _node(request, campaign: Campaign, org: int | None) -> Organization:
+def _node(request, campaign: Campaign, org: Id | None) -> Organization:
     if org is not None:
         return get_visible_or_404(Organization.objects, request.user, pk=org)
     return Organization.objects.get(pk=campaign.org_id)
@@ -72,7 +69,7 @@ def _node(request, campaign: Campaign, org: int | None) -> Organization:
     "/campaigns/{campaign_id}/key-actions",
     response={200: list[ActionProgressOut], 404: ErrorOut},
 )
-def key_action_progress(request, campaign_id: int, org: int | None = None):
+def key_action_progress(request, campaign_id: Id, org: Id | None = None):
     """Each key action of the campaign over the subtree of `org` (default: the campaign's own):
     items, done, overdue."""
     campaign = get_visible_or_404(Campaign.objects, request.user, pk=campaign_id)
@@ -99,9 +96,9 @@ def key_action_progress(request, campaign_id: int, org: int | None = None):
 )
 def pending_actions(
     request,
-    campaign_id: int,
-    org: int | None = None,
-    action: int | None = None,
+    campaign_id: Id,
+    org: Id | None = None,
+    action: Id | None = None,
     overdue: bool = False,
     limit: int = 50,
     offset: int = 0,
@@ -117,7 +114,7 @@ def pending_actions(
 
 
 @router.get("/organizations/{org_id}/checklist", response={200: list[ActionItemOut], 404: ErrorOut})
-def org_checklist(request, org_id: int):
+def org_checklist(request, org_id: Id):
     org = get_visible_or_404(Organization.objects, request.user, pk=org_id)
     return [_item_out(i) for i in selectors.checklist(request.user, org).select_related("org")]
 
@@ -128,10 +125,10 @@ def org_checklist(request, org_id: int):
 )
 def action_item_done(
     request,
-    item_id: int,
+    item_id: Id,
     done_on: Form[date],
     evidence: File[UploadedFile],
-    note: Form[str] = "",
+    note: str = Form("", max_length=ActionItem._meta.get_field("proof_note").max_length),
 ):
     """Mark the organisation's item done with its evidence file."""
     item = services.mark_action_done(

@@ -1,4 +1,3 @@
-from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,13 +12,14 @@ from luoshi.accounts.permissions import has_role_over, may_keep_ledger, verifier
 from luoshi.campaigns import selectors, services
 from luoshi.campaigns.models import ActionItem, Campaign, Proof
 from luoshi.core.audit import record_event
-from luoshi.core.errors import Invalid, NotAllowed
+from luoshi.core.errors import BadParameter, Invalid, NotAllowed
 from luoshi.core.files import CONTENT_TYPES, evidence_download
 from luoshi.core.nodes import node_from_request
+from luoshi.core.paging import page_of
+from luoshi.core.params import date_param, id_param, page_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.core.xlsx import write_table
 from luoshi.orgs.models import Organization, OrgKind
-from luoshi.orgs.selectors import page_of
 
 
 @require_GET
@@ -53,17 +53,16 @@ def vocabulary(request, pk):
     what = request.POST.get("what")
     try:
         if what == "category":
-            parent = request.POST.get("parent") or None
             services.add_category(
                 actor=request.user,
                 campaign_id=campaign.pk,
                 name=request.POST.get("name", ""),
-                parent_id=int(parent) if parent else None,
+                parent_id=id_param(request.POST, "parent", label="上级类别"),
             )
         elif what == "rename":
             services.rename_category(
                 actor=request.user,
-                category_id=int(request.POST.get("category", 0)),
+                category_id=id_param(request.POST, "category") or 0,
                 name=request.POST.get("name", ""),
             )
         elif what == "source":
@@ -74,7 +73,7 @@ def vocabulary(request, pk):
             raise Invalid("未知操作")
     except NotAllowed:
         messages.error(request, "只有本级主题教育办公室可以修改问题类别和来源")
-    except (Invalid, ValueError) as error:
+    except (Invalid, BadParameter) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "已保存")
@@ -97,16 +96,12 @@ def key_actions(request, pk):
     done what (overdue first)."""
     campaign = _campaign(request, pk)
     node = node_from_request(request, within=campaign.org_path)
-    action_id = request.GET.get("action", "")
+    action_id = id_param(request.GET, "action")
     overdue_only = request.GET.get("overdue") == "1"
     items = selectors.pending_items(
-        request.user,
-        campaign,
-        node.path,
-        action_id=int(action_id) if action_id.isdigit() else None,
-        overdue_only=overdue_only,
+        request.user, campaign, node.path, action_id=action_id, overdue_only=overdue_only
     )
-    page = page_of(items, _page(request), ITEMS_PER_PAGE)
+    page = page_of(items, page_param(request.GET), ITEMS_PER_PAGE)
     return render(
         request,
         "campaigns/key_actions.html",
@@ -115,34 +110,27 @@ def key_actions(request, pk):
             "node": node,
             "progress": selectors.action_progress(campaign, node.path),
             "page": page,
-            "action_id": action_id,
+            "action_id": "" if action_id is None else str(action_id),
             "overdue_only": overdue_only,
             "kinds": OrgKind.choices,
             "proofs": Proof.choices,
             "batches": campaign.batches.all(),
             "can_edit": has_role_over(request.user, campaign.org_path, Role.OFFICE, Role.ADMIN),
             "query": urlencode(
-                {"org": node.pk, "action": action_id, "overdue": "1" if overdue_only else ""}
+                {"org": node.pk, "action": action_id or "", "overdue": "1" if overdue_only else ""}
             ),
             "today": timezone.localdate(),
         },
     )
 
 
-def _page(request) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() else 1
-
-
 @require_POST
 def define_action(request, pk):
     campaign = _campaign(request, pk)
-    try:
-        due = date.fromisoformat(request.POST.get("due_on", ""))
-    except ValueError:
+    due = date_param(request.POST, "due_on")
+    if due is None:
         messages.error(request, "请填写完成时限")
         return redirect("campaigns:key_actions", pk=campaign.pk)
-    batch = request.POST.get("batch", "")
     try:
         action = services.define_key_action(
             actor=request.user,
@@ -152,7 +140,7 @@ def define_action(request, pk):
             proof=request.POST.get("proof", Proof.MANUAL),
             kinds=request.POST.getlist("kinds"),
             evidence_required=request.POST.get("evidence_required", ""),
-            batch_id=int(batch) if batch.isdigit() else None,
+            batch_id=id_param(request.POST, "batch"),
         )
     except Invalid as error:
         messages.error(request, str(error))
@@ -166,12 +154,9 @@ def define_action(request, pk):
 @require_POST
 def launch(request, pk):
     campaign = _campaign(request, pk)
-    batch = request.POST.get("batch", "")
     try:
         created = services.launch_key_actions(
-            actor=request.user,
-            campaign_id=campaign.pk,
-            batch_id=int(batch) if batch.isdigit() else None,
+            actor=request.user, campaign_id=campaign.pk, batch_id=id_param(request.POST, "batch")
         )
     except (Invalid, NotAllowed) as error:
         messages.error(request, str(error))
@@ -200,10 +185,7 @@ def checklist(request, org_pk):
 @require_POST
 def action_done(request, pk):
     item = get_visible_or_404(ActionItem.objects, request.user, request=request, pk=pk)
-    try:
-        done_on = date.fromisoformat(request.POST.get("done_on", ""))
-    except ValueError:
-        done_on = timezone.localdate()
+    done_on = date_param(request.POST, "done_on", default=timezone.localdate())
     try:
         services.mark_action_done(
             actor=request.user,

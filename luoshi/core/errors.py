@@ -22,3 +22,14 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     """The request breaks a rule of the campaign or a field is wrong."""
+
+
+class BadParameter(Exception):
+    """A number, id or date in the request is malformed or out of range (core.params): answered
+    400 with the message, a plain page for the pages (core.middleware) and JSON for the API.
+    Not a DomainError: nothing of the campaign was refused, the request itself is wrong."""
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status a page answers a refusal with (the API's handlers answer the same)."""
+    return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400

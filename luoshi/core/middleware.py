@@ -4,6 +4,9 @@ import logging
 import uuid
 
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
+
+from luoshi.core.errors import BadParameter
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -84,3 +87,24 @@ def _has_nul(value) -> bool:
     if isinstance(value, list):
         return any(_has_nul(v) for v in value)
     return False
+
+
+class BadParameterMiddleware:
+    """A malformed or out-of-range number, id or date in a request (core.params) is answered 400
+    with its message here, for every page: a plain page (JSON under /api/, although the API's own
+    handler answers it first), never a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, BadParameter):
+            return None
+        message = str(exception)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=400)
+        html = render_to_string("400.html", {"message": message}, request=request)
+        return HttpResponseBadRequest(html)

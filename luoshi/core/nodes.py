@@ -3,14 +3,15 @@ otherwise the top of the user's scope (inside `within`, e.g. a campaign's subtre
 
 from django.http import Http404
 
+from luoshi.core.params import id_param
 from luoshi.core.registry import organizations, scope_roots
 from luoshi.core.scoping import get_visible_or_404
 
 
 def node_from_request(request, *, param: str = "org", within: str | None = None):
-    raw = request.GET.get(param) or request.POST.get(param) or ""
-    if raw.isdigit():
-        return get_visible_or_404(organizations(), request.user, request=request, pk=raw)
+    pk = id_param(request.GET, param) or id_param(request.POST, param)
+    if pk is not None:
+        return get_visible_or_404(organizations(), request.user, request=request, pk=pk)
     roots = scope_roots(request.user)
     if within:
         inside = roots.filter(path__startswith=within).first()

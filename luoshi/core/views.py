@@ -1,9 +1,12 @@
 import logging
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -24,9 +27,36 @@ def healthz(request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
+def _api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
 @login_not_required
 def server_error(request):
     """A plain page for an unexpected error: no trace, no SQL, no settings; the request id lets
-    the office find the logged details."""
-    response = render(request, "500.html", {"request_id": getattr(request, "id", "")}, status=500)
+    the office find the logged details. The API's callers get the same in JSON."""
+    request_id = getattr(request, "id", "")
+    if _api(request):
+        return JsonResponse({"detail": "服务器内部错误", "request_id": request_id}, status=500)
+    response = render(request, "500.html", {"request_id": request_id}, status=500)
     return response
+
+
+@login_not_required
+def bad_request(request, exception):
+    """A request Django itself refused before any view (a body over the limit, a malformed
+    header): 413 or 400, in JSON for the API."""
+    too_big = isinstance(exception, RequestDataTooBig)
+    status, message = (413, "请求内容过大") if too_big else (400, "请求无效")
+    if _api(request):
+        return JsonResponse({"detail": message}, status=status)
+    html = render_to_string("400.html", {"message": message}, request=request)
+    return HttpResponse(html, status=status)
+
+
+@login_not_required
+def not_found(request, exception):
+    """404: the plain page, or JSON for an API path that names no operation."""
+    if _api(request):
+        return JsonResponse({"detail": "未找到"}, status=404)
+    return defaults.page_not_found(request, exception)

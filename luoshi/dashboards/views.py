@@ -6,13 +6,13 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from luoshi.accounts.permissions import may_keep_ledger
 from luoshi.core import versions
 from luoshi.core.audit import record_event
+from luoshi.core.params import chosen, date_param
 from luoshi.core.registry import subtree_figures
 from luoshi.core.scoping import SYSTEM, can_see_path, get_visible_or_404
 from luoshi.dashboards import reports, selectors
@@ -35,9 +35,7 @@ SORTS = {
 
 def _campaign(request):
     campaigns = list(visible_campaigns(request.user))
-    chosen = request.GET.get("campaign", "")
-    campaign = next((c for c in campaigns if str(c.pk) == chosen), None)
-    return campaigns, campaign or (campaigns[0] if campaigns else None)
+    return campaigns, chosen(campaigns, request.GET)
 
 
 @require_GET
@@ -106,7 +104,7 @@ def node(request, pk):
     worst_first = request.GET.get("order") == "worst"
     part = _figures(request.user, org, campaign, sort, worst_first)
     measures = part["measures"]
-    as_of = parse_date(request.GET.get("as_of", "") or "")
+    as_of = date_param(request.GET, "as_of")
     last = part["last"]
     since_last = (
         {

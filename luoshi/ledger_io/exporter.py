@@ -196,7 +196,11 @@ class LedgerWriter:
         state = self._sheet(row.level)
         ws, plan, r, count = state
         count += 1
-        number = int(row.number) if row.number.isdigit() else (row.number or count)
+        number = row.number or count
+        # A number as Excel keeps it (15 digits at most), any other text as text: "²".isdigit()
+        # is true but int("²") fails, and one such row must not stop the whole export.
+        if type(number) is str and number.isascii() and number.isdigit() and len(number) <= 15:
+            number = int(number)
         problem = (
             number,
             row.org_name,

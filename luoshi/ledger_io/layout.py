@@ -14,9 +14,11 @@ from datetime import date, datetime
 from functools import partial
 from itertools import chain, islice
 
+from luoshi.core.errors import Invalid
 from luoshi.ledger_io.deadlines import Deadline, DeadlineError, read_deadline
 from luoshi.ledger_io.splitting import split_measures
 from luoshi.ledger_io.workbook import Sheet, SheetStream
+from luoshi.rectification.numbers import clean_problem_number
 
 SYNONYMS = {
     "number": ["序号", "编号"],
@@ -274,6 +276,10 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
                 org_code=text_of(get("org_code")),
                 columns=letters,
             )
+            try:
+                problem.number = clean_problem_number(problem.number)
+            except Invalid as error:
+                issues.append(Issue(sheet.name, r + 1, letters.get("number", ""), str(error)))
             if level == "personal" and not problem.person_name:
                 issues.append(
                     Issue(

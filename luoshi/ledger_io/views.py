@@ -9,6 +9,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from luoshi.campaigns.models import Campaign
+from luoshi.core.params import id_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.ledger_io import services
 from luoshi.ledger_io.importer import import_ledger
@@ -43,12 +44,12 @@ def import_page(request):
     if request.method == "GET":
         return render(request, "ledger_io/import.html", context)
     upload = request.FILES.get("file")
-    org_id, campaign_id = request.POST.get("org", ""), request.POST.get("campaign", "")
-    if upload is None or not org_id.isdigit() or not campaign_id.isdigit():
+    org_id, campaign_id = id_param(request.POST, "org"), id_param(request.POST, "campaign")
+    if upload is None or org_id is None or campaign_id is None:
         context["error"] = "请选择文件、所属组织和主题教育"
         return render(request, "ledger_io/import.html", context, status=400)
-    org = get_visible_or_404(Organization.objects, user, request=request, pk=int(org_id))
-    campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=int(campaign_id))
+    org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
+    campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=campaign_id)
     if upload.size > max_import_bytes():
         context["error"] = f"文件“{upload.name}”超过 {context['max_mb']} MB 的上限"
         return render(request, "ledger_io/import.html", context, status=400)

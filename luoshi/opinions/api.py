@@ -5,12 +5,13 @@ from datetime import date, datetime
 
 from ninja import Router, Schema
 
+from luoshi.core.api_schemas import ERRORS, Count, ErrorOut, Id, text_of
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.opinions import selectors, services
 from luoshi.opinions.models import Opinion
 from luoshi.orgs.models import Organization
-from luoshi.rectification.api import ERRORS, ErrorOut
+from luoshi.rectification.models import Measure, Problem
 
 router = Router(tags=["征求意见"])
 
@@ -36,29 +37,29 @@ class OpinionOut(Schema):
 
 
 class AcceptIn(Schema):
-    version: int
-    problem_id: int | None = None
-    title: str = ""
-    category_id: int | None = None
-    measure: str = ""
+    version: Count
+    problem_id: Id | None = None
+    title: text_of(Problem, "title") = ""
+    category_id: Id | None = None
+    measure: text_of(Measure, "content") = ""
     due_on: date | None = None
-    answer: str = ""
+    answer: text_of(Opinion, "answer") = ""
 
 
 class AnswerIn(Schema):
-    version: int
-    answer: str
+    version: Count
+    answer: text_of(Opinion, "answer")
 
 
 class DeclineIn(Schema):
-    version: int
-    reason: str
+    version: Count
+    reason: text_of(Opinion, "reason")
 
 
 class TransferIn(Schema):
-    version: int
-    org_id: int
-    note: str = ""
+    version: Count
+    org_id: Id
+    note: text_of(Opinion, "answer") = ""
 
 
 class AcceptOut(Schema):
@@ -93,7 +94,7 @@ def _out(o: Opinion) -> dict:
 @router.get("/opinions", response={200: list[OpinionOut], 404: ErrorOut})
 def list_opinions(
     request,
-    org: int | None = None,
+    org: Id | None = None,
     state: str = "open",
     channel: str = "",
     q: str = "",
@@ -111,7 +112,7 @@ def list_opinions(
 
 
 @router.get("/opinions/{opinion_id}", response={200: OpinionOut, 404: ErrorOut})
-def get_opinion(request, opinion_id: int):
+def get_opinion(request, opinion_id: Id):
     return _out(get_visible_or_404(Opinion.objects, request.user, pk=opinion_id))
 
 
@@ -120,7 +121,7 @@ def _reload(request, opinion_id: int) -> dict:
 
 
 @router.post("/opinions/{opinion_id}/accept", response={200: AcceptOut, **ERRORS})
-def accept_opinion(request, opinion_id: int, payload: AcceptIn):
+def accept_opinion(request, opinion_id: Id, payload: AcceptIn):
     """Take into the ledger: a new problem (title, optional category and first measure) or,
     with `problem_id`, merged into an existing problem."""
     problem = services.accept_opinion(
@@ -138,7 +139,7 @@ def accept_opinion(request, opinion_id: int, payload: AcceptIn):
 
 
 @router.post("/opinions/{opinion_id}/answer", response={200: OpinionOut, **ERRORS})
-def answer_opinion(request, opinion_id: int, payload: AnswerIn):
+def answer_opinion(request, opinion_id: Id, payload: AnswerIn):
     services.answer_opinion(
         actor=request.user, opinion_id=opinion_id, version=payload.version, answer=payload.answer
     )
@@ -146,7 +147,7 @@ def answer_opinion(request, opinion_id: int, payload: AnswerIn):
 
 
 @router.post("/opinions/{opinion_id}/decline", response={200: OpinionOut, **ERRORS})
-def decline_opinion(request, opinion_id: int, payload: DeclineIn):
+def decline_opinion(request, opinion_id: Id, payload: DeclineIn):
     services.decline_opinion(
         actor=request.user, opinion_id=opinion_id, version=payload.version, reason=payload.reason
     )
@@ -154,7 +155,7 @@ def decline_opinion(request, opinion_id: int, payload: DeclineIn):
 
 
 @router.post("/opinions/{opinion_id}/transfer", response={200: OpinionOut, **ERRORS})
-def transfer_opinion(request, opinion_id: int, payload: TransferIn):
+def transfer_opinion(request, opinion_id: Id, payload: TransferIn):
     """Pass to another organisation the user may see; the answer is the opinion as it now is
     (the user may still see it when the target lies in their scope)."""
     moved = services.transfer_opinion(

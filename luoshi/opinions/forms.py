@@ -113,6 +113,8 @@ class AcceptForm(forms.Form):
     problem = forms.IntegerField(
         label="并入已有问题（填写问题编号）",
         required=False,
+        min_value=1,
+        max_value=2**63 - 1,
         widget=forms.NumberInput(attrs=TEXT),
         help_text="多条意见反映同一问题时，填写已有问题的编号即可合并",
     )
@@ -190,7 +192,11 @@ class SymposiumForm(forms.Form):
         help_text="如：村民代表、企业负责人、“两代表一委员”",
     )
     attendee_count = forms.IntegerField(
-        label="参加人数", min_value=0, initial=0, widget=forms.NumberInput(attrs=TEXT)
+        label="参加人数",
+        min_value=0,
+        max_value=100_000,
+        initial=0,
+        widget=forms.NumberInput(attrs=TEXT),
     )
     notes = forms.CharField(
         label="会议纪要", required=False, widget=forms.Textarea(attrs={**TEXT, "rows": 4})

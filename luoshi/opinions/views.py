@@ -10,8 +10,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from luoshi.accounts.permissions import may_keep_ledger, may_see_sender, role_paths
 from luoshi.core.audit import record_event
-from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
+from luoshi.core.errors import DomainError, Invalid
+from luoshi.core.errors import status_for as _status_for
 from luoshi.core.models import AuditEvent
+from luoshi.core.paging import page_of
+from luoshi.core.params import id_param, page_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.opinions import selectors, services
 from luoshi.opinions.exporter import write_opinions
@@ -27,24 +30,16 @@ from luoshi.opinions.models import Channel, Opinion, OpinionPhoto, OpinionState,
 from luoshi.opinions.photos import open_photo
 from luoshi.opinions.public import form_url
 from luoshi.orgs.models import Organization
-from luoshi.orgs.selectors import page_of
 from luoshi.rectification.selectors import categories_of, owner_organizations
 
 PER_PAGE = 30
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _list_filter(request) -> tuple[Organization | None, selectors.OpinionFilter]:
     """The list's filter from the query string; the page and its export both read it here, so
     they default alike (open opinions when no state is given)."""
     org = None
-    if org_id := _int(request.GET.get("org")):
+    if org_id := id_param(request.GET, "org"):
         org = get_visible_or_404(Organization.objects, request.user, request=request, pk=org_id)
     f = selectors.OpinionFilter(
         org_path=org.path if org else None,
@@ -56,15 +51,11 @@ def _list_filter(request) -> tuple[Organization | None, selectors.OpinionFilter]
     return org, f
 
 
-def _status_for(error: DomainError) -> int:
-    return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
-
-
 @require_GET
 def opinion_list(request):
     user = request.user
     org, f = _list_filter(request)
-    page = page_of(selectors.opinions(user, f), _int(request.GET.get("page")) or 1, PER_PAGE)
+    page = page_of(selectors.opinions(user, f), page_param(request.GET), PER_PAGE)
     assigned = sorted({p for p, _ in role_paths(user)})
     home = org or Organization.objects.filter(path__in=assigned).order_by("path").first()
     # The export link carries the filter as the page applied it (state included, even "" for
@@ -294,7 +285,7 @@ def photo(request, pk):
 def opinion_record(request):
     user = request.user
     symposium = None
-    if sid := _int(request.GET.get("symposium") or request.POST.get("symposium")):
+    if sid := id_param(request.GET, "symposium") or id_param(request.POST, "symposium"):
         symposium = get_visible_or_404(
             Symposium.objects.select_related("org"), user, request=request, pk=sid
         )
@@ -362,7 +353,7 @@ def symposium_list(request):
             return redirect("opinions:symposium", pk=symposium.pk)
     elif request.method == "POST":
         status = 400
-    page = page_of(selectors.symposia(user), _int(request.GET.get("page")) or 1, PER_PAGE)
+    page = page_of(selectors.symposia(user), page_param(request.GET), PER_PAGE)
     return render(
         request,
         "opinions/symposia.html",

@@ -1,15 +1,12 @@
 from ninja import Router, Schema
 
+from luoshi.core.api_schemas import ErrorOut, Id
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs import selectors
 from luoshi.orgs.models import Organization
 
 router = Router(tags=["组织"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class OrganizationOut(Schema):
@@ -29,7 +26,7 @@ class OrganizationDetail(OrganizationOut):
 
 @router.get("/organizations", response={200: list[OrganizationOut], 404: ErrorOut})
 def list_organizations(
-    request, parent: int | None = None, q: str = "", limit: int = 100, offset: int = 0
+    request, parent: Id | None = None, q: str = "", limit: int = 100, offset: int = 0
 ):
     """Organisations the token's user may see: the tops of their scope, a parent's children, or
     those matching a search."""
@@ -45,7 +42,7 @@ def list_organizations(
 
 
 @router.get("/organizations/{org_id}", response={200: OrganizationDetail, 404: ErrorOut})
-def get_organization(request, org_id: int):
+def get_organization(request, org_id: Id):
     from luoshi.core.registry import subtree_figures
 
     org = get_visible_or_404(Organization.objects, request.user, pk=org_id)

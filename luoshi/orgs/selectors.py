@@ -1,11 +1,10 @@
 """Reads of the organisation tree, each taking the user and returning only what they may see."""
 
-from dataclasses import dataclass
-
 from django.db.models import F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Length, Substr
 
 from luoshi.core import tallies
+from luoshi.core.paging import Page, page_of  # noqa: F401 - the pages' paging, kept importable here
 from luoshi.core.paths import ancestor_ids
 from luoshi.core.scoping import scope_paths
 from luoshi.orgs.models import LeadershipTeam, Member, Organization, OrgTally
@@ -83,26 +82,6 @@ def search_organizations(user, text: str, limit: int = 30):
         .filter(Q(name__contains=text) | Q(short_name__contains=text) | Q(code__startswith=text))
         .order_by("level", "path")[:limit]
     )
-
-
-@dataclass
-class Page:
-    """A page of rows without counting the whole list (counts come from the figures)."""
-
-    rows: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def page_of(queryset, number: int, size: int) -> Page:
-    number = max(1, number)
-    start = (number - 1) * size
-    rows = list(queryset[start : start + size + 1])
-    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
 
 
 def members_of(user, org: Organization, *, subtree: bool, text: str = ""):

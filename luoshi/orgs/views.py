@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from luoshi.core.params import page_param
 from luoshi.core.registry import subtree_figures
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs import selectors
@@ -10,13 +11,6 @@ from luoshi.orgs.models import Organization
 
 MEMBERS_PER_PAGE = 50
 CHILDREN_PER_PAGE = 100
-
-
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 def _org(request, pk):
@@ -55,7 +49,7 @@ def search(request):
 def detail(request, pk):
     org = _org(request, pk)
     children = selectors.with_subtree_counts(selectors.visible_children(request.user, org))
-    page = selectors.page_of(children, _page_number(request), CHILDREN_PER_PAGE)
+    page = selectors.page_of(children, page_param(request.GET), CHILDREN_PER_PAGE)
     team, positions = selectors.leadership_of(org)
     return render(
         request,
@@ -79,7 +73,7 @@ def members(request, pk):
     subtree = request.GET.get("scope", default) == "subtree"
     text = request.GET.get("q", "")
     rows = selectors.members_of(request.user, org, subtree=subtree, text=text)
-    page = selectors.page_of(rows, _page_number(request), MEMBERS_PER_PAGE)
+    page = selectors.page_of(rows, page_param(request.GET), MEMBERS_PER_PAGE)
     template = "orgs/_member_rows.html" if request.htmx else "orgs/members.html"
     return render(
         request,

@@ -1,11 +1,13 @@
 from datetime import date, datetime
 
 from django.db.models import F
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from luoshi.accounts.permissions import reports_only_on_behalf
 from luoshi.campaigns.models import Campaign
+from luoshi.core.api_schemas import ERRORS, LONG_TEXT, Count, ErrorOut, Id, items, text_of
+from luoshi.core.errors import Invalid
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
@@ -67,41 +69,38 @@ class ProblemDetail(ProblemOut):
     measures: list[MeasureOut]
 
 
+MAX_MEASURES = 50  # measures given with one problem (a real one has a handful)
+MAX_FILES = 10  # evidence files with one progress report
+
+
 class MeasureIn(Schema):
-    content: str
-    deadline_kind: str = "date"
+    content: text_of(Measure, "content")
+    deadline_kind: text_of(Measure, "deadline_kind") = "date"
     due_on: date | None = None
-    owner_name: str = ""
-    responsible_leader: str = ""
-    org_id: int | None = None
+    owner_name: text_of(Measure, "owner_name") = ""
+    responsible_leader: text_of(Measure, "responsible_leader") = ""
+    org_id: Id | None = None
 
 
 class ProblemIn(Schema):
-    org_id: int
-    campaign_id: int
-    title: str
-    description: str = ""
-    number: str = ""
-    source_id: int | None = None
-    category_id: int | None = None
-    level: str = "team"
-    person_name: str = ""
-    responsible_leaders: str = ""
-    responsible_units: str = ""
-    measures: list[MeasureIn] = []
-
-
-class ErrorOut(Schema):
-    detail: str
-
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+    org_id: Id
+    campaign_id: Id
+    title: text_of(Problem, "title")
+    description: text_of(Problem, "description") = ""
+    number: text_of(Problem, "number") = ""
+    source_id: Id | None = None
+    category_id: Id | None = None
+    level: text_of(Problem, "level") = "team"
+    person_name: text_of(Problem, "person_name") = ""
+    responsible_leaders: text_of(Problem, "responsible_leaders") = ""
+    responsible_units: text_of(Problem, "responsible_units") = ""
+    measures: items(MeasureIn, MAX_MEASURES) = []
 
 
 class TransitionIn(Schema):
-    action: str
-    version: int
-    reason: str = ""
+    action: str = Field(max_length=20)
+    version: Count
+    reason: text_of(Measure, "return_reason") = ""
     on_behalf: bool = False  # 代为填报: a level above starts or asks 销号 for the unit
 
 
@@ -170,8 +169,8 @@ def list_campaigns(request):
 @router.get("/problems", response=list[ProblemOut])
 def list_problems(
     request,
-    campaign: int | None = None,
-    org: int | None = None,
+    campaign: Id | None = None,
+    org: Id | None = None,
     status: str = "",
     overdue: bool = False,
     q: str = "",
@@ -191,7 +190,7 @@ def list_problems(
 
 
 @router.get("/problems/{problem_id}", response={200: ProblemDetail, 404: ErrorOut})
-def get_problem(request, problem_id: int):
+def get_problem(request, problem_id: Id):
     p = get_visible_or_404(
         Problem.objects.select_related("campaign", "source", "category"),
         request.user,
@@ -239,7 +238,7 @@ def create_problem(request, payload: ProblemIn):
 
 
 @router.get("/measures/{measure_id}", response={200: MeasureOut, 404: ErrorOut})
-def get_measure(request, measure_id: int):
+def get_measure(request, measure_id: Id):
     # The measure's own copy of its problem's campaign, one column of it: no join through the
     # problem, no campaign row.
     measures = Measure.objects.annotate(warning_days=F("campaign__warning_days"))
@@ -248,7 +247,7 @@ def get_measure(request, measure_id: int):
 
 
 @router.post("/measures/{measure_id}/transitions", response={200: MeasureOut, **ERRORS})
-def transition(request, measure_id: int, payload: TransitionIn):
+def transition(request, measure_id: Id, payload: TransitionIn):
     """Take one step of the measure's state machine with the version the client saw."""
     m = services.transition_measure(
         actor=request.user,
@@ -265,15 +264,17 @@ def transition(request, measure_id: int, payload: TransitionIn):
 @router.post("/measures/{measure_id}/progress", response={201: ProgressOut, **ERRORS})
 def report_progress(
     request,
-    measure_id: int,
-    version: int = Form(...),
-    text: str = Form(...),
+    measure_id: Id,
+    version: Count = Form(...),
+    text: str = Form(..., max_length=LONG_TEXT),
     progress: int = Form(...),
     files: list[UploadedFile] = File(None),
     on_behalf: bool = Form(False),
 ):
-    """Report progress with evidence files (multipart/form-data); `on_behalf` when a level above
-    reports for the unit (代为填报)."""
+    """Report progress with evidence files (multipart/form-data), at most MAX_FILES of them;
+    `on_behalf` when a level above reports for the unit (代为填报)."""
+    if files and len(files) > MAX_FILES:
+        raise Invalid(f"一次最多上传 {MAX_FILES} 个佐证文件")
     update = services.report_progress(
         actor=request.user,
         measure_id=measure_id,

@@ -1,6 +1,8 @@
 from django import forms
 
+from luoshi.core.errors import Invalid
 from luoshi.rectification.models import DeadlineKind, ProblemLevel, ProblemStatus
+from luoshi.rectification.numbers import clean_problem_number
 
 TEXT = {"class": "form-control"}
 SELECT = {"class": "form-select"}
@@ -63,6 +65,12 @@ class ProblemForm(forms.Form):
         label="责任单位", max_length=300, required=False, widget=forms.TextInput(attrs=TEXT)
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_number(self):
+        try:
+            return clean_problem_number(self.cleaned_data.get("number"))
+        except Invalid as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 class MeasureForm(forms.Form):

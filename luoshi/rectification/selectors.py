@@ -202,7 +202,8 @@ def _ledger_problems(user, f: LedgerFilter):
 def read_cursor(text: str) -> tuple[str, int] | None:
     """A ledger position "org_path|id", or None when it is not one."""
     path, _, pk = text.rpartition("|")
-    if not path.startswith("/") or not pk.isdigit():
+    # ASCII digits only, and no longer than an id: "²".isdigit() is true, int("²") fails.
+    if not path.startswith("/") or not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
         return None
     return path, int(pk)
 

@@ -41,6 +41,7 @@ from luoshi.rectification.models import (
     Verification,
     today,
 )
+from luoshi.rectification.numbers import clean_problem_number
 from luoshi.rectification.rollups import refresh_ledger_tallies
 
 LedgerError = DomainError  # the ledger's refusals are the shared ones (core/errors.py)
@@ -178,6 +179,7 @@ def create_problem(
         raise Invalid("请填写问题")
     if level == ProblemLevel.PERSONAL and not person_name.strip():
         raise Invalid("个人问题须填写当事人")
+    number = clean_problem_number(number)
     source, category = _vocabulary(campaign, source, category)
     problem = Problem.objects.create(
         org=org,
@@ -239,6 +241,8 @@ def update_problem(*, actor, problem_id: int, version: int, **changes) -> Proble
         )
     if "title" in changes and not str(changes["title"]).strip():
         raise Invalid("请填写问题")
+    if "number" in changes:
+        changes["number"] = clean_problem_number(changes["number"])
     before, after = _diff(problem, changes)
     if not after:
         return problem

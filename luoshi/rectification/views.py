@@ -8,12 +8,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from luoshi.accounts import permissions
 from luoshi.campaigns.models import Campaign
-from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
+from luoshi.core.errors import BadParameter, DomainError, Invalid
+from luoshi.core.errors import status_for as _status_for
 from luoshi.core.files import evidence_download
+from luoshi.core.paging import page_of
+from luoshi.core.params import id_param, ids_param, int_param, next_url, page_param
 from luoshi.core.registry import MY_WORK, PROBLEM_ORIGINS
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
-from luoshi.orgs.selectors import page_of
 from luoshi.rectification import rules, selectors, services
 from luoshi.rectification.filters import ledger_filter
 from luoshi.rectification.forms import (
@@ -38,17 +40,6 @@ from luoshi.rectification.models import (
 PER_PAGE = 30
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _status_for(error: DomainError) -> int:
-    return 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
-
-
 def _light(measure, campaign) -> str:
     return measure.light_on(campaign.warning_days)
 
@@ -62,7 +53,7 @@ def ledger(request):
     # Every row is of the chosen campaign: its sources and settings are set on the rows below
     # instead of being read again with each problem.
     problems = selectors.ledger_page(user, f, campaign_known=campaign is not None)
-    number = _int(request.GET.get("page")) or 1
+    number = page_param(request.GET)
     cursor = selectors.read_cursor(request.GET.get("after", "")) if f.sort == "org" else None
     if cursor:
         # Deep pages by keyset: the next page starts after the last row seen, so it costs the
@@ -172,7 +163,7 @@ def _fill_problem_choices(form, user, campaign=None):
 @require_http_methods(["GET", "POST"])
 def problem_create(request):
     user = request.user
-    form = ProblemForm(request.POST or None, initial={"org": _int(request.GET.get("org"))})
+    form = ProblemForm(request.POST or None, initial={"org": id_param(request.GET, "org")})
     measure_form = MeasureForm(request.POST or None, prefix="m")
     campaign = _fill_problem_choices(form, user)
     if request.method == "POST" and form.is_valid() and measure_form.is_valid():
@@ -426,11 +417,9 @@ def my_work(request):
 
 @require_POST
 def bulk(request):
-    ids = [i for i in (_int(v) for v in request.POST.getlist("measure")) if i]
+    ids = ids_param(request.POST, "measure")
     action = request.POST.get("action")
-    back = request.POST.get("next") or reverse("rectification:ledger")
-    if not back.startswith("/"):
-        back = reverse("rectification:ledger")
+    back = next_url(request, reverse("rectification:ledger"))
     if not ids:
         messages.error(request, "请先勾选整改措施")
         return redirect(back)
@@ -460,7 +449,7 @@ def bulk(request):
 def measure_edit(request, pk):
     measure = _measure(request, pk)
     form = MeasureForm(request.POST)
-    version = _int(request.POST.get("version")) or 0
+    version = int_param(request.POST, "version", default=0)
     if not form.is_valid():
         return _back_to_problem(request, measure, Invalid("请检查填写的内容"))
     # Everything posted goes to the service, the deadline included: a refused change (a new
@@ -482,14 +471,14 @@ def measure_edit(request, pk):
 @require_POST
 def problem_similar(request, pk):
     problem = _problem(request, pk)
-    other = _int(request.POST.get("other"))
     try:
+        other = id_param(request.POST, "other")
         if other is None:
             raise Invalid("请填写要关联的问题编号")
         services.link_similar(actor=request.user, problem_id=problem.pk, other_id=other)
     except Http404:
         messages.error(request, "没有找到该问题，或您无权查看")
-    except DomainError as error:
+    except (DomainError, BadParameter) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "已关联举一反三问题")

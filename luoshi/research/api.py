@@ -3,17 +3,15 @@ from datetime import date
 from ninja import Router, Schema, Status
 
 from luoshi.campaigns.models import Campaign
+from luoshi.core.api_schemas import ErrorOut, Id, items, text_of
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404, scope_paths
 from luoshi.orgs.models import Organization
+from luoshi.rectification.models import Problem
 from luoshi.research import selectors, services
-from luoshi.research.models import Finding, ResearchTopic
+from luoshi.research.models import Finding, ResearchTopic, Visit
 
 router = Router(tags=["调查研究"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class FindingOut(Schema):
@@ -49,27 +47,30 @@ class TopicDetail(TopicOut):
     visits: list[VisitOut]
 
 
+MAX_FINDINGS = 50  # findings recorded with one visit
+
+
 class TopicIn(Schema):
-    org_id: int
-    title: str
-    leader_name: str
-    leader_title: str = ""
-    description: str = ""
-    campaign_id: int | None = None
+    org_id: Id
+    title: text_of(ResearchTopic, "title")
+    leader_name: text_of(ResearchTopic, "leader_name")
+    leader_title: text_of(ResearchTopic, "leader_title") = ""
+    description: text_of(ResearchTopic, "description") = ""
+    campaign_id: Id | None = None
 
 
 class VisitIn(Schema):
     visited_on: date
-    place: str
-    place_kind: str = "other"
-    met_whom: str = ""
-    notes: str = ""
-    findings: list[str] = []
+    place: text_of(Visit, "place")
+    place_kind: text_of(Visit, "place_kind") = "other"
+    met_whom: text_of(Visit, "met_whom") = ""
+    notes: text_of(Visit, "notes") = ""
+    findings: items(text_of(Finding, "text"), MAX_FINDINGS) = []
 
 
 class ToProblemIn(Schema):
-    campaign_id: int | None = None
-    title: str = ""
+    campaign_id: Id | None = None
+    title: text_of(Problem, "title") = ""
 
 
 class ProblemRef(Schema):
@@ -115,7 +116,7 @@ def _detail(t: ResearchTopic) -> dict:
 
 
 @router.get("/research/topics", response={200: list[TopicOut], 404: ErrorOut})
-def list_topics(request, org: int | None = None, state: str = "", limit: int = 50, offset: int = 0):
+def list_topics(request, org: Id | None = None, state: str = "", limit: int = 50, offset: int = 0):
     if org is not None:
         paths = [get_visible_or_404(Organization.objects, request.user, pk=org).path]
     else:
@@ -126,7 +127,7 @@ def list_topics(request, org: int | None = None, state: str = "", limit: int = 5
 
 
 @router.get("/research/topics/{topic_id}", response={200: TopicDetail, 404: ErrorOut})
-def get_topic(request, topic_id: int):
+def get_topic(request, topic_id: Id):
     return _detail(get_visible_or_404(ResearchTopic.objects, request.user, pk=topic_id))
 
 
@@ -156,7 +157,7 @@ def create_topic(request, payload: TopicIn):
     "/research/topics/{topic_id}/visits",
     response={201: TopicDetail, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
-def add_visit(request, topic_id: int, payload: VisitIn):
+def add_visit(request, topic_id: Id, payload: VisitIn):
     services.record_visit(
         actor=request.user,
         topic_id=topic_id,
@@ -174,7 +175,7 @@ def add_visit(request, topic_id: int, payload: VisitIn):
     "/research/findings/{finding_id}/problem",
     response={201: ProblemRef, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
-def finding_to_problem(request, finding_id: int, payload: ToProblemIn):
+def finding_to_problem(request, finding_id: Id, payload: ToProblemIn):
     """Put the finding into the ledger as a problem (source 调研发现), linked both ways."""
     get_visible_or_404(Finding.objects, request.user, pk=finding_id)
     campaign = (

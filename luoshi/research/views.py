@@ -1,4 +1,3 @@
-from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,26 +12,15 @@ from luoshi.core.audit import record_event
 from luoshi.core.errors import Conflict, Invalid, NotAllowed
 from luoshi.core.files import CONTENT_TYPES
 from luoshi.core.nodes import node_from_request
+from luoshi.core.paging import page_of
+from luoshi.core.params import chosen, date_param, page_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.core.xlsx import write_table
-from luoshi.orgs.selectors import page_of
 from luoshi.rectification.selectors import visible_campaigns
 from luoshi.research import selectors, services
 from luoshi.research.models import Finding, PlaceKind, ResearchTopic, TopicState
 
 PER_PAGE = 50
-
-
-def _page(request) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() else 1
-
-
-def _date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
 
 
 @require_GET
@@ -48,7 +36,7 @@ def topic_list(request):
         {
             "node": node,
             "figures": selectors.research_figures(node.path),
-            "page": page_of(rows, _page(request), PER_PAGE),
+            "page": page_of(rows, page_param(request.GET), PER_PAGE),
             "states": TopicState.choices,
             "state": state,
             "text": text,
@@ -64,8 +52,7 @@ def topic_new(request):
     campaigns = [c for c in visible_campaigns(request.user) if node.path.startswith(c.org_path)]
     error, status = "", 200
     if request.method == "POST":
-        raw = request.POST.get("campaign", "")
-        campaign = next((c for c in campaigns if str(c.pk) == raw), None)
+        campaign = chosen(campaigns, request.POST, first=False)
         try:
             topic = services.create_topic(
                 actor=request.user,
@@ -117,7 +104,7 @@ def topic_detail(request, pk):
 @require_POST
 def visit_add(request, pk):
     topic = get_visible_or_404(ResearchTopic.objects, request.user, request=request, pk=pk)
-    visited_on = _date(request.POST.get("visited_on", ""))
+    visited_on = date_param(request.POST, "visited_on")
     try:
         if visited_on is None:
             raise Invalid("请填写走访日期")
@@ -160,8 +147,7 @@ def finding_problem(request, pk):
     finding = get_visible_or_404(
         Finding.objects.select_related("visit"), request.user, request=request, pk=pk
     )
-    raw = request.POST.get("campaign", "")
-    campaign = next((c for c in visible_campaigns(request.user) if str(c.pk) == raw), None)
+    campaign = chosen(visible_campaigns(request.user), request.POST, first=False)
     try:
         problem = services.finding_to_problem(
             actor=request.user,

@@ -1,8 +1,11 @@
 from datetime import date
+from typing import Annotated
 
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from luoshi.campaigns.models import Campaign
+from luoshi.core.api_schemas import ErrorOut, Id, items, text_of
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404, scope_paths
 from luoshi.orgs.models import Organization
@@ -10,10 +13,6 @@ from luoshi.study import selectors, services
 from luoshi.study.models import Attendance, StudyActivity
 
 router = Router(tags=["学习教育"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class AttendanceOut(Schema):
@@ -46,31 +45,34 @@ class ActivityDetail(ActivityOut):
     attendance: list[AttendanceOut]
 
 
+MAX_ROLL = 5000  # members on one activity's roll
+
+
 class AbsentIn(Schema):
-    member_id: int
-    reason: str
+    member_id: Id
+    reason: text_of(Attendance, "absence_reason")
 
 
 class ActivityIn(Schema):
-    org_id: int
-    kind: str
-    topic: str
+    org_id: Id
+    kind: text_of(StudyActivity, "kind")
+    topic: text_of(StudyActivity, "topic")
     starts_on: date
     ends_on: date | None = None
-    campaign_id: int | None = None
+    campaign_id: Id | None = None
     by_team: bool = False
-    speaker: str = ""
-    place: str = ""
-    audience: int | None = None
-    materials: str = ""
-    minutes: str = ""
-    present: list[int] = []
-    absent: list[AbsentIn] = []
+    speaker: text_of(StudyActivity, "speaker") = ""
+    place: text_of(StudyActivity, "place") = ""
+    audience: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    materials: text_of(StudyActivity, "materials") = ""
+    minutes: text_of(StudyActivity, "minutes") = ""
+    present: items(Id, MAX_ROLL) = []
+    absent: items(AbsentIn, MAX_ROLL) = []
 
 
 class MakeUpIn(Schema):
     made_up_on: date
-    note: str
+    note: text_of(Attendance, "made_up_note")
 
 
 def _activity_out(a: StudyActivity) -> dict:
@@ -113,7 +115,7 @@ def _detail(user, a: StudyActivity) -> dict:
 
 @router.get("/study/activities", response={200: list[ActivityOut], 404: ErrorOut})
 def list_activities(
-    request, org: int | None = None, kind: str = "", q: str = "", limit: int = 50, offset: int = 0
+    request, org: Id | None = None, kind: str = "", q: str = "", limit: int = 50, offset: int = 0
 ):
     """Study activities of the subtree of `org` (default: the token user's whole scope)."""
     if org is not None:
@@ -126,7 +128,7 @@ def list_activities(
 
 
 @router.get("/study/activities/{activity_id}", response={200: ActivityDetail, 404: ErrorOut})
-def get_activity(request, activity_id: int):
+def get_activity(request, activity_id: Id):
     a = get_visible_or_404(StudyActivity.objects, request.user, pk=activity_id)
     return _detail(request.user, a)
 
@@ -167,7 +169,7 @@ def create_activity(request, payload: ActivityIn):
     "/study/attendance/{attendance_id}/make-up",
     response={200: AttendanceOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
-def make_up(request, attendance_id: int, payload: MakeUpIn):
+def make_up(request, attendance_id: Id, payload: MakeUpIn):
     a = services.record_make_up(
         actor=request.user,
         attendance_id=attendance_id,

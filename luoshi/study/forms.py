@@ -33,7 +33,9 @@ class ActivityForm(StyledForm):
     by_team = forms.BooleanField(label="领导班子集体学习", required=False)
     speaker = forms.CharField(label="主讲人", max_length=60, required=False)
     place = forms.CharField(label="地点", max_length=120, required=False)
-    audience = forms.IntegerField(label="受众人次", min_value=0, required=False)
+    audience = forms.IntegerField(
+        label="受众人次", min_value=0, max_value=10_000_000, required=False
+    )
     materials = forms.CharField(
         label="学习材料", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

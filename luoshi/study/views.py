@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,10 +15,11 @@ from luoshi.core.audit import record_event
 from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.files import CONTENT_TYPES, evidence_download
 from luoshi.core.nodes import node_from_request
+from luoshi.core.paging import page_of
+from luoshi.core.params import chosen, int_param, next_url, page_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.core.xlsx import write_table
 from luoshi.orgs.models import LeadershipTeam, Member
-from luoshi.orgs.selectors import page_of
 from luoshi.rectification.selectors import visible_campaigns
 from luoshi.study import selectors, services
 from luoshi.study.forms import ActivityForm, MakeUpForm
@@ -27,16 +29,9 @@ PER_PAGE = 50
 MAX_ROLL = 300
 
 
-def _page(request) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() else 1
-
-
 def _campaign_for(request, node):
     campaigns = [c for c in visible_campaigns(request.user) if node.path.startswith(c.org_path)]
-    raw = request.GET.get("campaign", "")
-    chosen = next((c for c in campaigns if str(c.pk) == raw), None)
-    return chosen or (campaigns[0] if campaigns else None), campaigns
+    return chosen(campaigns, request.GET), campaigns
 
 
 @require_GET
@@ -57,7 +52,7 @@ def activity_list(request):
             "campaigns": campaigns,
             "figures": selectors.study_figures(node.path),
             "targets": selectors.target_progress(campaign, node.path) if campaign else [],
-            "page": page_of(rows, _page(request), PER_PAGE),
+            "page": page_of(rows, page_param(request.GET), PER_PAGE),
             "kinds": StudyKind.choices,
             "kind": kind,
             "team_only": team_only,
@@ -181,10 +176,7 @@ def make_up(request, pk):
             messages.error(request, str(error))
         else:
             messages.success(request, "已记录补学")
-    back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
-        return redirect(back)
-    return redirect("study:detail", pk=attendance.activity_id)
+    return redirect(next_url(request, reverse("study:detail", args=[attendance.activity_id])))
 
 
 @require_GET
@@ -216,19 +208,18 @@ def member_record(request, pk):
 @require_POST
 def set_target(request, pk):
     campaign = get_visible_or_404(Campaign.objects, request.user, request=request, pk=pk)
-    raw = request.POST.get("per_team", "")
     try:
         services.set_target(
             actor=request.user,
             campaign=campaign,
             kind=request.POST.get("kind", ""),
-            per_team=int(raw) if raw.isdigit() else 0,
+            per_team=int_param(request.POST, "per_team", default=0, max=10_000),
         )
     except (Invalid, NotAllowed) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "学习目标已保存")
-    return redirect(f"{request.POST.get('next') or '/study/'}")
+    return redirect(next_url(request, reverse("study:list")))
 
 
 @require_GET

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from luoshi.urls import handler500  # noqa: F401
+from luoshi.urls import handler400, handler404, handler500  # noqa: F401
 from luoshi.urls import urlpatterns as base
 
 
