@@ -346,6 +346,7 @@ def _measure_fields(m, campaign) -> dict:
         "content": m.content,
         "deadline_kind": m.deadline.kind,
         "due_on": due,
+        "long_term": m.deadline.long_term,
         "owner_name": m.owner_name,
     }
 
@@ -429,6 +430,7 @@ def _existing(batch, index: dict[int, list[int]]):
             "content",
             "deadline_kind",
             "due_on",
+            "long_term",
             "owner_name",
             "progress",
             "state",
@@ -574,6 +576,7 @@ class _Writer:
                         stamp,
                         stamp,
                         campaign.pk,
+                        wanted["long_term"],
                     )
                 )
                 event(
@@ -696,7 +699,7 @@ class _Writer:
         if not write:
             return
         insert_rows(Problem, PROBLEM_COLUMNS, problem_rows)
-        insert_rows(Measure, MEASURE_COLUMNS, measure_rows)
+        insert_rows(Measure, [*MEASURE_COLUMNS, "long_term"], measure_rows)
         pause_points("ledger_import")
         insert_rows(ProgressUpdate, UPDATE_COLUMNS, updates)
         insert_rows(LedgerEvent, EVENT_COLUMNS, events)
