@@ -145,3 +145,16 @@ def repeated_problem_rows() -> list[tuple]:
         (1, "群众办事多头跑", "压缩审批时限一半", "2024年3月底前", "张三"),
         (2, "会议文件过多", "清理规范会议", "立行立改", "李四"),
     ]
+
+
+def ledger_in_a_countys_words() -> bytes:
+    """A county's ledger writing the campaign's category and source its own way: 理论学习方面
+    for 理论学习, 征求意见建议 for 征求意见, and a category of its own (基层治理)."""
+    return sheet_of(
+        ["序号", "问题类别", "问题来源", "存在问题", "整改措施", "整改时限"],
+        [
+            (1, "理论学习方面", "征求意见建议", "学习不够系统", "每周自学", "2023年12月底前"),
+            (2, "理论学习方面", "自身查摆", "学用结合不紧", "每月研讨", "长期坚持"),
+            (3, "基层治理", "自身查摆", "网格管理粗放", "细化网格", "2024年6月底前"),
+        ],
+    )
