@@ -225,6 +225,7 @@ class _Vocabulary:
                 found = self._add(kind, text)
             elif mapping.target in table:
                 found = self.used[key] = table[mapping.target]
+                self._note(key, f"{KIND_LABELS[kind]}“{text}”按所选对应读作“{found}”")
         elif found is None and key in self.remembered:
             found = self.remembered[key]
             self._note(key, f"{KIND_LABELS[kind]}“{text}”按本单位以往的对应，读作“{found}”")

@@ -91,6 +91,12 @@ class Command(BaseCommand):
             where = f"{w.sheet} 第{w.row}行" if w.row else w.sheet
             self.stdout.write(f"提示：{where}：{w.message}")
         if result.errors:
+            if result.unknown:
+                self.stderr.write(
+                    "本次主题教育没有的类别或来源："
+                    + "、".join(f"“{u['value']}”" for u in result.unknown)
+                    + "。可用 --map 原写法=已有写法 对应（可重复），或加 --add-missing 按原文新增。"
+                )
             self.stderr.write(f"共 {len(result.errors)} 处错误，未写入任何数据。")
             return
         verb = "检查通过（未写入）" if dry_run else "已导入"
