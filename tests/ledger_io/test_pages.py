@@ -57,6 +57,7 @@ def test_another_users_import_token_is_404(client, tree, campaign, liaison, djan
 
     client.force_login(user_with(tree.county_a, "liaison", username="someone_else"))
     assert client.post(reverse("ledger_io:confirm", args=[token])).status_code == 404
+    assert client.post(reverse("ledger_io:map", args=[token])).status_code == 404
     assert not Problem.objects.exists()
 
 
