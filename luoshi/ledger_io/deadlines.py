@@ -1,8 +1,10 @@
 """Reading deadlines as offices write them in ledgers.
 
 "2019年12月底前", "2019年11月底", "2020年1月", "2019.12", "2019-12-31", "2019/12/31",
-"2019年12月31日前", "2019年底前", an Excel date, "长期坚持", "立行立改". A month without a day means
-the end of that month. Anything else is an error: a deadline is never guessed."""
+"2019年12月31日前", "2019年底前", an Excel date, "长期坚持", "立行立改", and a date or
+立行立改 with 长期坚持 beside it ("2019年12月底前完成，并长期坚持", "立行立改并长期坚持"), which
+keeps both. A month without a day means the end of that month. Anything else is an error: a
+deadline is never guessed."""
 
 import calendar
 import re
@@ -14,11 +16,14 @@ ONGOING_WORDS = ("长期坚持", "长期", "持续推进", "常态化", "持续�
 IMMEDIATE_WORDS = ("立行立改", "立即整改", "即知即改", "立查立改", "马上就改")
 _DATE = re.compile(
     r"^(?P<y>\d{4})\s*(?:年|[.\-/])\s*(?:(?P<m>\d{1,2})\s*(?:月|[.\-/])?\s*"
-    r"(?:(?P<d>\d{1,2})\s*日?)?)?\s*(?:底|末)?\s*(?:前|以前|之前|完成)?$"
+    r"(?:(?P<d>\d{1,2})\s*日?)?)?\s*(?:底|末)?\s*(?:前|以前|之前)?\s*(?:完成)?$"
 )
 _YEAR_DOT_MONTH = re.compile(r"\d{4}\.\d{1,2}")
 _SPACES = re.compile(r"\s+")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．－／", "0123456789.-/")
+# what joins a date (or 立行立改) to 长期坚持: "…完成，并长期坚持", "立行立改并长期坚持"
+_JOINER = re.compile(r"[，,；;、。]*(?:并且|并|且|同时)?$")
+_LONG_TERM = re.compile("|".join(sorted(ONGOING_WORDS, key=len, reverse=True)))
 
 
 class DeadlineError(ValueError):
@@ -29,6 +34,7 @@ class DeadlineError(ValueError):
 class Deadline:
     kind: str  # "date", "ongoing" or "immediate" (DeadlineKind values)
     due_on: date | None = None
+    long_term: bool = False  # a date or 立行立改 that is also to be kept up (并长期坚持)
 
 
 def _month_end(year: int, month: int) -> date:
@@ -59,12 +65,20 @@ def _read(value) -> Deadline:
     text = str(value).strip()
     text = text.translate(_FULL_WIDTH)
     text = _SPACES.sub("", text)
+    if any(word in text for word in ONGOING_WORDS):
+        compound = _with_long_term(text)
+        if compound is not None:
+            return compound
     if any(word in text for word in IMMEDIATE_WORDS):
         return Deadline("immediate")
     if any(word in text for word in ONGOING_WORDS):
         return Deadline("ongoing")
     if isinstance(value, float) and value.is_integer() and 1900 <= value <= 2200:
         text = str(int(value))
+    return _read_date(text)
+
+
+def _read_date(text: str) -> Deadline:
     if _YEAR_DOT_MONTH.fullmatch(text):
         year, month = text.split(".")
         return _from_parts(text, int(year), int(month), None)
@@ -75,6 +89,21 @@ def _read(value) -> Deadline:
     month = int(match["m"]) if match["m"] else None
     day = int(match["d"]) if match["d"] else None
     return _from_parts(text, year, month, day)
+
+
+def _with_long_term(text: str) -> Deadline | None:
+    """A date or 立行立改 joined to 长期坚持 ("2019年12月底前完成，并长期坚持"), with both kept;
+    None when the text is not such a pair (then 长期坚持 alone, or 立行立改 alone, is read)."""
+    found = _LONG_TERM.search(text)
+    before, after = text[: found.start()], text[found.end() :]
+    if after.strip("，,；;。、") or not before:
+        return None  # "长期坚持，定期督查": the words after it are no deadline
+    head = before[: _JOINER.search(before).start()]
+    if head in IMMEDIATE_WORDS:
+        return Deadline("immediate", long_term=True)
+    if not head[:4].isdigit():
+        return None
+    return Deadline("date", _read_date(head).due_on, long_term=True)  # a wrong date is an error
 
 
 def _from_parts(text: str, year: int, month: int | None, day: int | None) -> Deadline:
@@ -90,10 +119,13 @@ def _from_parts(text: str, year: int, month: int | None, day: int | None) -> Dea
         raise DeadlineError(f"整改时限“{text[:40]}”不是有效日期") from exc
 
 
-def write_deadline(kind: str, due_on: date | None) -> str:
+def write_deadline(kind: str, due_on: date | None, long_term: bool = False) -> str:
     """The text a ledger shows for a deadline; `read_deadline` reads it back to the same."""
     if kind == "ongoing":
         return "长期坚持"
     if kind == "immediate":
-        return "立行立改"
-    return f"{due_on.year}年{due_on.month}月{due_on.day}日" if due_on else ""
+        return "立行立改并长期坚持" if long_term else "立行立改"
+    if not due_on:
+        return ""
+    text = f"{due_on.year}年{due_on.month}月{due_on.day}日"
+    return f"{text}前完成，并长期坚持" if long_term else text

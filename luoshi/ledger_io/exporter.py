@@ -79,7 +79,7 @@ class LedgerRow:
     category: str
     leader: str
     unit: str
-    measures: list[dict]  # content, owner, deadline_kind, due_on, progress, state
+    measures: list[dict]  # content, owner, deadline_kind, due_on, long_term, progress, state
 
 
 class LedgerSheet(Worksheet):
@@ -220,7 +220,9 @@ class LedgerWriter:
             measure = (
                 m.get("content", ""),
                 m.get("owner", ""),
-                write_deadline(m["deadline_kind"], m.get("due_on")) if m else "",
+                write_deadline(m["deadline_kind"], m.get("due_on"), m.get("long_term", False))
+                if m
+                else "",
                 m.get("progress", ""),
                 m.get("state", ""),
             )

@@ -6,25 +6,30 @@ file changes exactly what was edited (with a LedgerEvent for each change); a pro
 missing from the file is kept, with a warning. Any error means nothing is written."""
 
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher, get_close_matches
 from itertools import batched
 from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import F, Q
+from django.http import Http404
 from django.utils import timezone
 
 from luoshi.accounts.permissions import may_keep_ledger
 from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
-from luoshi.campaigns.services import complete_from_records
+from luoshi.campaigns.services import add_category, add_source, complete_from_records
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows, reserve_ids, stored_datetime, streaming_page_cache
+from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.faults import pause_points
 from luoshi.core.paths import ancestor_paths, subtree_q
 from luoshi.core.scoping import can_see_path
 from luoshi.ledger_io.layout import Issue, ParsedProblem, read_sheet
+from luoshi.ledger_io.models import ImportMapping
 from luoshi.ledger_io.workbook import WorkbookError, stream_workbook
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules
@@ -67,6 +72,9 @@ class ImportResult:
     progress_added: int = 0
     written: bool = False
     unreadable: Issue | None = field(default=None, repr=False)  # the file itself cannot be read
+    # each category or source value the campaign does not have: kind, label, value,
+    # suggestions (the closest existing values), choices, rows, refused (why it was not added)
+    unknown: list[dict] = field(default_factory=list)
 
     @property
     def changes(self) -> int:
@@ -88,6 +96,10 @@ class ImportResult:
             "updated": {"problems": self.updated_problems, "measures": self.updated_measures},
             "progress_added": self.progress_added,
             "written": self.written,
+            "unknown": [
+                {k: u[k] for k in ("kind", "value", "suggestions", "rows", "refused")}
+                for u in self.unknown
+            ],
         }
 
 
@@ -129,23 +141,204 @@ def _default_campaign(actor, org) -> Campaign | None:
     )
 
 
+KIND_LABELS = {"category": "问题类别", "source": "问题来源"}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """What an office says a value its ledger writes for a category or source is: an existing
+    value of the campaign (`target`, as the preview lists it), or a value to add to the
+    campaign's vocabulary as written (`add`)."""
+
+    kind: str  # "category", "source", or "" for either (the command line's --map OLD=NEW)
+    written: str
+    target: str = ""
+    add: bool = False
+
+    def as_json(self) -> list:
+        return [self.kind, self.written, self.target, self.add]
+
+    @classmethod
+    def from_json(cls, item) -> "Mapping":
+        kind, written, target, add = item
+        return cls(str(kind), str(written), str(target), bool(add))
+
+
 class _Vocabulary:
-    def __init__(self, campaign: Campaign):
+    """The campaign's sources and categories, and how the file's values are read as them: the
+    value itself, else the mapping given for this import, else the organisation's remembered
+    one; a value none of these name is unknown (an error listing the closest existing ones),
+    never guessed. With `add_missing` (or a mapping saying so) an unknown value is added to the
+    campaign's vocabulary through the campaign's service, with its permission rules."""
+
+    def __init__(self, campaign: Campaign, actor=None, org=None, mappings=(), add_missing=False):
+        self.campaign, self.actor, self.org, self.add_missing = campaign, actor, org, add_missing
         self.sources = {s.name: s for s in ProblemSource.objects.filter(campaign=campaign)}
         self.categories: dict[str, Category] = {}
-        for c in Category.objects.filter(campaign=campaign).select_related("parent"):
+        everything = list(Category.objects.filter(campaign=campaign).select_related("parent"))
+        bare = Counter(c.name for c in everything)
+        for c in everything:
             self.categories.setdefault(str(c), c)
-            self.categories.setdefault(c.name, c)
+        for c in everything:  # a sub-category's own name, where no other category has it
+            if bare[c.name] == 1:
+                self.categories.setdefault(c.name, c)
+        self.explicit = {(m.kind, m.written): m for m in mappings}
+        self.remembered: dict[tuple[str, str], Category | ProblemSource] = {}
+        if org is not None:
+            for kind, written, category, source in ImportMapping.objects.filter(
+                org=org, campaign=campaign
+            ).values_list("kind", "written", "category_id", "source_id"):
+                found = self._by_pk(kind, category or source)
+                if found is not None:
+                    self.remembered[(kind, written)] = found
+        self.resolved: dict[tuple[str, str], Category | ProblemSource | None] = {}
+        self.unknown: dict[tuple[str, str], dict] = {}  # for the preview's mapping form
+        self.used: dict[tuple[str, str], Category | ProblemSource] = {}  # remembered on write
+        self.refused: dict[tuple[str, str], str] = {}  # additions the campaign refused, why
+        self.notes: list[Issue] = []
+        self.noted: set[tuple[str, str]] = set()
+
+    def _table(self, kind: str) -> dict:
+        return self.sources if kind == "source" else self.categories
+
+    def _by_pk(self, kind: str, pk):
+        return next((v for v in self._table(kind).values() if v.pk == pk), None)
+
+    def source(self, text: str) -> ProblemSource | None:
+        return self.resolve("source", text)
 
     def category(self, text: str) -> Category | None:
+        return self.resolve("category", text)
+
+    def resolve(self, kind: str, text: str):
         if not text:
             return None
-        if text in self.categories:
-            return self.categories[text]
-        for key, c in self.categories.items():
-            if c.parent_id is None and (text in key or key in text):
-                return c
-        return None
+        key = (kind, text)
+        if key in self.resolved:
+            return self.resolved[key]
+        table = self._table(kind)
+        found = table.get(text)
+        mapping = self.explicit.get(key) or self.explicit.get(("", text))
+        if found is None and mapping is not None:
+            if mapping.add:
+                found = self._add(kind, text)
+            elif mapping.target in table:
+                found = self.used[key] = table[mapping.target]
+                self._note(key, f"{KIND_LABELS[kind]}“{text}”按所选对应读作“{found}”")
+        elif found is None and key in self.remembered:
+            found = self.remembered[key]
+            self._note(key, f"{KIND_LABELS[kind]}“{text}”按本单位以往的对应，读作“{found}”")
+        elif found is None and self.add_missing:
+            found = self._add(kind, text)
+        self.resolved[key] = found
+        return found
+
+    def section(self, text: str) -> Category | None:
+        """The category a section row (“一、在……上存在差距”) stands for: its own name or a
+        mapping, else the one top-level category it contains or is contained in (said in a
+        note, never silently)."""
+        if not text:
+            return None
+        key = ("category", text)
+        if key not in self.resolved:
+            found = self.categories.get(text)
+            mapping = self.explicit.get(key) or self.explicit.get(("", text))
+            if found is None and mapping is not None and mapping.target in self.categories:
+                found = self.used[key] = self.categories[mapping.target]
+            elif found is None and key in self.remembered:
+                found = self.remembered[key]
+            elif found is None:
+                found = next(
+                    (
+                        c
+                        for k, c in self.categories.items()
+                        if c.parent_id is None and (text in k or k in text)
+                    ),
+                    None,
+                )
+                if found is not None:
+                    self._note(key, f"分类行“{text}”归入问题类别“{found}”")
+            self.resolved[key] = found
+        return self.resolved[key]
+
+    def _note(self, key, message: str) -> None:
+        if key not in self.noted:
+            self.noted.add(key)
+            self.notes.append(Issue("", 0, "", message))
+
+    def _add(self, kind: str, text: str):
+        """`text` added to the campaign's vocabulary by the campaign's own service (only its
+        office may); None, with the reason kept, when refused. Runs in the import's
+        transaction: a file that fails adds nothing."""
+        limit = 40 if kind == "source" else 120
+        try:
+            if len(text) > limit:
+                raise Invalid(f"超过 {limit} 个字")
+            if kind == "source":
+                found = add_source(actor=self.actor, campaign_id=self.campaign.pk, name=text)
+            else:
+                found = add_category(actor=self.actor, campaign_id=self.campaign.pk, name=text)
+        except (NotAllowed, Invalid, Http404) as exc:
+            self.refused[(kind, text)] = str(exc) or "无权修改本次主题教育"
+            return None
+        self._table(kind)[text] = found
+        self._note((kind, text), f"已将“{text}”新增为本次主题教育的{KIND_LABELS[kind]}")
+        return found
+
+    def suggestions(self, kind: str, text: str, n: int = 3) -> list[str]:
+        """The existing values closest to `text`: those containing it or contained in it, then
+        the most similar (difflib), as the preview lists them."""
+        names = list(dict.fromkeys(str(v) for v in self._table(kind).values()))
+        ratio = {k: SequenceMatcher(None, text, k).ratio() for k in names}
+        contained = sorted((k for k in names if text in k or k in text), key=lambda k: -ratio[k])
+        close = get_close_matches(text, names, n=n, cutoff=0.4)
+        return list(dict.fromkeys(contained + close))[:n]
+
+    def refusal(self, kind: str, text: str) -> str:
+        """Why `text` is not read as a value of the campaign, and what the office can do; the
+        value is listed for the preview's mapping form."""
+        key = (kind, text)
+        label = KIND_LABELS[kind]
+        entry = self.unknown.get(key)
+        if entry is None:
+            suggestions = self.suggestions(kind, text)
+            names = list(dict.fromkeys(str(v) for v in self._table(kind).values()))
+            entry = self.unknown[key] = {
+                "kind": kind,
+                "label": label,
+                "value": text,
+                "suggestions": suggestions,
+                "choices": list(dict.fromkeys(suggestions + names)),
+                "rows": 0,
+                "refused": self.refused.get(key, ""),
+            }
+        entry["rows"] += 1
+        if key in self.refused:
+            return f"无法把“{text}”新增为本次主题教育的{label}：{self.refused[key]}"
+        mapping = self.explicit.get(key) or self.explicit.get(("", text))
+        if mapping is not None and mapping.target:
+            return f"{label}“{text}”要对应的“{mapping.target}”不是本次主题教育的{label}"
+        near = "、".join(entry["suggestions"]) or "、".join(entry["choices"][:8]) or "无"
+        kind_word = "类别" if kind == "category" else "来源"
+        return (
+            f"{label}“{text}”不在本次主题教育的{kind_word}中（相近的有：{near}），"
+            f"请对应到已有的{kind_word}，或新增到本次主题教育"
+        )
+
+    def remember(self, actor) -> None:
+        """Keep the mappings this import used, for the organisation's next imports."""
+        for (kind, written), found in self.used.items():
+            ImportMapping.objects.update_or_create(
+                org=self.org,
+                campaign=self.campaign,
+                kind=kind,
+                written=written[:200],
+                defaults={
+                    "category": found if kind == "category" else None,
+                    "source": found if kind == "source" else None,
+                    "created_by": actor if getattr(actor, "pk", None) else None,
+                },
+            )
 
 
 class _Org(NamedTuple):
@@ -161,9 +354,9 @@ class _Checks:
     """The checks against the database (organisations, sources, categories, duplicates), batch
     by batch; what they look up is kept for the batches after."""
 
-    def __init__(self, actor, org, campaign, result: ImportResult):
+    def __init__(self, actor, org, campaign, result: ImportResult, vocabulary: _Vocabulary):
         self.actor, self.org, self.result = actor, org, result
-        self.vocabulary = _Vocabulary(campaign)
+        self.vocabulary = vocabulary
         self.orgs: dict[str, _Org | None] = {}
         self.owner: dict[int, bool] = {}
         self.seen: dict[tuple, int] = {}
@@ -205,14 +398,13 @@ class _Checks:
                     )
                     continue
             p.org = target
-            if p.source and p.source not in vocabulary.sources:
-                names = "、".join(vocabulary.sources)
+            if p.source and vocabulary.source(p.source) is None:
                 result.errors.append(
                     Issue(
                         p.sheet,
                         p.row,
                         p.columns.get("source", ""),
-                        f"问题来源“{p.source}”不在本次主题教育的来源中（{names}）",
+                        vocabulary.refusal("source", p.source),
                     )
                 )
             if p.category and vocabulary.category(p.category) is None:
@@ -221,10 +413,10 @@ class _Checks:
                         p.sheet,
                         p.row,
                         p.columns.get("category", ""),
-                        f"问题类别“{p.category}”不在本次主题教育的类别中",
+                        vocabulary.refusal("category", p.category),
                     )
                 )
-            if not p.category and p.section and vocabulary.category(p.section) is None:
+            if not p.category and p.section and vocabulary.section(p.section) is None:
                 result.warnings.append(
                     Issue(
                         p.sheet, p.row, "", f"分类行“{p.section}”没有对应的问题类别，问题类别留空"
@@ -254,13 +446,21 @@ def import_ledger(
     campaign: Campaign | None = None,
     dry_run: bool = False,
     progress=None,
+    mappings: Iterable[Mapping] = (),
+    add_missing: bool = False,
 ) -> ImportResult:
     """Read the file, check everything, and (unless dry_run, and only without errors) write it.
 
     The file is read, checked and written BATCH problems at a time, inside one transaction, so
     that memory stays flat for any size of file; the first error stops the writing, reading and
     checking go on to report every defect, and the transaction is rolled back: nothing is
-    written unless the whole file is right."""
+    written unless the whole file is right.
+
+    A category or source the campaign does not have is read through `mappings`, else the
+    organisation's remembered ones, else (with `add_missing`, or a mapping saying so) added to
+    the campaign's vocabulary in the same transaction; otherwise it is an error, listed in
+    `result.unknown` with the closest existing values. The mappings used are remembered when
+    the file is written."""
     result = ImportResult()
     if not can_see_path(actor, org.path) or not may_keep_ledger(actor, org.path):
         result.errors.append(Issue(name, 0, "", f"无权导入 {org.name} 的台账"))
@@ -274,9 +474,13 @@ def import_ledger(
         return result
     if progress:  # reading, checking and writing go together, in the transaction
         progress(40, "读取、检查并写入")
-    check = _Checks(actor, org, campaign, result)
-    writer = _Writer(actor, org, campaign, check.vocabulary, result, write=not dry_run)
-    with streaming_page_cache(), nullcontext() if dry_run else transaction.atomic():
+    mappings = list(mappings)
+    vocabulary = _Vocabulary(campaign, actor, org, mappings, add_missing)
+    check = _Checks(actor, org, campaign, result, vocabulary)
+    writer = _Writer(actor, org, campaign, vocabulary, result, write=not dry_run)
+    # A preview that may add to the vocabulary adds in a transaction it then rolls back.
+    in_transaction = not dry_run or add_missing or any(m.add for m in mappings)
+    with streaming_page_cache(), transaction.atomic() if in_transaction else nullcontext():
         for batch in batched(parse_ledger(data, name, result), BATCH):
             result.problems += len(batch)
             result.measures += sum(len(p.measures) for p in batch)
@@ -288,22 +492,28 @@ def import_ledger(
             writer(batch)
         if not result.errors:
             writer.finish()
+        result.unknown = list(vocabulary.unknown.values())
         if result.unreadable is not None:
             result.errors[:] = [result.unreadable]
             result.warnings.clear()
+            result.unknown.clear()
             result.problems = result.measures = 0
         if result.errors:
             result.created_problems = result.created_measures = 0
             result.updated_problems = result.updated_measures = result.progress_added = 0
             sheets = {n: i for i, n in enumerate(dict.fromkeys(e.sheet for e in result.errors))}
             result.errors.sort(key=lambda e: (sheets[e.sheet], e.row))
-            if not dry_run:
+            if in_transaction:
                 transaction.set_rollback(True)
             return result
+        result.warnings.extend(Issue(name, 0, "", n.message) for n in vocabulary.notes)
         result.warnings.extend(writer.warnings)
         if dry_run:
+            if in_transaction:
+                transaction.set_rollback(True)
             return result
         result.written = True
+        vocabulary.remember(actor)
         # Listing problems proves the key action 检视问题 of the organisations that own them
         # (a subquery: thousands of ids as parameters cost more than the update).
         complete_from_records(
@@ -327,8 +537,8 @@ def import_ledger(
 
 
 def _problem_fields(p: ParsedProblem, vocabulary: _Vocabulary) -> dict:
-    source = vocabulary.sources.get(p.source) if p.source else None
-    category = vocabulary.category(p.category or p.section)
+    source = vocabulary.source(p.source)
+    category = vocabulary.category(p.category) if p.category else vocabulary.section(p.section)
     return {
         "source_id": source.pk if source else None,
         "category_id": category.pk if category else None,
@@ -342,6 +552,7 @@ def _measure_fields(m, campaign) -> dict:
         "content": m.content,
         "deadline_kind": m.deadline.kind,
         "due_on": rules.due_date(campaign, m.deadline.kind, m.deadline.due_on),
+        "long_term": m.deadline.long_term,
         "owner_name": m.owner_name,
     }
 
@@ -448,6 +659,7 @@ def _existing(batch, index: dict[int, list[int]]):
             "content",
             "deadline_kind",
             "due_on",
+            "long_term",
             "owner_name",
             "progress",
             "state",
@@ -593,6 +805,7 @@ class _Writer:
                         stamp,
                         stamp,
                         campaign.pk,
+                        wanted["long_term"],
                     )
                 )
                 event(
@@ -722,7 +935,7 @@ class _Writer:
         if not write:
             return
         insert_rows(Problem, PROBLEM_COLUMNS, problem_rows)
-        insert_rows(Measure, MEASURE_COLUMNS, measure_rows)
+        insert_rows(Measure, [*MEASURE_COLUMNS, "long_term"], measure_rows)
         pause_points("ledger_import")
         insert_rows(ProgressUpdate, UPDATE_COLUMNS, updates)
         insert_rows(LedgerEvent, EVENT_COLUMNS, events)

@@ -198,6 +198,11 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
     origin_row_of: dict[int, ParsedProblem] = {}
     section = subsection = ""
     title_c, measure_c = columns["title"], columns["measure"]
+    # Whose problem a personal sheet's row is: 姓名 (当事人), or, on a sheet without that column,
+    # the person named under 责任领导 or else 责任人.
+    person_field = "subject"
+    if sheet_level == "personal" and "subject" not in columns:
+        person_field = next((f for f in ("leader", "person") if f in columns), "subject")
 
     # per field: its column and that column's merge arrays (merges.origin, without the call)
     where = {f: (c, merges.rows.get(c), merges.cols.get(c)) for f, c in columns.items()}
@@ -252,9 +257,32 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
                 continue
         origin = merges.origin(r, title_c)
         title = text_of(get("title"))
+        number = text_of(get("number"))
         if origin[0] < r and origin[0] in origin_row_of:
             problem = origin_row_of[origin[0]]
         elif not title and current is not None:
+            if number and number != current.number:
+                issues.append(
+                    Issue(
+                        sheet.name,
+                        r + 1,
+                        letters["title"],
+                        f"该行有自己的序号“{number}”和整改措施，但缺少“存在问题”：请填写问题，"
+                        "或删去序号以作为上一问题的措施",
+                    )
+                )
+                continue
+            problem = current
+        elif (
+            current is not None
+            and title == current.title
+            and number == current.number
+            and text_of(get(person_field)) == current.person_name
+            and text_of(get("org_code")) == current.org_code
+            and current.row - 1 not in open_until  # a merged problem ends where its cells do
+        ):
+            # No merged cells (a CSV, or an office repeating the problem on each measure row):
+            # the same 序号 and the same problem are one problem.
             problem = current
         else:
             if not title:
@@ -266,13 +294,13 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
                 row=r + 1,
                 title=title,
                 level=level,
-                number=text_of(get("number")),
+                number=number,
                 source=text_of(get("source")),
                 category=text_of(get("category")),
                 section=subsection or section,
                 leaders=text_of(get("leader")),
                 units=text_of(get("unit")),
-                person_name=text_of(get("subject")),
+                person_name=text_of(get(person_field if level == "personal" else "subject")),
                 org_code=text_of(get("org_code")),
                 columns=letters,
             )
@@ -285,8 +313,9 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
                     Issue(
                         sheet.name,
                         r + 1,
-                        letters.get("subject", ""),
-                        "个人问题须填写当事人姓名（“姓名”或“当事人”列）",
+                        letters.get(person_field, ""),
+                        "个人问题须填写当事人姓名（“姓名”“当事人”列，"
+                        "或没有这两列时的“责任领导”“责任人”列）",
                     )
                 )
             pending.append(problem)

@@ -27,6 +27,8 @@ class ImportJob(OrgOwned):
     result = models.JSONField("结果", default=dict, blank=True)
     created_at = models.DateTimeField("提交时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # the categories and sources mapped in the preview (`importer.Mapping.as_json` each)
+    mappings = models.JSONField("类别和来源的对应", default=list, blank=True)
 
     class Meta(OrgOwned.Meta):
         verbose_name = verbose_name_plural = "台账导入任务"
@@ -38,3 +40,55 @@ class ImportJob(OrgOwned):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class ImportMapping(OrgOwned):
+    """What an organisation's ledgers write for one of a campaign's categories or sources
+    ("理论学习方面" for 理论学习), as its office mapped it when importing; the organisation's
+    next imports into the campaign read the written value the same way, and say so."""
+
+    class Kind(models.TextChoices):
+        CATEGORY = "category", "问题类别"
+        SOURCE = "source", "问题来源"
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", verbose_name="主题教育"
+    )
+    kind = models.CharField("对应项", max_length=10, choices=Kind.choices)
+    written = models.CharField("台账中的写法", max_length=200)
+    category = models.ForeignKey(
+        "campaigns.Category",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="问题类别",
+    )
+    source = models.ForeignKey(
+        "campaigns.ProblemSource",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="问题来源",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="对应人",
+    )
+    updated_at = models.DateTimeField("对应时间", auto_now=True)
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "台账导入对应关系"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "campaign", "kind", "written"], name="ledger_io_mapping_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.written} → {self.category or self.source}"

@@ -48,17 +48,19 @@ def _rows(problems):
                 "owner_name",
                 "deadline_kind",
                 "due_on",
+                "long_term",
                 "state",
                 "latest_progress",
             )
         )
-        for pid, content, owner, kind, due, state, progress in rows:
+        for pid, content, owner, kind, due, long_term, state, progress in rows:
             measures.setdefault(pid, []).append(
                 {
                     "content": content,
                     "owner": owner,
                     "deadline_kind": kind,
                     "due_on": due,
+                    "long_term": long_term,
                     "progress": progress or "",
                     "state": STATE_LABELS[state],
                 }

@@ -6,7 +6,7 @@ from django.tasks import TaskResultStatus, task
 from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils import timezone
 
-from luoshi.ledger_io.importer import import_ledger
+from luoshi.ledger_io.importer import Mapping, import_ledger
 from luoshi.ledger_io.models import ImportJob
 from luoshi.ledger_io.services import imports_dir
 
@@ -32,6 +32,7 @@ def run_import(job_id: int) -> None:
             org=job.org,
             campaign=job.campaign,
             progress=lambda p, s: _stage(job_id, p, s),
+            mappings=[Mapping.from_json(m) for m in job.mappings],
         )
     except Exception as exc:  # a report for the user instead of a stuck job
         ImportJob.objects.filter(pk=job_id).update(

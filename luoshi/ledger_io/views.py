@@ -12,7 +12,7 @@ from luoshi.campaigns.models import Campaign
 from luoshi.core.params import id_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.ledger_io import services
-from luoshi.ledger_io.importer import import_ledger
+from luoshi.ledger_io.importer import KIND_LABELS, Mapping, import_ledger
 from luoshi.ledger_io.models import ImportJob
 from luoshi.ledger_io.tasks import queue_import, settle_if_abandoned
 from luoshi.ledger_io.workbook import max_import_bytes
@@ -68,9 +68,10 @@ def import_page(request):
         "org": org.pk,
         "campaign": campaign.pk,
         "at": timezone.now().isoformat(),
+        "mappings": [],
     }
     request.session[SESSION_KEY] = pending
-    context.update(result=result, token=token, org=org, campaign=campaign, name=name)
+    context.update(result=result, token=token, org=org, campaign=campaign, name=name, add=ADD)
     return render(request, "ledger_io/import.html", context, status=400 if result.errors else 200)
 
 
@@ -93,9 +94,71 @@ def import_confirm(request, token):
         campaign=campaign,
         file_name=pending["name"],
         stored_file=pending["file"],
+        mappings=pending.get("mappings", []),
     )
     queue_import(job)
     return redirect("ledger_io:job", pk=job.pk)
+
+
+ADD = "__add__"  # the mapping form's choice "add the value to the campaign's vocabulary"
+MAX_MAPPINGS = 500
+
+
+@require_POST
+def import_map(request, token):
+    """The preview's mapping form: each category or source the campaign does not have, read as
+    an existing value or added to the vocabulary (or left, and still an error); then the same
+    file is previewed again with these mappings, which the confirmed import uses."""
+    pending = _pending(request, token)
+    user = request.user
+    org = get_visible_or_404(Organization.objects, user, request=request, pk=pending["org"])
+    campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=pending["campaign"])
+    path = services.imports_dir() / pending["file"]
+    if not path.exists():
+        raise Http404
+    chosen = {(m[0], m[1]): Mapping.from_json(m) for m in pending.get("mappings", [])}
+    for n in range(MAX_MAPPINGS):
+        kind, value = request.POST.get(f"kind-{n}"), request.POST.get(f"value-{n}")
+        if kind is None or value is None:
+            break
+        if kind not in KIND_LABELS or not value:
+            continue
+        target = request.POST.get(f"map-{n}", "")
+        if not target:
+            chosen.pop((kind, value), None)
+        elif target == ADD:
+            chosen[(kind, value)] = Mapping(kind, value, add=True)
+        else:
+            chosen[(kind, value)] = Mapping(kind, value, target[:200])
+    mappings = list(chosen.values())
+    every = request.session.get(SESSION_KEY, {})
+    every[token] = {**pending, "mappings": [m.as_json() for m in mappings]}
+    request.session[SESSION_KEY] = every
+    result = import_ledger(
+        actor=user,
+        data=path.read_bytes(),
+        name=pending["name"],
+        org=org,
+        campaign=campaign,
+        dry_run=True,
+        mappings=mappings,
+    )
+    for entry in result.unknown:
+        mapping = chosen.get((entry["kind"], entry["value"]))
+        entry["chosen"] = "" if mapping is None else ADD if mapping.add else mapping.target
+    orgs, campaigns = _choices(user)
+    context = {
+        "orgs": orgs,
+        "campaigns": campaigns,
+        "max_mb": max_import_bytes() // 2**20,
+        "result": result,
+        "token": token,
+        "org": org,
+        "campaign": campaign,
+        "name": pending["name"],
+        "add": ADD,
+    }
+    return render(request, "ledger_io/import.html", context, status=400 if result.errors else 200)
 
 
 @require_GET
@@ -118,7 +181,13 @@ def import_report(request, token):
     campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=pending["campaign"])
     data = (services.imports_dir() / pending["file"]).read_bytes()
     result = import_ledger(
-        actor=user, data=data, name=pending["name"], org=org, campaign=campaign, dry_run=True
+        actor=user,
+        data=data,
+        name=pending["name"],
+        org=org,
+        campaign=campaign,
+        dry_run=True,
+        mappings=[Mapping.from_json(m) for m in pending.get("mappings", [])],
     )
     out = tempfile.TemporaryFile()
     services.error_report(data, pending["name"], result.errors, out)

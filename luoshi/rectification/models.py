@@ -181,6 +181,10 @@ class Measure(OrgOwned):
         "时限类型", max_length=10, choices=DeadlineKind.choices, default=DeadlineKind.DATE
     )
     due_on = models.DateField("完成时限", null=True, blank=True)
+    # A dated or 立行立改 measure that is also to be kept up ("2019年12月底前完成，并长期坚持");
+    # the deadline above still decides overdue. A database default, so that bulk inserts
+    # that do not name it (MEASURE_COLUMNS) store False.
+    long_term = models.BooleanField("并长期坚持", default=False, db_default=False)
     progress = models.PositiveSmallIntegerField("完成进度（%）", default=0)
     state = models.CharField(
         "状态", max_length=12, choices=MeasureState.choices, default=MeasureState.NOT_STARTED

@@ -101,7 +101,7 @@ JSON_BODIES = {
     "api:decline_opinion": {"version": 1, "reason": "x"},
     "api:transfer_opinion": {"version": 1, "org_id": 1},
 }
-TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report"}  # session-bound: tests/ledger_io
+TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no
 # opinion's text (tests/opinions); swept below for the foreign branch's secrets.
 PUBLIC = {"opinions:public_form", "opinions:public_thanks", "opinions:board", "opinions:qr"}

@@ -110,3 +110,51 @@ def simple_ledger(rows: list[tuple], sheet="班子问题") -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sheet_of(header: list[str], rows: list[tuple], sheet="班子问题") -> bytes:
+    """One sheet, a one-row header and the rows as given: no merged cells."""
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(header)
+    for row in rows:
+        ws.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def personal_ledger_naming_the_person_under(column: str) -> bytes:
+    """A personal sheet as county offices keep it: no 姓名 column, the person under `column`
+    (责任领导 or 责任人)."""
+    return sheet_of(
+        ["序号", "存在问题", "整改措施", column, "整改时限"],
+        [
+            (1, "理论学习不够系统", "每周自学不少于5小时", "张三", "2023年12月底前"),
+            (2, "联系群众不够紧密", "每月走访联系点", "李四", "长期坚持"),
+        ],
+        sheet="领导班子成员个人检视问题清单",
+    )
+
+
+def repeated_problem_rows() -> list[tuple]:
+    """A problem with two measures written out on both rows (no merged cells), then another."""
+    return [
+        (1, "群众办事多头跑", "推行“一窗受理”", "2023年12月底前", "张三"),
+        (1, "群众办事多头跑", "压缩审批时限一半", "2024年3月底前", "张三"),
+        (2, "会议文件过多", "清理规范会议", "立行立改", "李四"),
+    ]
+
+
+def ledger_in_a_countys_words() -> bytes:
+    """A county's ledger writing the campaign's category and source its own way: 理论学习方面
+    for 理论学习, 征求意见建议 for 征求意见, and a category of its own (基层治理)."""
+    return sheet_of(
+        ["序号", "问题类别", "问题来源", "存在问题", "整改措施", "整改时限"],
+        [
+            (1, "理论学习方面", "征求意见建议", "学习不够系统", "每周自学", "2023年12月底前"),
+            (2, "理论学习方面", "自身查摆", "学用结合不紧", "每月研讨", "长期坚持"),
+            (3, "基层治理", "自身查摆", "网格管理粗放", "细化网格", "2024年6月底前"),
+        ],
+    )

@@ -26,6 +26,10 @@ from luoshi.ledger_io.splitting import split_measures
         ("长期坚持", Deadline("ongoing")),
         ("长期坚持，定期督查", Deadline("ongoing")),
         ("立行立改", Deadline("immediate")),
+        ("2019年12月底前完成，并长期坚持", Deadline("date", date(2019, 12, 31), long_term=True)),
+        ("2024年3月底前完成；长期坚持", Deadline("date", date(2024, 3, 31), long_term=True)),
+        ("立行立改并长期坚持", Deadline("immediate", long_term=True)),
+        ("立行立改，长期坚持", Deadline("immediate", long_term=True)),
     ],
 )
 def test_deadlines_as_offices_write_them(text, expected):
@@ -34,7 +38,18 @@ def test_deadlines_as_offices_write_them(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["下个月", "", None, "2019年13月", "尽快", "2019年2月30日", "1850年1月", True, "12月底前"],
+    [
+        "下个月",
+        "",
+        None,
+        "2019年13月",
+        "尽快",
+        "2019年2月30日",
+        "1850年1月",
+        True,
+        "12月底前",
+        "2019年13月底前完成，并长期坚持",
+    ],
 )
 def test_unreadable_deadlines_are_errors_not_guesses(text):
     with pytest.raises(DeadlineError):
@@ -63,10 +78,12 @@ def test_reading_a_deadline_never_raises_anything_else(value):
 @given(
     st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),
     st.sampled_from(["date", "ongoing", "immediate"]),
+    st.booleans(),
 )
-def test_written_deadlines_read_back_the_same(day, kind):
-    written = write_deadline(kind, day if kind == "date" else None)
-    assert read_deadline(written) == Deadline(kind, day if kind == "date" else None)
+def test_written_deadlines_read_back_the_same(day, kind, long_term):
+    long_term = long_term and kind != "ongoing"
+    written = write_deadline(kind, day if kind == "date" else None, long_term)
+    assert read_deadline(written) == Deadline(kind, day if kind == "date" else None, long_term)
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,7 @@ def test_another_users_import_token_is_404(client, tree, campaign, liaison, djan
 
     client.force_login(user_with(tree.county_a, "liaison", username="someone_else"))
     assert client.post(reverse("ledger_io:confirm", args=[token])).status_code == 404
+    assert client.post(reverse("ledger_io:map", args=[token])).status_code == 404
     assert not Problem.objects.exists()
 
 
@@ -113,3 +114,48 @@ def test_confirmed_import_runs_as_a_job_whose_page_shows_the_result(
 
     client.force_login(user_with(tree.county_a, "liaison", username="job_peeker"))
     assert client.get(reverse("ledger_io:job", args=[job.pk])).status_code == 404
+
+
+def test_preview_maps_unknown_values_and_the_confirmed_import_remembers_them(
+    client, tree, campaign, liaison
+):
+    from luoshi.campaigns.models import Category
+    from luoshi.ledger_io.models import ImportMapping
+    from tests.ledger_io.builders import ledger_in_a_countys_words
+
+    theory = Category.objects.create(campaign=campaign, name="理论学习", rank=9)
+    client.force_login(liaison)
+    preview = _upload(client, tree, campaign, ledger_in_a_countys_words())
+    html = preview.content.decode()
+    assert preview.status_code == 400 and 'data-testid="mapping"' in html
+    assert "理论学习方面" in html and "相近的有：理论学习" in html
+    token = preview.context["token"]
+    unknown = preview.context["result"].unknown
+    form = {}
+    for n, u in enumerate(unknown):
+        form[f"kind-{n}"], form[f"value-{n}"] = u["kind"], u["value"]
+        form[f"map-{n}"] = {
+            "理论学习方面": "理论学习",
+            "征求意见建议": "征求意见",
+            "基层治理": "__add__",  # a county liaison may not add: still an error, said
+        }[u["value"]]
+    mapped = client.post(reverse("ledger_io:map", args=[token]), form)
+    html = mapped.content.decode()
+    assert mapped.status_code == 400 and "只有本级主题教育办公室" in html
+    assert [u["value"] for u in mapped.context["result"].unknown] == ["基层治理"]
+    assert not Category.objects.filter(name="基层治理").exists()
+
+    form = {"kind-0": "category", "value-0": "基层治理", "map-0": "在服务群众上存在差距"}
+    mapped = client.post(reverse("ledger_io:map", args=[token]), form)
+    assert mapped.status_code == 200, mapped.context["result"].errors
+    assert 'data-testid="confirm"' in mapped.content.decode()
+    assert not Problem.objects.exists()
+
+    assert client.post(reverse("ledger_io:confirm", args=[token])).status_code == 302
+    assert Problem.objects.get(title="学习不够系统").category == theory
+    remembered = set(
+        ImportMapping.objects.filter(org=tree.county_a).values_list("written", flat=True)
+    )
+    assert remembered == {"理论学习方面", "征求意见建议", "基层治理"}
+    again = _upload(client, tree, campaign, ledger_in_a_countys_words())
+    assert again.status_code == 200 and again.context["result"].changes == 0

@@ -29,9 +29,10 @@ HOSTILE = st.sampled_from(
     ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tTAB", "\rCR", "＝全角", '=HYPERLINK("http://x")', "0123"]
 )
 DEADLINE = st.one_of(
-    st.tuples(st.just("date"), st.dates(date(2020, 1, 1), date(2030, 12, 31))),
-    st.tuples(st.sampled_from(["ongoing", "immediate"]), st.none()),
-)
+    st.tuples(st.just("date"), st.dates(date(2020, 1, 1), date(2030, 12, 31)), st.booleans()),
+    st.tuples(st.just("immediate"), st.none(), st.booleans()),
+    st.tuples(st.just("ongoing"), st.none(), st.just(False)),
+)  # kind, date, and whether it is also 长期坚持 ("…前完成，并长期坚持", "立行立改并长期坚持")
 
 
 def _export(user, org, campaign) -> bytes:
@@ -67,6 +68,7 @@ def _snapshot():
             "content",
             "deadline_kind",
             "due_on",
+            "long_term",
             "owner_name",
             "version",
         )
@@ -103,8 +105,8 @@ def test_export_then_import_changes_nothing(tree, campaign, liaison, problems):
                 responsible_leaders="李四、王五",
                 source=campaign.sources.first(),
             )
-            for content, (kind, due), owner in measures:
-                services.add_measure(
+            for content, (kind, due, long_term), owner in measures:
+                m = services.add_measure(
                     actor=liaison,
                     problem=p,
                     content=content,
@@ -112,6 +114,7 @@ def test_export_then_import_changes_nothing(tree, campaign, liaison, problems):
                     due_on=due,
                     owner_name=owner,
                 )
+                Measure.objects.filter(pk=m.pk).update(long_term=long_term)
         before = _snapshot()
         data = _export(liaison, tree.county_a, campaign)
         result = import_ledger(

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from luoshi.campaigns.models import Campaign
 from luoshi.core.scoping import SYSTEM
-from luoshi.ledger_io.importer import import_ledger
+from luoshi.ledger_io.importer import Mapping, import_ledger
 from luoshi.ledger_io.services import error_report
 from luoshi.orgs.models import Organization
 
@@ -24,8 +24,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", dest="as_json", action="store_true", help="只在标准输出打印 JSON 结果"
         )
+        parser.add_argument(
+            "--map",
+            dest="maps",
+            action="append",
+            default=[],
+            metavar="OLD=NEW",
+            help="把台账中的问题类别或来源“OLD”读作本次主题教育已有的“NEW”（可重复；"
+            "导入成功后该组织下次导入时沿用）",
+        )
+        parser.add_argument(
+            "--add-missing",
+            action="store_true",
+            help="把本次主题教育没有的问题类别和来源按原文新增（须有主题教育办公室的权限）",
+        )
 
-    def handle(self, *args, file, org, campaign, dry_run, report, as_json, **options):
+    def handle(
+        self, *args, file, org, campaign, dry_run, report, as_json, maps, add_missing, **options
+    ):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"找不到文件 {file}")
@@ -37,9 +53,22 @@ class Command(BaseCommand):
             chosen = Campaign.objects.filter(slug=campaign).first()
             if chosen is None:
                 raise CommandError(f"没有标识为 {campaign} 的主题教育")
+        mappings = []
+        for item in maps:
+            old, sep, new = item.partition("=")
+            if not sep or not old.strip() or not new.strip():
+                raise CommandError(f"--map 须写成 原写法=本次主题教育的写法，而不是“{item}”")
+            mappings.append(Mapping("", old.strip(), new.strip()))
         data = path.read_bytes()
         result = import_ledger(
-            actor=SYSTEM, data=data, name=path.name, org=target, campaign=chosen, dry_run=dry_run
+            actor=SYSTEM,
+            data=data,
+            name=path.name,
+            org=target,
+            campaign=chosen,
+            dry_run=dry_run,
+            mappings=mappings,
+            add_missing=add_missing,
         )
         if report and result.errors:
             error_report(data, path.name, result.errors, report)
@@ -62,6 +91,12 @@ class Command(BaseCommand):
             where = f"{w.sheet} 第{w.row}行" if w.row else w.sheet
             self.stdout.write(f"提示：{where}：{w.message}")
         if result.errors:
+            if result.unknown:
+                self.stderr.write(
+                    "本次主题教育没有的类别或来源："
+                    + "、".join(f"“{u['value']}”" for u in result.unknown)
+                    + "。可用 --map 原写法=已有写法 对应（可重复），或加 --add-missing 按原文新增。"
+                )
             self.stderr.write(f"共 {len(result.errors)} 处错误，未写入任何数据。")
             return
         verb = "检查通过（未写入）" if dry_run else "已导入"
