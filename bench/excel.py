@@ -15,14 +15,19 @@ W4: a ledger .xlsx of N measure rows in the standard layout is written with the 
 LedgerWriter (title and unit lines, the two-row header with 责任主体, problem cells merged over
 their 1-3 measures, a team and a personal sheet; org codes spread over the whole tree; deadlines
 such as "2024年12月底前", "2025年6月30日前", "长期坚持", "立行立改"; seed-like Chinese text). Timed:
-  floor      python_calamine alone: open the workbook, to_python(skip_empty_area=False) per sheet;
-             read again right before every step below, its median over all those reads
-  dry-run    `luoshi import-ledger FILE --org ROOT --json --dry-run` on a fresh copy of the seed
-  import     the same without --dry-run (first import: rows created)
-  re-import  the same file again: created and updated must both be 0
-  (fact)     the rows the first import added, inserted with sqlite3 alone into a fresh copy of
-             the seed (executemany, one transaction): a lower bound of any import's writing
-W5: extra problems, measures (1-3 each) and progress updates are inserted with insert_rows until
+  read floor  python_calamine alone: open the workbook, to_python(skip_empty_area=False) per
+              sheet; read again right before every step below, its median over all those reads
+  dry-run     `luoshi import-ledger FILE --org ROOT --json --dry-run` on a fresh copy of the seed
+  import      the same without --dry-run (first import: rows created)
+  insert floor  the problems and measures the first import added, bulk_create'd with Django
+              alone into a fresh copy of the seed, in one transaction
+  existing rows  one query reading what a re-import compares the file with: every measure of
+              the campaign under the root with its problem's columns, right before the re-import
+  re-import   the same file again: created and updated must both be 0
+Aims, on in-process seconds: the first import within 1.5x of (read floor + insert floor), the
+re-import within 2x of (read floor + existing rows), the 100,000-row import under 300 MB peak;
+each printed against its aim (meets / MISSES).
+W5: extra problems, measures (1-3 each) and progress updates are added with bulk_create until
 the tree holds 100,000 measures, then `luoshi export-ledger --org ROOT -o out.xlsx` is timed. The
 floor writes the same cells (every row and column of the exported file, same strings and numbers,
 read back with calamine beforehand) with XlsxWriter alone in constant_memory mode, no merges and
@@ -32,6 +37,10 @@ The export of the plain city seed (7,197 rows) is shown too, to see whether memo
     bench/excel.py                      # W4 at 10 k, W5 at 100 k
     bench/excel.py --big --json         # W4 at 10 k and 100 k
     bench/excel.py --repeat 3 --profile /tmp/imp.prof   # medians of 3; cProfile a 10 k import
+    bench/excel.py --smoke              # every step once on the tiny seed, small files
+
+Exits 1 when a step fails: a command that fails or finds errors in its own file, a re-import
+that changes anything, figures that disagree with what the import created.
 """
 
 import argparse
