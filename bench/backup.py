@@ -13,6 +13,7 @@ $TMPDIR) and re-used by later runs; the restore target is created empty each run
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,11 +100,36 @@ def main():
     parser.add_argument("--scale", choices=SCALES, default="city")
     parser.add_argument("--db", choices=DATABASES, action="append")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="the tiny scale once on SQLite in a temporary folder (a check that the bench runs,"
+        " not a measurement)",
+    )
     args = parser.parse_args()
-    work = Path(tempfile.gettempdir()) / "bench-backup"
-    work.mkdir(exist_ok=True)
-    rows = [run(db, args.scale, work) for db in args.db or DATABASES]
-    if args.json:
+    if args.smoke:
+        if "postgres" in (args.db or DATABASES):
+            log("--smoke: SQLite only (the PostgreSQL half needs databases of its own)")
+        args.scale, args.db = "tiny", ["sqlite"]
+        work = Path(tempfile.mkdtemp(prefix="bench-backup-smoke-"))
+    else:
+        work = Path(tempfile.gettempdir()) / "bench-backup"
+        work.mkdir(exist_ok=True)
+    try:
+        rows = [run(db, args.scale, work) for db in args.db or DATABASES]
+    finally:
+        if args.smoke:
+            shutil.rmtree(work, ignore_errors=True)
+    report(rows, args.json)
+    failed = [r for r in rows if not r["figures_equal"]]
+    for r in failed:
+        print(f"FAILED: {r['db']} {r['scale']}: the figures differ after the restore")
+    if failed:
+        sys.exit(1)
+
+
+def report(rows: list[dict], as_json: bool) -> None:
+    if as_json:
         print(json.dumps(rows, indent=1))
         return
     print("W11 backup and restore (each in its own process, Django start-up included)")

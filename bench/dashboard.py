@@ -125,11 +125,14 @@ def analyze(env: dict) -> float:
     return time.perf_counter() - started
 
 
-def prepare(db: str, scale: str, reuse: bool, name: str | None) -> tuple[dict, dict]:
+def prepare(
+    db: str, scale: str, reuse: bool, name: str | None, var: Path | None = None
+) -> tuple[dict, dict]:
     """An environment pointing at a seeded database of `scale`; seeds it unless reused. A
     database named with --database-name is re-used when it holds a seed of the scale, seeded
-    when missing or empty, and never dropped."""
-    var = Path(tempfile.gettempdir()) / f"bench-dash-{db}-{scale}"
+    when missing or empty, and never dropped. `var`: the LUOSHI_VAR folder (default: one per
+    database and scale in $TMPDIR, kept for --reuse)."""
+    var = var or Path(tempfile.gettempdir()) / f"bench-dash-{db}-{scale}"
     env = {**os.environ, "LUOSHI_VAR": str(var)}
     env.pop("DATABASE_URL", None)
     pg_name = name or f"bench_dash_{scale}"
@@ -813,7 +816,7 @@ class Dashboard:
         from luoshi.rectification import selectors
 
         self.nodes, self.runs = nodes, runs
-        self.campaign = selectors.visible_campaigns(nodes.office).first()
+        self.campaign = selectors.visible_campaigns(nodes.office)[0]
         self.floor = Floor(connection.vendor, self.campaign, nodes)
 
     def measure(self, org) -> dict:
@@ -912,7 +915,7 @@ class Replay:
 
         self.nodes = nodes
         self.rng = random.Random(seed)
-        self.campaign = selectors.visible_campaigns(nodes.office).first()
+        self.campaign = selectors.visible_campaigns(nodes.office)[0]
 
     def pools(self) -> dict[str, list[int]]:
         """Measure ids on which each kind of write is valid now."""
@@ -1462,6 +1465,12 @@ def main() -> None:
         help='PostgreSQL: PGOPTIONS for the measuring process, e.g. "-c jit=off"',
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="W1, W2 and W10 once on a tiny seed in a temporary SQLite folder, 20 writes (a check"
+        " that the bench runs, not a measurement)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.runs < 1:
@@ -1471,11 +1480,74 @@ def main() -> None:
         args.db = args.db[0]
         child(args)
         return
+    smoke = None
+    if args.smoke:
+        if "postgres" in args.db:
+            log("--smoke: SQLite only (the PostgreSQL half needs a seeded server database)")
+        args.db, args.scale, args.runs, args.writes, args.reuse = ["sqlite"], "tiny", 1, 20, False
+        smoke = Path(tempfile.mkdtemp(prefix="bench-dash-smoke-"))
+    try:
+        results = measure_all(args, smoke)
+    finally:
+        if smoke:
+            shutil.rmtree(smoke, ignore_errors=True)
+    failed = failures(results)
+    if args.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        print(report(results))
+    for message in failed:
+        print(f"FAILED: {message}")
+    if failed:
+        sys.exit(1)
+
+
+def failures(results: list[dict]) -> list[str]:
+    """What went wrong in the measurements: a database that could not be measured, or figures
+    that disagree where they must be equal (ids, answers, floors, roll-ups, recounts)."""
+    found = []
+    for r in results:
+        where = f"{r['db']} {r['scale']}"
+        if "error" in r:
+            found.append(f"{where}: {r['error']}")
+            continue
+        if "w1" in r:
+            found += [
+                f"{where} W1: the subtree ids of {s['level']} differ between floor, CTE and ours"
+                for s in r["w1"]["subtree"]
+                if not s["same"]
+            ]
+            found += [
+                f"{where} W1: is-ancestor of {a['of']} below {a['level']} answered differently"
+                for a in r["w1"]["ancestor"]
+                if a["answer"] is None
+            ]
+        for page in r.get("w2", []):
+            if page["same"] or page["n_plus_1_same"]:
+                found.append(
+                    f"{where} W2: the floor's figures for {page['level']} differ from the "
+                    f"page's: {(page['same'] + page['n_plus_1_same'])[:3]}"
+                )
+        if "w10" in r:
+            w10 = r["w10"]
+            for key in (
+                "rollup_drift_before",
+                "rollup_drift_after",
+                "rollup_drift_rebuilt",
+                "drift_before",
+                "drift_after",
+            ):
+                if w10[key]:
+                    found.append(f"{where} W10: {key.replace('_', ' ')}: {w10[key][:3]}")
+    return found
+
+
+def measure_all(args, smoke: Path | None) -> list[dict]:
     results = []
     for db in args.db:
         try:
             name = args.database_name if db == "postgres" else None
-            env, seed = prepare(db, args.scale, args.reuse, name)
+            env, seed = prepare(db, args.scale, args.reuse, name, smoke)
             if db == "postgres" and args.pg_options:
                 env["PGOPTIONS"] = args.pg_options
             log(f"{db}: measuring ...")
@@ -1483,9 +1555,10 @@ def main() -> None:
         except (RuntimeError, subprocess.SubprocessError, OSError, ValueError) as exc:
             log(f"{db}: FAILED: {exc}")
             results.append({"db": db, "scale": args.scale, "error": str(exc)})
-    if args.json:
-        print(json.dumps(results, indent=2, ensure_ascii=False))
-        return
+    return results
+
+
+def report(results: list[dict]) -> str:
     blocks = []
     for r in results:
         if "error" in r:
@@ -1510,7 +1583,7 @@ def main() -> None:
             blocks.append(w2_table(r))
         if "w10" in r:
             blocks.append(w10_table(r))
-    print("\n\n".join(blocks))
+    return "\n\n".join(blocks)
 
 
 if __name__ == "__main__":

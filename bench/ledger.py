@@ -111,9 +111,12 @@ def analyze(env: dict) -> float:
     return time.perf_counter() - started
 
 
-def prepare(db: str, scale: str, reuse: bool, analyse: bool) -> tuple[dict, dict]:
-    """An environment pointing at a seeded database of `scale`; seeds it unless reused."""
-    var = Path(tempfile.gettempdir()) / f"bench-ledger-{db}-{scale}"
+def prepare(
+    db: str, scale: str, reuse: bool, analyse: bool, var: Path | None = None
+) -> tuple[dict, dict]:
+    """An environment pointing at a seeded database of `scale`; seeds it unless reused. `var`:
+    the LUOSHI_VAR folder (default: one per database and scale in $TMPDIR, kept for --reuse)."""
+    var = var or Path(tempfile.gettempdir()) / f"bench-ledger-{db}-{scale}"
     env = {**os.environ, "LUOSHI_VAR": str(var)}
     env.pop("DATABASE_URL", None)
     if db == "postgres":
@@ -172,7 +175,7 @@ class Ledger:
         users = get_user_model().objects
         self.office = users.get(username="city_office")
         self.liaison = users.get(username="county_liaison")
-        self.campaign = selectors.visible_campaigns(self.office).first()
+        self.campaign = selectors.visible_campaigns(self.office)[0]
         self.root = Organization.objects.get(parent=None)
         city = self.root
         if self.root.level == OrgLevel.PROVINCE:
@@ -596,6 +599,12 @@ def main() -> None:
     parser.add_argument("--spread-races", type=int, default=5, help="W6 spread races per K")
     parser.add_argument("--threads", default="2,4,8", help="W6 thread counts")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="W3 and W6 once on a tiny seed in a temporary SQLite folder, one race per mode with"
+        " 2 threads (a check that the bench runs, not a measurement)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.runs < 1:
@@ -605,18 +614,66 @@ def main() -> None:
         args.db = args.db[0]
         child(args)
         return
+    smoke = None
+    if args.smoke:
+        if "postgres" in args.db:
+            log("--smoke: SQLite only (the PostgreSQL half needs a seeded server database)")
+        args.db, args.scale, args.runs, args.reuse = ["sqlite"], "tiny", 1, False
+        args.races, args.spread_races, args.threads = 1, 1, "2"
+        smoke = Path(tempfile.mkdtemp(prefix="bench-ledger-smoke-"))
+    try:
+        results = measure_all(args, smoke)
+    finally:
+        if smoke:
+            shutil.rmtree(smoke, ignore_errors=True)
+    failed = failures(results)
+    if args.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        print(report(results))
+    for message in failed:
+        print(f"FAILED: {message}")
+    if failed:
+        sys.exit(1)
+
+
+def failures(results: list[dict]) -> list[str]:
+    """What went wrong in the measurements: a database that could not be measured, a page
+    whose rows differ from the floor's, a race with other winners than exactly one."""
+    found = []
+    for r in results:
+        where = f"{r['db']} {r['scale']}"
+        if "error" in r:
+            found.append(f"{where}: {r['error']}")
+            continue
+        found += [
+            f"{where} W3 {w['workload']}: the page's rows differ from the floor's"
+            for w in r.get("w3", [])
+            if not w["same_rows"]
+        ]
+        found += [
+            f"{where} W6 {w['mode']} K={w['threads']}: won {w['won']} of {w['wins_expected']}, "
+            f"{w['errors']} errors, {w['lost_updates']} lost updates {w['error_messages'][:2]}"
+            for w in r.get("w6", [])
+            if w["ok"] is False
+        ]
+    return found
+
+
+def measure_all(args, smoke: Path | None) -> list[dict]:
     results = []
     for db in args.db:
         try:
-            env, seed = prepare(db, args.scale, args.reuse, not args.no_analyze)
+            env, seed = prepare(db, args.scale, args.reuse, not args.no_analyze, smoke)
             log(f"{db}: measuring ...")
             results.append({**measure_in_child(db, env, args), "setup": seed})
         except (RuntimeError, subprocess.SubprocessError, OSError, ValueError) as exc:
             log(f"{db}: FAILED: {exc}")
             results.append({"db": db, "scale": args.scale, "error": str(exc)})
-    if args.json:
-        print(json.dumps(results, indent=2, ensure_ascii=False))
-        return
+    return results
+
+
+def report(results: list[dict]) -> str:
     blocks = []
     for r in results:
         if "error" in r:
@@ -633,7 +690,7 @@ def main() -> None:
             blocks.append(w3_table(r))
         if "w6" in r:
             blocks.append(w6_table(r))
-    print("\n\n".join(blocks))
+    return "\n\n".join(blocks)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,11 @@ connection failures), which must be 0.
     bench/load.py                                   # 50 clients, 60 s, no think time
     bench/load.py --think 1 --clients 50            # users who click about once a second
     bench/load.py --db-name bench_wt9_load --port 8009 --json
+    bench/load.py --smoke     # 5 clients for 3 s against gunicorn on a tiny SQLite seed
+
+--smoke checks that the bench runs, with what the test suite has: gunicorn (one worker, no RQ
+worker: background tasks run in the request) on SQLite in a temporary folder, seeded tiny, on a
+free port; the PostgreSQL layout of scripts/production.sh is not started.
 """
 
 import argparse
@@ -32,9 +37,12 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -122,11 +130,36 @@ def cpu_used(before: dict[int, int], after: dict[int, int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def prepare_smoke(env) -> dict:
+    """A tiny seed in the smoke's own SQLite folder."""
+    log("--smoke: seeding tiny into a temporary SQLite folder ...")
+    subprocess.run([LUOSHI, "migrate", "-v0"], env=env, check=True)
+    out = subprocess.run(
+        [LUOSHI, "seed", "--scale", "tiny", "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def start_server(args, env) -> subprocess.Popen:
     log(f"starting the production layout on 127.0.0.1:{args.port} ({args.workers} workers) ...")
     args.server_log = Path(env["LUOSHI_VAR"]) / f"server-{time.strftime('%H%M%S')}.log"
+    command = [str(REPO / "scripts" / "production.sh")]
+    if args.smoke:  # gunicorn alone, as production.sh starts it, on SQLite
+        command = [str(REPO / ".venv" / "bin" / "gunicorn"), "luoshi.wsgi:application"]
+        command += ["--bind", env["BIND"], "--workers", str(args.workers), "--timeout", "120"]
+        command += ["--error-logfile", "-"]
     server = subprocess.Popen(
-        [str(REPO / "scripts" / "production.sh")],
+        command,
         env=env,
         cwd=REPO,
         stdout=open(args.server_log, "w"),
@@ -413,14 +446,32 @@ def main():
         f"on one machine does (default: {PG_SOCKET or 'none found'}); '' for TCP on 127.0.0.1",
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="5 clients for 3 s against gunicorn on a tiny SQLite seed in a temporary folder (a"
+        " check that the bench runs, not a measurement)",
+    )
     args = parser.parse_args()
-    args.workers = args.workers or os.cpu_count()
+    if not args.smoke:
+        return measure(args)
+    args.clients, args.seconds, args.warmup, args.processes = 5, 3.0, 1.0, 1
+    args.workers, args.port, args.db_name, args.pg_socket = 1, free_port(), "", ""
+    var = Path(tempfile.mkdtemp(prefix="bench-load-smoke-"))
+    try:
+        measure(args, var)
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
 
-    var = REPO / "var" / f"bench-load-{args.db_name}"
-    var.mkdir(parents=True, exist_ok=True)
+
+def measure(args, var: Path | None = None) -> None:
+    """The load run; `var`: the smoke's temporary folder (SQLite, gunicorn alone)."""
+    args.workers = args.workers or os.cpu_count()
+    if var is None:
+        var = REPO / "var" / f"bench-load-{args.db_name}"
+        var.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
-        DATABASE_URL=pg_url(args.pg_socket) + args.db_name,
         LUOSHI_VAR=str(var),
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -434,7 +485,12 @@ def main():
         # a Redis database of its own: the worker must not take other checkouts' jobs
         REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
     )
-    seed = prepare(args, env)
+    if args.smoke:
+        env.update(DEBUG="0", MEDIA_ROOT=str(var / "media"))
+        seed = prepare_smoke(env)
+    else:
+        env["DATABASE_URL"] = pg_url(args.pg_socket) + args.db_name
+        seed = prepare(args, env)
     accounts = {a["username"]: a for a in seed["accounts"]}
     base = f"http://127.0.0.1:{args.port}"
     server = start_server(args, env)
@@ -472,7 +528,7 @@ def main():
         time.sleep(args.warmup)
         measured_from = time.time()
         server_before = cpu_ticks(server_pids(server))
-        db_before = cpu_ticks(database_pids(args.db_name))
+        db_before = cpu_ticks(database_pids(args.db_name) if args.db_name else [])
         log_offset = args.server_log.stat().st_size
         sample = {}
 
@@ -488,7 +544,7 @@ def main():
             client_errors += e
             client_cpu += cpu
         server_cpu = cpu_used(server_before, cpu_ticks(server_pids(server)))
-        db_cpu = cpu_used(db_before, cpu_ticks(database_pids(args.db_name)))
+        db_cpu = cpu_used(db_before, cpu_ticks(database_pids(args.db_name) if args.db_name else []))
         for p in procs:
             p.join()
         load_after = machine_load()
@@ -553,13 +609,14 @@ def main():
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
-        return
+        return finish(result)
+    where = "socket " + args.pg_socket if args.pg_socket else "TCP 127.0.0.1"
     print(
         f"W8 load: {args.clients} clients, {args.seconds:.0f} s"
         f" after {args.warmup:.0f} s of warm-up,"
         f" think {args.think} s, "
-        f"gunicorn {args.workers}x{args.threads}, PostgreSQL city seed"
-        f" ({'socket ' + args.pg_socket if args.pg_socket else 'TCP 127.0.0.1'})"
+        f"gunicorn {args.workers}x{args.threads}, "
+        + ("SQLite tiny seed (--smoke)" if args.smoke else f"PostgreSQL city seed ({where})")
     )
     print(
         f"  {result['requests']} requests, {result['requests_per_s']:.1f} req/s, "
@@ -590,6 +647,15 @@ def main():
         )
     for when, text in result["load"].items():
         print(f"  load {when:<6}: {text}")
+    finish(result)
+
+
+def finish(result: dict) -> None:
+    """Exit 1 when the run failed: errors (5xx, other 4xx, timeouts, clients that could not
+    start) or no request answered at all."""
+    if result["errors"] or not result["requests"]:
+        print(f"FAILED: {result['errors']} errors in {result['requests']} requests")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

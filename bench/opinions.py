@@ -6,12 +6,17 @@ random organisation; the flood is a thread posting as fast as it can. Prints the
 senders' median and p95 without and with each flood, and what the flood got back.
 
     .venv/bin/python bench/opinions.py [--runs 150]
+    .venv/bin/python bench/opinions.py --smoke   # 5 senders per run on a tiny seed of its own
+
+--smoke checks that the bench runs: a tiny seed in a temporary SQLite folder (never ./var nor
+DATABASE_URL), 5 legitimate senders per run. Exits 1 when any request answered a server error.
 """
 
 import argparse
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -20,13 +25,42 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import REPO, setup_django, summary  # noqa: E402
+from bench.common import LUOSHI, REPO, setup_django, summary  # noqa: E402
+
+
+def smoke_database() -> Path:
+    """A tiny seed in a temporary SQLite folder, used as LUOSHI_VAR by this process."""
+    var = Path(tempfile.mkdtemp(prefix="bench-opinions-smoke-"))
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["LUOSHI_VAR"] = str(var)
+    os.environ["MEDIA_ROOT"] = str(var / "media")
+    for command in (["migrate", "-v0"], ["seed", "--scale", "tiny", "--json"]):
+        subprocess.run([LUOSHI, *command], check=True, capture_output=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{var / 'luoshi.sqlite3'}"
+    return var
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=150)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="5 senders per run on a tiny seed in a temporary folder (a check that the bench"
+        " runs, not a measurement)",
+    )
     args = parser.parse_args()
+    if not args.smoke:
+        return measure(args)
+    args.runs = 5
+    var = smoke_database()
+    try:
+        measure(args)
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def measure(args) -> None:
     if "DATABASE_URL" not in os.environ:
         copy = Path(tempfile.mkdtemp()) / "bench.sqlite3"
         shutil.copy(REPO / "var" / "luoshi.sqlite3", copy)
@@ -105,6 +139,10 @@ def main() -> None:
         f"(legit {sum(r[3].get(302, 0) for r in rows)}, flood accepted "
         f"{sum(r[4].get(302, 0) for r in rows)})"
     )
+    errors = sum(n for r in rows for got in r[3:] for status, n in got.items() if status >= 500)
+    if errors:
+        print(f"FAILED: {errors} requests answered a server error")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

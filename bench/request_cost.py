@@ -14,16 +14,23 @@ a progress report and a transition (these write, as the load bench does).
 
     bench/request_cost.py --db-name bench_wt9_load
     bench/request_cost.py --db-name bench_wt9_load --profile dashboard --top 40
+    bench/request_cost.py --smoke   # 2 requests per kind on a tiny SQLite seed of its own
+
+--smoke checks that the bench runs: a tiny seed in a temporary SQLite folder (never ./var nor
+DATABASE_URL), the cache in the process and tasks run in the request, 2 requests per kind.
 """
 
 import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from common import LUOSHI, REPO, VENV_PYTHON, pg_url, summary
 
@@ -139,7 +146,9 @@ def child(args) -> None:
             import pstats
 
             profiler = cProfile.Profile(time.process_time)  # CPU, not waiting on the database
-        for _ in range(args.runs):
+        attempts = 0
+        while len(cpu) < args.runs and attempts < 20 * args.runs:
+            attempts += 1  # a write whose chosen measure allows nothing is chosen again
             request = fn()
             if request is None:
                 continue
@@ -181,10 +190,41 @@ def main():
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--queries", action="store_true", help="print each kind's SQL")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="2 requests per kind on a tiny seed in a temporary SQLite folder (a check that the"
+        " bench runs, not a measurement)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args)
+    if not args.smoke:
+        return measure(args)
+    args.runs = 2
+    var = Path(tempfile.mkdtemp(prefix="bench-cost-smoke-"))
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        LUOSHI_VAR=str(var),
+        MEDIA_ROOT=str(var / "media"),
+        DEBUG="0",
+        SECURE_COOKIES="0",
+        LOG_LEVEL="ERROR",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    try:
+        for command in (["migrate", "-v0"], ["seed", "--scale", "tiny", "--json"]):
+            subprocess.run([LUOSHI, *command], env=env, check=True, capture_output=True)
+        measure(args, env, "tiny SQLite seed (--smoke)")
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def measure(args, env: dict | None = None, label: str = "") -> None:
+    """Run the child against `env` (default: load.py's PostgreSQL database) and print."""
+    if env is not None:
+        return report(args, env, label)
     var = REPO / "var" / f"bench-load-{args.db_name}"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
@@ -203,6 +243,10 @@ def main():
     if not (var / "static" / "staticfiles.json").exists():
         raise SystemExit(f"run bench/load.py --db-name {args.db_name} first (it seeds {var})")
     subprocess.run([LUOSHI, "migrate", "-v0"], env=env, check=True)
+    report(args, env, f"city seed, {args.db_name}")
+
+
+def report(args, env: dict, label: str) -> None:
     argv = [str(VENV_PYTHON), __file__, "--child", "--db-name", args.db_name]
     argv += ["--runs", str(args.runs), "--top", str(args.top)]
     if args.profile:
@@ -215,10 +259,18 @@ def main():
         raise SystemExit(out.returncode)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    failed = [k for k, row in result.items() if any(s >= 500 for s in row["statuses"])]
     if args.json:
         print(json.dumps({"kinds": result, "load": load}, ensure_ascii=False, indent=1))
-        return
-    print(f"CPU per request (this process only), {args.runs} runs, city seed, {args.db_name}")
+    else:
+        table(args, result, load, label)
+    if failed:
+        print(f"FAILED: server errors in {', '.join(failed)}")
+        sys.exit(1)
+
+
+def table(args, result: dict, load: str, label: str) -> None:
+    print(f"CPU per request (this process only), {args.runs} runs, {label}")
     print(f"  {'kind':<18} {'cpu p50':>8} {'cpu p90':>8} {'wall p50':>9} {'queries':>8}  statuses")
     for kind, row in result.items():
         print(

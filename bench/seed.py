@@ -154,9 +154,18 @@ def main() -> None:
     parser.add_argument("--db", type=choices(DATABASES), default=list(DATABASES))
     parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the median is shown")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="the tiny scale once on SQLite (a check that the bench runs, not a measurement)",
+    )
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.smoke:
+        if "postgres" in args.db:
+            log("--smoke: SQLite only (the PostgreSQL half seeds a database of its own)")
+        args.scales, args.db, args.repeat = ["tiny"], ["sqlite"], 1
 
     dbs = [db for db in args.db if db != "postgres" or postgres_up()]
     results = []
@@ -165,6 +174,11 @@ def main() -> None:
             log(f"{db} {scale} ...")
             results.append(bench(db, scale, args.repeat))
     print(json.dumps(results, indent=2) if args.json else table(results, args.repeat))
+    failed = [r for r in results if "error" in r or not r["stats_match"]]
+    for r in failed:
+        print(f"FAILED: {r['db']} {r['scale']}: {r.get('error') or 'luoshi stats disagrees'}")
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
