@@ -28,9 +28,19 @@ class ImportJob(OrgOwned):
     created_at = models.DateTimeField("提交时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
     class Meta(OrgOwned.Meta):
         verbose_name = verbose_name_plural = "台账导入任务"
         ordering = ["-created_at"]
+        # One import per user at a time, held by the database when two confirm at once.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="ledger_io_one_active_import_per_user",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_state_display()})"
