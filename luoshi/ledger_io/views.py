@@ -18,7 +18,12 @@ from luoshi.ledger_io import services
 from luoshi.ledger_io.importer import import_ledger
 from luoshi.ledger_io.models import ImportJob
 from luoshi.ledger_io.tasks import settle_if_abandoned
-from luoshi.ledger_io.workbook import WorkbookError, check_upload, max_import_bytes
+from luoshi.ledger_io.workbook import (
+    WorkbookError,
+    check_upload,
+    checked,
+    max_import_bytes,
+)
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules, selectors
 from luoshi.rectification.views import _owner_orgs, ledger_filter
@@ -110,9 +115,10 @@ def import_page(request):
             check_upload(data, name)
         except WorkbookError as exc:
             return _refused(request, context, str(exc), 400)
-        result = import_ledger(
-            actor=user, data=data, name=name, org=org, campaign=campaign, dry_run=True
-        )
+        with checked(data):
+            result = import_ledger(
+                actor=user, data=data, name=name, org=org, campaign=campaign, dry_run=True
+            )
     token = uuid.uuid4().hex
     stored = services.imports_dir() / f"{token}{Path(name).suffix.lower()[:5]}"
     stored.write_bytes(data)

@@ -18,6 +18,8 @@ import zipfile
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +173,15 @@ _ODD = re.compile(
     rb"|row(?:[>/]|\s+(?!r\s*=)|\s+r\s*=\s*[\"']\d{6}))"
 )
 _SMALL_BOX = (99_999, 26)
+_CELL_STARTS = tuple(b"<c" + end for end in (b">", b"/", b" ", b"\t", b"\n", b"\r"))
+_ROW_STARTS = tuple(b"<row" + end for end in (b">", b"/", b" ", b"\t", b"\n", b"\r"))
+
+
+def _tags(text: bytes, pattern, starts: tuple[bytes, ...], prefixed: bool) -> int:
+    """How many start tags the chunk holds: counted (fast) where no prefix is used."""
+    return len(pattern.findall(text)) if prefixed else sum(map(text.count, starts))
+
+
 _MERGE_TAG = re.compile(rb"<(?:[\w.-]+:)?mergeCell[\s/>]")
 _LONGEST_TAG = 4096
 
@@ -211,8 +222,11 @@ class _Extent:
             return
         cell_tag, cell_ref, row_tag, row_ref = _PREFIXED if prefixed else _PLAIN
         refs = cell_ref.findall(text)
-        if len(cell_tag.findall(text)) > len(refs):
-            self._count_unnamed(text, cell_tag, cell_ref, row_tag)
+        if _tags(text, cell_tag, _CELL_STARTS, prefixed) > len(refs):
+            if prefixed:
+                self._count_unnamed(text, cell_tag, cell_ref, row_tag)
+            else:
+                self._count_unnamed_plain(text)
         elif row_tag.search(text):
             self.unnamed_open = 0
         if refs:
@@ -220,7 +234,7 @@ class _Extent:
             letters = {c for c, _ in refs}
             self.cols = max(self.cols, max(map(_column_number, letters)))
         rows = row_ref.findall(text)
-        self.unnamed_rows += max(0, len(row_tag.findall(text)) - len(rows))
+        self.unnamed_rows += max(0, _tags(text, row_tag, _ROW_STARTS, prefixed) - len(rows))
         if rows:
             self.rows = max(self.rows, max(map(int, rows)))
 
@@ -235,6 +249,14 @@ class _Extent:
             unnamed = (bisect_left(cells, hi) - bisect_left(cells, lo)) - (
                 bisect_left(named, hi) - bisect_left(named, lo)
             )
+            self.unnamed_open = self.unnamed_open + unnamed if i == 0 else unnamed
+            self.unnamed_cells = max(self.unnamed_cells, self.unnamed_open)
+
+    def _count_unnamed_plain(self, text: bytes) -> None:
+        """The same without prefixes, by counting (a cell naming its reference other than first
+        counts as naming none: more, never fewer)."""
+        for i, piece in enumerate(text.split(b"<row")):
+            unnamed = sum(map(piece.count, _CELL_STARTS)) - piece.count(b"<c r=")
             self.unnamed_open = self.unnamed_open + unnamed if i == 0 else unnamed
             self.unnamed_cells = max(self.unnamed_cells, self.unnamed_open)
 
@@ -350,9 +372,24 @@ def check_upload(data: bytes, name: str) -> str:
     return suffix
 
 
+_CHECKED: ContextVar[bytes | None] = ContextVar("checked_upload", default=None)
+
+
+@contextmanager
+def checked(data: bytes):
+    """Within it, `data` counts as having passed check_upload (a page that ran it before keeping
+    the file does not inflate the file twice for its preview)."""
+    token = _CHECKED.set(data)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
+
 def _open(data: bytes, name: str):
     """The file's CSV rows, or its calamine workbook, after the checks that need no parsing."""
-    if check_upload(data, name) == ".csv":
+    suffix = Path(name).suffix.lower() if _CHECKED.get() is data else check_upload(data, name)
+    if suffix == ".csv":
         text = _decode_csv(data, name)
         try:
             rows = [[_cell(v) for v in row[:MAX_COLS]] for row in csv.reader(io.StringIO(text))]

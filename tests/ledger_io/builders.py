@@ -232,3 +232,20 @@ def long_text_xlsx(rows: int = 5500, length: int = 10_000) -> bytes:
                 sheet.write(f'<row r="{r}">{cell}</row>'.encode())
             sheet.write(b"</sheetData></worksheet>")
     return out.getvalue()
+
+
+def sheet_xlsx(rows_xml: str, root: str = "worksheet", prefix: str = "") -> bytes:
+    """A one-sheet workbook whose sheetData holds `rows_xml` as given (`prefix`: the elements'
+    namespace prefix, e.g. "x:")."""
+    ns = f"xmlns{':' + prefix[:-1] if prefix else ''}"
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?><{prefix}{root} {ns}="http://schemas.'
+        f'openxmlformats.org/spreadsheetml/2006/main"><{prefix}sheetData>{rows_xml}'
+        f"</{prefix}sheetData></{prefix}{root}>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _PARTS.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    return out.getvalue()

@@ -279,3 +279,41 @@ def test_oversized_api_body_refused_with_json(client):
     )
     assert response.status_code == 413
     assert "上限" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("rows_xml", "prefix"),
+    [
+        ('<row r="1"><c r="A1"><v>1</v></c><c s="0" r="XFD199000"><v>1</v></c></row>', ""),
+        (
+            '<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>'
+            '<x:row r="199000"><x:c r="XFD199000"><x:v>1</x:v></x:c></x:row>',
+            "x:",
+        ),
+        (
+            '<row r="1"><c r="A1"><v>1</v></c></row><row r="199000">'
+            + "<c><v>1</v></c>" * 100
+            + "</row>",
+            "",
+        ),
+        (
+            '<row r="1"><c r="A1"><v>1</v></c></row><row r="150000"><c r="A150000"><v>1</v></c>'
+            '<c r="BH150000"><v>1</v></c></row>',
+            "",
+        ),
+    ],
+    ids=["reference-not-first", "namespace-prefix", "cells-naming-no-column", "wide-and-deep"],
+)
+def test_far_reaching_cells_in_any_spelling_are_refused(rows_xml, prefix, tree, liaison):
+    from luoshi.ledger_io.workbook import WorkbookError, check_upload
+    from tests.ledger_io.builders import sheet_xlsx
+
+    with pytest.raises(WorkbookError, match="内容范围过大"):
+        check_upload(sheet_xlsx(rows_xml, prefix=prefix), "台账.xlsx")
+
+
+def test_a_ledger_of_many_rows_within_the_limits_is_not_refused():
+    from luoshi.ledger_io.workbook import check_upload
+
+    assert check_upload(expanding_xlsx(20_000, 30), "台账.xlsx") == ".xlsx"
+    assert check_upload(bomb_xlsx(rows=20_000, cols=20), "台账.xlsx") == ".xlsx"
