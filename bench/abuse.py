@@ -79,9 +79,24 @@ class Memory(threading.Thread):
         self.peak = {"web": 0, "worker": 0}
         self.seen = {"web": set(), "worker": set()}
 
+    def pids(self) -> list[int]:
+        """The server's session (load.py's server_pids) and the children of its processes: RQ
+        puts each work-horse in a session of its own."""
+        session = set(server_pids(self.server))
+        found = set(session)
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) in session:  # the parent
+                    found.add(int(entry.name))
+        return sorted(found)
+
     def sample(self) -> dict:
         now = {"web": 0, "worker": 0}
-        for pid in server_pids(self.server):
+        for pid in self.pids():
             try:
                 cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
                 status = Path(f"/proc/{pid}/status").read_text()

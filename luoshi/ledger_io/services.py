@@ -187,7 +187,7 @@ def error_report(data: bytes, name: str, issues: list[Issue], target) -> None:
     used_names: set[str] = set()
     try:
         for sheet in stream_workbook(data, name, keep_ranges=True):
-            title = sheet.name[:31] or "Sheet"
+            title = sheet.name[:31].strip("'") or f"Sheet{len(used_names) + 1}"
             for ch in "[]:*?/\\":
                 title = title.replace(ch, "_")
             if title.lower() in used_names:
