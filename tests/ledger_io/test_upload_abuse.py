@@ -317,3 +317,25 @@ def test_a_ledger_of_many_rows_within_the_limits_is_not_refused():
 
     assert check_upload(expanding_xlsx(20_000, 30), "台账.xlsx") == ".xlsx"
     assert check_upload(bomb_xlsx(rows=20_000, cols=20), "台账.xlsx") == ".xlsx"
+
+
+def test_an_import_in_the_background_worker_cannot_take_more_than_its_ceiling(settings):
+    """Under RQ the import's own process gets an address-space ceiling: past it an allocation
+    fails in that process (the job is reported failed, the worker lives on)."""
+    import rq
+
+    from luoshi.ledger_io import tasks
+
+    def allocate():
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+        settings.LUOSHI_IMPORT_MEMORY_MB = 200
+        rq.get_current_job = lambda: object()  # as in a work-horse running a job
+        tasks._cap_memory()
+        try:
+            bytearray(400 * 2**20)
+        except MemoryError:
+            return "refused"
+        return "allocated"
+
+    _, outcome = _in_child(allocate)
+    assert outcome == "refused"
