@@ -52,20 +52,24 @@ def _mb(n: int) -> str:
 class LimitBodyMiddleware:
     """Refuses a request whose declared body (Content-Length) is over the limit before any part
     of it is read or spooled to disk: 413 with a message in Chinese (JSON under /api/). The limit
-    is LUOSHI_MAX_REQUEST_BYTES, or the view's own (`limit_body`). A body without a length
-    (chunked) is not read by Django at all; the TLS proxy and gunicorn bound the rest."""
+    is LUOSHI_MAX_REQUEST_BYTES, or the view's own (`limit_body`); a view marked
+    `checks_own_body` refuses with its own page. Nothing before the view reads the body; a body
+    without a length (chunked) is not read by Django at all; the TLS proxy bounds the rest."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        refused = self._check(request, settings.LUOSHI_MAX_REQUEST_BYTES)
-        return refused or self.get_response(request)
+        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        # Before any other middleware's process_view (the CSRF and NUL checks read the body);
+        # a view that checks its own body (checks_own_body) answers in its own page.
         limit = getattr(view_func, "max_body", None)
         if limit is None:
-            return None
+            if getattr(view_func, "checks_own_body", False):
+                return None
+            limit = settings.LUOSHI_MAX_REQUEST_BYTES
         return self._check(request, limit() if callable(limit) else limit)
 
     @staticmethod
