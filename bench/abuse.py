@@ -275,7 +275,7 @@ def main() -> int:
         )
 
         hostile = {
-            "expanding (96 MB inflated)": (bomb_xlsx(), "解压后超过 50 MB"),
+            "expanding (96 MB inflated)": (bomb_xlsx(), "解压后过大：超过 50 MB"),
             "lying about its size": (
                 lying_about_size(bomb_xlsx(), "xl/worksheets/sheet1.xml", 1000),
                 "解压后",

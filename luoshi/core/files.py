@@ -99,8 +99,8 @@ def _ratio(name: str) -> str:
 
 def _too_big(name: str, limit: int) -> str:
     return (
-        f"文件“{name}”解压后超过 {_mb(limit)} MB 的上限（Excel 等办公文件是压缩包，"
-        f"解压后的内容不能超过 {_mb(limit)} MB），已拒绝。请删除多余的工作表、空白行列或图片后重试"
+        f"文件“{name}”解压后过大：超过 {_mb(limit)} MB 的上限（Excel、Word 等办公文件是压缩包，"
+        f"解压后的内容不能超过 {_mb(limit)} MB），已拒绝。请删除多余的内容或图片后重试"
     )
 
 

@@ -113,7 +113,7 @@ def test_expanding_spreadsheet_refused_with_the_limit_and_nothing_kept(
     client.force_login(liaison)
     response = _upload(client, tree, campaign, bomb_xlsx())
     assert response.status_code == 400
-    assert "解压后超过 50 MB 的上限" in response.context["error"]
+    assert "解压后过大：超过 50 MB 的上限" in response.context["error"]
     assert response.context.get("token") is None and _stored(settings) == []
 
 
@@ -121,7 +121,10 @@ def test_zip_lying_about_its_size_is_refused_by_what_it_really_inflates_to(tree,
     data = lying_about_size(long_text_xlsx(), "xl/worksheets/sheet1.xml", 1000)
     result = import_ledger(actor=liaison, data=data, name="台账.xlsx", org=tree.county_a)
     message = result.errors[0].message
-    assert "解压后超过 50 MB 的上限" in message or "压缩比异常（解压后膨胀超过 150 倍）" in message
+    assert (
+        "解压后过大：超过 50 MB 的上限" in message
+        or "压缩比异常（解压后膨胀超过 150 倍）" in message
+    )
     assert not result.written
 
 
@@ -155,7 +158,7 @@ def test_preview_of_an_expanding_spreadsheet_stays_small_in_memory(tree, campaig
 
     grew, (messages, seconds) = _in_child(preview)
     assert grew < 60, f"the preview's memory rose by {grew:.0f} MB"
-    assert "解压后超过 50 MB 的上限" in messages[0]
+    assert "解压后过大：超过 50 MB 的上限" in messages[0]
     assert seconds < 10
 
 
