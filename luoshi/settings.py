@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "luoshi.core.middleware.RequestIdMiddleware",
+    "luoshi.core.middleware.LimitBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "luoshi.core.middleware.RefuseNulMiddleware",
@@ -268,6 +269,19 @@ STATICFILES_FINDERS = [
 ]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+
+# --- request bodies ------------------------------------------------------------------------------
+# Judged by their declared length before any byte is read (core.middleware.LimitBodyMiddleware,
+# 413): MAX_REQUEST_MB for any request, and a view's own limit where it is smaller (the ledger
+# import: its file limit). The TLS proxy in front sets the same (nginx: client_max_body_size),
+# and gunicorn bounds the request line and headers (scripts/production.sh).
+LUOSHI_MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_MB", "64")) * 2**20
+# Form fields (and a non-form body, e.g. the API's JSON) held in memory at most; files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file while the request lasts.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 # Evidence files on any S3-compatible store (AWS, MinIO, Ceph, OSS, COS...) when a bucket is
 # named; private objects, served only through the scoped download view.
 if _bucket := os.environ.get("STORAGE_S3_BUCKET"):
@@ -293,6 +307,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 if os.environ.get("TASKS_BACKEND", "immediate") == "rq":
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # The address space an import's work-horse process may add (ledger_io.tasks._cap_memory).
+    LUOSHI_IMPORT_MEMORY_MB = int(os.environ.get("IMPORT_MEMORY_MB", "1024"))
     # Only where tasks go to RQ: importing redis and rq is a fifth of every command's start-up.
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 else:

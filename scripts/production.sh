@@ -26,7 +26,11 @@ exec_bind="${BIND:-127.0.0.1:8000}"
 # (about half a millisecond of a worker's CPU per request).
 access_log=()
 if [ -n "${ACCESS_LOG:-}" ]; then access_log=(--access-logfile "$ACCESS_LOG"); fi
+# The request line, the number of headers and each header's size are bounded here; the body by
+# the TLS proxy (client_max_body_size, the same as MAX_REQUEST_MB) and by the app, which refuses a
+# declared length over its limit before reading any of it (413).
 .venv/bin/gunicorn luoshi.wsgi:application --bind "$exec_bind" \
   --workers "${WEB_WORKERS:-$(nproc)}" --threads "${WEB_THREADS:-1}" --timeout 120 \
+  --limit-request-line 4094 --limit-request-fields 60 --limit-request-field_size 8190 \
   "${access_log[@]}" --error-logfile - \
   --control-socket "${LUOSHI_VAR:-$PWD/var}/gunicorn.ctl"

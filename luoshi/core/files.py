@@ -1,9 +1,12 @@
 """Checks on uploaded files: by content, not by name; bounded before anything is parsed.
 
 `check_upload` returns the detected kind or raises UploadRefused with a reason a user can read.
-Allowed: pdf, jpg, png, docx, xlsx, ofd. Office files and OFD are zip archives: the entry count
-and the declared uncompressed size are limited before anything inside is read."""
+Allowed: pdf, jpg, png, docx, xlsx, ofd. Office files and OFD are zip archives: the entry count,
+the declared uncompressed size and the compression ratio are limited before anything inside is
+read (`zip_entries`); a file that will be parsed (a ledger) is also inflated once, bounded, to
+check the sizes it really has (`inflate_entries`), since the declared ones can lie."""
 
+import copy
 import hashlib
 import re
 import unicodedata
@@ -16,6 +19,11 @@ from django.core.files.storage import default_storage
 
 MAX_ZIP_ENTRIES = 2000
 MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024
+# Text (XML) compresses 5-30 times; far more is a file built to expand. Checked on entries that
+# are big once inflated, where it matters.
+MAX_ZIP_RATIO = 150
+RATIO_FROM_BYTES = 4 * 1024 * 1024
+INFLATE_CHUNK = 1024 * 1024
 EXTENSIONS = {
     "pdf": {"pdf"},
     "jpg": {"jpg", "jpeg"},
@@ -58,15 +66,81 @@ def clean_name(name: str) -> str:
     return name[:200] or "未命名文件"
 
 
+def _mb(n: int) -> int:
+    return n // (1024 * 1024)
+
+
+def zip_entries(
+    archive: zipfile.ZipFile, *, name: str, max_entries: int, max_uncompressed: int
+) -> list[zipfile.ZipInfo]:
+    """The archive's entries, refused (UploadRefused, naming the file and the limit) when there
+    are too many, their declared total is over `max_uncompressed`, one is compressed suspiciously
+    well, encrypted, or compressed by a method an office file never uses."""
+    infos = archive.infolist()
+    if len(infos) > max_entries:
+        raise UploadRefused(f"文件“{name}”内部条目超过 {max_entries} 个，不像正常的办公文件")
+    if sum(i.file_size for i in infos) > max_uncompressed:
+        raise UploadRefused(_too_big(name, max_uncompressed))
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise UploadRefused(f"文件“{name}”已加密，请去掉密码后再上传")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise UploadRefused(f"文件“{name}”的压缩方式不受支持，请用 Excel 或 WPS 另存后再上传")
+        if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_ZIP_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise UploadRefused(_ratio(name))
+    return infos
+
+
+def _ratio(name: str) -> str:
+    return f"文件“{name}”的压缩比异常（解压后膨胀超过 {MAX_ZIP_RATIO} 倍），已拒绝"
+
+
+def _too_big(name: str, limit: int) -> str:
+    return (
+        f"文件“{name}”解压后过大：超过 {_mb(limit)} MB 的上限（Excel、Word 等办公文件是压缩包，"
+        f"解压后的内容不能超过 {_mb(limit)} MB），已拒绝。请删除多余的内容或图片后重试"
+    )
+
+
+def inflate_entries(archive: zipfile.ZipFile, infos, *, name: str, max_uncompressed: int):
+    """Inflate every entry once, chunk by chunk, counting the bytes it really gives (not the size
+    it declares): yields (info, chunk) and stops with UploadRefused as soon as the total passes
+    `max_uncompressed` or an entry expands past the ratio. At most one chunk is held at a time.
+    A damaged entry (bad CRC, truncated) raises zipfile.BadZipFile."""
+    total = 0
+    for info in infos:
+        # Read past the declared size if the data goes on: the limit, not the header, decides
+        # (the count below stops long before this size would).
+        probe = copy.copy(info)
+        probe.file_size = 2 * max_uncompressed + INFLATE_CHUNK
+        produced = 0
+        with archive.open(probe) as entry:
+            while chunk := entry.read(INFLATE_CHUNK):
+                produced += len(chunk)
+                total += len(chunk)
+                if total > max_uncompressed:
+                    raise UploadRefused(_too_big(name, max_uncompressed))
+                if produced > RATIO_FROM_BYTES and produced > MAX_ZIP_RATIO * max(
+                    info.compress_size, 1
+                ):
+                    raise UploadRefused(_ratio(name))
+                yield info, chunk
+        if produced != info.file_size:
+            raise zipfile.BadZipFile(f"{info.filename}: size {produced} != {info.file_size}")
+
+
 def _zip_kind(upload) -> str | None:
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
-            infos = archive.infolist()
-            if len(infos) > MAX_ZIP_ENTRIES:
-                raise UploadRefused("压缩包内文件过多")
-            if sum(i.file_size for i in infos) > MAX_ZIP_UNCOMPRESSED:
-                raise UploadRefused("文件解压后过大")
+            infos = zip_entries(
+                archive,
+                name=clean_name(upload.name or ""),
+                max_entries=MAX_ZIP_ENTRIES,
+                max_uncompressed=MAX_ZIP_UNCOMPRESSED,
+            )
             names = {i.filename for i in infos}
     except zipfile.BadZipFile as exc:
         raise UploadRefused("文件已损坏，无法识别") from exc

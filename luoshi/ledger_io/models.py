@@ -30,9 +30,19 @@ class ImportJob(OrgOwned):
     # the categories and sources mapped in the preview (`importer.Mapping.as_json` each)
     mappings = models.JSONField("类别和来源的对应", default=list, blank=True)
 
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
     class Meta(OrgOwned.Meta):
         verbose_name = verbose_name_plural = "台账导入任务"
         ordering = ["-created_at"]
+        # One import per user at a time, held by the database when two confirm at once.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="ledger_io_one_active_import_per_user",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_state_display()})"

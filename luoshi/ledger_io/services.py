@@ -1,14 +1,18 @@
 """Ledger files in and out, as the pages and the commands use them."""
 
 import io
+from datetime import date, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 
 from luoshi.core.audit import record_event
+from luoshi.core.errors import Conflict
 from luoshi.ledger_io.exporter import LedgerRow, LedgerWriter
 from luoshi.ledger_io.layout import Issue
+from luoshi.ledger_io.workbook import WorkbookError
 from luoshi.rectification import selectors
 from luoshi.rectification.models import Measure, MeasureState, ProgressUpdate
 
@@ -131,60 +135,147 @@ def blank_template(unit: str = "") -> bytes:
     return out.getvalue()
 
 
-def _show_not_run(ws) -> None:
-    for cells in ws.iter_rows():
-        for cell in cells:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # show it, never run it
+def _column_index(letters: str) -> int:
+    n = 0
+    for c in letters.upper():
+        n = n * 26 + ord(c) - 64
+    return n - 1
 
 
-def _editable_copy(data: bytes, name: str):
-    from openpyxl import Workbook, load_workbook
-
-    from luoshi.ledger_io.workbook import read_workbook
-
-    if name.lower().endswith(".xlsx"):
-        return load_workbook(io.BytesIO(data))
-    book = Workbook()
-    book.remove(book.active)
-    for sheet in read_workbook(data, name):
-        ws = book.create_sheet(sheet.name[:31])
-        for row in sheet.rows:
-            ws.append(row)
-        _show_not_run(ws)
-    return book
+def _write_cell(ws, r: int, c: int, value, fmt, day) -> None:
+    """One cell as it was read: text stays text (never a formula), numbers and dates keep their
+    type; an error cell gets its format even when empty."""
+    if value is None or value == "":
+        if fmt is not None:
+            ws.write_blank(r, c, None, fmt)
+        return
+    try:
+        if isinstance(value, bool):
+            ws.write_boolean(r, c, value, fmt)
+        elif isinstance(value, int | float):
+            ws.write_number(r, c, value, fmt)
+        elif isinstance(value, datetime | date):
+            ws.write_datetime(r, c, value, fmt or day)
+        else:
+            ws.write_string(r, c, str(value), fmt)
+    except (TypeError, ValueError, OverflowError):  # NaN, a date before 1900: shown as text
+        ws.write_string(r, c, str(value), fmt)
 
 
 def error_report(data: bytes, name: str, issues: list[Issue], target) -> None:
-    """The uploaded workbook with every cell in error filled red and a comment saying why; for a
-    file that cannot be opened at all (corrupt, an entity bomb refused by defusedxml), a sheet
-    listing the errors."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import PatternFill
+    """The uploaded ledger with every cell in error filled red and a comment saying why, and a
+    sheet listing every error; for a file that cannot be read at all (corrupt, an entity bomb),
+    that list alone.
 
-    try:
-        book = _editable_copy(data, name)
-    except Exception:  # any reader's failure: the list below still tells the user why
-        book = Workbook()
-        ws = book.active
-        ws.title = "错误清单"
-        ws.append(["工作表", "行", "列", "错误"])
-        for issue in issues:
-            ws.append([issue.sheet, issue.row or "", issue.column, issue.message])
-        _show_not_run(ws)
-        book.save(target)
-        return
-    fill = PatternFill("solid", fgColor="FFC7CE")
+    Written as it is read: the rows come from calamine one sheet at a time and go straight into
+    XlsxWriter in constant-memory mode, so memory is what calamine holds of one sheet (bounded
+    by the checks in workbook.py) and the errors, never the whole file as cell objects."""
+    import xlsxwriter
+
+    from luoshi.ledger_io.workbook import MAX_COLS, MAX_ROWS, stream_workbook
+
+    book = xlsxwriter.Workbook(
+        target, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    bad = book.add_format({"bg_color": "#FFC7CE"})
+    bad_day = book.add_format({"bg_color": "#FFC7CE", "num_format": "yyyy-mm-dd"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    by_sheet: dict[str, dict[int, dict[int, list[str]]]] = {}
     for issue in issues:
-        if issue.sheet not in book.sheetnames or issue.row <= 0:
-            continue
-        ws = book[issue.sheet]
-        cell = ws[f"{issue.column}{issue.row}"] if issue.column else ws.cell(issue.row, 1)
-        cell.fill = fill
-        text = issue.message if cell.comment is None else f"{cell.comment.text}\n{issue.message}"
-        cell.comment = Comment(text, "落实")
-    book.save(target)
+        if issue.row > 0:
+            col = _column_index(issue.column) if issue.column.isalpha() else 0
+            cells = by_sheet.setdefault(issue.sheet, {}).setdefault(issue.row - 1, {})
+            cells.setdefault(col, []).append(issue.message)
+    used_names: set[str] = set()
+    try:
+        for sheet in stream_workbook(data, name, keep_ranges=True):
+            title = sheet.name[:31].strip("'") or f"Sheet{len(used_names) + 1}"
+            for ch in "[]:*?/\\":
+                title = title.replace(ch, "_")
+            if title.lower() in used_names:
+                continue
+            used_names.add(title.lower())
+            ws = book.add_worksheet(title)
+            marks = by_sheet.get(sheet.name, {})
+            for r, row in enumerate(sheet.rows):
+                if r >= MAX_ROWS:
+                    break
+                marked = marks.get(r, {})
+                for c, value in enumerate(row[:MAX_COLS]):
+                    if c in marked:
+                        is_day = isinstance(value, date)
+                        _write_cell(ws, r, c, value, bad_day if is_day else bad, day)
+                    else:
+                        _write_cell(ws, r, c, value, None, day)
+                for c in marked:
+                    if c >= len(row):
+                        ws.write_blank(r, c, None, bad)
+                    ws.write_comment(r, c, "\n".join(marked[c]), {"author": "落实"})
+            # Merged areas as ranges only: XlsxWriter's merge_range would write (and keep) every
+            # cell of the area, which constant-memory mode cannot take out of order.
+            for (r1, c1), (r2, c2) in sheet.ranges:
+                if r1 < MAX_ROWS and c1 < MAX_COLS and (r1, c1) != (r2, c2):
+                    ws.merge.append([r1, c1, min(r2, MAX_ROWS - 1), min(c2, MAX_COLS - 1)])
+            sheet.close()
+    except WorkbookError:
+        unreadable = True  # the list below still tells the user why
+    else:
+        unreadable = False
+    if not unreadable and all(i.row > 0 and i.sheet in by_sheet for i in issues):
+        book.close()  # every error is marked on its cell
+        return
+    ws = book.add_worksheet("错误清单" if "错误清单" not in used_names else "错误清单（落实）")
+    for c, label in enumerate(["工作表", "行", "列", "错误"]):
+        ws.write_string(0, c, label)
+    for r, issue in enumerate(issues, start=1):
+        ws.write_string(r, 0, issue.sheet)
+        if issue.row:
+            ws.write_number(r, 1, issue.row)
+        ws.write_string(r, 2, issue.column)
+        ws.write_string(r, 3, issue.message)
+    book.close()
+
+
+BUSY = "您有一份台账正在导入（{state}），请等它完成后再上传新的文件"
+
+
+def active_import(user):
+    """The user's import still queued or running, if any (one whose worker died is settled as
+    interrupted first, so that it does not hold the user up for ever)."""
+    from luoshi.ledger_io.models import ImportJob
+    from luoshi.ledger_io.tasks import settle_if_abandoned
+
+    for job in ImportJob.objects.filter(user=user, state__in=ImportJob.ACTIVE):
+        if not settle_if_abandoned(job).finished:
+            return job
+    return None
+
+
+def start_import(*, user, org, campaign, file_name: str, stored_file: str, mappings=()):
+    """Queue a previewed file for the background worker as the user's one running import.
+    Raises Conflict when the user already has one queued or running (the database's
+    constraint decides between two confirmations at the same moment)."""
+    from luoshi.ledger_io.models import ImportJob
+    from luoshi.ledger_io.tasks import queue_import
+
+    busy = active_import(user)
+    if busy is not None:
+        raise Conflict(BUSY.format(state=busy.get_state_display()))
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                org=org,
+                org_path=org.path,
+                user=user,
+                campaign=campaign,
+                file_name=file_name,
+                stored_file=stored_file,
+                mappings=list(mappings),
+            )
+    except IntegrityError as exc:
+        raise Conflict(BUSY.format(state=ImportJob.State.QUEUED.label)) from exc
+    queue_import(job)
+    return job
 
 
 def imports_dir() -> Path:

@@ -1,6 +1,10 @@
 """Background work of the ledger files, on the django.tasks API: the immediate backend runs it
 in the request (demo, tests); RQ on Redis runs it in `luoshi rqworker` (production)."""
 
+import resource
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.tasks import TaskResultStatus, task
 from django.tasks.exceptions import TaskResultDoesNotExist
@@ -15,9 +19,30 @@ def _stage(job_id: int, progress: int, stage: str) -> None:
     ImportJob.objects.filter(pk=job_id).update(progress=progress, stage=stage)
 
 
+def _cap_memory() -> None:
+    """Under RQ each job runs in a process of its own (the worker forks one per job): give it a
+    ceiling (LUOSHI_IMPORT_MEMORY_MB above what it holds at the start), so that a file which
+    gets past the checks fails its own import (reported as interrupted, nothing written) rather
+    than taking the machine's memory. Not in the web process (the immediate backend)."""
+    limit = getattr(settings, "LUOSHI_IMPORT_MEMORY_MB", 0)
+    if not limit or "RQBackend" not in settings.TASKS["default"]["BACKEND"]:
+        return
+    from rq import get_current_job
+
+    if get_current_job() is None:
+        return
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    ceiling = pages * resource.getpagesize() + limit * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
 @task
 def run_import(job_id: int) -> None:
     """Import the job's file as its user (permissions are checked now, not when queued)."""
+    _cap_memory()
     job = ImportJob.objects.select_related("org", "campaign").get(pk=job_id)
     ImportJob.objects.filter(pk=job_id).update(
         state=ImportJob.State.RUNNING, progress=5, stage="读取文件"
@@ -25,15 +50,7 @@ def run_import(job_id: int) -> None:
     user = get_user_model().objects.get(pk=job.user_id)
     path = imports_dir() / job.stored_file
     try:
-        result = import_ledger(
-            actor=user,
-            data=path.read_bytes(),
-            name=job.file_name,
-            org=job.org,
-            campaign=job.campaign,
-            progress=lambda p, s: _stage(job_id, p, s),
-            mappings=[Mapping.from_json(m) for m in job.mappings],
-        )
+        result = _import(job, user, path)
     except Exception as exc:  # a report for the user instead of a stuck job
         ImportJob.objects.filter(pk=job_id).update(
             state=ImportJob.State.FAILED,
@@ -52,6 +69,8 @@ def run_import(job_id: int) -> None:
             finished_at=timezone.now(),
         )
         raise
+    finally:
+        path.unlink(missing_ok=True)  # kept only between preview and import
     ImportJob.objects.filter(pk=job_id).update(
         state=ImportJob.State.FAILED if result.errors else ImportJob.State.DONE,
         progress=100,
@@ -59,7 +78,18 @@ def run_import(job_id: int) -> None:
         result=result.as_json(),
         finished_at=timezone.now(),
     )
-    path.unlink(missing_ok=True)
+
+
+def _import(job, user, path):
+    return import_ledger(
+        actor=user,
+        data=path.read_bytes(),
+        name=job.file_name,
+        org=job.org,
+        campaign=job.campaign,
+        progress=lambda p, s: _stage(job.pk, p, s),
+        mappings=[Mapping.from_json(m) for m in job.mappings],
+    )
 
 
 def queue_import(job: ImportJob) -> None:

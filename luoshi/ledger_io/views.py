@@ -1,27 +1,40 @@
 import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from luoshi.accounts.permissions import may_keep_ledger
 from luoshi.campaigns.models import Campaign
+from luoshi.core.errors import Conflict
+from luoshi.core.middleware import limit_body
 from luoshi.core.params import id_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.ledger_io import services
 from luoshi.ledger_io.importer import KIND_LABELS, Mapping, import_ledger
 from luoshi.ledger_io.models import ImportJob
-from luoshi.ledger_io.tasks import queue_import, settle_if_abandoned
-from luoshi.ledger_io.workbook import max_import_bytes
+from luoshi.ledger_io.tasks import settle_if_abandoned
+from luoshi.ledger_io.workbook import (
+    WorkbookError,
+    check_upload,
+    checked,
+    max_import_bytes,
+)
 from luoshi.orgs.models import Organization
 from luoshi.rectification import selectors
 from luoshi.rectification.filters import ledger_filter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "ledger_imports"
+KEEP_PENDING = 3  # previews kept per session, each with its file, until confirmed
+READING_TIMEOUT = 300  # seconds a user's upload may hold their turn (a worker killed mid-read)
+FORM_OVERHEAD = 64 * 1024  # the form's other fields and the multipart framing
 
 
 def _pending(request, token: str) -> dict:
@@ -35,42 +48,94 @@ def _choices(user):
     return selectors.owner_organizations(user), list(selectors.visible_campaigns(user))
 
 
+def _refused(request, context: dict, message: str, status: int):
+    context["error"] = message
+    return render(request, "ledger_io/import.html", context, status=status)
+
+
+@contextmanager
+def _one_at_a_time(user):
+    """Yields False when the user's previous upload is still being read: one file per user is
+    read or marked up at a time, whatever number of tabs or scripts send them."""
+    key = f"ledger_io:reading:{user.pk}"
+    if not cache.add(key, 1, timeout=READING_TIMEOUT):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        cache.delete(key)
+
+
+def _keep_pending(request, token: str, pending: dict) -> None:
+    """Remember the preview under its token; only the latest few are kept (their files too), so
+    that previews never confirmed do not pile up on the disk."""
+    kept = request.session.get(SESSION_KEY, {})
+    kept[token] = pending
+    while len(kept) > KEEP_PENDING:
+        old = next(iter(kept))
+        (services.imports_dir() / kept.pop(old)["file"]).unlink(missing_ok=True)
+    request.session[SESSION_KEY] = kept
+
+
+@limit_body(lambda: max_import_bytes() + FORM_OVERHEAD)
 @require_http_methods(["GET", "POST"])
 def import_page(request):
-    """Upload a ledger, see what it would change (nothing is written yet), then confirm."""
+    """Upload a ledger, see what it would change (nothing is written yet), then confirm.
+
+    The upload is judged before it costs anything: the body's size before it is read
+    (limit_body), the user's right to import into the organisation and their running import
+    before the file is looked at, the file's real size and extent before it is parsed; a
+    refused upload is neither kept nor given a token."""
     user = request.user
     orgs, campaigns = _choices(user)
     context = {"orgs": orgs, "campaigns": campaigns, "max_mb": max_import_bytes() // 2**20}
     if request.method == "GET":
+        if not orgs:
+            context["error"] = "您的账号没有导入台账的权限"
         return render(request, "ledger_io/import.html", context)
     upload = request.FILES.get("file")
     org_id, campaign_id = id_param(request.POST, "org"), id_param(request.POST, "campaign")
     if upload is None or org_id is None or campaign_id is None:
-        context["error"] = "请选择文件、所属组织和主题教育"
-        return render(request, "ledger_io/import.html", context, status=400)
+        return _refused(request, context, "请选择文件、所属组织和主题教育", 400)
     org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
     campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=campaign_id)
-    if upload.size > max_import_bytes():
-        context["error"] = f"文件“{upload.name}”超过 {context['max_mb']} MB 的上限"
-        return render(request, "ledger_io/import.html", context, status=400)
-    data = upload.read()
+    if not may_keep_ledger(user, org.path):
+        return _refused(request, context, f"无权导入 {org.name} 的台账", 403)
+    busy = services.active_import(user)
+    if busy is not None:
+        message = services.BUSY.format(state=busy.get_state_display())
+        return _refused(request, context, message, 409)
     name = Path(upload.name or "台账.xlsx").name[:120]
-    result = import_ledger(
-        actor=user, data=data, name=name, org=org, campaign=campaign, dry_run=True
-    )
+    if upload.size > max_import_bytes():
+        return _refused(request, context, f"文件“{name}”超过 {context['max_mb']} MB 的上限", 413)
+    with _one_at_a_time(user) as free:
+        if not free:
+            return _refused(request, context, "您上传的上一个文件还在检查中，请稍候再试", 409)
+        data = upload.read()
+        try:
+            check_upload(data, name)
+        except WorkbookError as exc:
+            return _refused(request, context, str(exc), 400)
+        with checked(data):
+            result = import_ledger(
+                actor=user, data=data, name=name, org=org, campaign=campaign, dry_run=True
+            )
     token = uuid.uuid4().hex
     stored = services.imports_dir() / f"{token}{Path(name).suffix.lower()[:5]}"
     stored.write_bytes(data)
-    pending = request.session.get(SESSION_KEY, {})
-    pending[token] = {
-        "file": stored.name,
-        "name": name,
-        "org": org.pk,
-        "campaign": campaign.pk,
-        "at": timezone.now().isoformat(),
-        "mappings": [],
-    }
-    request.session[SESSION_KEY] = pending
+    _keep_pending(
+        request,
+        token,
+        {
+            "file": stored.name,
+            "name": name,
+            "org": org.pk,
+            "campaign": campaign.pk,
+            "at": timezone.now().isoformat(),
+            "mappings": [],
+        },
+    )
     context.update(result=result, token=token, org=org, campaign=campaign, name=name, add=ADD)
     return render(request, "ledger_io/import.html", context, status=400 if result.errors else 200)
 
@@ -84,19 +149,22 @@ def import_confirm(request, token):
     campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=pending["campaign"])
     if not (services.imports_dir() / pending["file"]).exists():
         raise Http404
+    try:
+        job = services.start_import(
+            user=user,
+            org=org,
+            campaign=campaign,
+            file_name=pending["name"],
+            stored_file=pending["file"],
+            mappings=pending.get("mappings", []),
+        )
+    except Conflict as exc:
+        orgs, campaigns = _choices(user)
+        context = {"orgs": orgs, "campaigns": campaigns, "max_mb": max_import_bytes() // 2**20}
+        return _refused(request, context, str(exc), 409)
     request.session[SESSION_KEY] = {
         k: v for k, v in request.session[SESSION_KEY].items() if k != token
     }
-    job = ImportJob.objects.create(
-        org=org,
-        org_path=org.path,
-        user=user,
-        campaign=campaign,
-        file_name=pending["name"],
-        stored_file=pending["file"],
-        mappings=pending.get("mappings", []),
-    )
-    queue_import(job)
     return redirect("ledger_io:job", pk=job.pk)
 
 
@@ -179,18 +247,28 @@ def import_report(request, token):
     user = request.user
     org = get_visible_or_404(Organization.objects, user, request=request, pk=pending["org"])
     campaign = get_visible_or_404(Campaign.objects, user, request=request, pk=pending["campaign"])
-    data = (services.imports_dir() / pending["file"]).read_bytes()
-    result = import_ledger(
-        actor=user,
-        data=data,
-        name=pending["name"],
-        org=org,
-        campaign=campaign,
-        dry_run=True,
-        mappings=[Mapping.from_json(m) for m in pending.get("mappings", [])],
-    )
-    out = tempfile.TemporaryFile()
-    services.error_report(data, pending["name"], result.errors, out)
+    path = services.imports_dir() / pending["file"]
+    if not may_keep_ledger(user, org.path) or not path.exists():
+        raise Http404
+    with _one_at_a_time(user) as free:
+        if not free:
+            return HttpResponse(
+                "您的另一个文件正在处理，请稍候再下载",
+                status=409,
+                content_type="text/plain; charset=utf-8",
+            )
+        data = path.read_bytes()
+        result = import_ledger(
+            actor=user,
+            data=data,
+            name=pending["name"],
+            org=org,
+            campaign=campaign,
+            dry_run=True,
+            mappings=[Mapping.from_json(m) for m in pending.get("mappings", [])],
+        )
+        out = tempfile.TemporaryFile()
+        services.error_report(data, pending["name"], result.errors, out)
     out.seek(0)
     stem = Path(pending["name"]).stem
     return FileResponse(

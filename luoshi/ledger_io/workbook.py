@@ -1,7 +1,11 @@
 """Opening an uploaded spreadsheet safely: .xlsx and .xls with calamine, .csv as UTF-8 or GB18030.
 
-Limits are checked before anything is parsed: the file's size, and for .xlsx (a zip) the number
-of entries and their declared uncompressed size. Errors name the file and say why.
+Limits are checked before anything is parsed (`check_upload`): the file's size, and for .xlsx (a
+zip) the number of entries, their declared and their real uncompressed size (inflated once, a
+chunk at a time), the compression ratio, and the area each sheet's cells span: calamine holds a
+sheet as a dense grid of its used area, so two cells far apart (A1 and XFD1048576) would ask for
+hundreds of gigabytes, and a cell grid alone is bounded here, before calamine sees the file.
+Errors name the file and say why.
 
 `read_workbook` gives every sheet as a list of rows (small tables: organisations, members, the
 error report); `stream_workbook` gives one sheet at a time and its rows one at a time, for
@@ -9,9 +13,13 @@ ledgers of 100,000 rows that must be read in bounded memory."""
 
 import csv
 import io
+import re
 import zipfile
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +27,14 @@ import python_calamine
 from django.conf import settings
 
 MAX_ZIP_ENTRIES = 500
-MAX_UNCOMPRESSED = 300 * 1024 * 1024
+# What real ledgers need: a 100,000-row ledger is 20-40 MB of sheet XML. Said in the error.
+MAX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_COLS = 60
+# The cells of a sheet's used area (rows x columns), which calamine allocates at about 32 bytes
+# each: 4 million is 200,000 rows of 20 columns, some 130 MB.
+MAX_CELLS = 4_000_000
+MAX_MERGES = 200_000
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -123,6 +136,8 @@ class SheetStream:
     name: str
     rows: Iterator[list]
     merges: Merges
+    # calamine's merged areas as ((r1, c1), (r2, c2)), when asked for (the marked-up report)
+    ranges: list = field(default_factory=list, repr=False)
 
     def close(self) -> None:
         """Let go of the sheet (calamine's copy) even when its rows were not all read."""
@@ -135,18 +150,190 @@ def max_import_bytes() -> int:
     return getattr(settings, "LUOSHI_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 
 
+# The start tags of cells and rows, and their `r` reference wherever it stands among the
+# attributes: `<c r="XFD1048576"`, `<row s="1" r="9">`; with any namespace prefix (`<x:c`) in the
+# chunks that have one (a slower pattern, kept for them).
+_PLAIN = (
+    re.compile(rb"<c[\s/>]"),
+    re.compile(rb"<c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]+)(\d+)"),
+    re.compile(rb"<row[\s/>]"),
+    re.compile(rb"<row\s[^>]*?\br\s*=\s*[\"'](\d+)"),
+)
+_PREFIXED = (
+    re.compile(rb"<(?:[\w.-]+:)?c[\s/>]"),
+    re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]+)(\d+)"),
+    re.compile(rb"<(?:[\w.-]+:)?row[\s/>]"),
+    re.compile(rb"<(?:[\w.-]+:)?row\s[^>]*?\br\s*=\s*[\"'](\d+)"),
+)
+# A cell or row naming no reference or not first, a column past Z, a row past 99,999: where
+# none is in a chunk (most ledgers), its cells lie in A1:Z99999 (2.6 million cells, under
+# MAX_CELLS) and one search over the chunk is enough; otherwise every reference is read.
+_ODD = re.compile(
+    rb"<(?:c(?:[>/]|\s+(?!r\s*=)|\s+r\s*=\s*[\"'](?:[A-Za-z]{2}|[A-Za-z]\d{6}))"
+    rb"|row(?:[>/]|\s+(?!r\s*=)|\s+r\s*=\s*[\"']\d{6}))"
+)
+_SMALL_BOX = (99_999, 26)
+_CELL_STARTS = tuple(b"<c" + end for end in (b">", b"/", b" ", b"\t", b"\n", b"\r"))
+_ROW_STARTS = tuple(b"<row" + end for end in (b">", b"/", b" ", b"\t", b"\n", b"\r"))
+
+
+def _tags(text: bytes, pattern, starts: tuple[bytes, ...], prefixed: bool) -> int:
+    """How many start tags the chunk holds: counted (fast) where no prefix is used."""
+    return len(pattern.findall(text)) if prefixed else sum(map(text.count, starts))
+
+
+_MERGE_TAG = re.compile(rb"<(?:[\w.-]+:)?mergeCell[\s/>]")
+_LONGEST_TAG = 4096
+
+
+class _Extent:
+    """An upper bound of the area a sheet's cells span, from its XML read a chunk at a time: the
+    furthest row and column named, plus one for every cell or row that names none (it stands
+    one after the one before it)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.rows = self.cols = 0
+        self.unnamed_rows = self.merges = 0
+        # cells naming no column stand one after the cell before them in their row: the most
+        # in any one row, and those of the row still open at the chunk's end
+        self.unnamed_cells = self.unnamed_open = 0
+        self.tail = b""
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        text = self.tail + chunk
+        start = text.rfind(b"<")
+        # Keep a tag cut by the chunk's end for the next chunk; the text after a closed tag and
+        # before the next one holds no tag.
+        if not final and start >= 0 and text.find(b">", start) < 0:
+            self.tail, text = text[start:], text[:start]
+            if len(self.tail) > _LONGEST_TAG:
+                raise WorkbookError(f"文件“{self.name}”的格式异常（标签过长），已拒绝")
+        else:
+            self.tail = b""
+        self.merges += len(_MERGE_TAG.findall(text))
+        prefixed = b":c" in text or b":row" in text
+        if not prefixed and _ODD.search(text) is None:
+            if b"<c " in text:
+                self.rows = max(self.rows, _SMALL_BOX[0])
+                self.cols = max(self.cols, _SMALL_BOX[1])
+            if b"<row" in text:
+                self.unnamed_open = 0
+            return
+        cell_tag, cell_ref, row_tag, row_ref = _PREFIXED if prefixed else _PLAIN
+        refs = cell_ref.findall(text)
+        if _tags(text, cell_tag, _CELL_STARTS, prefixed) > len(refs):
+            if prefixed:
+                self._count_unnamed(text, cell_tag, cell_ref, row_tag)
+            else:
+                self._count_unnamed_plain(text)
+        elif row_tag.search(text):
+            self.unnamed_open = 0
+        if refs:
+            self.rows = max(self.rows, max(map(int, {r for _, r in refs})))
+            letters = {c for c, _ in refs}
+            self.cols = max(self.cols, max(map(_column_number, letters)))
+        rows = row_ref.findall(text)
+        self.unnamed_rows += max(0, _tags(text, row_tag, _ROW_STARTS, prefixed) - len(rows))
+        if rows:
+            self.rows = max(self.rows, max(map(int, rows)))
+
+    def _count_unnamed(self, text: bytes, cell_tag, cell_ref, row_tag) -> None:
+        """The cells naming no reference in each row of the chunk (the first continues the row
+        left open by the chunk before); the most in any row bounds how far one reaches."""
+        cells = [m.start() for m in cell_tag.finditer(text)]
+        named = [m.start() for m in cell_ref.finditer(text)]
+        bounds = [0, *(m.start() for m in row_tag.finditer(text)), len(text)]
+        for i in range(len(bounds) - 1):
+            lo, hi = bounds[i], bounds[i + 1]
+            unnamed = (bisect_left(cells, hi) - bisect_left(cells, lo)) - (
+                bisect_left(named, hi) - bisect_left(named, lo)
+            )
+            self.unnamed_open = self.unnamed_open + unnamed if i == 0 else unnamed
+            self.unnamed_cells = max(self.unnamed_cells, self.unnamed_open)
+
+    def _count_unnamed_plain(self, text: bytes) -> None:
+        """The same without prefixes, by counting (a cell naming its reference other than first
+        counts as naming none: more, never fewer)."""
+        for i, piece in enumerate(text.split(b"<row")):
+            unnamed = sum(map(piece.count, _CELL_STARTS)) - piece.count(b"<c r=")
+            self.unnamed_open = self.unnamed_open + unnamed if i == 0 else unnamed
+            self.unnamed_cells = max(self.unnamed_cells, self.unnamed_open)
+
+    @property
+    def height(self) -> int:
+        return self.rows + self.unnamed_rows
+
+    @property
+    def width(self) -> int:
+        return self.cols + self.unnamed_cells
+
+
+def _column_number(letters: bytes) -> int:
+    if len(letters) > 3:
+        return 1 << 30
+    n = 0
+    for c in letters.upper():
+        n = n * 26 + c - 64
+    return n
+
+
+def _column_letters(n: int) -> str:
+    letters = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters or "A"
+
+
 def _check_zip(data: bytes, name: str) -> None:
+    """Every entry inflated once, bounded, and each sheet's extent measured on the way."""
+    from luoshi.core.files import UploadRefused, inflate_entries, zip_entries
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            if len(infos) > MAX_ZIP_ENTRIES:
-                raise WorkbookError(f"文件“{name}”内部条目过多，不像正常的 Excel 文件")
-            if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
-                raise WorkbookError(f"文件“{name}”解压后过大，已拒绝")
+            infos = zip_entries(
+                archive, name=name, max_entries=MAX_ZIP_ENTRIES, max_uncompressed=MAX_UNCOMPRESSED
+            )
             if not any(i.filename.startswith("xl/") for i in infos):
                 raise WorkbookError(f"文件“{name}”不是 Excel（.xlsx）文件")
-    except zipfile.BadZipFile as exc:
+            extent, current = None, None
+            for info, chunk in inflate_entries(
+                archive, infos, name=name, max_uncompressed=MAX_UNCOMPRESSED
+            ):
+                if info is not current:
+                    if extent is not None:
+                        _check_extent(extent, name)
+                    current, extent = info, _Extent(name)
+                    # XML in UTF-16 would hide its tags from the checks below
+                    if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or b"<\x00" in chunk[:64]:
+                        raise WorkbookError(
+                            f"文件“{name}”的编码不受支持，请用 Excel 或 WPS 另存后再上传"
+                        )
+                extent.feed(chunk)
+            if extent is not None:
+                _check_extent(extent, name)
+    except UploadRefused as exc:
+        raise WorkbookError(str(exc)) from exc
+    except WorkbookError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise WorkbookError(f"文件“{name}”已损坏或不是 .xlsx 文件") from exc
+
+
+def _check_extent(extent: _Extent, name: str) -> None:
+    extent.feed(b"", final=True)
+    if extent.height > MAX_ROWS:
+        raise WorkbookError(f"文件“{name}”中有工作表超过 {MAX_ROWS} 行（含表格之外远处的单元格）")
+    if extent.height * extent.width > MAX_CELLS:
+        raise WorkbookError(
+            f"文件“{name}”中有工作表的内容范围过大（{extent.height} 行 × "
+            f"{_column_letters(min(extent.width, 16384))} 列），"
+            f"超过 {MAX_CELLS // 10000} 万个单元格的上限。"
+            "请删除表格之外远处的单元格或多余的列后重试"
+        )
+    if extent.merges > MAX_MERGES:
+        raise WorkbookError(f"文件“{name}”中有工作表的合并单元格超过 {MAX_MERGES} 处，已拒绝")
 
 
 def _cell(value):
@@ -164,20 +351,15 @@ def _decode_csv(data: bytes, name: str) -> str:
     raise WorkbookError(f"文件“{name}”的编码无法识别（请另存为 UTF-8 或 GBK 编码的 CSV）")
 
 
-def _open(data: bytes, name: str):
-    """The file's CSV rows, or its calamine workbook, after the checks that need no parsing."""
+def check_upload(data: bytes, name: str) -> str:
+    """The checks that need no parsing, for a page to run before it keeps the file: size, type
+    by content, and for .xlsx the archive's real size and each sheet's extent. Returns the
+    suffix; raises WorkbookError saying why."""
     if len(data) > max_import_bytes():
         raise WorkbookError(f"文件“{name}”超过 {max_import_bytes() // (1024 * 1024)} MB 的上限")
     if not data:
         raise WorkbookError(f"文件“{name}”是空文件")
     suffix = Path(name).suffix.lower()
-    if suffix == ".csv":
-        text = _decode_csv(data, name)
-        try:
-            rows = [[_cell(v) for v in row[:MAX_COLS]] for row in csv.reader(io.StringIO(text))]
-        except csv.Error as exc:
-            raise WorkbookError(f"文件“{name}”不是有效的 CSV：{exc}") from exc
-        return rows[:MAX_ROWS]
     if suffix == ".xlsx":
         if not data.startswith(b"PK\x03\x04"):
             raise WorkbookError(f"文件“{name}”的内容不是 .xlsx 文件")
@@ -185,8 +367,35 @@ def _open(data: bytes, name: str):
     elif suffix == ".xls":
         if not data.startswith(OLE_SIGNATURE):
             raise WorkbookError(f"文件“{name}”的内容不是 .xls 文件")
-    else:
+    elif suffix != ".csv":
         raise WorkbookError(f"文件“{name}”的类型不支持，请上传 .xlsx、.xls 或 .csv")
+    return suffix
+
+
+_CHECKED: ContextVar[bytes | None] = ContextVar("checked_upload", default=None)
+
+
+@contextmanager
+def checked(data: bytes):
+    """Within it, `data` counts as having passed check_upload (a page that ran it before keeping
+    the file does not inflate the file twice for its preview)."""
+    token = _CHECKED.set(data)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
+
+def _open(data: bytes, name: str):
+    """The file's CSV rows, or its calamine workbook, after the checks that need no parsing."""
+    suffix = Path(name).suffix.lower() if _CHECKED.get() is data else check_upload(data, name)
+    if suffix == ".csv":
+        text = _decode_csv(data, name)
+        try:
+            rows = [[_cell(v) for v in row[:MAX_COLS]] for row in csv.reader(io.StringIO(text))]
+        except csv.Error as exc:
+            raise WorkbookError(f"文件“{name}”不是有效的 CSV：{exc}") from exc
+        return rows[:MAX_ROWS]
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own types for every kind of damage
@@ -197,12 +406,14 @@ def _damaged(name: str, exc: Exception) -> WorkbookError:
     return WorkbookError(f"文件“{name}”无法读取（已损坏或格式不对）：{str(exc)[:120]}")
 
 
-def _load(book, sheet_name: str):
+def _load(book, sheet_name: str, keep_ranges: bool = False):
     """A calamine sheet, loaded (calamine reads a whole sheet at once), within the limits."""
     sheet = book.get_sheet_by_name(sheet_name)
     if sheet.end is not None and sheet.end[0] >= MAX_ROWS:
         raise WorkbookError(f"工作表“{sheet_name}”超过 {MAX_ROWS} 行")
-    return sheet, Merges.from_calamine(sheet.merged_cell_ranges or [])
+    ranges = sheet.merged_cell_ranges or []
+    merges = Merges.from_calamine(ranges)
+    return sheet, merges, (ranges if keep_ranges else [])
 
 
 def read_workbook(data: bytes, name: str) -> list[Sheet]:
@@ -213,7 +424,7 @@ def read_workbook(data: bytes, name: str) -> list[Sheet]:
     try:
         sheets = []
         for sheet_name in opened.sheet_names:
-            sheet, merges = _load(opened, sheet_name)
+            sheet, merges, _ = _load(opened, sheet_name)
             # Absolute coordinates from A1 (rows and columns in messages are Excel's), and
             # calamine's rows as they are: no second copy, text is stripped where it is read.
             rows = sheet.to_python(skip_empty_area=False)
@@ -225,22 +436,23 @@ def read_workbook(data: bytes, name: str) -> list[Sheet]:
         raise _damaged(name, exc) from exc
 
 
-def stream_workbook(data: bytes, name: str) -> Iterator[SheetStream]:
+def stream_workbook(data: bytes, name: str, keep_ranges: bool = False) -> Iterator[SheetStream]:
     """Every sheet of the file, one at a time, its rows one at a time: only one sheet is held
     (by calamine, compactly) and never as Python lists. Raises WorkbookError, possibly after
-    earlier sheets were given."""
+    earlier sheets were given. `keep_ranges` gives each sheet's merged areas as calamine lists
+    them, too."""
     opened = _open(data, name)
     if isinstance(opened, list):
         yield SheetStream(Path(name).stem, iter(opened), Merges())
         return
     for sheet_name in opened.sheet_names:
         try:
-            sheet, merges = _load(opened, sheet_name)
+            sheet, merges, ranges = _load(opened, sheet_name, keep_ranges)
         except WorkbookError:
             raise
         except Exception as exc:
             raise _damaged(name, exc) from exc
-        yield SheetStream(sheet_name, _rows_from_a1(sheet, name), merges)
+        yield SheetStream(sheet_name, _rows_from_a1(sheet, name), merges, ranges)
         del sheet  # calamine's copy of this sheet goes before the next one is loaded
 
 

@@ -1,6 +1,7 @@
 """Ledgers in the messy shapes offices really send, built with openpyxl."""
 
 import io
+import zipfile
 from datetime import datetime
 
 from openpyxl import Workbook
@@ -158,3 +159,141 @@ def ledger_in_a_countys_words() -> bytes:
             (3, "基层治理", "自身查摆", "网格管理粗放", "细化网格", "2024年6月底前"),
         ],
     )
+
+
+def _column(n: int) -> str:
+    letters = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+_PARTS = {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.'
+    'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="'
+    'application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+    'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="'
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+    'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.worksheet+xml"/></Types>',
+    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+    'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+    'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.'
+    'openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships"><sheets><sheet name="问题清单" sheetId="1" '
+    'r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="'
+    'http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/></Relationships>',
+}
+
+
+def expanding_xlsx(rows: int, cols: int, far: tuple[int, int] | None = None) -> bytes:
+    """A spreadsheet that is small as a file and large once inflated: `rows` rows of `cols`
+    numbers (about 25 bytes of sheet XML a cell, compressing some 20-60 times), written
+    straight into the zip a row at a time. `far` adds one cell at (row, column), 1-based:
+    a used area far bigger than its cells."""
+    out = io.BytesIO()
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.'
+        'org/spreadsheetml/2006/main"><sheetData>'
+    )
+    letters = [_column(c) for c in range(1, cols + 1)]
+    row_xml = "".join(f'<c r="{col}%(r)d"><v>%(r)d</v></c>' for col in letters)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, text in _PARTS.items():
+            archive.writestr(name, text)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(head.encode())
+            batch = []
+            for r in range(1, rows + 1):
+                batch.append(f'<row r="{r}">' + row_xml % {"r": r} + "</row>")
+                if len(batch) == 2000:
+                    sheet.write("".join(batch).encode())
+                    batch = []
+            if far:
+                cell = f'<c r="{_column(far[1])}{far[0]}"><v>1</v></c>'
+                batch.append(f'<row r="{far[0]}">{cell}</row>')
+            sheet.write(("".join(batch) + "</sheetData></worksheet>").encode())
+    return out.getvalue()
+
+
+def bomb_xlsx(rows: int = 200_000, cols: int = 30) -> bytes:
+    """The same small cell over and over, naming no reference (some generators write cells so):
+    a few hundred kilobytes that inflate to about 16 bytes a cell (96 MB by default)."""
+    out = io.BytesIO()
+    block = (b"<row>" + b"<c><v>7</v></c>" * cols + b"</row>") * 1000
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, text in _PARTS.items():
+            archive.writestr(name, text)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+                b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
+            for _ in range(rows // 1000):
+                sheet.write(block)
+            sheet.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
+def lying_about_size(data: bytes, entry: str, size: int) -> bytes:
+    """The archive with `entry` declaring `size` bytes once inflated (in its local header and
+    the central directory) whatever it really holds: a zip that lies about its size."""
+    import struct
+
+    data = bytearray(data)
+    name = entry.encode()
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        local = archive.getinfo(entry).header_offset
+        central = archive.start_dir
+    assert data[local + 30 : local + 30 + len(name)] == name
+    data[local + 22 : local + 26] = struct.pack("<I", size)
+    while True:
+        length = struct.unpack("<H", data[central + 28 : central + 30])[0]
+        if data[central + 46 : central + 46 + length] == name:
+            data[central + 24 : central + 28] = struct.pack("<I", size)
+            return bytes(data)
+        extra, comment = struct.unpack("<HH", data[central + 30 : central + 34])
+        central += 46 + length + extra + comment
+
+
+def long_text_xlsx(rows: int = 5500, length: int = 10_000) -> bytes:
+    """One cell a row holding the same long text: about `length` bytes a row once inflated,
+    compressing several hundred times."""
+    out = io.BytesIO()
+    text = "整改" * (length // 6)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, part in _PARTS.items():
+            archive.writestr(name, part)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+                b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
+            for r in range(1, rows + 1):
+                cell = f'<c r="A{r}" t="inlineStr"><is><t>{text}</t></is></c>'
+                sheet.write(f'<row r="{r}">{cell}</row>'.encode())
+            sheet.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
+def sheet_xlsx(rows_xml: str, root: str = "worksheet", prefix: str = "") -> bytes:
+    """A one-sheet workbook whose sheetData holds `rows_xml` as given (`prefix`: the elements'
+    namespace prefix, e.g. "x:")."""
+    ns = f"xmlns{':' + prefix[:-1] if prefix else ''}"
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?><{prefix}{root} {ns}="http://schemas.'
+        f'openxmlformats.org/spreadsheetml/2006/main"><{prefix}sheetData>{rows_xml}'
+        f"</{prefix}sheetData></{prefix}{root}>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _PARTS.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    return out.getvalue()

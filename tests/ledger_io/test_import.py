@@ -145,7 +145,7 @@ def test_zip_bomb_is_refused_before_parsing(tree, campaign, liaison):
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("xl/worksheets/sheet1.xml", b"0" * (310 * 1024 * 1024))
     result = run(liaison, tree.county_a, buf.getvalue())
-    assert "解压后过大" in result.errors[0].message
+    assert "解压后过大：超过 50 MB 的上限" in result.errors[0].message
 
 
 def test_command_prints_json_only_and_exits_non_zero_on_errors(tree, campaign, tmp_path, capsys):
