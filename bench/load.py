@@ -332,6 +332,7 @@ class Client:
                         "version": m["version"],
                         "text": "按计划推进",
                         "progress": self.rng.randint(1, 99),
+                        "on_behalf": "true" if m["on_behalf"] else "false",
                     },
                     files=files,
                 )
@@ -348,6 +349,7 @@ class Client:
                     "action": self.rng.choice(actions),
                     "version": m["version"],
                     "reason": "压测",
+                    "on_behalf": m["on_behalf"],  # 代为填报 when a level above reports the work
                 },
             )
 
