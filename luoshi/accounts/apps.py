@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from luoshi.accounts import signals  # noqa: F401
+        from luoshi.core.registry import NavItem, add_nav
+
+        add_nav(NavItem("账号管理", "accounts:list", "/accounts/manage/", order=90))

@@ -69,6 +69,12 @@ PAGES = {
     "opinions:symposium": "symposium",
     "opinions:poster": "org",
     "token_revoke": "api_token",
+    "accounts:detail": "account",
+    "accounts:rename": "account",
+    "accounts:assign": "account",
+    "accounts:unassign": "account",
+    "accounts:lock": "account",
+    "accounts:reset": "account",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -251,6 +257,7 @@ def foreign(tree, campaign):  # noqa: F811
         "evidence": measure.evidence.get().pk,
         "extension": extension.pk,
         "api_token": _token_of(owner),
+        "account": owner.pk,
     }
 
 
