@@ -16,15 +16,18 @@ class PasswordChangeRequiredMiddleware:
         self._allowed: set[str] | None = None
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(("/api/", "/static/"))
-            and must_change_password(user)
-        ):
-            if self._allowed is None:
-                self._allowed = {reverse(name) for name in self.ALLOWED}
-            if request.path not in self._allowed:
-                return redirect("password_change")
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Pages open without an account (the public ones, the login, the API with its tokens)
+        # are left alone: reading the user there would read the session (and vary by cookie).
+        if not getattr(view_func, "login_required", True):
+            return None
+        user = request.user
+        if not user.is_authenticated or not must_change_password(user):
+            return None
+        if self._allowed is None:
+            self._allowed = {reverse(name) for name in self.ALLOWED}
+        if request.path in self._allowed:
+            return None
+        return redirect("password_change")

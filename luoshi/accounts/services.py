@@ -11,6 +11,7 @@ revoked (accounts.signals)."""
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from luoshi.accounts.models import Assignment, Profile, Role
@@ -82,7 +83,7 @@ def create_account(*, actor, username: str, name: str, assignments: list) -> tup
         raise Invalid("登录账号最多 150 个字符")
     try:
         User.username_validator(username)
-    except Exception:
+    except ValidationError:
         raise Invalid("登录账号只能包含字母、数字和 @ . + - _ 符号") from None
     name = _clean_name(name)
     if not assignments:

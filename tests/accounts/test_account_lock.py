@@ -38,3 +38,17 @@ def test_a_locked_account_session_and_token_stop_on_the_next_request(client, tre
     assert not Client().login(username="person", password="wrong") and Client().login(
         username="person", password="secret-pass-1"
     )
+
+
+def test_the_must_change_flag_is_read_with_the_cached_account(client, tree):
+    """The one-time-password check costs no query of its own on a page (cached with the user)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = user_with(tree.county_a, "liaison")
+    client.force_login(person)
+    page = reverse("orgs:detail", args=[tree.town_a.pk])
+    assert client.get(page).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(page).status_code == 200
+    assert not [q for q in captured.captured_queries if "accounts_profile" in q["sql"]]
