@@ -4,7 +4,7 @@ a subtree where it is office or admin (accounts.permissions.account_admin_paths)
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
 
-from luoshi.accounts.models import Assignment
+from luoshi.accounts.models import Assignment, Role
 from luoshi.accounts.permissions import account_admin_paths, manage_refusal
 from luoshi.core.paths import outermost, subtree_q
 from luoshi.orgs.models import Organization
@@ -76,3 +76,18 @@ def organisation_named(user, text: str):
         named = list(orgs.filter(name=text)[:2])
         found = named[0] if len(named) == 1 else None
     return found
+
+
+def accounts_by_role(path: str) -> dict[str, int]:
+    """Active accounts with an assignment of each role in the subtree at `path` (an account
+    holding two roles there counts under both; `luoshi stats`)."""
+    from django.db.models import Count
+
+    rows = (
+        Assignment.objects.filter(subtree_q("org__path", path), user__is_active=True)
+        .values("role")
+        .annotate(n=Count("user", distinct=True))
+    )
+    counts = {role.value: 0 for role in Role}
+    counts.update({row["role"]: row["n"] for row in rows})
+    return counts

@@ -346,3 +346,20 @@ def test_the_api_creates_locks_and_lists_accounts_within_the_subtree(client, tre
     assert client.get(f"/api/v1/accounts/{city_office.pk}", **auth).status_code == 404
     liaison = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user_with(tree.town_a, 'liaison'))}"}
     assert client.get("/api/v1/accounts", **liaison).status_code == 403
+
+
+def test_stats_count_the_active_accounts_of_the_subtree_by_role(tree):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    user_with(tree.city, "office")
+    user_with(tree.county_a, "office")
+    user_with(tree.town_a, "viewer")
+    user_with(tree.branch_a1, "liaison", is_active=False)
+    user_with(tree.county_b, "liaison")
+    out = StringIO()
+    call_command("stats", org=tree.county_a.code, json=True, stdout=out)
+    counts = json.loads(out.getvalue())["accounts_by_role"]
+    assert counts == {r.value: 0 for r in Role} | {"office": 1, "viewer": 1}
