@@ -130,6 +130,7 @@ api.add_router("/", "luoshi.campaigns.api.router")
 api.add_router("/", "luoshi.study.api.router")
 api.add_router("/", "luoshi.research.api.router")
 api.add_router("/", "luoshi.opinions.api.router")
+api.add_router("/", "luoshi.accounts.api.router")
 
 
 def urls():

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from luoshi import api
+from luoshi.accounts import admin_views as account_admin
 from luoshi.accounts import views as account_views
 from luoshi.accounts.forms import ThrottledAuthenticationForm
 from luoshi.core import views as core_views
@@ -17,7 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/", account_admin.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
@@ -25,6 +26,7 @@ urlpatterns = [
     ),
     path("accounts/tokens/", account_views.tokens, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", account_views.revoke, name="token_revoke"),
+    path("accounts/manage/", include("luoshi.accounts.urls")),
     path("api/v1/", api.urls()),
     path("orgs/", include("luoshi.orgs.urls")),
     path("campaigns/", include("luoshi.campaigns.urls")),

@@ -16,3 +16,6 @@ class AccountsConfig(AppConfig):
                 Assignment.objects.filter(user=user).values_list("org__path", "role")
             )
         )
+        from luoshi.core.registry import NavItem, add_nav
+
+        add_nav(NavItem("账号管理", "accounts:list", "/accounts/manage/", order=90))

@@ -16,6 +16,7 @@ cache holds anyway)."""
 import copy
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from luoshi.core import versions
@@ -49,6 +50,15 @@ def _session_hash(user, cached_hash: str):
 
 
 class AccountBackend(ModelBackend):
+    @staticmethod
+    def _read(user_id):
+        """The user with their profile (must they change their password?) in one query."""
+        User = get_user_model()
+        try:
+            return User._default_manager.select_related("luoshi_profile").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+
     def get_user(self, user_id):
         key = _key(user_id)
         version, entry = versions.account_cached(user_id, key)
@@ -56,7 +66,7 @@ class AccountBackend(ModelBackend):
             user, cached_hash = entry
             user.get_session_auth_hash = _session_hash(user, cached_hash)
         else:
-            user = super().get_user(user_id)  # None for an inactive or deleted user
+            user = self._read(user_id)  # None for a deleted user
             if user is None:
                 return None
             if version is not None:

@@ -2,7 +2,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -91,3 +91,16 @@ class ThrottledAuthenticationForm(AuthenticationForm):
                 f"登录失败次数过多，请 {wait_text(wait)}后再试。", code="throttled"
             )
         return super().clean()
+
+
+class OwnPasswordChangeForm(PasswordChangeForm):
+    """修改密码: the new password follows the policy (AUTH_PASSWORD_VALIDATORS: at least 10
+    characters, not common, not only digits, not like the account's name) and is not the old
+    one (a one-time password handed on by the office is never kept)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        new = cleaned.get("new_password1")
+        if new and self.user.check_password(new):
+            self.add_error("new_password2", "新密码不能与原密码相同")
+        return cleaned

@@ -8,6 +8,7 @@ class Role(models.TextChoices):
     LIAISON = "liaison", "联络员"
     LEADER = "leader", "领导"
     GUIDANCE = "guidance", "指导组"
+    VIEWER = "viewer", "只读"
 
 
 class Assignment(models.Model):
@@ -65,3 +66,34 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.prefix}…"
+
+
+class Profile(models.Model):
+    """What luoshi keeps about an account beyond Django's user: whether its password was set
+    by someone else (created or reset by an office: a one-time password) and must be changed
+    before anything else is done (accounts.middleware)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="luoshi_profile",
+        verbose_name="用户",
+    )
+    must_change_password = models.BooleanField("须修改密码", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "账号状态"
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+def must_change_password(user) -> bool:
+    """Must the user change a password an office set (a one-time password) before anything
+    else? Read with the user by accounts.backends (no query of its own there)."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+        return False
+    try:
+        return user.luoshi_profile.must_change_password
+    except Profile.DoesNotExist:
+        return False

@@ -103,3 +103,60 @@ def may_see_sender(user, org_path: str) -> bool:
     by default only the campaign office (and an administrator) over that organisation, the
     roles of OPINION_SENDER_ROLES; everyone else in scope sees the opinion without them."""
     return has_role_over(user, org_path, *settings.OPINION_SENDER_ROLES)
+
+
+# --- accounts: who may grant which role, and manage whose account ------------------------------
+# Roles in the order of what they allow, the highest first. Only an office or an administrator
+# manages accounts; the others are listed so that "never more than it holds" has a meaning for
+# every pair. A viewer (只读) may see its subtree and do nothing: it is in none of the role sets
+# above (OWNER_ROLES, ABOVE_ROLES, guidance), so may_keep_ledger, may_report and verifier_role
+# never pass for it.
+ROLE_ORDER = (Role.ADMIN, Role.OFFICE, Role.GUIDANCE, Role.LEADER, Role.LIAISON, Role.VIEWER)
+ROLE_RANK = {role.value: len(ROLE_ORDER) - i for i, role in enumerate(ROLE_ORDER)}
+
+
+def account_admin_paths(user) -> list[str]:
+    """The subtrees in which the user manages accounts: where they are office or admin."""
+    return [p for p, r in role_paths(user) if r in MANAGE_TREE]
+
+
+def grant_refusal(actor, org_path: str, role: str) -> str | None:
+    """Why the actor may not give anyone `role` over the organisation at `org_path`, or None
+    if they may. The one rule for granting, checked in this order:
+
+    1. the role must be one of Role;
+    2. the organisation must lie in a subtree where the actor is office or admin (their own
+       organisation or below it): nothing is granted outside it, not even a guidance group over
+       a wider subtree;
+    3. in one of those subtrees the actor must hold a role at least as high as the one granted
+       (ROLE_ORDER: admin > office > guidance > leader > liaison > viewer). So an office grants
+       office, guidance, leader, liaison or viewer at or below its own level, never admin; an
+       admin grants any role within its subtree (the command line's system actor everywhere)."""
+    if role not in ROLE_RANK:
+        return "未知的岗位角色"
+    held = [r for p, r in role_paths(actor) if r in MANAGE_TREE and org_path.startswith(p)]
+    if not held:
+        return "只能在本级及下级组织范围内分配岗位"
+    if max(ROLE_RANK[r] for r in held) < ROLE_RANK[role]:
+        return f"不能分配高于本人岗位的角色（{Role(role).label}）"
+    return None
+
+
+def manage_refusal(actor, target, assignments: list[tuple[str, str]]) -> str | None:
+    """Why the actor may not change the account `target` (its name, assignments, password,
+    lock), given the target's assignments as (organisation path, role); None if they may. Every
+    assignment of the target must be one the actor could grant (`grant_refusal`): an account
+    that also holds a role outside the actor's subtrees, or a role above the actor's, is managed
+    by a level that holds all of them. Nobody manages their own account here (修改密码 is theirs);
+    an account with no assignment, or a superuser, only the system actor."""
+    if getattr(target, "pk", None) is not None and target.pk == getattr(actor, "pk", None):
+        return "不能在这里修改自己的账号"
+    system = getattr(actor, "is_system", False)
+    if getattr(target, "is_superuser", False) and not system:
+        return "系统超级管理员账号只能在命令行管理"
+    if not assignments:
+        return None if system else "该账号没有岗位，只能由系统管理员处理"
+    for path, role in assignments:
+        if grant_refusal(actor, path, role) is not None:
+            return "该账号在本级范围以外另有岗位或岗位高于本人，无权修改"
+    return None

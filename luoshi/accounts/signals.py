@@ -3,7 +3,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from luoshi.accounts.models import Assignment
+from luoshi.accounts.models import Assignment, Profile
 from luoshi.core import versions
 from luoshi.core.audit import record_event
 from luoshi.core.models import AuditEvent
@@ -37,6 +37,8 @@ def _revoke_tokens_on_new_password_or_deactivation(sender, instance, update_fiel
 
 @receiver(post_save, sender=Assignment)
 @receiver(post_delete, sender=Assignment)
+@receiver(post_save, sender=Profile)
+@receiver(post_delete, sender=Profile)
 def _assignment_changed(sender, instance, **kwargs):
     versions.account_changed(instance.user_id)
 

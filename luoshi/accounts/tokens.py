@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from luoshi.accounts.backends import AccountBackend
-from luoshi.accounts.models import ApiToken
+from luoshi.accounts.models import ApiToken, must_change_password
 from luoshi.core.errors import Invalid
 
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -90,6 +90,8 @@ def user_for_token(key: str):
     # The user and their assignments as a signed-in page reads them (cached per account version).
     user = AccountBackend().get_user(token.user_id)
     if user is None:  # deactivated (or deleted)
+        return None
+    if must_change_password(user):  # a one-time password, not yet changed
         return None
     # "Last used" to the minute: an integration calling every second writes once a minute,
     # not on every read.

@@ -47,6 +47,14 @@ class AuditEvent(models.Model):
         ORG_MOVED = "org_moved", "调整组织隶属关系"
         SEEDED = "seeded", "生成演示数据"
         KEY_ACTIONS = "key_actions_launched", "部署关键动作"
+        ACCOUNT_CREATED = "account_created", "创建账号"
+        ACCOUNT_EDITED = "account_edited", "修改账号信息"
+        ASSIGNMENT_ADDED = "assignment_added", "分配岗位"
+        ASSIGNMENT_REMOVED = "assignment_removed", "撤销岗位"
+        PASSWORD_RESET = "password_reset", "重置密码"
+        PASSWORD_CHANGED = "password_changed", "修改密码"
+        ACCOUNT_LOCKED = "account_locked", "停用账号"
+        ACCOUNT_UNLOCKED = "account_unlocked", "启用账号"
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     kind = models.CharField("类型", max_length=32, choices=Kind.choices)

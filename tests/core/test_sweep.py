@@ -69,6 +69,12 @@ PAGES = {
     "opinions:symposium": "symposium",
     "opinions:poster": "org",
     "token_revoke": "api_token",
+    "accounts:detail": "account",
+    "accounts:rename": "account",
+    "accounts:assign": "account",
+    "accounts:unassign": "account",
+    "accounts:lock": "account",
+    "accounts:reset": "account",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -90,6 +96,11 @@ API = {
     "api:get_topic": ("topic_id", "topic", "get"),
     "api:add_visit": ("topic_id", "topic", "post"),
     "api:finding_to_problem": ("finding_id", "finding", "post"),
+    "api:get_account": ("account_id", "account", "get"),
+    "api:lock_account": ("account_id", "account", "post"),
+    "api:reset_password": ("account_id", "account", "post"),
+    "api:add_assignment": ("account_id", "account", "post"),
+    "api:remove_assignment": ("account_id", "account", "post"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -100,6 +111,9 @@ JSON_BODIES = {
     "api:answer_opinion": {"version": 1, "answer": "x"},
     "api:decline_opinion": {"version": 1, "reason": "x"},
     "api:transfer_opinion": {"version": 1, "org_id": 1},
+    "api:lock_account": {"locked": True},
+    "api:add_assignment": {"org_code": "x", "role": "viewer"},
+    "api:remove_assignment": {"assignment_id": 1},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no
@@ -251,6 +265,7 @@ def foreign(tree, campaign):  # noqa: F811
         "evidence": measure.evidence.get().pk,
         "extension": extension.pk,
         "api_token": _token_of(owner),
+        "account": owner.pk,
     }
 
 

@@ -18,6 +18,9 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"没有组织代码为 {org} 的党组织")
         figures = {"org": found.code, "name": found.name, **subtree_figures(found.path)}
+        from luoshi.accounts.selectors import accounts_by_role
+
+        figures["accounts_by_role"] = accounts_by_role(found.path)
         if json:
             self.stdout.write(_dumps(figures))
             return

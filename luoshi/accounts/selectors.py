@@ -1,0 +1,93 @@
+"""Scoped reads of accounts: an office sees the accounts that hold at least one assignment in
+a subtree where it is office or admin (accounts.permissions.account_admin_paths)."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q
+
+from luoshi.accounts.models import Assignment, Role
+from luoshi.accounts.permissions import account_admin_paths, manage_refusal
+from luoshi.core.paths import outermost, subtree_q
+from luoshi.orgs.models import Organization
+
+
+def _within(user, field: str) -> Q | None:
+    paths = outermost(account_admin_paths(user))
+    if not paths:
+        return None
+    q = Q()
+    for path in paths:
+        q |= subtree_q(field, path)
+    return q
+
+
+def accounts_of(user, text: str = ""):
+    """Accounts with an assignment in the user's subtrees, searchable by name or username,
+    newest first."""
+    User = get_user_model()
+    q = _within(user, "org__path")
+    if q is None:
+        return User.objects.none()
+    ids = Assignment.objects.filter(q).values("user_id")
+    accounts = User.objects.filter(pk__in=ids)
+    if text := " ".join(text.split()):
+        accounts = accounts.filter(Q(first_name__contains=text) | Q(username__icontains=text))
+    return accounts.order_by("-date_joined", "-id").prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("org").order_by("org__path", "role"),
+        )
+    )
+
+
+def annotate(user, accounts) -> list:
+    """Each account with `shown` (its assignments in the user's subtrees), `hidden` (how many
+    others it holds) and `refusal` (why the user may not change it, or None)."""
+    q_paths = outermost(account_admin_paths(user))
+    for account in accounts:
+        held = list(account.assignments.all())
+        account.shown = [a for a in held if any(a.org.path.startswith(p) for p in q_paths)]
+        account.hidden = len(held) - len(account.shown)
+        account.refusal = manage_refusal(user, account, [(a.org.path, a.role) for a in held])
+    return accounts
+
+
+def organisations_for(user, text: str, limit: int = 20):
+    """Organisations in the user's subtrees whose code starts with, or name contains, `text`."""
+    q = _within(user, "path")
+    text = " ".join(text.split())
+    if q is None or not text:
+        return Organization.objects.none()
+    found = Organization.objects.filter(q).filter(
+        Q(code__istartswith=text) | Q(name__contains=text) | Q(short_name__contains=text)
+    )
+    return found.order_by("path")[:limit]
+
+
+def organisation_named(user, text: str):
+    """The organisation in the user's subtrees with this code, or else this full name (if only
+    one has it); None otherwise."""
+    q = _within(user, "path")
+    text = text.strip()
+    if q is None or not text:
+        return None
+    orgs = Organization.objects.filter(q)
+    found = orgs.filter(code=text).first()
+    if found is None:
+        named = list(orgs.filter(name=text)[:2])
+        found = named[0] if len(named) == 1 else None
+    return found
+
+
+def accounts_by_role(path: str) -> dict[str, int]:
+    """Active accounts with an assignment of each role in the subtree at `path` (an account
+    holding two roles there counts under both; `luoshi stats`)."""
+    from django.db.models import Count
+
+    rows = (
+        Assignment.objects.filter(subtree_q("org__path", path), user__is_active=True)
+        .values("role")
+        .annotate(n=Count("user", distinct=True))
+    )
+    counts = {role.value: 0 for role in Role}
+    counts.update({row["role"]: row["n"] for row in rows})
+    return counts
