@@ -20,6 +20,7 @@ client whose account already has one running is told so (409), the designed answ
 """
 
 import argparse
+import atexit
 import os
 import re
 import secrets
@@ -234,9 +235,13 @@ def main() -> int:
     args.scale = args.scale or ("tiny" if args.smoke else "city")
     args.imports = args.imports or (4 if args.smoke else 20)
     args.workers = args.workers or os.cpu_count()
-    db = args.db_name or ("bench_abuse_smoke" if args.smoke else "bench_abuse")
-    var = REPO / "var" / f"bench-abuse-{db}"
+    # the smoke seeds a database of its own each run and drops it at the end: one left by an
+    # earlier run (another schema, another seed) must never make it fail or pass
+    db = args.db_name or (f"bench_abuse_smoke_{os.getpid()}" if args.smoke else "bench_abuse")
+    var = Path(os.environ.get("LUOSHI_VAR", REPO / "var")) / f"bench-abuse-{db}"
     var.mkdir(parents=True, exist_ok=True)
+    if args.smoke:
+        atexit.register(psql, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
         DATABASE_URL=pg_url(args.pg_socket) + db,
@@ -255,7 +260,9 @@ def main() -> int:
     accounts = {a["username"]: a for a in seed["accounts"]}
     base = f"http://127.0.0.1:{args.port}"
     failures: list[str] = []
-    server = start_server(args, env)
+    # the production layout even for the smoke (load.py's smoke starts gunicorn alone): the
+    # imports must run in the RQ worker, whose memory is what is measured
+    server = start_server(argparse.Namespace(**{**vars(args), "smoke": False}), env)
     memory = Memory(server)
     memory.start()
     try:
