@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
 
+def manages_accounts(user) -> bool:
+    """Whether the navigation shows 账号管理 to the user (office or admin somewhere)."""
+    from luoshi.accounts.permissions import account_admin_paths
+
+    return user.is_authenticated and bool(account_admin_paths(user))
+
+
 class AccountsConfig(AppConfig):
     name = "luoshi.accounts"
     label = "accounts"
@@ -18,4 +25,12 @@ class AccountsConfig(AppConfig):
         )
         from luoshi.core.registry import NavItem, add_nav
 
-        add_nav(NavItem("账号管理", "accounts:list", "/accounts/manage/", order=90))
+        add_nav(
+            NavItem(
+                "账号管理",
+                "accounts:list",
+                "/accounts/manage/",
+                order=90,
+                visible=manages_accounts,
+            )
+        )

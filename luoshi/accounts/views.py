@@ -20,9 +20,18 @@ from luoshi.orgs.models import Organization
 
 class TokenForm(forms.Form):
     label = forms.CharField(
-        label="用途", max_length=60, required=False, help_text="例如：台账同步脚本"
+        label="用途",
+        max_length=60,
+        required=False,
+        help_text="例如：台账同步脚本",
+        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
-    days = forms.IntegerField(label="有效天数", min_value=1, max_value=MAX_DAYS)
+    days = forms.IntegerField(
+        label="有效天数",
+        min_value=1,
+        max_value=MAX_DAYS,
+        widget=forms.NumberInput(attrs={"class": "form-control"}),
+    )
 
 
 @never_cache

@@ -22,5 +22,6 @@ def navigation(request):
                 "active": request.path.startswith(i.prefix),
             }
             for i in NAVIGATION
+            if i.visible is None or i.visible(request.user)
         ]
     }

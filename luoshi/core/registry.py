@@ -27,6 +27,7 @@ class NavItem:
     url_name: str
     prefix: str
     order: int = 100
+    visible: Callable[[Any], bool] | None = None  # (user) -> shown to them; None: to everyone
 
 
 @dataclass(frozen=True)

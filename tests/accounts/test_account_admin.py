@@ -163,6 +163,17 @@ def test_a_liaison_gets_no_account_page(client, tree, users):
     assert "只有主题教育办公室和系统管理员可以管理账号" in response.content.decode()
 
 
+def test_account_menu_entry_only_for_those_who_manage_accounts(client, tree, users):
+    manage = f'href="{reverse("accounts:list")}"'
+    client.force_login(users.county_a)
+    page = client.get(reverse("rectification:ledger")).content.decode()
+    assert manage not in page
+    denied = client.get(reverse("accounts:list")).content.decode()
+    assert 'href="/"' in denied and "返回首页" in denied
+    client.force_login(user_with(tree.county_a, "office", username="county_office"))
+    assert manage in client.get(reverse("rectification:ledger")).content.decode()
+
+
 def _one_time_password(response) -> str:
     return re.search(r'fs-3">([^<]+)</code>', response.content.decode()).group(1)
 

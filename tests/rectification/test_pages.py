@@ -253,3 +253,24 @@ def test_ledger_pages_by_keyset_without_gaps_or_repeats(client, tree, campaign, 
         params = {"after": cursor, "page": response.context["page"].number + 1}
     assert len(seen) == 65 and len(set(seen)) == 65
     assert seen == sorted(seen)
+
+
+def test_submitted_measure_tells_its_owner_who_acts_next(client, people, ledger):
+    m = progress(people.branch_a1, ledger.measure)
+    act(people.branch_a1, m, "submit")
+    client.force_login(people.branch_a1)
+    page = client.get(reverse("rectification:problem", args=[m.problem_id])).content.decode()
+    assert "等待上级党组织核验" in page
+    client.force_login(people.guidance_a)
+    page = client.get(reverse("rectification:problem", args=[m.problem_id])).content.decode()
+    assert "同意销号" in page and "等待上级党组织核验" not in page
+
+
+def test_problem_history_names_edited_fields_in_chinese(client, people, ledger):
+    p = ledger.problem
+    services.update_problem(
+        actor=people.branch_a1, problem_id=p.pk, version=p.version, title="服务意识不强"
+    )
+    client.force_login(people.branch_a1)
+    page = client.get(reverse("rectification:problem", args=[p.pk])).content.decode()
+    assert "修改问题（问题）" in page and "修改问题（title）" not in page

@@ -100,3 +100,17 @@ def problem_rows(problem) -> str:
     return mark_safe(
         "".join(_measure_row(problem, m, i == 0) for i, m in enumerate(problem.measure_rows))
     )
+
+
+@register.filter
+def problem_field_label(key: str) -> str:
+    """The Chinese name of a problem's field, for the history's 修改问题（…） line (never the
+    field's key)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from luoshi.rectification.models import Problem
+
+    try:
+        return str(Problem._meta.get_field(key).verbose_name)
+    except FieldDoesNotExist:
+        return "其他内容"
