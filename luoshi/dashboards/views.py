@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
@@ -43,7 +44,10 @@ def home(request):
     root = scope_roots(request.user).first()
     if root is None:
         return redirect("home")
-    return redirect("dashboards:node", pk=root.pk)
+    # the query string goes along: a chosen campaign or date is the node's, and a malformed one
+    # is refused there (400) instead of dropped on the way
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
+    return redirect(reverse("dashboards:node", args=[root.pk]) + query)
 
 
 def _figures(user, org, campaign, sort: str, worst_first: bool) -> dict:

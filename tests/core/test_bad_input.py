@@ -78,6 +78,14 @@ def test_malformed_numbers_and_dates_on_pages_are_400_with_a_message(client, tre
         assert "请求有误" in body and ("应为" in body or "编号无效" in body), (url, name)
 
 
+def test_the_dashboards_start_keeps_the_date_and_refuses_a_malformed_one(client, tree, users):  # noqa: F811
+    client.force_login(users.office)
+    bad = client.get("/dashboard/", {"as_of": "2026-13-45"}, follow=True)
+    assert bad.status_code == 400 and "请求有误" in bad.content.decode()
+    good = client.get("/dashboard/", {"as_of": "2026-03-31"})
+    assert good.status_code == 302 and "as_of=2026-03-31" in good["Location"]
+
+
 def test_well_formed_parameters_still_work(client, tree, campaign, users):  # noqa: F811
     client.force_login(users.office)
     for url, name, _ in _pages(tree, campaign):
