@@ -19,8 +19,13 @@ from luoshi.accounts.tokens import issue_token
 from luoshi.core.models import AuditEvent
 from tests.core.test_sweep import _patterns
 from tests.factories import user_with
-from tests.rectification.conftest import campaign, ledger, people  # noqa: F401
-from tests.rectification.test_refusals_said import ERROR, ROLES, _forms, world  # noqa: F401
+from tests.rectification import conftest as ledger_fixtures
+from tests.rectification import test_refusals_said as ledger_refusals
+
+# The ledger's fixtures and its refusal test's helpers, shared rather than copied.
+campaign, ledger, people = ledger_fixtures.campaign, ledger_fixtures.ledger, ledger_fixtures.people
+world, _forms = ledger_refusals.world, ledger_refusals._forms
+ERROR, ROLES = ledger_refusals.ERROR, ledger_refusals.ROLES
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +106,7 @@ def _changed(before, after) -> list[str]:
 
 
 @pytest.fixture
-def everything(world, tree, people, campaign):  # noqa: F811
+def everything(world, tree, people, campaign):
     """Objects of branch a1 (seen by every demo role) for each app's write paths."""
     from luoshi.campaigns import services as campaigns
     from luoshi.opinions import services as opinions
@@ -157,7 +162,7 @@ def everything(world, tree, people, campaign):  # noqa: F811
     }
 
 
-def _page_cases(e, tree, campaign):  # noqa: F811
+def _page_cases(e, tree, campaign):
     """URL name -> (url, data): a change the rules refuse, whoever posts it."""
     o, item, top = e["opinion"], e["item"], e["top"]
     topic, a1 = e["topic"], tree.branch_a1
@@ -259,7 +264,7 @@ def _page_cases(e, tree, campaign):  # noqa: F811
     }
 
 
-def _api_cases(e, tree, campaign):  # noqa: F811
+def _api_cases(e, tree, campaign):
     """Operation -> (url, JSON body or None for a form): a change the rules refuse."""
     o, top, a1 = e["opinion"], e["top"], tree.branch_a1
     return {
@@ -321,7 +326,7 @@ def _api_cases(e, tree, campaign):  # noqa: F811
     }
 
 
-def test_every_write_path_has_a_refused_change_case(everything, tree, campaign):  # noqa: F811
+def test_every_write_path_has_a_refused_change_case(everything, tree, campaign):
     assert {"opinions:accept", "accounts:create", "rectification:bulk"} <= write_pages()
     assert {"accept_opinion", "create_account", "transition"} <= write_operations()
     pages = {f"rectification:{name}" for name, *_ in _forms(everything, tree, campaign)}
@@ -347,7 +352,7 @@ def test_every_page_form_says_a_refused_change_and_stores_nothing(
     people,
     tree,
     campaign,
-    role,  # noqa: F811
+    role,
 ):
     client.force_login(getattr(people, ROLES[role]))
     for name, (url, data) in _page_cases(everything, tree, campaign).items():
@@ -366,7 +371,7 @@ def test_every_api_write_answers_4xx_in_chinese_and_stores_nothing(
     people,
     tree,
     campaign,
-    role,  # noqa: F811
+    role,
 ):
     auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(getattr(people, ROLES[role]))}"}
     for name, (url, body) in _api_cases(everything, tree, campaign).items():
@@ -379,3 +384,19 @@ def test_every_api_write_answers_4xx_in_chinese_and_stores_nothing(
         assert CHINESE.search(response.json()["detail"]), (role, name, response.json())
         changed = _changed(before, _stored())
         assert not changed, (role, name, "stored rows changed", changed)
+
+
+def test_the_refused_values_above_are_only_just_refused(client, everything, people, tree, campaign):
+    """The limits the cases cross still let the nearest allowed change through: a 200-character
+    报送 note is stored whole, and a research topic keeps the campaign chosen for it."""
+    from luoshi.dashboards.models import Snapshot
+    from luoshi.research.models import ResearchTopic
+
+    client.force_login(people.branch_a1)
+    client.post(reverse("dashboards:submit", args=[tree.branch_a1.pk]), {"note": "报" * 200})
+    assert Snapshot.objects.get().note == "报" * 200
+    client.post(
+        f"{reverse('research:new')}?org={tree.branch_a1.pk}",
+        {"title": "走访课题", "leader_name": "张三", "campaign": campaign.pk},
+    )
+    assert ResearchTopic.objects.get(title="走访课题").campaign_id == campaign.pk
