@@ -157,6 +157,9 @@ def statistics(request, pk):
     )
 
 
+NOTE_MAX = Snapshot._meta.get_field("note").max_length
+
+
 @require_POST
 def submit(request, pk):
     """Submit the node's current figures upward: kept as a dated snapshot that later changes to
@@ -164,13 +167,17 @@ def submit(request, pk):
     org = get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
     if not may_keep_ledger(request.user, org.path):
         raise Http404
+    note = request.POST.get("note", "").strip()
+    if len(note) > NOTE_MAX:
+        messages.error(request, f"报送说明最多 {NOTE_MAX} 个字，未报送")
+        return redirect("dashboards:snapshots", pk=org.pk)
     _, campaign = _campaign(request)
     Snapshot.objects.create(
         org=org,
         org_path=org.path,
         campaign=campaign,
         figures=selectors.snapshot_figures(request.user, org, campaign),
-        note=request.POST.get("note", "")[:200],
+        note=note,
         submitted_by=request.user,
     )
     messages.success(request, "已报送，本次数字已存档，之后的变化不会改变已报送的数字")

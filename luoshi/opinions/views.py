@@ -353,6 +353,9 @@ def symposium_list(request):
             return redirect("opinions:symposium", pk=symposium.pk)
     elif request.method == "POST":
         status = 400
+        if not orgs:  # the form is not shown to them: say why nothing was registered
+            messages.error(request, "只有组织的联络员或主题教育办公室可以登记座谈会")
+            status = 403
     page = page_of(selectors.symposia(user), page_param(request.GET), PER_PAGE)
     return render(
         request,

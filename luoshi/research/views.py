@@ -23,6 +23,15 @@ from luoshi.research.models import Finding, PlaceKind, ResearchTopic, TopicState
 PER_PAGE = 50
 
 
+def _posted_campaign(campaigns, data):
+    """The campaign chosen in the form (None for none). A choice that is not among the user's
+    campaigns is refused, never dropped silently."""
+    campaign = chosen(campaigns, data, first=False)
+    if campaign is None and data.get("campaign", "").strip():
+        raise Invalid("所选主题教育不存在或不在您的范围内")
+    return campaign
+
+
 @require_GET
 def topic_list(request):
     node = node_from_request(request)
@@ -52,8 +61,8 @@ def topic_new(request):
     campaigns = [c for c in visible_campaigns(request.user) if node.path.startswith(c.org_path)]
     error, status = "", 200
     if request.method == "POST":
-        campaign = chosen(campaigns, request.POST, first=False)
         try:
+            campaign = _posted_campaign(campaigns, request.POST)
             topic = services.create_topic(
                 actor=request.user,
                 org=node,
@@ -147,8 +156,8 @@ def finding_problem(request, pk):
     finding = get_visible_or_404(
         Finding.objects.select_related("visit"), request.user, request=request, pk=pk
     )
-    campaign = chosen(visible_campaigns(request.user), request.POST, first=False)
     try:
+        campaign = _posted_campaign(visible_campaigns(request.user), request.POST)
         problem = services.finding_to_problem(
             actor=request.user,
             finding_id=finding.pk,
