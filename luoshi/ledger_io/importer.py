@@ -462,15 +462,9 @@ def import_ledger(
     `result.unknown` with the closest existing values. The mappings used are remembered when
     the file is written."""
     result = ImportResult()
-    if not can_see_path(actor, org.path) or not may_keep_ledger(actor, org.path):
-        result.errors.append(Issue(name, 0, "", f"无权导入 {org.name} 的台账"))
-        return result
-    campaign = campaign or _default_campaign(actor, org)
-    if campaign is None:
-        result.errors.append(Issue(name, 0, "", f"{org.name} 没有进行中的主题教育"))
-        return result
-    if not org.path.startswith(campaign.org_path):
-        result.errors.append(Issue(name, 0, "", f"{org.name} 不在“{campaign.name}”的范围内"))
+    campaign, refusal = _campaign_or_refusal(actor, org, campaign)
+    if refusal:
+        result.errors.append(Issue(name, 0, "", refusal))
         return result
     if progress:  # reading, checking and writing go together, in the transaction
         progress(40, "读取、检查并写入")
@@ -481,28 +475,9 @@ def import_ledger(
     # A preview that may add to the vocabulary adds in a transaction it then rolls back.
     in_transaction = not dry_run or add_missing or any(m.add for m in mappings)
     with streaming_page_cache(), transaction.atomic() if in_transaction else nullcontext():
-        for batch in batched(parse_ledger(data, name, result), BATCH):
-            result.problems += len(batch)
-            result.measures += sum(len(p.measures) for p in batch)
-            # Every defect at once: the checks against the database run even when rows failed
-            # to read.
-            check(list(batch))
-            if result.errors:
-                continue
-            writer(batch)
-        if not result.errors:
-            writer.finish()
+        _read_check_write(data, name, result, check, writer)
         result.unknown = list(vocabulary.unknown.values())
-        if result.unreadable is not None:
-            result.errors[:] = [result.unreadable]
-            result.warnings.clear()
-            result.unknown.clear()
-            result.problems = result.measures = 0
-        if result.errors:
-            result.created_problems = result.created_measures = 0
-            result.updated_problems = result.updated_measures = result.progress_added = 0
-            sheets = {n: i for i, n in enumerate(dict.fromkeys(e.sheet for e in result.errors))}
-            result.errors.sort(key=lambda e: (sheets[e.sheet], e.row))
+        if _settle_errors(result):
             if in_transaction:
                 transaction.set_rollback(True)
             return result
@@ -514,26 +489,77 @@ def import_ledger(
             return result
         result.written = True
         vocabulary.remember(actor)
-        # Listing problems proves the key action 检视问题 of the organisations that own them
-        # (a subquery: thousands of ids as parameters cost more than the update).
-        complete_from_records(
-            org_ids=Problem.objects.filter(subtree_q("org_path", org.path), campaign=campaign)
-            .values_list("org_id", flat=True)
-            .distinct(),
-            proof=Proof.PROBLEMS,
-            on=timezone.localdate(),
-            note=f"已导入问题清单：{name[:60]}",
-        )
-        record_event(
-            "import",
-            user=actor,
-            org_path=org.path,
-            target=name[:200],
-            problems=result.problems,
-            measures=result.measures,
-            changes=result.changes,
-        )
+        _record_import(actor, org, campaign, name, result)
     return result
+
+
+def _campaign_or_refusal(actor, org, campaign) -> tuple[Campaign | None, str]:
+    """The campaign a ledger is imported into, or why the actor may not import into `org`."""
+    if not can_see_path(actor, org.path) or not may_keep_ledger(actor, org.path):
+        return campaign, f"无权导入 {org.name} 的台账"
+    campaign = campaign or _default_campaign(actor, org)
+    if campaign is None:
+        return None, f"{org.name} 没有进行中的主题教育"
+    if not org.path.startswith(campaign.org_path):
+        return campaign, f"{org.name} 不在“{campaign.name}”的范围内"
+    return campaign, ""
+
+
+def _read_check_write(data: bytes, name: str, result: ImportResult, check, writer) -> None:
+    """Read and check the file BATCH problems at a time, writing each batch while the whole
+    file so far is right; after the last batch, recount the roll-ups written to."""
+    for batch in batched(parse_ledger(data, name, result), BATCH):
+        result.problems += len(batch)
+        result.measures += sum(len(p.measures) for p in batch)
+        # Every defect at once: the checks against the database run even when rows failed
+        # to read.
+        check(list(batch))
+        if result.errors:
+            continue
+        writer(batch)
+    if not result.errors:
+        writer.finish()
+
+
+def _settle_errors(result: ImportResult) -> bool:
+    """Make a refused file's result say that nothing was written, its errors in file order
+    (an unreadable file: that one error alone); True when the file is refused."""
+    if result.unreadable is not None:
+        result.errors[:] = [result.unreadable]
+        result.warnings.clear()
+        result.unknown.clear()
+        result.problems = result.measures = 0
+    if not result.errors:
+        return False
+    result.created_problems = result.created_measures = 0
+    result.updated_problems = result.updated_measures = result.progress_added = 0
+    sheets = {n: i for i, n in enumerate(dict.fromkeys(e.sheet for e in result.errors))}
+    result.errors.sort(key=lambda e: (sheets[e.sheet], e.row))
+    return True
+
+
+def _record_import(actor, org: Organization, campaign: Campaign, name: str, result) -> None:
+    """After a file is written: prove 检视问题 for the organisations whose problems it lists,
+    and record the import in the audit log."""
+    # Listing problems proves the key action 检视问题 of the organisations that own them
+    # (a subquery: thousands of ids as parameters cost more than the update).
+    complete_from_records(
+        org_ids=Problem.objects.filter(subtree_q("org_path", org.path), campaign=campaign)
+        .values_list("org_id", flat=True)
+        .distinct(),
+        proof=Proof.PROBLEMS,
+        on=timezone.localdate(),
+        note=f"已导入问题清单：{name[:60]}",
+    )
+    record_event(
+        "import",
+        user=actor,
+        org_path=org.path,
+        target=name[:200],
+        problems=result.problems,
+        measures=result.measures,
+        changes=result.changes,
+    )
 
 
 def _problem_fields(p: ParsedProblem, vocabulary: _Vocabulary) -> dict:
@@ -675,6 +701,21 @@ def _existing(batch, index: dict[int, list[int]]):
     return existing, measures_of, latest_text
 
 
+class _Rows:
+    """What one batch writes: new problems and measures, progress updates and history events,
+    plus the problems whose status must be worked out again."""
+
+    __slots__ = ("events", "measures", "problems", "touched", "unit_links", "updates")
+
+    def __init__(self) -> None:
+        self.problems: list[tuple] = []
+        self.measures: list[tuple] = []
+        self.unit_links: list[tuple[int, str]] = []
+        self.updates: list[tuple] = []
+        self.events: list[tuple] = []
+        self.touched: set[int] = set()
+
+
 class _Writer:
     """Counts (and with `write`, makes) the changes each batch of parsed problems brings.
 
@@ -707,69 +748,62 @@ class _Writer:
             mix_tallies.refresh(self.touched_paths)
 
     def __call__(self, batch) -> None:
-        campaign, vocabulary, result, write = (
-            self.campaign,
-            self.vocabulary,
-            self.result,
-            self.write,
-        )
-        now, stamp, actor_id, actor_name = self.now, self.stamp, self.actor_id, self.actor_name
+        """Count (and with `write`, make) what one batch of parsed problems adds and changes."""
         if self.index is None:
-            self.index = _index_existing(campaign, self.org)
+            self.index = _index_existing(self.campaign, self.org)
         existing, measures_of, latest_text = _existing(batch, self.index)
-        events: list[tuple] = []
-        updates: list[tuple] = []
-        touched: set[int] = set()
-
-        def event(
-            problem_id, org_id, org_path, action, measure_id=None, before=None, after=None, note=""
-        ):
-            events.append(
-                (
-                    org_id,
-                    org_path,
-                    problem_id,
-                    measure_id,
-                    action,
-                    actor_id,
-                    actor_name,
-                    stamp,
-                    _JSON.encode(before) if before else "{}",
-                    after if type(after) is str else _JSON.encode(after) if after else "{}",
-                    note,
-                )
+        rows = _Rows()
+        self._new_problems([p for p in batch if p.key not in existing], rows)
+        for p in batch:
+            row = existing.get(p.key)
+            if row is None:
+                continue
+            self._changed_problem(p, row, rows)
+            self._existing_problem_measures(
+                p, row, measures_of.get(row["id"], []), latest_text, rows
             )
+        self.result.progress_added += len(rows.updates)
+        if self.write:
+            self._insert(rows)
 
-        new = [p for p in batch if p.key not in existing]
+    def _event(
+        self,
+        rows: _Rows,
+        problem_id,
+        org_id,
+        org_path,
+        action,
+        measure_id=None,
+        before=None,
+        after=None,
+        note="",
+    ) -> None:
+        """Record one history event of the ledger (a LedgerEvent row, written with the batch)."""
+        rows.events.append(
+            (
+                org_id,
+                org_path,
+                problem_id,
+                measure_id,
+                action,
+                self.actor_id,
+                self.actor_name,
+                self.stamp,
+                _JSON.encode(before) if before else "{}",
+                after if type(after) is str else _JSON.encode(after) if after else "{}",
+                note,
+            )
+        )
+
+    def _new_problems(self, new: list[ParsedProblem], rows: _Rows) -> None:
+        """Add the problems the ledger does not have yet, with their measures and progress."""
+        campaign, stamp, actor_id, write = self.campaign, self.stamp, self.actor_id, self.write
         problem_ids = reserve_ids(Problem, len(new)) if write else [0] * len(new)
         measure_ids = iter(reserve_ids(Measure, sum(len(p.measures) for p in new)) if write else [])
-        problem_rows, measure_rows, unit_links = [], [], []
         for p, pk in zip(new, problem_ids, strict=True):
-            fields = _problem_fields(p, vocabulary)
-            problem_rows.append(
-                (
-                    pk,
-                    p.org.pk,
-                    p.org.path,
-                    campaign.pk,
-                    p.number,
-                    p.title,
-                    "",
-                    fields["source_id"],
-                    fields["category_id"],
-                    p.level,
-                    p.person_name,
-                    p.leaders,
-                    p.units,
-                    False,
-                    ProblemStatus.NOT_STARTED,
-                    1,
-                    actor_id,
-                    stamp,
-                    stamp,
-                )
-            )
-            event(
+            rows.problems.append(self._problem_row(p, pk))
+            self._event(
+                rows,
                 pk,
                 p.org.pk,
                 p.org.path,
@@ -777,38 +811,14 @@ class _Writer:
                 after=_json_one("title", p.title[:200]),
             )
             if p.units:
-                unit_links.append((pk, p.units))
+                rows.unit_links.append((pk, p.units))
             for position, m in enumerate(p.measures, start=1):
                 mid = next(measure_ids, 0)
-                wanted = _measure_fields(m, campaign)
-                measure_rows.append(
-                    (
-                        mid,
-                        p.org.pk,
-                        p.org.path,
-                        pk,
-                        position,
-                        wanted["content"],
-                        wanted["owner_name"],
-                        "",
-                        wanted["deadline_kind"],
-                        wanted["due_on"],
-                        0,
-                        MeasureState.NOT_STARTED,
-                        False,
-                        0,
-                        None,
-                        None,
-                        None,
-                        "",
-                        1,
-                        stamp,
-                        stamp,
-                        campaign.pk,
-                        wanted["long_term"],
-                    )
+                rows.measures.append(
+                    self._measure_row(p, pk, mid, position, _measure_fields(m, campaign))
                 )
-                event(
+                self._event(
+                    rows,
                     pk,
                     p.org.pk,
                     p.org.path,
@@ -817,134 +827,202 @@ class _Writer:
                     after=_json_one("content", m.content[:200]),
                 )
                 if m.progress_text:
-                    updates.append((p.org.pk, p.org.path, mid, m.progress_text, 0, actor_id, stamp))
-        result.created_problems += len(problem_rows)
-        result.created_measures += len(measure_rows)
+                    rows.updates.append(
+                        (p.org.pk, p.org.path, mid, m.progress_text, 0, actor_id, stamp)
+                    )
+        self.result.created_problems += len(rows.problems)
+        self.result.created_measures += len(rows.measures)
 
-        for p in batch:
-            row = existing.get(p.key)
-            if row is None:
-                continue
-            fields = _problem_fields(p, vocabulary)
-            changes = {k: v for k, v in fields.items() if row[k] != v}
-            if p.number and row["number"] and row["number"] != p.number:
-                changes["number"] = p.number
-            if changes:
-                if write:
-                    Problem.objects.filter(pk=row["id"]).update(
-                        **changes, version=F("version") + 1, updated_at=now
-                    )
-                event(
-                    row["id"],
-                    row["org_id"],
-                    row["org_path"],
-                    "problem_imported",
-                    before=_jsonable({k: row[k] for k in changes}),
-                    after=_jsonable(changes),
-                )
-                result.updated_problems += 1
-            have = measures_of.get(row["id"], [])
-            for position, m in enumerate(p.measures, start=1):
-                wanted = _measure_fields(m, campaign)
-                if position > len(have):
-                    mid = 0
-                    if write:
-                        mid = Measure.objects.create(
-                            org_id=row["org_id"],
-                            org_path=row["org_path"],
-                            problem_id=row["id"],
-                            number=position,
-                            **wanted,
-                        ).pk
-                    event(
-                        row["id"],
-                        row["org_id"],
-                        row["org_path"],
-                        "measure_imported",
-                        mid,
-                        after=_jsonable({"content": m.content}),
-                    )
-                    result.created_measures += 1
-                    touched.add(row["id"])
-                    current = {
-                        "id": mid,
-                        "progress": 0,
-                        "org_id": row["org_id"],
-                        "org_path": row["org_path"],
-                    }
-                else:
-                    current = have[position - 1]
-                    changes = _measure_changes(current, wanted)
-                    refusal = _deadline_refusal(current, changes)
-                    if changes and current["state"] == MeasureState.CLOSED:
-                        self.warnings.append(
-                            Issue(p.sheet, m.row, "", "该措施已销号，文件中的修改未导入")
-                        )
-                    elif refusal:
-                        # The same rule as the pages: a deadline moves only by an approved
-                        # extension once work has started.
-                        result.errors.append(
-                            Issue(p.sheet, m.row, p.columns.get("deadline", ""), refusal)
-                        )
-                    elif changes:
-                        if write:
-                            Measure.objects.filter(pk=current["id"]).update(
-                                **changes, version=F("version") + 1, updated_at=now
-                            )
-                        event(
-                            row["id"],
-                            row["org_id"],
-                            row["org_path"],
-                            "measure_imported",
-                            current["id"],
-                            before=_jsonable({k: current[k] for k in changes}),
-                            after=_jsonable(changes),
-                        )
-                        result.updated_measures += 1
-                if m.progress_text and latest_text.get(current["id"]) != m.progress_text:
-                    updates.append(
-                        (
-                            current["org_id"],
-                            current["org_path"],
-                            current["id"],
-                            m.progress_text,
-                            current.get("progress", 0),
-                            actor_id,
-                            stamp,
-                        )
-                    )
-                    event(
-                        row["id"],
-                        current["org_id"],
-                        current["org_path"],
-                        "progress_imported",
-                        current["id"],
-                        note=m.progress_text,
-                    )
-            if len(have) > len(p.measures):
-                self.warnings.append(
-                    Issue(
-                        p.sheet,
-                        p.row,
-                        "",
-                        f"文件中比系统少 {len(have) - len(p.measures)} 条措施，"
-                        "系统中的措施予以保留",
-                    )
-                )
-        result.progress_added += len(updates)
-        if not write:
+    def _problem_row(self, p: ParsedProblem, pk: int) -> tuple:
+        """The row (PROBLEM_COLUMNS) of a new problem: not started, version 1."""
+        fields = _problem_fields(p, self.vocabulary)
+        return (
+            pk,
+            p.org.pk,
+            p.org.path,
+            self.campaign.pk,
+            p.number,
+            p.title,
+            "",
+            fields["source_id"],
+            fields["category_id"],
+            p.level,
+            p.person_name,
+            p.leaders,
+            p.units,
+            False,
+            ProblemStatus.NOT_STARTED,
+            1,
+            self.actor_id,
+            self.stamp,
+            self.stamp,
+        )
+
+    def _measure_row(self, p: ParsedProblem, pk: int, mid: int, position: int, wanted) -> tuple:
+        """The row (MEASURE_COLUMNS and long_term) of a new problem's measure: not started."""
+        return (
+            mid,
+            p.org.pk,
+            p.org.path,
+            pk,
+            position,
+            wanted["content"],
+            wanted["owner_name"],
+            "",
+            wanted["deadline_kind"],
+            wanted["due_on"],
+            0,
+            MeasureState.NOT_STARTED,
+            False,
+            0,
+            None,
+            None,
+            None,
+            "",
+            1,
+            self.stamp,
+            self.stamp,
+            self.campaign.pk,
+            wanted["long_term"],
+        )
+
+    def _changed_problem(self, p: ParsedProblem, row: dict, rows: _Rows) -> None:
+        """Update an existing problem's columns the file changes, with their history."""
+        fields = _problem_fields(p, self.vocabulary)
+        changes = {k: v for k, v in fields.items() if row[k] != v}
+        if p.number and row["number"] and row["number"] != p.number:
+            changes["number"] = p.number
+        if not changes:
             return
-        insert_rows(Problem, PROBLEM_COLUMNS, problem_rows)
-        insert_rows(Measure, [*MEASURE_COLUMNS, "long_term"], measure_rows)
+        if self.write:
+            Problem.objects.filter(pk=row["id"]).update(
+                **changes, version=F("version") + 1, updated_at=self.now
+            )
+        self._event(
+            rows,
+            row["id"],
+            row["org_id"],
+            row["org_path"],
+            "problem_imported",
+            before=_jsonable({k: row[k] for k in changes}),
+            after=_jsonable(changes),
+        )
+        self.result.updated_problems += 1
+
+    def _existing_problem_measures(
+        self, p: ParsedProblem, row: dict, have: list, latest_text: dict, rows: _Rows
+    ) -> None:
+        """Add, change or keep the measures of an existing problem, and add their progress."""
+        for position, m in enumerate(p.measures, start=1):
+            wanted = _measure_fields(m, self.campaign)
+            if position > len(have):
+                current = self._added_measure(row, position, m, wanted, rows)
+            else:
+                current = have[position - 1]
+                self._changed_measure(p, m, row, current, wanted, rows)
+            if m.progress_text and latest_text.get(current["id"]) != m.progress_text:
+                self._progress_update(row, current, m.progress_text, rows)
+        if len(have) > len(p.measures):
+            self.warnings.append(
+                Issue(
+                    p.sheet,
+                    p.row,
+                    "",
+                    f"文件中比系统少 {len(have) - len(p.measures)} 条措施，系统中的措施予以保留",
+                )
+            )
+
+    def _added_measure(self, row: dict, position: int, m, wanted: dict, rows: _Rows) -> dict:
+        """Add a measure the file has beyond an existing problem's last one; return its row."""
+        mid = 0
+        if self.write:
+            mid = Measure.objects.create(
+                org_id=row["org_id"],
+                org_path=row["org_path"],
+                problem_id=row["id"],
+                number=position,
+                **wanted,
+            ).pk
+        self._event(
+            rows,
+            row["id"],
+            row["org_id"],
+            row["org_path"],
+            "measure_imported",
+            mid,
+            after=_jsonable({"content": m.content}),
+        )
+        self.result.created_measures += 1
+        rows.touched.add(row["id"])
+        return {"id": mid, "progress": 0, "org_id": row["org_id"], "org_path": row["org_path"]}
+
+    def _changed_measure(
+        self, p: ParsedProblem, m, row: dict, current: dict, wanted: dict, rows: _Rows
+    ) -> None:
+        """Update an existing measure the file changes, unless it is closed (a warning) or its
+        deadline may not move (an error), with its history."""
+        changes = _measure_changes(current, wanted)
+        refusal = _deadline_refusal(current, changes)
+        if changes and current["state"] == MeasureState.CLOSED:
+            self.warnings.append(Issue(p.sheet, m.row, "", "该措施已销号，文件中的修改未导入"))
+        elif refusal:
+            # The same rule as the pages: a deadline moves only by an approved
+            # extension once work has started.
+            self.result.errors.append(Issue(p.sheet, m.row, p.columns.get("deadline", ""), refusal))
+        elif changes:
+            if self.write:
+                Measure.objects.filter(pk=current["id"]).update(
+                    **changes, version=F("version") + 1, updated_at=self.now
+                )
+            self._event(
+                rows,
+                row["id"],
+                row["org_id"],
+                row["org_path"],
+                "measure_imported",
+                current["id"],
+                before=_jsonable({k: current[k] for k in changes}),
+                after=_jsonable(changes),
+            )
+            self.result.updated_measures += 1
+
+    def _progress_update(self, row: dict, current: dict, text: str, rows: _Rows) -> None:
+        """Add the file's progress text to an existing problem's measure, with its history."""
+        rows.updates.append(
+            (
+                current["org_id"],
+                current["org_path"],
+                current["id"],
+                text,
+                current.get("progress", 0),
+                self.actor_id,
+                self.stamp,
+            )
+        )
+        self._event(
+            rows,
+            row["id"],
+            current["org_id"],
+            current["org_path"],
+            "progress_imported",
+            current["id"],
+            note=text,
+        )
+
+    def _insert(self, rows: _Rows) -> None:
+        """Write the batch's new rows and events a table at a time, link the new problems to
+        their 责任单位, and note the organisations whose roll-ups are to be recounted."""
+        insert_rows(Problem, PROBLEM_COLUMNS, rows.problems)
+        insert_rows(Measure, [*MEASURE_COLUMNS, "long_term"], rows.measures)
         pause_points("ledger_import")
-        insert_rows(ProgressUpdate, UPDATE_COLUMNS, updates)
-        insert_rows(LedgerEvent, EVENT_COLUMNS, events)
-        _link_units(campaign, unit_links, self.unit_ids)
-        for problem_id in touched:
+        insert_rows(ProgressUpdate, UPDATE_COLUMNS, rows.updates)
+        insert_rows(LedgerEvent, EVENT_COLUMNS, rows.events)
+        _link_units(self.campaign, rows.unit_links, self.unit_ids)
+        for problem_id in rows.touched:
             refresh_problem_status(problem_id)
         # Every row written has its event, carrying the organisation it belongs to.
-        self.touched_orgs.update(e[0] for e in events)
-        self.touched_paths.update(e[1] for e in events)
+        self.touched_orgs.update(e[0] for e in rows.events)
+        self.touched_paths.update(e[1] for e in rows.events)
 
 
 def _link_units(campaign, links: list[tuple[int, str]], found: dict[str, int | None]) -> None:
