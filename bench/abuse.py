@@ -242,7 +242,13 @@ def main() -> int:
     var.mkdir(parents=True, exist_ok=True)
     if args.smoke:
         atexit.register(psql, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # the production layout's environment: no test-only switch (a test run's
+    # DJANGO_ALLOW_ASYNC_UNSAFE fails production.sh's `check --deploy`)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE")
+    }
     env.update(
         DATABASE_URL=pg_url(args.pg_socket) + db,
         LUOSHI_VAR=str(var),
