@@ -70,3 +70,18 @@ def query_shape(sql: str) -> str:
     again and again."""
     sql = re.sub(r"^SELECT .*? FROM ", "SELECT ... FROM ", sql)
     return re.sub(r"'[^']*'|\b\d+\b", "?", sql)
+
+
+def print_and_exit(results, failed: list[str], *, as_json: bool, report) -> None:
+    """Print the results (JSON or the bench's report) and every failed measurement; exit 1 when
+    one failed, so that a bench that no longer measures fails `make test`'s smoke run."""
+    import json
+
+    if as_json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        print(report(results))
+    for message in failed:
+        print(f"FAILED: {message}")
+    if failed:
+        sys.exit(1)

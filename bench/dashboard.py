@@ -60,6 +60,7 @@ from common import (
     PROBLEMS_AT,
     SCALES,
     VENV_PYTHON,
+    print_and_exit,
     query_shape,
     setup_django,
     summary,
@@ -1491,15 +1492,7 @@ def main() -> None:
     finally:
         if smoke:
             shutil.rmtree(smoke, ignore_errors=True)
-    failed = failures(results)
-    if args.json:
-        print(json.dumps(results, indent=2, ensure_ascii=False))
-    else:
-        print(report(results))
-    for message in failed:
-        print(f"FAILED: {message}")
-    if failed:
-        sys.exit(1)
+    print_and_exit(results, failures(results), as_json=args.json, report=report)
 
 
 def failures(results: list[dict]) -> list[str]:
