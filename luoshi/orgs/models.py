@@ -38,6 +38,14 @@ class OrganizationQuerySet(ScopedQuerySet):
     scope_field = "path"
 
 
+class LiveManager(models.Manager.from_queryset(OrganizationQuerySet)):
+    """The organisations in the tree today: a merged or dissolved one keeps its row (so that
+    history naming it resolves) but is left out of the tree, pickers, search and every count."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(dissolved_on__isnull=True)
+
+
 class Organization(models.Model):
     """A party organisation (党组织). `path` lists the ids from the root down to itself."""
 
@@ -60,16 +68,31 @@ class Organization(models.Model):
     path = PathField("路径", unique=True, editable=False)
     sort_order = models.PositiveIntegerField("排序", default=0)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    dissolved_on = models.DateField("撤销日期", null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="并入组织",
+    )
 
-    objects = OrganizationQuerySet.as_manager()
+    objects = LiveManager()  # the default manager: live organisations only
+    all_objects = OrganizationQuerySet.as_manager()  # with the merged and dissolved ones
 
     class Meta:
         verbose_name = verbose_name_plural = "党组织"
         ordering = ["sort_order", "id"]
+        base_manager_name = "all_objects"  # a fact's link to a merged organisation resolves
         indexes = [models.Index(fields=["parent", "sort_order"], name="orgs_org_children")]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_live(self) -> bool:
+        return self.dissolved_on is None
 
     @property
     def display_name(self) -> str:

@@ -26,7 +26,7 @@ def _sql() -> str:
         f" FROM {m} WHERE {{only}} GROUP BY org_id) m ON m.org_id = o.id"
         f" LEFT JOIN (SELECT org_id, count(*) AS n FROM {team} WHERE {{only}} GROUP BY org_id) lt"
         " ON lt.org_id = o.id"
-        " WHERE {only_o}"
+        " WHERE {only_o} AND o.dissolved_on IS NULL"  # a merged or dissolved one counts nothing
     )
 
 
@@ -83,16 +83,17 @@ def org_tally_drift() -> list[str]:
         }
         for pk, path, kind in Organization.objects.values_list("pk", "path", "kind")
     }
+    gone = {"org_path": None, **dict.fromkeys(ORG_FIELDS, 0)}  # rows left on a dissolved one
     for org_id, status, n in (
         Member.objects.values_list("org_id", "status").annotate(n=Count("id")).order_by()
     ):
-        expected[org_id]["members"] += n
+        expected.setdefault(org_id, dict(gone))["members"] += n
         if status == Member.Status.PROBATIONARY:
             expected[org_id]["probationary_members"] += n
     for org_id, n in (
         LeadershipTeam.objects.values_list("org_id").annotate(n=Count("id")).order_by()
     ):
-        expected[org_id]["leadership_teams"] += n
+        expected.setdefault(org_id, dict(gone))["leadership_teams"] += n
     stored = {
         row.pop("org_id"): row for row in OrgTally.objects.values("org_id", "org_path", *ORG_FIELDS)
     }
