@@ -19,7 +19,14 @@ from luoshi.core.bulk import insert_rows
 from luoshi.core.errors import DomainError
 from luoshi.ledger_io.layout import Issue, col_letter, text_of
 from luoshi.ledger_io.workbook import WorkbookError, read_workbook
-from luoshi.orgs.models import MEMBER_COLUMNS, Member, Organization, OrgKind, OrgLevel
+from luoshi.orgs.models import (
+    MEMBER_COLUMNS,
+    Member,
+    Organization,
+    OrgKind,
+    OrgLevel,
+    UnitType,
+)
 from luoshi.orgs.rollups import refresh_org_tallies
 from luoshi.orgs.services import (
     TreeError,
@@ -37,6 +44,8 @@ class TableResult:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     written: bool = False
+    # What each row does (the preview before confirming): sheet, row, code, name, what
+    changes: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -46,6 +55,7 @@ class TableResult:
             "errors": [e.as_dict() for e in self.errors],
             "warnings": [w.as_dict() for w in self.warnings],
             "written": self.written,
+            "changes": self.changes,
         }
 
 
@@ -107,9 +117,11 @@ ORG_HEADERS = {
     "kind": ["组织类别", "党组织类别", "类别"],
     "short": ["简称"],
     "level": ["层级"],
+    "unit_type": ["单位类型"],
 }
 KINDS = {label: value for value, label in OrgKind.choices}
 LEVELS = {label: value for value, label in OrgLevel.choices}
+UNIT_TYPES = {label: value for value, label in UnitType.choices}
 
 
 def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> TableResult:
@@ -119,12 +131,7 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
     rows = read_table(data, name, ORG_HEADERS, {"code", "name", "parent", "kind"}, result)
     result.rows = len(rows)
     by_code = _org_rows_by_code(rows, result)
-    existing = {
-        o.code: o
-        for o in Organization.objects.filter(
-            Q(code__in=by_code) | Q(code__in={r["parent"] for r in rows if r["parent"]})
-        )
-    }
+    existing = _existing_orgs(by_code, rows, result)
     order = _parents_first(by_code, existing, result)
     if result.errors:
         return result
@@ -154,6 +161,23 @@ def import_orgs(*, actor, data: bytes, name: str, dry_run: bool = False) -> Tabl
     return result
 
 
+def _existing_orgs(by_code: dict[str, dict], rows: list[dict], result: TableResult) -> dict:
+    """The organisations the sheet names (as itself or as a parent), by code; a code of a merged
+    or dissolved organisation is an error (its code stays with its history)."""
+    wanted = Q(code__in=by_code) | Q(code__in={r["parent"].strip() for r in rows if r["parent"]})
+    existing = {}
+    for org in Organization.all_objects.filter(wanted):
+        if org.is_live:
+            existing[org.code] = org
+            continue
+        for row in rows:
+            for key in ("code", "parent"):
+                if row[key].strip() == org.code:
+                    message = f"组织代码 {org.code}（{org.name}）已撤销或合并，不能再使用"
+                    result.errors.append(_issue(row, key, message))
+    return existing
+
+
 def _org_rows_by_code(rows: list[dict], result: TableResult) -> dict[str, dict]:
     """The rows by organisation code, each checked on its own (code, name, kind, level)."""
     by_code: dict[str, dict] = {}
@@ -176,6 +200,14 @@ def _org_rows_by_code(rows: list[dict], result: TableResult) -> dict[str, dict]:
         if row.get("level") and row["level"] not in LEVELS:
             result.errors.append(
                 _issue(row, "level", f"层级“{row['level']}”应为{'、'.join(LEVELS)}之一")
+            )
+        if row.get("unit_type") and row["unit_type"] not in UNIT_TYPES:
+            result.errors.append(
+                _issue(
+                    row,
+                    "unit_type",
+                    f"单位类型“{row['unit_type']}”应为{'、'.join(UNIT_TYPES)}之一",
+                )
             )
         by_code[code] = row
     return by_code
@@ -216,6 +248,11 @@ def _parents_first(by_code: dict[str, dict], existing: dict, result: TableResult
 
 
 FIELD_KEYS = {"code": "code", "name": "name", "short_name": "short", "kind": "kind"}
+CHANGE_WORDS = {
+    "name": "更名：{} → {}",
+    "short_name": "简称：{} → {}",
+    "kind": "类别：{} → {}",
+}
 
 
 def _refusal(row, exc) -> Issue:
@@ -244,18 +281,38 @@ def _import_org(
         "short_name": (row.get("short") or "").strip(),
     }
     org = existing.get(code)
+    change = {"sheet": row["_sheet"], "row": row["_row"], "code": code, "name": fields["name"]}
     if org is None:
         level = LEVELS.get(row.get("level") or "") or (
             min(OrgLevel.GRASSROOTS, parent.level + 1) if parent else OrgLevel.CITY
         )
+        unit_type = UNIT_TYPES.get(row.get("unit_type") or "", UnitType.OTHER)
         existing[code] = create_organization(
-            actor=actor, parent=parent, code=code, level=level, recount=False, **fields
+            actor=actor,
+            parent=parent,
+            code=code,
+            level=level,
+            unit_type=unit_type,
+            recount=False,
+            **fields,
         )
         created.append(existing[code].pk)
         result.created += 1
+        where = f"，上级 {parent.name}" if parent else "（顶级组织）"
+        result.changes.append({**change, "what": f"新增{where}"})
         return
+    before = {k: getattr(org, k) for k in fields}
     changed = update_organization(actor=actor, org=org, **fields)
+    shown = {"kind": lambda v: OrgKind(v).label}
+    what = [
+        CHANGE_WORDS[k].format(*(shown.get(k, str)(v) or "无" for v in (before[k], fields[k])))
+        for k in changed
+    ]
     moved = parent is not None and org.parent_id != parent.pk
+    if moved:
+        what.append(f"移到 {parent.name} 之下")
+    if what:
+        result.changes.append({**change, "what": "；".join(what)})
     if moved:
         old_path = org.path
         move_subtree(actor=actor, org=org, new_parent=parent)

@@ -100,3 +100,21 @@ def leadership_of(org: Organization):
     team = LeadershipTeam.objects.filter(org=org).first()
     positions = list(team.positions.all()) if team else []
     return team, positions
+
+
+def managed_organizations(user, outside: str | None = None):
+    """Live organisations in the subtrees where the user is office or admin (the register's
+    pickers), without the subtree at `outside` (the one being moved or merged), by level."""
+    from luoshi.accounts.permissions import account_admin_paths
+    from luoshi.core.paths import subtree_q
+
+    paths = account_admin_paths(user)
+    if not paths:
+        return Organization.objects.none()
+    q = Q()
+    for path in paths:
+        q |= subtree_q("path", path)
+    rows = Organization.objects.filter(q)
+    if outside:
+        rows = rows.exclude(subtree_q("path", outside))
+    return rows.order_by("level", "path")

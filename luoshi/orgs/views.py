@@ -3,6 +3,8 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from luoshi.accounts.models import Role
+from luoshi.accounts.permissions import MANAGE_TREE, account_admin_paths, has_role_over
 from luoshi.core.params import page_param
 from luoshi.core.registry import subtree_figures
 from luoshi.core.scoping import get_visible_or_404
@@ -20,7 +22,16 @@ def _org(request, pk):
 @require_GET
 def tree(request):
     roots = selectors.with_child_counts(selectors.scope_roots(request.user))
-    return render(request, "orgs/tree.html", {"roots": roots})
+    return render(
+        request,
+        "orgs/tree.html",
+        {
+            "roots": roots,
+            "is_admin": has_role_over(request.user, "/", Role.ADMIN),
+            "may_import": bool(account_admin_paths(request.user)),
+            "empty": not Organization.objects.exists(),
+        },
+    )
 
 
 @require_GET
@@ -61,6 +72,7 @@ def detail(request, pk):
             "children_page": page,
             "team": team,
             "positions": positions,
+            "can_manage": has_role_over(request.user, org.path, *MANAGE_TREE),
         },
     )
 

@@ -180,12 +180,12 @@ def test_org_import_adds_under_an_organisation_moved_earlier_in_the_same_file(tr
         ORG_HEADER,
         [
             (tree.town_a.code, tree.town_a.name, tree.county_b.code, "党工委"),
-            ("M-1", "新设党小组", tree.branch_a1.code, "党支部"),
+            ("M-1", "新设社区党支部", tree.town_a.code, "党支部"),
         ],
     )
     result = import_orgs(actor=SYSTEM, data=data, name="组织.xlsx")
     assert result.errors == [] and (result.created, result.updated) == (1, 1)
-    branch = Organization.objects.get(pk=tree.branch_a1.pk)
+    town = Organization.objects.get(pk=tree.town_a.pk)
     added = Organization.objects.get(code="M-1")
-    assert added.parent_id == branch.pk and added.path.startswith(branch.path)
-    assert branch.path.startswith(tree.county_b.path)
+    assert added.parent_id == town.pk and added.path.startswith(town.path)
+    assert town.path.startswith(tree.county_b.path)
