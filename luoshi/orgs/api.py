@@ -133,7 +133,7 @@ def create_org(request, data: OrganizationIn):
     return Status(201, org)
 
 
-@router.patch("/organizations/{org_id}", response={200: OrganizationOut, **ERRORS})
+@router.post("/organizations/{org_id}/edit", response={200: OrganizationOut, **ERRORS})
 def update_org(request, org_id: Id, data: OrganizationPatch):
     """Rename an organisation or change its short name or kind."""
     org = _managed(request, org_id)

@@ -17,7 +17,7 @@ from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import MANAGE_TREE, account_admin_paths, has_role_over
 from luoshi.core.errors import DomainError, NotAllowed, status_for
 from luoshi.core.middleware import limit_body
-from luoshi.core.params import id_param
+from luoshi.core.params import id_param, int_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs import selectors, services
 from luoshi.orgs.models import Organization, OrgKind, OrgLevel, UnitType
@@ -56,13 +56,13 @@ def _refuse_unless_manager(user, org: Organization | None) -> None:
 
 
 def _fields(post) -> dict:
-    level = post.get("level", "")
+    level = int_param(post, "level", default=0, min=0, max=9, label="层级")
     return {
         "code": post.get("code", "").strip(),
         "name": post.get("name", "").strip(),
         "short_name": post.get("short_name", "").strip(),
         "kind": post.get("kind", ""),
-        "level": int(level) if level.isdigit() else 0,
+        "level": level,
         "unit_type": post.get("unit_type", UnitType.OTHER),
     }
 

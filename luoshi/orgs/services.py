@@ -297,7 +297,7 @@ def _check_receiver(org: Organization, receiver: Organization) -> None:
     if not org.is_live:
         raise Invalid(f"“{org.name}”已撤销或合并，不能再操作")
     if receiver.pk == org.pk:
-        raise Invalid("不能把组织合并到它自己")
+        raise Invalid("接收的组织不能是它自己")
     if not receiver.is_live:
         raise Invalid(f"“{receiver.name}”已撤销或合并，不能接收组织和数据")
     if receiver.path.startswith(org.path):

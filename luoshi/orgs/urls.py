@@ -19,9 +19,13 @@ urlpatterns = [
     ),
     path("<int:pk>/register/add/", register_views.add, name="register_add"),
     path("<int:pk>/register/edit/", register_views.edit, name="register_edit"),
-    path(
-        "<int:pk>/register/<str:action>/",
-        register_views.relocate,
-        name="register_relocate",
+    *(
+        path(
+            f"<int:pk>/register/{action}/",
+            register_views.relocate,
+            {"action": action},
+            name=f"register_{action}",
+        )
+        for action in register_views.ACTIONS
     ),
 ]

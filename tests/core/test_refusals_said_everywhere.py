@@ -261,6 +261,33 @@ def _page_cases(e, tree, campaign):
             reverse("opinions:transfer", args=[o.pk]),
             {"version": o.version, "org_code": "NO-SUCH-CODE"},
         ),
+        # the register: a top organisation (system admin only), a branch under a branch, an
+        # empty name, an organisation moved, merged or dissolved into itself, no file
+        "orgs:register_new_root": (
+            reverse("orgs:register_new_root"),
+            {"code": "T-1", "name": "某市委", "kind": "committee", "level": 2},
+        ),
+        "orgs:register_add": (
+            reverse("orgs:register_add", args=[a1.pk]),
+            {"code": "N-1", "name": "某支部", "kind": "branch", "level": 5},
+        ),
+        "orgs:register_edit": (
+            reverse("orgs:register_edit", args=[a1.pk]),
+            {"name": "", "short_name": "", "kind": "branch"},
+        ),
+        "orgs:register_move": (
+            reverse("orgs:register_move", args=[a1.pk]),
+            {"target": a1.pk, "confirm": "1"},
+        ),
+        "orgs:register_merge": (
+            reverse("orgs:register_merge", args=[a1.pk]),
+            {"target": a1.pk, "confirm": "1"},
+        ),
+        "orgs:register_dissolve": (
+            reverse("orgs:register_dissolve", args=[a1.pk]),
+            {"code": "NO-SUCH-CODE", "confirm": "1"},
+        ),
+        "orgs:register_import": (reverse("orgs:register_import"), {}),
     }
 
 
@@ -323,6 +350,15 @@ def _api_cases(e, tree, campaign):
             f"/api/v1/accounts/{top.pk}/assignments/remove",
             {"assignment_id": e["top_assignment"].pk},
         ),
+        "create_org": (
+            "/api/v1/organizations",
+            {"parent_id": a1.pk, "code": "N-1", "name": "某支部", "kind": "branch", "level": 5},
+        ),
+        "update_org": (f"/api/v1/organizations/{a1.pk}/edit", {"name": ""}),
+        "move_org": (f"/api/v1/organizations/{a1.pk}/move", {"target_id": a1.pk}),
+        "merge_org": (f"/api/v1/organizations/{a1.pk}/merge", {"target_id": a1.pk}),
+        "dissolve_org": (f"/api/v1/organizations/{a1.pk}/dissolve", {"receiver_id": a1.pk}),
+        "import_orgs_api": ("/api/v1/organization-imports", None),  # no file
     }
 
 

@@ -75,6 +75,11 @@ PAGES = {
     "accounts:unassign": "account",
     "accounts:lock": "account",
     "accounts:reset": "account",
+    "orgs:register_add": "org",
+    "orgs:register_edit": "org",
+    "orgs:register_move": "org",
+    "orgs:register_merge": "org",
+    "orgs:register_dissolve": "org",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -101,6 +106,10 @@ API = {
     "api:reset_password": ("account_id", "account", "post"),
     "api:add_assignment": ("account_id", "account", "post"),
     "api:remove_assignment": ("account_id", "account", "post"),
+    "api:update_org": ("org_id", "org", "post"),
+    "api:move_org": ("org_id", "org", "post"),
+    "api:merge_org": ("org_id", "org", "post"),
+    "api:dissolve_org": ("org_id", "org", "post"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -114,6 +123,10 @@ JSON_BODIES = {
     "api:lock_account": {"locked": True},
     "api:add_assignment": {"org_code": "x", "role": "viewer"},
     "api:remove_assignment": {"assignment_id": 1},
+    "api:update_org": {"name": "x"},
+    "api:move_org": {"target_id": 1},
+    "api:merge_org": {"target_id": 1},
+    "api:dissolve_org": {},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no

@@ -123,7 +123,7 @@ def test_merge_refuses_a_receiver_below_it_or_a_branch_that_would_lead_branches(
         merge_organization(actor=office, org=tree.town_a, into=tree.branch_a1)
     with pytest.raises(Invalid, match="党支部下不能设立下级党组织"):
         merge_organization(actor=office, org=tree.town_a, into=tree.branch_b1)
-    with pytest.raises(Invalid, match="自己"):
+    with pytest.raises(Invalid, match="不能是它自己"):
         merge_organization(actor=office, org=tree.town_a, into=tree.town_a)
     assert Organization.objects.count() == 9
     assert AuditEvent.objects.filter(kind="org_merged").count() == 0

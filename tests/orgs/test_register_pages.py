@@ -59,7 +59,7 @@ def test_add_page_creates_a_branch_and_refuses_one_under_a_branch(client, tree):
 def test_liaison_is_refused_the_register_pages_in_words(client, tree):
     client.force_login(user_with(tree.county_a, "liaison"))
     response = client.post(
-        reverse("orgs:register_relocate", args=[tree.branch_a1.pk, "merge"]),
+        reverse("orgs:register_merge", args=[tree.branch_a1.pk]),
         {"target": tree.branch_a2.pk, "confirm": "1"},
     )
     assert response.status_code == 403
@@ -70,7 +70,7 @@ def test_liaison_is_refused_the_register_pages_in_words(client, tree):
 def test_county_office_cannot_move_a_unit_of_another_county(client, tree):
     client.force_login(user_with(tree.county_a, "office"))
     response = client.post(
-        reverse("orgs:register_relocate", args=[tree.town_b.pk, "move"]),
+        reverse("orgs:register_move", args=[tree.town_b.pk]),
         {"target": tree.county_a.pk, "confirm": "1"},
     )
     assert response.status_code == 404
@@ -79,7 +79,7 @@ def test_county_office_cannot_move_a_unit_of_another_county(client, tree):
 
 def test_move_page_states_what_moves_before_confirming(client, tree):
     client.force_login(user_with(tree.city, "office"))
-    url = reverse("orgs:register_relocate", args=[tree.town_a.pk, "move"])
+    url = reverse("orgs:register_move", args=[tree.town_a.pk])
     preview = client.post(url, {"target": tree.county_b.pk})
     html = preview.content.decode()
     assert "共 <strong>3</strong> 个组织" in html and "<strong>5</strong> 条数据" in html
@@ -91,7 +91,7 @@ def test_move_page_states_what_moves_before_confirming(client, tree):
 
 def test_dissolve_page_defaults_to_the_parent(client, tree):
     client.force_login(user_with(tree.county_a, "office"))
-    url = reverse("orgs:register_relocate", args=[tree.branch_a1.pk, "dissolve"])
+    url = reverse("orgs:register_dissolve", args=[tree.branch_a1.pk])
     assert "（上级组织）" in client.get(url).content.decode()
     client.post(url, {"confirm": "1", "target": tree.town_a.pk})
     assert Member.objects.filter(org=tree.town_a).count() == 3
@@ -193,8 +193,8 @@ def test_api_create_rename_and_import_dry_run(client, tree):
         **auth,
     )
     assert bad.status_code == 400 and "党支部下" in bad.json()["detail"]
-    renamed = client.patch(
-        f"/api/v1/organizations/{created.json()['id']}",
+    renamed = client.post(
+        f"/api/v1/organizations/{created.json()['id']}/edit",
         {"name": "新支部（更名）"},
         content_type="application/json",
         **auth,
