@@ -223,6 +223,9 @@ DROPPED_ON_MERGE = {"orgs.OrgTally", "campaigns.ActionItem", "ledger_io.ImportMa
 # Many-to-many links to organisations: a batch covers the live tree (the merged one leaves it,
 # the receiver keeps its own batch); any other link (a problem's responsible units) follows.
 LEFT_ON_MERGE = {"campaigns.Batch.orgs"}
+# Append-only history (a trigger refuses any other change on PostgreSQL): each row keeps naming
+# the organisation where it happened and follows into the receiver's subtree by its org_path.
+HISTORY = {"rectification.LedgerEvent", "opinions.OpinionEvent"}
 
 
 def _owned_models():
@@ -364,7 +367,8 @@ def _transfer(org: Organization, receiver: Organization) -> dict:
         model.objects.filter(subtree_q("org_path", old)).update(
             org_path=Concat(Value(new), Substr("org_path", len(old) + 1))
         )
-        model.objects.filter(org=org).update(org=receiver)
+        if model._meta.label not in HISTORY:
+            model.objects.filter(org=org).update(org=receiver)
     links = _relink(org, receiver)
     Organization.all_objects.filter(pk=org.pk).update(dissolved_on=date.today())
     org.dissolved_on = date.today()

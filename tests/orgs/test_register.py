@@ -70,7 +70,8 @@ def test_merge_moves_members_facts_children_and_keeps_history(tree, facts):
     assert Measure.objects.get(problem=facts).org_id == tree.branch_a2.pk
     timeline = problem_timeline(facts)
     assert len(timeline) == events_before > 0  # the problem's history is still listed
-    assert all(e.org_path == tree.branch_a2.path for e in timeline)
+    assert all(e.org_path == tree.branch_a2.path for e in timeline)  # in the receiver's scope
+    assert {e.org_id for e in timeline} == {tree.branch_a1.pk}  # naming where it happened
     assert Member.objects.filter(org=tree.branch_a2).count() == 5
     assert Assignment.objects.get(user=liaison).org_id == tree.branch_a2.pk
     assert moved["rows"] > 5
