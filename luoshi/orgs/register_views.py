@@ -83,7 +83,11 @@ def add(request, pk=None):
     """新增下级组织 under the organisation `pk`; without it, 新建顶级党组织 (system admin)."""
     parent = _org(request, pk) if pk is not None else None
     default_level = min(OrgLevel.GRASSROOTS, parent.level + 1) if parent else OrgLevel.CITY
-    values = {"level": default_level, "kind": OrgKind.BRANCH if parent else OrgKind.COMMITTEE}
+    values = {
+        "level": default_level,
+        "kind": OrgKind.BRANCH if parent else OrgKind.COMMITTEE,
+        "unit_type": UnitType.OTHER if parent else UnitType.REGION,
+    }
     context = _form_context(parent, values)
     try:
         _refuse_unless_manager(request.user, parent)
@@ -148,6 +152,15 @@ ACTIONS = {
 }
 
 
+def _choices(user, org: Organization, action: str):
+    """The picker's organisations: in the actor's subtree, outside the one that goes; a new
+    parent is never a 党支部 (orgs.rules)."""
+    rows = selectors.managed_organizations(user, outside=org.path)
+    if action == "move":
+        rows = rows.exclude(kind=OrgKind.BRANCH)
+    return rows[:500]
+
+
 def _target(request, org: Organization, action: str) -> Organization | None:
     """The organisation picked on the page (by its id in the list, or by 组织代码)."""
     code = request.POST.get("code", "").strip()
@@ -185,7 +198,7 @@ def relocate(request, pk, action):
         "action": action,
         "words": ACTIONS[action],
         "counts": services.transfer_counts(org),
-        "choices": selectors.managed_organizations(request.user, outside=org.path)[:500],
+        "choices": _choices(request.user, org, action),
         "parent": Organization.objects.filter(pk=org.parent_id).first(),
     }
     try:
@@ -193,6 +206,8 @@ def relocate(request, pk, action):
         if request.method == "GET":
             return render(request, TEMPLATES + "relocate.html", context)
         target = _target(request, org, action)
+        check = services.check_new_parent if action == "move" else services.check_receiver
+        check(org, target)  # said before the confirmation, checked again when written
         context["target"] = target
         if request.POST.get("confirm") != "1":
             return render(request, TEMPLATES + "relocate.html", context)

@@ -147,6 +147,19 @@ def update_organization(*, actor, org: Organization, **fields) -> list[str]:
     return changed
 
 
+def check_new_parent(org: Organization, new_parent: Organization) -> None:
+    """Refuse (TreeError, Invalid) a new parent that would break the tree: the organisation
+    itself or one below it, a dissolved one, or one whose kind and level cannot lead it."""
+    if not org.is_live:
+        raise Invalid(f"“{org.name}”已撤销或合并，不能再移动")
+    if new_parent.path.startswith(org.path):
+        raise TreeError("不能把组织移到它自己或它的下级组织之下")
+    if not new_parent.is_live:
+        raise Invalid(f"“{new_parent.name}”已撤销，不能作为上级组织")
+    if refusal := placement_refusal_under(new_parent, kind=org.kind, level=org.level):
+        raise Invalid(refusal)
+
+
 def move_subtree(*, actor, org: Organization, new_parent: Organization) -> int:
     """Put `org` and everything under it beneath `new_parent`.
 
@@ -159,14 +172,7 @@ def move_subtree(*, actor, org: Organization, new_parent: Organization) -> int:
     old_parent = Organization.all_objects.get(pk=org.parent_id)
     require_role_over(actor, old_parent.path, *MANAGE_TREE)
     require_role_over(actor, new_parent.path, *MANAGE_TREE)
-    if not org.is_live:
-        raise Invalid(f"“{org.name}”已撤销或合并，不能再移动")
-    if new_parent.path.startswith(org.path):
-        raise TreeError("不能把组织移到它自己或它的下级组织之下")
-    if not new_parent.is_live:
-        raise Invalid(f"“{new_parent.name}”已撤销，不能作为上级组织")
-    if refusal := placement_refusal_under(new_parent, kind=org.kind, level=org.level):
-        raise Invalid(refusal)
+    check_new_parent(org, new_parent)
 
     with transaction.atomic():
         # Re-read under lock: the paths may have changed since the caller loaded them.
@@ -294,7 +300,7 @@ def _sum_into(model, repeats, receiver: Organization, others: list[str]) -> None
         )
 
 
-def _check_receiver(org: Organization, receiver: Organization) -> None:
+def check_receiver(org: Organization, receiver: Organization) -> None:
     """The receiver of a merge or dissolution: live, not the organisation or one below it, and
     able to lead every child it takes over (orgs.rules)."""
     if not org.is_live:
@@ -390,11 +396,11 @@ def merge_organization(*, actor, org: Organization, into: Organization) -> dict:
     parent and over `into`. Returns what moved; recorded with the old code, name and path."""
     _require_over_parent(actor, org)
     require_role_over(actor, into.path, *MANAGE_TREE)
-    _check_receiver(org, into)
+    check_receiver(org, into)
     with transaction.atomic():
         org = Organization.all_objects.select_for_update().get(pk=org.pk)
         into = Organization.all_objects.select_for_update().get(pk=into.pk)
-        _check_receiver(org, into)  # as read under the lock
+        check_receiver(org, into)  # as read under the lock
         moved = _transfer(org, into)
         Organization.all_objects.filter(pk=org.pk).update(merged_into=into)
         org.merged_into = into
@@ -423,7 +429,7 @@ def dissolve_organization(*, actor, org: Organization, receiver: Organization | 
         receiver = Organization.all_objects.get(pk=org.parent_id)
     if receiver is not None:
         require_role_over(actor, receiver.path, *MANAGE_TREE)
-        _check_receiver(org, receiver)
+        check_receiver(org, receiver)
     with transaction.atomic():
         org = Organization.all_objects.select_for_update().get(pk=org.pk)
         if receiver is None:

@@ -208,3 +208,12 @@ def test_api_create_rename_and_import_dry_run(client, tree):
         "/api/v1/organization-imports", {"file": upload(data), "dry_run": "false"}, **auth
     )
     assert done.json()["written"] and Organization.objects.filter(code="A-3").exists()
+
+
+def test_merge_page_refuses_a_receiver_below_it_before_asking_to_confirm(client, tree):
+    client.force_login(user_with(tree.county_a, "office"))
+    url = reverse("orgs:register_merge", args=[tree.town_a.pk])
+    response = client.post(url, {"code": tree.branch_a1.code})
+    html = response.content.decode()
+    assert response.status_code == 400 and "是“甲一街道党工委”的下级组织" in html
+    assert 'data-testid="confirm"' not in html
