@@ -93,13 +93,6 @@ class MovedOut(Schema):
     rows: int
 
 
-class ImportIssueOut(Schema):
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-
 class OrgImportOut(Schema):
     rows: int
     created: int
@@ -174,10 +167,12 @@ def dissolve_org(request, org_id: Id, data: DissolveIn):
     return {"organizations": moved["organizations"], "rows": moved["rows"]}
 
 
-@router.post("/organization-imports", response={200: OrgImportOut, 400: OrgImportOut, **ERRORS})
+@router.post("/organization-imports", response={200: OrgImportOut, **ERRORS})
 def import_orgs_api(request, file: File[UploadedFile], dry_run: Form[bool] = True):
     """Import organisations from a sheet (组织代码, 组织名称, 上级组织代码, 组织类别; optional
-    简称, 层级, 单位类型): with dry_run (the default) what it would do; without, all or nothing."""
+    简称, 层级, 单位类型): with dry_run (the default) what it would do; without, all or nothing.
+    The report lists each row's change and each error (sheet, row, column, why); `written`
+    says whether anything was stored (never when there is an error)."""
     from luoshi.ledger_io.tables import import_orgs
     from luoshi.ledger_io.workbook import WorkbookError, check_upload, checked
 
@@ -191,4 +186,4 @@ def import_orgs_api(request, file: File[UploadedFile], dry_run: Form[bool] = Tru
         raise Invalid(str(exc)) from exc
     with checked(data):
         result = import_orgs(actor=request.user, data=data, name=name, dry_run=dry_run)
-    return Status(400 if result.errors else 200, result.as_json())
+    return result.as_json()
