@@ -431,3 +431,15 @@ def test_the_api_is_scoped_like_the_pages(client, tree, office, county_office):
     )
     assert advance.status_code == 403 and "办公室" in advance.json()["detail"]
     assert Campaign.objects.get(pk=city.pk).status == Campaign.Status.DRAFT
+
+
+def test_with_two_campaigns_the_dashboard_says_whose_figures_it_shows(client, tree, office):
+    first = _create(office, tree.city, "2019")
+    second = _create(office, tree.city, "blank", name="乡村振兴专题教育")
+    client.force_login(office)
+    url = reverse("dashboards:node", args=[tree.city.pk])
+    page = client.get(url, {"campaign": second.pk}).content.decode()
+    assert "乡村振兴专题教育（筹备）" in page
+    assert "共 2 个主题教育：问题、整改措施、销号、逾期和亮灯是“乡村振兴专题教育”的数字" in page
+    page = client.get(url, {"campaign": first.pk}).content.decode()
+    assert f"是“{first.name}”的数字" in page and ">切换</button>" in page
