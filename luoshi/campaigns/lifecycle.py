@@ -78,5 +78,5 @@ def new_problems_refusal(campaign) -> str | None:
     """Why no new problem may be listed in the campaign, or None if one may. An ended campaign's
     list is closed (the measures of its problems go on until they are closed)."""
     if campaign.status == S.ENDED:
-        return f"“{campaign.name}”已结束，问题清单不再新增问题；已有问题的整改措施可继续填报"
+        return f"{campaign.name}已结束，问题清单不再新增问题；已有问题的整改措施可继续填报"
     return None

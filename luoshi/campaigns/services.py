@@ -408,6 +408,8 @@ def create_campaign(
     if chosen is None:
         raise Invalid("请选择起始模板")
     name, general_requirement = _clean_campaign(name, general_requirement, starts_on, ends_on)
+    if Campaign.objects.filter(org=launching, name=name).exists():
+        raise Invalid(f"{launching.name}已有名为“{name}”的主题教育，请换一个名称")
     campaign = Campaign.objects.create(
         org=launching,
         org_path=launching.path,

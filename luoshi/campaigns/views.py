@@ -111,7 +111,7 @@ def campaign_new(request):
             status = 400 if isinstance(error, BadParameter) else status_for(error)
         else:
             messages.success(
-                request, f"已新建“{campaign.name}”（筹备）。请检查问题类别和关键动作，然后启动"
+                request, f"已新建{campaign.name}（筹备阶段）。请检查问题类别和关键动作，然后启动"
             )
             return redirect("campaigns:detail", pk=campaign.pk)
     return render(request, "campaigns/new.html", context, status=status)

@@ -89,6 +89,8 @@ def test_the_2023_preset_has_its_own_words_and_blank_has_none(tree, office):
     blank = _create(office, tree.city, "blank", name="乡村振兴专题教育")
     assert blank.key_actions.count() == blank.categories.count() == blank.sources.count() == 0
     assert blank.slug != c.slug  # slugs are generated and unique
+    with pytest.raises(Invalid, match="已有名为“乡村振兴专题教育”的主题教育"):
+        _create(office, tree.city, "blank", name="乡村振兴专题教育")
 
 
 def test_bad_fields_are_refused_and_nothing_is_created(tree, office):
@@ -294,7 +296,7 @@ def test_the_import_refuses_new_problems_of_an_ended_campaign_row_by_row(tree, o
     )
     assert not result.written
     assert [(e.row, e.message) for e in result.errors] == [
-        (3, "“导入的主题教育”已结束，问题清单不再新增问题；已有问题的整改措施可继续填报")
+        (3, "导入的主题教育已结束，问题清单不再新增问题；已有问题的整改措施可继续填报")
     ]
     assert not Problem.objects.filter(title="问题二").exists()
     # without the new row, the existing problem's update goes in
@@ -440,6 +442,6 @@ def test_with_two_campaigns_the_dashboard_says_whose_figures_it_shows(client, tr
     url = reverse("dashboards:node", args=[tree.city.pk])
     page = client.get(url, {"campaign": second.pk}).content.decode()
     assert "乡村振兴专题教育（筹备）" in page
-    assert "共 2 个主题教育：问题、整改措施、销号、逾期和亮灯是“乡村振兴专题教育”的数字" in page
+    assert "共 2 个主题教育：问题、整改措施、销号、逾期和亮灯是乡村振兴专题教育的数字" in page
     page = client.get(url, {"campaign": first.pk}).content.decode()
-    assert f"是“{first.name}”的数字" in page and ">切换</button>" in page
+    assert f"是{first.name}的数字" in page and ">切换</button>" in page
