@@ -125,7 +125,7 @@ def create_campaign(request, payload: CampaignIn):
 def update_campaign(request, campaign_id: Id, payload: CampaignPatch):
     """Edit the fields given; the others stay."""
     campaign = services.update_campaign(
-        actor=request.user, campaign_id=campaign_id, **payload.dict(exclude_none=True)
+        actor=request.user, campaign_id=campaign_id, **payload.model_dump(exclude_none=True)
     )
     return Status(200, _campaign_response(campaign.pk))
 
