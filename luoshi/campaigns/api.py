@@ -1,16 +1,146 @@
 from datetime import date
+from typing import Annotated, Literal
 
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
-from luoshi.campaigns import selectors, services
+from luoshi.campaigns import lifecycle, presets, selectors, services
 from luoshi.campaigns.models import ActionItem, Campaign
-from luoshi.core.api_schemas import ErrorOut, Id
+from luoshi.core.api_schemas import ERRORS, ErrorOut, Id, items, text_of
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
+from luoshi.rectification import selectors as ledger_selectors
 
-router = Router(tags=["关键动作"])
+router = Router(tags=["主题教育"])
+
+
+# --- campaigns -------------------------------------------------------------------------------
+Goal = Annotated[str, Field(max_length=100)]
+
+
+class CampaignOut(Schema):
+    id: int
+    slug: str
+    name: str
+    general_requirement: str
+    goals: list[str]
+    starts_on: date
+    ends_on: date
+    org_id: int
+    org_name: str
+    preset: str
+    status: str
+    status_label: str
+    next_action: str | None  # the lifecycle step it can take (POST …/advance), if any
+    next_action_label: str | None
+
+
+def _campaign_out(campaign: Campaign, org_name: str) -> dict:
+    step = lifecycle.next_step(campaign)
+    return {
+        "id": campaign.pk,
+        "slug": campaign.slug,
+        "name": campaign.name,
+        "general_requirement": campaign.general_requirement,
+        "goals": list(campaign.goals or []),
+        "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on,
+        "org_id": campaign.org_id,
+        "org_name": org_name,
+        "preset": campaign.preset,
+        "status": campaign.status,
+        "status_label": Campaign.Status(campaign.status).label,
+        "next_action": step.action if step else None,
+        "next_action_label": step.label if step else None,
+    }
+
+
+def _campaign_response(campaign_id: int) -> dict:
+    campaign = Campaign.objects.select_related("org").get(pk=campaign_id)
+    return _campaign_out(campaign, campaign.org.name)
+
+
+class CampaignIn(Schema):
+    org_id: Id
+    preset: Literal[tuple(presets.PRESETS)]  # type: ignore[valid-type]
+    name: text_of(Campaign, "name")
+    general_requirement: text_of(Campaign, "general_requirement") = ""
+    goals: items(Goal, services.MAX_GOALS) = []
+    starts_on: date
+    ends_on: date
+
+
+class CampaignPatch(Schema):
+    name: text_of(Campaign, "name") | None = None
+    general_requirement: text_of(Campaign, "general_requirement") | None = None
+    goals: items(Goal, services.MAX_GOALS) | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class AdvanceIn(Schema):
+    action: Literal[tuple(lifecycle.STEPS)]  # type: ignore[valid-type]
+
+
+@router.get("/campaigns", response=list[CampaignOut])
+def list_campaigns(request):
+    """The campaigns the user's scope sees (those of its organisations and the levels above),
+    newest first, with where each stands."""
+    campaigns = ledger_selectors.visible_campaigns(request.user)
+    names = dict(
+        Organization.objects.filter(pk__in={c.org_id for c in campaigns}).values_list("pk", "name")
+    )
+    return [_campaign_out(c, names.get(c.org_id, "")) for c in campaigns]
+
+
+@router.get("/campaigns/{campaign_id}", response={200: CampaignOut, 404: ErrorOut})
+def get_campaign(request, campaign_id: Id):
+    campaign = get_visible_or_404(
+        Campaign.objects.select_related("org"), request.user, pk=campaign_id
+    )
+    return _campaign_out(campaign, campaign.org.name)
+
+
+@router.post("/campaigns", response={201: CampaignOut, **ERRORS})
+def create_campaign(request, payload: CampaignIn):
+    """Start a campaign (筹备) for an organisation's subtree from a preset (2019, 2023, blank):
+    its problem sources, categories and key actions are copied. The office of that
+    organisation only."""
+    campaign = services.create_campaign(
+        actor=request.user,
+        org=payload.org_id,
+        preset=payload.preset,
+        name=payload.name,
+        general_requirement=payload.general_requirement,
+        goals=payload.goals,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+    )
+    return Status(201, _campaign_response(campaign.pk))
+
+
+@router.patch("/campaigns/{campaign_id}", response={200: CampaignOut, **ERRORS})
+def update_campaign(request, campaign_id: Id, payload: CampaignPatch):
+    """Edit the fields given; the others stay."""
+    campaign = services.update_campaign(
+        actor=request.user, campaign_id=campaign_id, **payload.model_dump(exclude_none=True)
+    )
+    return Status(200, _campaign_response(campaign.pk))
+
+
+@router.post("/campaigns/{campaign_id}/advance", response={200: CampaignOut, **ERRORS})
+def advance_campaign(request, campaign_id: Id, payload: AdvanceIn):
+    """One step of the lifecycle: launch (筹备→启动, the checklists go out), sum_up
+    (启动→总结), end (总结→结束, no new problems; measures go on)."""
+    campaign = services.advance_campaign(
+        actor=request.user, campaign_id=campaign_id, action=payload.action
+    )
+    return Status(200, _campaign_response(campaign.pk))
+
+
+# --- key actions -----------------------------------------------------------------------------
 
 
 class ActionProgressOut(Schema):

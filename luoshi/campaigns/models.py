@@ -17,15 +17,30 @@ class CampaignQuerySet(ScopedQuerySet):
         return self.filter(q | models.Q(org_path__in=above))
 
 
+class CampaignStatus(models.TextChoices):
+    """Where a campaign stands (its transitions are in campaigns/lifecycle.py)."""
+
+    DRAFT = "draft", "筹备"
+    LAUNCHED = "launched", "启动"
+    SUMMING_UP = "summing_up", "总结"
+    ENDED = "ended", "结束"
+
+
 class Campaign(OrgOwned):
     """A campaign (主题教育) run by an organisation for its subtree."""
+
+    Status = CampaignStatus
 
     slug = models.SlugField("标识", max_length=60, unique=True)
     name = models.CharField("名称", max_length=120)
     general_requirement = models.CharField(
         "总要求", max_length=200, default="守初心、担使命，找差距、抓落实"
     )
-    goals = models.TextField("目标任务", blank=True)
+    goals = models.JSONField("目标", default=list, blank=True, help_text="目标，按顺序")
+    preset = models.CharField("起始模板", max_length=16, blank=True)
+    status = models.CharField(
+        "状态", max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
     immediate_days = models.PositiveSmallIntegerField(
@@ -112,29 +127,6 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent.name} · {self.name}" if self.parent_id else self.name
-
-
-DEFAULT_SOURCES = [
-    "巡视反馈",
-    "督察反馈",
-    "督导反馈",
-    "征求意见",
-    "调研发现",
-    "自身查摆",
-    "上级交办",
-    "群众反映",
-]
-# Guangxi's eight gaps (seed 000), each a top-level category.
-EIGHT_GAPS = [
-    "在创造性运用习近平新时代中国特色社会主义思想指导推动工作实践上存在差距",
-    "在思发展、谋发展、抓发展的紧迫感责任感上存在差距",
-    "在贯彻新发展理念和高质量发展要求、培育发展新动能上存在差距",
-    "在服务群众、服务基层、服务企业上存在差距",
-    "在正确处理大胆干事与干净干事上存在差距",
-    "在迎难而上、攻坚克难、担当实干上存在差距",
-    "在工作标准、工作格局、工作视野上存在差距",
-    "在发挥基层党组织战斗堡垒作用上存在差距",
-]
 
 
 class Proof(models.TextChoices):

@@ -5,48 +5,25 @@ most of the rest are done with evidence, a few are late."""
 from datetime import timedelta
 
 from luoshi.campaigns.models import ActionItem, Campaign, Proof
+from luoshi.campaigns.presets import PRESETS
 from luoshi.campaigns.services import define_key_action, launch_key_actions
 from luoshi.core.scoping import SYSTEM
-from luoshi.orgs.models import OrgKind
 from luoshi.rectification.models import today
-
-# (name, days after the start it is due, proof, kinds it applies to, evidence asked for)
-KEY_ACTIONS = [
-    ("动员部署", 10, Proof.MANUAL, [], "动员会议通知、讲话稿、会议照片"),
-    (
-        "集中学习研讨",
-        40,
-        Proof.SELF_STUDY,
-        [OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.LEADING_GROUP],
-        "学习计划、学习记录",
-    ),
-    ("专题党课", 60, Proof.LESSON, [OrgKind.BRANCH, OrgKind.GENERAL_BRANCH], "党课讲稿、照片"),
-    (
-        "调查研究",
-        60,
-        Proof.VISIT,
-        [OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.LEADING_GROUP],
-        "调研报告",
-    ),
-    ("检视问题", 75, Proof.PROBLEMS, [], "问题清单"),
-    ("专题民主生活会/组织生活会", 100, Proof.MANUAL, [], "会议方案、对照检查材料、会议记录"),
-    ("整改落实", 150, Proof.MANUAL, [], "整改台账、整改报告"),
-    ("总结评估", 190, Proof.MANUAL, [], "总结报告、满意度测评表"),
-]
 
 
 def seed_key_actions(context) -> None:
     rng = context.rng
     campaign = Campaign.objects.get(slug=context.campaign_slug)
-    for name, days, proof, kinds, evidence in KEY_ACTIONS:
+    # The seeds' own campaign's "十个关键动作" (the 2019 preset), due after the campaign's start.
+    for rule in PRESETS["2019"].key_actions:
         define_key_action(
             actor=SYSTEM,
             campaign_id=campaign.pk,
-            name=name,
-            due_on=campaign.starts_on + timedelta(days=days),
-            proof=proof,
-            kinds=[str(k) for k in kinds],
-            evidence_required=evidence,
+            name=rule.name,
+            due_on=campaign.starts_on + timedelta(days=rule.days),
+            proof=rule.proof,
+            kinds=[str(k) for k in rule.kinds],
+            evidence_required=rule.evidence,
         )
     launch_key_actions(actor=SYSTEM, campaign_id=campaign.pk)
     # Manual actions already due: most organisations have uploaded their evidence.

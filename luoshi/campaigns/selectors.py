@@ -145,3 +145,13 @@ def status_table(user, campaign, path: str):
         items[action_id] = {"state": state, "done_on": done_on, "due_on": due_on}
     if current is not None:
         yield name, items
+
+
+def launching_orgs(user):
+    """The organisations the user may launch a campaign for: those where they are the office or
+    an administrator (their own organisation; a campaign of a unit below is launched by its own
+    office)."""
+    from luoshi.accounts.permissions import account_admin_paths
+    from luoshi.orgs.models import Organization
+
+    return Organization.objects.filter(path__in=account_admin_paths(user)).order_by("path")

@@ -1,14 +1,17 @@
-"""Writes to a campaign's settings: its vocabularies. Only the campaign office (or an admin) of
+"""Writes to a campaign: creating it from a preset, editing it, its lifecycle, its vocabularies
+and key actions. Only the campaign office (or an admin) of
 the organisation that runs the campaign may change them."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
 from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over, may_keep_ledger, verifier_role
+from luoshi.campaigns import lifecycle, presets
 from luoshi.campaigns import tallies as key_action_tallies
 from luoshi.campaigns.models import (
     ActionItem,
@@ -19,10 +22,10 @@ from luoshi.campaigns.models import (
     ProblemSource,
     Proof,
 )
-from luoshi.core import tallies
+from luoshi.core import tallies, versions
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows
-from luoshi.core.errors import Invalid, NotAllowed
+from luoshi.core.errors import Conflict, Invalid, NotAllowed
 from luoshi.core.files import UploadRefused, check_upload, store_upload
 from luoshi.core.paths import outermost, subtree_q
 from luoshi.core.scoping import get_visible_or_404
@@ -301,3 +304,237 @@ def reopen_action(*, actor, item_id: int, reason: str):
     item.save()
     key_action_tallies.refresh([item.org_path])
     return item
+
+
+# --- campaigns: created from a preset, edited, and moved through their lifecycle ---------------
+MAX_GOALS = 20
+
+
+def _clean_goals(goals) -> list[str]:
+    if isinstance(goals, str):
+        goals = goals.splitlines()
+    cleaned = [str(g).strip() for g in goals or () if str(g).strip()]
+    if len(cleaned) > MAX_GOALS:
+        raise Invalid(f"目标最多 {MAX_GOALS} 条")
+    for goal in cleaned:
+        if len(goal) > 100:
+            raise Invalid(f"目标“{goal[:20]}…”过长（每条不超过100字）")
+    return cleaned
+
+
+def _clean_campaign(name: str, general_requirement: str, starts_on, ends_on) -> tuple[str, str]:
+    name, general_requirement = (name or "").strip(), (general_requirement or "").strip()
+    if not name:
+        raise Invalid("请填写主题教育名称")
+    if len(name) > Campaign._meta.get_field("name").max_length:
+        raise Invalid("主题教育名称不超过120字")
+    if len(general_requirement) > Campaign._meta.get_field("general_requirement").max_length:
+        raise Invalid("总要求不超过200字")
+    if starts_on is None or ends_on is None:
+        raise Invalid("请填写开始日期和结束日期")
+    if ends_on <= starts_on:
+        raise Invalid("结束日期须晚于开始日期")
+    return name, general_requirement
+
+
+def _launching_org(actor, org) -> Organization:
+    """The organisation that launches the campaign: one the actor sees (else 404) and runs the
+    office of, or is administrator over (else NotAllowed)."""
+    org_id = org.pk if isinstance(org, Organization) else org
+    found = get_visible_or_404(Organization.objects, actor, pk=org_id or 0)
+    if not has_role_over(actor, found.path, Role.OFFICE, Role.ADMIN):
+        raise NotAllowed("只有本级主题教育办公室可以发起主题教育")
+    return found
+
+
+def _new_slug(org: Organization, starts_on: date) -> str:
+    base = f"zt-{starts_on.year}-{slugify(org.code) or org.pk}"[:54]
+    slug, n = base, 1
+    while Campaign.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def copy_vocabulary(campaign: Campaign, preset: presets.Preset) -> None:
+    """The preset's problem sources and categories (two levels), in its order."""
+    ProblemSource.objects.bulk_create(
+        ProblemSource(campaign=campaign, name=name, rank=rank)
+        for rank, name in enumerate(preset.sources)
+    )
+    for rank, (top, subs) in enumerate(preset.categories):
+        parent = Category.objects.create(campaign=campaign, name=top, rank=rank)
+        Category.objects.bulk_create(
+            Category(campaign=campaign, parent=parent, name=sub, rank=sub_rank)
+            for sub_rank, sub in enumerate(subs)
+        )
+
+
+def _copy_key_actions(campaign: Campaign, preset: presets.Preset) -> None:
+    # Due a number of days after the campaign's start for now; the preset keeps the days, so
+    # that deadlines can be counted from each batch's start instead.
+    KeyAction.objects.bulk_create(
+        KeyAction(
+            campaign=campaign,
+            name=rule.name,
+            due_on=campaign.starts_on + timedelta(days=rule.days),
+            proof=rule.proof,
+            kinds=sorted(str(k) for k in rule.kinds),
+            evidence_required=rule.evidence,
+            rank=rank,
+        )
+        for rank, rule in enumerate(preset.key_actions)
+    )
+
+
+@transaction.atomic
+def create_campaign(
+    *,
+    actor,
+    org,
+    preset: str,
+    name: str,
+    general_requirement: str = "",
+    goals=(),
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Campaign:
+    """Start a campaign (筹备) for the subtree of `org`, from a preset: its vocabulary (problem
+    sources, categories) and key actions are copied, and can be edited afterwards. Only the
+    office or administrator over `org` (404 when the actor does not see it). Recorded in the
+    audit log; every cached figure is marked (a new campaign shows everywhere)."""
+    launching = _launching_org(actor, org)
+    chosen = presets.preset(preset)
+    if chosen is None:
+        raise Invalid("请选择起始模板")
+    name, general_requirement = _clean_campaign(name, general_requirement, starts_on, ends_on)
+    if Campaign.objects.filter(org=launching, name=name).exists():
+        raise Invalid(f"{launching.name}已有名为“{name}”的主题教育，请换一个名称")
+    campaign = Campaign.objects.create(
+        org=launching,
+        org_path=launching.path,
+        slug=_new_slug(launching, starts_on),
+        name=name,
+        general_requirement=general_requirement,
+        goals=_clean_goals(goals),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        preset=chosen.key,
+        status=Campaign.Status.DRAFT,
+    )
+    copy_vocabulary(campaign, chosen)
+    _copy_key_actions(campaign, chosen)
+    record_event(
+        "campaign_created",
+        user=actor,
+        org_path=launching.path,
+        target=campaign.slug,
+        name=name,
+        preset=chosen.key,
+    )
+    versions.changed_everywhere()
+    return campaign
+
+
+def _office_campaign(actor, campaign_id: int, *, lock: bool = False) -> Campaign:
+    queryset = Campaign.objects.select_for_update() if lock else Campaign.objects
+    campaign = get_visible_or_404(queryset, actor, pk=campaign_id)
+    _require_office(actor, campaign)
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(
+    *,
+    actor,
+    campaign_id: int,
+    name: str | None = None,
+    general_requirement: str | None = None,
+    goals=None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Campaign:
+    """Edit a campaign's name, 总要求, goals and period (the fields given). Office of the
+    campaign only; an ended campaign is not edited. While in 筹备, moving the start moves the
+    key actions' deadlines with it; once launched the start stays (the checklists count from
+    it). Recorded with what changed."""
+    campaign = _office_campaign(actor, campaign_id, lock=True)
+    if campaign.status == Campaign.Status.ENDED:
+        raise Invalid("主题教育已结束，不能再修改")
+    wanted = {
+        "name": campaign.name if name is None else name,
+        "general_requirement": (
+            campaign.general_requirement if general_requirement is None else general_requirement
+        ),
+        "starts_on": campaign.starts_on if starts_on is None else starts_on,
+        "ends_on": campaign.ends_on if ends_on is None else ends_on,
+    }
+    wanted["name"], wanted["general_requirement"] = _clean_campaign(**wanted)
+    wanted["goals"] = campaign.goals if goals is None else _clean_goals(goals)
+    shift = (wanted["starts_on"] - campaign.starts_on).days
+    if shift and campaign.status != Campaign.Status.DRAFT:
+        raise Invalid("主题教育启动后不能修改开始日期")
+    changed = {k: v for k, v in wanted.items() if getattr(campaign, k) != v}
+    if not changed:
+        return campaign
+    before = {k: str(getattr(campaign, k)) for k in changed}
+    for key, value in changed.items():
+        setattr(campaign, key, value)
+    campaign.save(update_fields=list(changed))
+    if shift:
+        for action in campaign.key_actions.filter(launched_at=None):
+            action.due_on += timedelta(days=shift)
+            action.save(update_fields=["due_on"])
+    record_event(
+        "campaign_updated",
+        user=actor,
+        org_path=campaign.org_path,
+        target=campaign.slug,
+        before=before,
+        after={k: str(v) for k, v in changed.items()},
+    )
+    return campaign
+
+
+@transaction.atomic
+def advance_campaign(*, actor, campaign_id: int, action: str) -> Campaign:
+    """Take the campaign one step along its lifecycle (lifecycle.STEPS): launching gives every
+    organisation in scope its key-action checklist (launch_key_actions); ending closes the
+    problem list to new problems while the measures go on. Office of the campaign only; a step
+    out of order is refused with the reason; two offices pressing at once: one wins, the other
+    gets Conflict. Recorded in the audit log."""
+    campaign = _office_campaign(actor, campaign_id, lock=True)
+    refusal = lifecycle.step_refusal(campaign, action)
+    if refusal:
+        raise Invalid(refusal)
+    step = lifecycle.STEPS[action]
+    updated = Campaign.objects.filter(pk=campaign.pk, status=step.source).update(status=step.target)
+    if not updated:
+        raise Conflict("主题教育的状态已被他人更改，请刷新后重试")
+    created = 0
+    if action == "launch":
+        created = _launch_all(actor, campaign)
+    campaign.status = step.target
+    record_event(
+        "campaign_advanced",
+        user=actor,
+        org_path=campaign.org_path,
+        target=campaign.slug,
+        action=action,
+        before=step.source,
+        after=step.target,
+        items=created,
+    )
+    versions.changed_everywhere()  # the status shows on every page of the campaign
+    return campaign
+
+
+def _launch_all(actor, campaign: Campaign) -> int:
+    """Fan the key actions out: the campaign-wide ones, then each batch's own."""
+    created = 0
+    if campaign.key_actions.filter(batch=None).exists():
+        created += launch_key_actions(actor=actor, campaign_id=campaign.pk)
+    batch_ids = set(campaign.key_actions.exclude(batch=None).values_list("batch_id", flat=True))
+    for batch_id in sorted(batch_ids):
+        created += launch_key_actions(actor=actor, campaign_id=campaign.pk, batch_id=batch_id)
+    return created

@@ -5,7 +5,10 @@ from luoshi.campaigns import views
 app_name = "campaigns"
 urlpatterns = [
     path("", views.campaign_list, name="list"),
+    path("new/", views.campaign_new, name="new"),
     path("<int:pk>/", views.campaign_detail, name="detail"),
+    path("<int:pk>/edit/", views.campaign_edit, name="edit"),
+    path("<int:pk>/advance/", views.campaign_advance, name="advance"),
     path("<int:pk>/vocabulary/", views.vocabulary, name="vocabulary"),
     path("<int:pk>/actions/", views.key_actions, name="key_actions"),
     path("<int:pk>/actions/define/", views.define_action, name="define_action"),

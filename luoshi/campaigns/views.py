@@ -1,3 +1,4 @@
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -5,14 +6,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over, may_keep_ledger, verifier_role
-from luoshi.campaigns import selectors, services
+from luoshi.campaigns import lifecycle, presets, selectors, services
 from luoshi.campaigns.models import ActionItem, Campaign, Proof
 from luoshi.core.audit import record_event
-from luoshi.core.errors import BadParameter, Invalid, NotAllowed
+from luoshi.core.errors import BadParameter, Conflict, Invalid, NotAllowed, status_for
 from luoshi.core.files import CONTENT_TYPES, evidence_download
 from luoshi.core.nodes import node_from_request
 from luoshi.core.paging import page_of
@@ -25,7 +26,14 @@ from luoshi.orgs.models import Organization, OrgKind
 @require_GET
 def campaign_list(request):
     campaigns = Campaign.objects.visible_to(request.user).select_related("org")
-    return render(request, "campaigns/list.html", {"campaigns": campaigns})
+    return render(
+        request,
+        "campaigns/list.html",
+        {
+            "campaigns": campaigns,
+            "can_create": selectors.launching_orgs(request.user).exists(),
+        },
+    )
 
 
 @require_GET
@@ -42,9 +50,124 @@ def campaign_detail(request, pk):
             "categories": categories,
             "sources": campaign.sources.all(),
             "batches": campaign.batches.all(),
+            "key_action_count": campaign.key_actions.count(),
             "can_edit": has_role_over(request.user, campaign.org_path, Role.OFFICE, Role.ADMIN),
+            "state_note": lifecycle.STATE_NOTES[campaign.status],
+            "statuses": Campaign.Status.choices,
+            "next_step": lifecycle.next_step(campaign),
+            "ended": campaign.status == Campaign.Status.ENDED,
         },
     )
+
+
+# --- creating, editing and advancing a campaign ----------------------------------------------
+def _campaign_fields(data) -> dict:
+    """The form's fields as the services take them (BadParameter for a malformed date)."""
+    return {
+        "name": data.get("name", ""),
+        "general_requirement": data.get("general_requirement", ""),
+        "goals": data.get("goals", ""),
+        "starts_on": date_param(data, "starts_on", label="开始日期"),
+        "ends_on": date_param(data, "ends_on", label="结束日期"),
+    }
+
+
+def _preset_form(preset, org_id) -> dict:
+    """The form's values prefilled from the preset (a period from today)."""
+    today = timezone.localdate()
+    return {
+        "org": org_id,
+        "preset": preset.key,
+        "name": preset.name,
+        "general_requirement": preset.general_requirement,
+        "goals": "\n".join(preset.goals),
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=preset.period_days)).isoformat(),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_new(request):
+    """新建主题教育: choose the organisation (one the user runs the office of) and a preset, then
+    the fields prefilled from the preset, editable."""
+    orgs = list(selectors.launching_orgs(request.user))
+    data = request.POST if request.method == "POST" else request.GET
+    preset = presets.preset(data.get("preset", ""))
+    org_id = id_param(data, "org", label="发起组织") or (orgs[0].pk if len(orgs) == 1 else None)
+    context = {"orgs": orgs, "presets": presets.PRESETS.values(), "preset": preset}
+    context["form"] = _preset_form(preset, org_id) if preset else {"org": org_id}
+    status = 200 if orgs else 403
+    if request.method == "POST":
+        context["form"] = {**data.dict(), "org": org_id}
+        try:
+            campaign = services.create_campaign(
+                actor=request.user,
+                org=org_id,
+                preset=data.get("preset", ""),
+                **_campaign_fields(data),
+            )
+        except (Invalid, NotAllowed, BadParameter) as error:
+            context["error"] = str(error)
+            status = 400 if isinstance(error, BadParameter) else status_for(error)
+        else:
+            messages.success(
+                request, f"已新建{campaign.name}（筹备阶段）。请检查问题类别和关键动作，然后启动"
+            )
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return render(request, "campaigns/new.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, pk):
+    """Edit the campaign's name, 总要求, goals and period (its office only)."""
+    campaign = _campaign(request, pk)
+    form = {
+        "name": campaign.name,
+        "general_requirement": campaign.general_requirement,
+        "goals": "\n".join(campaign.goals),
+        "starts_on": campaign.starts_on.isoformat(),
+        "ends_on": campaign.ends_on.isoformat(),
+    }
+    context = {
+        "campaign": campaign,
+        "form": form,
+        "starts_locked": campaign.status != Campaign.Status.DRAFT,
+    }
+    status = 200
+    if request.method == "POST":
+        context["form"] = request.POST.dict()
+        try:
+            services.update_campaign(
+                actor=request.user, campaign_id=campaign.pk, **_campaign_fields(request.POST)
+            )
+        except (Invalid, NotAllowed, BadParameter) as error:
+            context["error"] = str(error)
+            status = 400 if isinstance(error, BadParameter) else status_for(error)
+        else:
+            messages.success(request, "已保存")
+            return redirect("campaigns:detail", pk=campaign.pk)
+    elif not has_role_over(request.user, campaign.org_path, Role.OFFICE, Role.ADMIN):
+        context["error"] = "只有本级主题教育办公室可以修改主题教育"
+        status = 403
+    elif campaign.status == Campaign.Status.ENDED:
+        context["error"] = "主题教育已结束，不能再修改"
+    return render(request, "campaigns/edit.html", context, status=status)
+
+
+@require_POST
+def campaign_advance(request, pk):
+    campaign = _campaign(request, pk)
+    action = request.POST.get("action", "")
+    try:
+        services.advance_campaign(actor=request.user, campaign_id=campaign.pk, action=action)
+    except (Invalid, NotAllowed, Conflict) as error:
+        messages.error(request, str(error))
+    else:
+        step = lifecycle.STEPS[action]
+        messages.success(
+            request, f"已{step.label}：{Campaign.Status(step.target).label}阶段。{step.explains}"
+        )
+    return redirect("campaigns:detail", pk=campaign.pk)
 
 
 @require_POST

@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from luoshi.accounts.permissions import may_keep_ledger
+from luoshi.campaigns.lifecycle import new_problems_refusal
 from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import add_category, add_source, complete_from_records
 from luoshi.core.audit import record_event
@@ -734,6 +735,7 @@ class _Writer:
             (actor.get_full_name() or actor.get_username()) if self.actor_id else "命令行导入"
         )
         self.org = org
+        self.closed = new_problems_refusal(campaign)  # why no new problem may come in, if so
         self.index: dict[int, list[int]] | None = None  # read in the transaction, at first use
         self.warnings: list[Issue] = []
         self.touched_orgs: set[int] = set()  # organisations whose roll-up rows are recounted
@@ -753,7 +755,12 @@ class _Writer:
             self.index = _index_existing(self.campaign, self.org)
         existing, measures_of, latest_text = _existing(batch, self.index)
         rows = _Rows()
-        self._new_problems([p for p in batch if p.key not in existing], rows)
+        new = [p for p in batch if p.key not in existing]
+        if new and self.closed:
+            # An ended campaign lists no new problem; its existing problems' measures go on.
+            self.result.errors.extend(Issue(p.sheet, p.row, "", self.closed) for p in new)
+            return
+        self._new_problems(new, rows)
         for p in batch:
             row = existing.get(p.key)
             if row is None:

@@ -17,16 +17,6 @@ from luoshi.rectification.models import Measure, Problem
 router = Router(tags=["问题整改"])
 
 
-class CampaignOut(Schema):
-    id: int
-    slug: str
-    name: str
-    general_requirement: str
-    starts_on: date
-    ends_on: date
-    org_id: int
-
-
 class MeasureOut(Schema):
     id: int
     problem_id: int
@@ -159,11 +149,6 @@ def _problem_detail(user, p: Problem) -> dict:
         "description": p.description,
         "measures": [_measure_out(user, m, p.campaign.warning_days) for m in measures],
     }
-
-
-@router.get("/campaigns", response=list[CampaignOut])
-def list_campaigns(request):
-    return list(selectors.visible_campaigns(request.user))
 
 
 @router.get("/problems", response=list[ProblemOut])

@@ -9,14 +9,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from luoshi.accounts.models import Assignment, Role
-from luoshi.campaigns.models import (
-    DEFAULT_SOURCES,
-    EIGHT_GAPS,
-    Batch,
-    Campaign,
-    Category,
-    ProblemSource,
-)
+from luoshi.campaigns.models import Batch, Campaign, Category
+from luoshi.campaigns.presets import PRESETS
+from luoshi.campaigns.services import copy_vocabulary
 from luoshi.core.bulk import insert_rows, next_id, reset_sequences
 from luoshi.orgs import names as N
 from luoshi.orgs.models import Organization, OrgKind, OrgLevel
@@ -40,7 +35,6 @@ from luoshi.rectification.rollups import rebuild_ledger_tallies
 
 VOLUME = {"tiny": (60, 72), "city": (6145, 7197), "province": (300_000, 350_000)}
 SOURCE_WEIGHTS = [6, 4, 10, 20, 12, 35, 5, 8]
-SUBCATEGORIES = ["思想认识方面", "工作作风方面", "制度机制方面"]
 STATES = [
     (MeasureState.CLOSED, 45),
     (MeasureState.IN_PROGRESS, 33),
@@ -98,21 +92,19 @@ def _aware(day, rng) -> datetime:
 
 def _campaign(context, start) -> Campaign:
     root = context.root
+    preset = PRESETS["2019"]  # the seeds' own campaign (Yinchuan's figures in seed 003)
     campaign = Campaign.objects.create(
         org=root,
         org_path=root.path,
         slug=f"zt-{start.year}-{root.code}",
-        name="学习贯彻习近平新时代中国特色社会主义思想主题教育",
-        goals="学思想、强党性、重实践、建新功",
+        name=preset.name,
+        general_requirement=preset.general_requirement,
+        goals=list(preset.goals),
+        status=Campaign.Status.LAUNCHED,
         starts_on=start,
         ends_on=start + timedelta(days=200),
     )
-    for rank, name in enumerate(DEFAULT_SOURCES):
-        ProblemSource.objects.create(campaign=campaign, name=name, rank=rank)
-    for rank, gap in enumerate(EIGHT_GAPS):
-        parent = Category.objects.create(campaign=campaign, name=gap, rank=rank)
-        for sub_rank, sub in enumerate(SUBCATEGORIES):
-            Category.objects.create(campaign=campaign, parent=parent, name=sub, rank=sub_rank)
+    copy_vocabulary(campaign, preset)
     first = Batch.objects.create(
         campaign=campaign, name="第一批", starts_on=start, ends_on=start + timedelta(days=95)
     )

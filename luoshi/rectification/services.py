@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from luoshi.accounts import permissions
+from luoshi.campaigns.lifecycle import new_problems_refusal
 from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import complete_from_records
 from luoshi.core import versions
@@ -170,10 +171,14 @@ def create_problem(
     number: str = "",
 ) -> Problem:
     """Add a problem to the list of `org`. The actor must own `org`'s ledger; the campaign must be
-    one the actor works in and run by `org` or a level above it."""
+    one the actor works in, run by `org` or a level above it, and still open to new problems
+    (campaigns.lifecycle.new_problems_refusal)."""
     _require_owner(actor, org.path)
     if not org.path.startswith(campaign.org_path):
         raise Invalid("该组织不在本次主题教育的范围内")
+    refusal = new_problems_refusal(campaign)
+    if refusal:
+        raise Invalid(refusal)
     title = title.strip()
     if not title:
         raise Invalid("请填写问题")

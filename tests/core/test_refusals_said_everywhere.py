@@ -51,6 +51,7 @@ ELSEWHERE = {
 }
 # The ledger's API writes, posted by tests/rectification/test_refusals_said.py.
 LEDGER_API = {"create_problem", "transition", "report_progress"}
+PATCHED = {"update_campaign"}  # the API writes sent as PATCH (the others are POSTs)
 
 
 def _method_list(view) -> set[str] | None:
@@ -188,6 +189,28 @@ def _page_cases(e, tree, campaign):
             reverse("campaigns:vocabulary", args=[campaign.pk]),
             {"what": "category", "name": ""},
         ),
+        "campaigns:new": (  # ends before it starts (and only an office may create one)
+            reverse("campaigns:new"),
+            {
+                "org": tree.city.pk,
+                "preset": "2019",
+                "name": "新的主题教育",
+                "starts_on": date.today().isoformat(),
+                "ends_on": (date.today() - timedelta(days=1)).isoformat(),
+            },
+        ),
+        "campaigns:edit": (
+            reverse("campaigns:edit", args=[campaign.pk]),
+            {
+                "name": "",
+                "starts_on": campaign.starts_on.isoformat(),
+                "ends_on": campaign.ends_on.isoformat(),
+            },
+        ),
+        "campaigns:advance": (  # a step out of order: 筹备 cannot end
+            reverse("campaigns:advance", args=[campaign.pk]),
+            {"action": "end"},
+        ),
         "campaigns:define_action": (
             reverse("campaigns:define_action", args=[campaign.pk]),
             {"name": "没有时限的动作", "due_on": ""},
@@ -296,6 +319,18 @@ def _api_cases(e, tree, campaign):
     o, top, a1 = e["opinion"], e["top"], tree.branch_a1
     return {
         "action_item_done": (f"/api/v1/action-items/{e['item'].pk}/done", None),  # no file
+        "create_campaign": (  # ends before it starts (and only an office may create one)
+            "/api/v1/campaigns",
+            {
+                "org_id": tree.city.pk,
+                "preset": "blank",
+                "name": "新的主题教育",
+                "starts_on": date.today().isoformat(),
+                "ends_on": (date.today() - timedelta(days=1)).isoformat(),
+            },
+        ),
+        "update_campaign": (f"/api/v1/campaigns/{campaign.pk}", {"name": ""}),
+        "advance_campaign": (f"/api/v1/campaigns/{campaign.pk}/advance", {"action": "end"}),
         "create_activity": (
             "/api/v1/study/activities",
             {"org_id": a1.pk, "kind": "lesson", "topic": "", "starts_on": "2026-01-02"},
@@ -415,7 +450,8 @@ def test_every_api_write_answers_4xx_in_chinese_and_stores_nothing(
         if body is None:
             response = client.post(url, {"done_on": "2026-01-02"}, **auth)
         else:
-            response = client.post(url, json.dumps(body), content_type="application/json", **auth)
+            send = client.patch if name in PATCHED else client.post
+            response = send(url, json.dumps(body), content_type="application/json", **auth)
         assert 400 <= response.status_code < 500, (role, name, response.status_code)
         assert CHINESE.search(response.json()["detail"]), (role, name, response.json())
         changed = _changed(before, _stored())

@@ -32,6 +32,8 @@ PAGES = {
     "orgs:members": "org",
     "campaigns:detail": "campaign",
     "campaigns:vocabulary": "campaign",
+    "campaigns:edit": "campaign",
+    "campaigns:advance": "campaign",
     "rectification:problem": "problem",
     "rectification:problem_edit": "problem",
     "rectification:measure_add": "problem",
@@ -93,6 +95,9 @@ API = {
     "api:decline_opinion": ("opinion_id", "opinion", "post"),
     "api:transfer_opinion": ("opinion_id", "opinion", "post"),
     "api:key_action_progress": ("campaign_id", "campaign", "get"),
+    "api:get_campaign": ("campaign_id", "campaign", "get"),
+    "api:update_campaign": ("campaign_id", "campaign", "patch"),
+    "api:advance_campaign": ("campaign_id", "campaign", "post"),
     "api:pending_actions": ("campaign_id", "campaign", "get"),
     "api:org_checklist": ("org_id", "org", "get"),
     "api:action_item_done": ("item_id", "action_item", "post"),
@@ -127,6 +132,8 @@ JSON_BODIES = {
     "api:move_org": {"target_id": 1},
     "api:merge_org": {"target_id": 1},
     "api:dissolve_org": {},
+    "api:update_campaign": {"name": "x"},
+    "api:advance_campaign": {"action": "launch"},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no
@@ -352,9 +359,8 @@ def _post(client, url, name, auth):
     import json
 
     if name in JSON_BODIES:
-        return client.post(
-            url, json.dumps(JSON_BODIES[name]), content_type="application/json", **auth
-        )
+        send = client.patch if API[name][2] == "patch" else client.post
+        return send(url, json.dumps(JSON_BODIES[name]), content_type="application/json", **auth)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return client.post(

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from luoshi.campaigns.models import DEFAULT_SOURCES, Campaign, Category, ProblemSource
+from luoshi.campaigns.models import Campaign, Category, ProblemSource
+from luoshi.campaigns.presets import DEFAULT_SOURCES
 from luoshi.rectification.models import today
 from tests.factories import user_with
 
