@@ -215,8 +215,8 @@ class CoverageOut(Schema):
     conflicts: list[ConflictOut]
 
 
-def _batches_out(campaign: Campaign) -> list[dict]:
-    coverage = batches.coverage(campaign, limit=0)
+def _batches_out(campaign: Campaign, user) -> list[dict]:
+    coverage = batches.coverage(campaign, user, limit=0)
     return [_batch_out(f, campaign) for f in coverage.batches]
 
 
@@ -247,11 +247,11 @@ def _visible_campaign(request, campaign_id: int) -> Campaign:
 )
 def list_batches(request, campaign_id: Id):
     """The campaign's batches: dates, organisations by level, the warning when one is short."""
-    return _batches_out(_visible_campaign(request, campaign_id))
+    return _batches_out(_visible_campaign(request, campaign_id), request.user)
 
 
-def _saved(campaign: Campaign, batch, recomputed: int) -> dict:
-    found = next(b for b in _batches_out(campaign) if b["id"] == batch.pk)
+def _saved(request, campaign: Campaign, batch, recomputed: int) -> dict:
+    found = next(b for b in _batches_out(campaign, request.user) if b["id"] == batch.pk)
     return {"batch": found, "recomputed": recomputed}
 
 
@@ -262,7 +262,7 @@ def create_batch(request, campaign_id: Id, payload: BatchIn):
     batch, _, recomputed = services.save_batch(
         actor=request.user, campaign_id=campaign.pk, **payload.dict()
     )
-    return _saved(campaign, batch, recomputed)
+    return _saved(request, campaign, batch, recomputed)
 
 
 @router.post("/batches/{batch_id}", response={200: BatchSaved, **ERRORS}, tags=BATCHES)
@@ -276,7 +276,7 @@ def update_batch(request, batch_id: Id, payload: BatchIn):
     batch, _, recomputed = services.save_batch(
         actor=request.user, campaign_id=campaign.pk, batch_id=batch_id, **payload.dict()
     )
-    return _saved(campaign, batch, recomputed)
+    return _saved(request, campaign, batch, recomputed)
 
 
 def _placement_out(result: batches.Placement) -> dict:
@@ -337,7 +337,7 @@ def batch_coverage(request, campaign_id: Id, limit: int = 100):
     """Who of the campaign's subtree is in no batch (counted by level, the first `limit` listed)
     and whom two batches' rules claim."""
     campaign = _visible_campaign(request, campaign_id)
-    coverage = batches.coverage(campaign, limit=max(0, min(limit, 1000)))
+    coverage = batches.coverage(campaign, request.user, limit=max(0, min(limit, 1000)))
     return {
         "organizations": coverage.total,
         "in_none": coverage.in_none,

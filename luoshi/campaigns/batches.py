@@ -47,7 +47,8 @@ OWN_UNIT_TYPES = (
 class Rule:
     """A rule that fills a batch. OWN_UNITS: the campaign's organisation (with `with_root`) and
     those of its direct children whose unit type, level and kind are among the chosen ones (none
-    chosen: any; unit types not given: the organs and units), each with its whole subtree. REST: every organisation in no other batch."""
+    chosen: any; unit types not given: the organs and units), each with its whole subtree.
+    REST: every organisation in no other batch."""
 
     kind: str
     unit_types: tuple[str, ...] = OWN_UNIT_TYPES
@@ -274,13 +275,23 @@ def batch_warning(batch: Batch, campaign: Campaign) -> str | None:
     return None
 
 
-def not_in_any(campaign: Campaign):
-    """The organisations of the campaign's subtree in no batch of it."""
+def _orgs(user):
+    return Organization.objects.all() if user is None else Organization.objects.visible_to(user)
+
+
+def _memberships(user):
+    return BatchMember.objects.all() if user is None else BatchMember.objects.visible_to(user)
+
+
+def not_in_any(campaign: Campaign, user=None):
+    """The organisations of the campaign's subtree in no batch of it (those the user sees)."""
     member = BatchMember.objects.filter(campaign=campaign, org_id=OuterRef("pk"))
-    return Organization.objects.filter(subtree_q("path", campaign.org_path)).filter(~Exists(member))
+    return _orgs(user).filter(subtree_q("path", campaign.org_path)).filter(~Exists(member))
 
 
-def conflicts(campaign: Campaign, batches: list[Batch]) -> list[tuple[Organization, Batch, Batch]]:
+def conflicts(campaign: Campaign, batches: list[Batch], user=None) -> list:
+    """(organisation, the batch it is in, the batch whose rule also claims it), for the
+    organisations the user sees."""
     by_id = {b.pk: b for b in batches}
     found = []
     for batch in batches:
@@ -288,7 +299,8 @@ def conflicts(campaign: Campaign, batches: list[Batch]) -> list[tuple[Organizati
             continue  # "the rest" claims only what no other batch holds
         claimed = rule_orgs(campaign, Rule.from_data(batch.rule), batch)
         held = (
-            BatchMember.objects.filter(campaign=campaign, by_rule=True, org__in=claimed)
+            _memberships(user)
+            .filter(campaign=campaign, by_rule=True, org__in=claimed)
             .exclude(batch=batch)
             .select_related("org")
             .order_by("org_path")
@@ -297,10 +309,12 @@ def conflicts(campaign: Campaign, batches: list[Batch]) -> list[tuple[Organizati
     return found
 
 
-def coverage(campaign: Campaign, *, limit: int = 100) -> Coverage:
+def coverage(campaign: Campaign, user=None, *, limit: int = 100) -> Coverage:
+    """The campaign's batches and who is in none, over the organisations the user sees (all of
+    them without a user)."""
     batches = list(campaign.batches.all())
     counts: dict[int, Counter] = {b.pk: Counter() for b in batches}
-    rows = BatchMember.objects.filter(campaign=campaign).values("batch_id", "org__level")
+    rows = _memberships(user).filter(campaign=campaign).values("batch_id", "org__level")
     for r in rows.annotate(n=Count("id")).order_by():
         counts[r["batch_id"]][r["org__level"]] += r["n"]
     figures = [
@@ -309,7 +323,7 @@ def coverage(campaign: Campaign, *, limit: int = 100) -> Coverage:
     ]
     for f in figures:
         f.warning = batch_warning(f.batch, campaign)
-    none = not_in_any(campaign)
+    none = not_in_any(campaign, user)
     by_level = {
         r["level"]: r["n"] for r in none.values("level").annotate(n=Count("id")).order_by("level")
     }
@@ -318,9 +332,47 @@ def coverage(campaign: Campaign, *, limit: int = 100) -> Coverage:
         in_none=sum(by_level.values()),
         in_none_by_level=by_level,
         in_none_first=list(none.order_by("path")[:limit]),
-        conflicts=conflicts(campaign, batches),
-        total=Organization.objects.filter(subtree_q("path", campaign.org_path)).count(),
+        conflicts=conflicts(campaign, batches, user),
+        total=_orgs(user).filter(subtree_q("path", campaign.org_path)).count(),
     )
+
+
+def subtree_batches(path: str) -> list[dict]:
+    """For `luoshi stats`: each campaign run at or above the organisation at `path`, or inside
+    its subtree, with its batches' dates and the subtree's organisations in each batch and in
+    none."""
+    from luoshi.core.paths import ancestor_paths
+
+    campaigns = Campaign.objects.filter(
+        subtree_q("org_path", path) | Q(org_path__in=ancestor_paths(path))
+    ).order_by("starts_on", "id")
+    result = []
+    for campaign in campaigns:
+        inner = path if path.startswith(campaign.org_path) else campaign.org_path
+        counts = dict(
+            BatchMember.objects.filter(subtree_q("org_path", inner), campaign=campaign)
+            .values_list("batch_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        in_scope = Organization.objects.filter(subtree_q("path", inner)).count()
+        result.append(
+            {
+                "campaign": campaign.slug,
+                "name": campaign.name,
+                "batches": [
+                    {
+                        "name": b.name,
+                        "starts_on": b.starts_on.isoformat(),
+                        "ends_on": b.ends_on.isoformat(),
+                        "organizations": counts.get(b.pk, 0),
+                    }
+                    for b in campaign.batches.all()
+                ],
+                "organizations_in_no_batch": in_scope - sum(counts.values()),
+            }
+        )
+    return result
 
 
 def level_label(level: int) -> str:

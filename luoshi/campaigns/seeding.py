@@ -10,28 +10,29 @@ from luoshi.core.scoping import SYSTEM
 from luoshi.orgs.models import OrgKind
 from luoshi.rectification.models import today
 
-# (name, days after the start it is due, proof, kinds it applies to, evidence asked for)
+# (name, days after the start of the organisation's batch it is due, proof, kinds it applies
+# to, evidence asked for): a second-batch unit's deadlines follow its own batch's start.
 KEY_ACTIONS = [
-    ("动员部署", 10, Proof.MANUAL, [], "动员会议通知、讲话稿、会议照片"),
+    ("动员部署", 15, Proof.MANUAL, [], "动员会议通知、讲话稿、会议照片"),
     (
         "集中学习研讨",
-        40,
+        30,
         Proof.SELF_STUDY,
         [OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.LEADING_GROUP],
         "学习计划、学习记录",
     ),
-    ("专题党课", 60, Proof.LESSON, [OrgKind.BRANCH, OrgKind.GENERAL_BRANCH], "党课讲稿、照片"),
+    ("专题党课", 45, Proof.LESSON, [OrgKind.BRANCH, OrgKind.GENERAL_BRANCH], "党课讲稿、照片"),
     (
         "调查研究",
-        60,
+        45,
         Proof.VISIT,
         [OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.LEADING_GROUP],
         "调研报告",
     ),
-    ("检视问题", 75, Proof.PROBLEMS, [], "问题清单"),
-    ("专题民主生活会/组织生活会", 100, Proof.MANUAL, [], "会议方案、对照检查材料、会议记录"),
-    ("整改落实", 150, Proof.MANUAL, [], "整改台账、整改报告"),
-    ("总结评估", 190, Proof.MANUAL, [], "总结报告、满意度测评表"),
+    ("检视问题", 60, Proof.PROBLEMS, [], "问题清单"),
+    ("专题民主生活会/组织生活会", 75, Proof.MANUAL, [], "会议方案、对照检查材料、会议记录"),
+    ("整改落实", 85, Proof.MANUAL, [], "整改台账、整改报告"),
+    ("总结评估", 95, Proof.MANUAL, [], "总结报告、满意度测评表"),
 ]
 
 
@@ -43,7 +44,7 @@ def seed_key_actions(context) -> None:
             actor=SYSTEM,
             campaign_id=campaign.pk,
             name=name,
-            due_on=campaign.starts_on + timedelta(days=days),
+            due_days=days,
             proof=proof,
             kinds=[str(k) for k in kinds],
             evidence_required=evidence,

@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,10 +43,19 @@ def campaign_detail(request, pk):
             "campaign": campaign,
             "categories": categories,
             "sources": campaign.sources.all(),
-            "batches": campaign.batches.annotate(member_count=Count("members")),
+            "batches": _batches_seen(request.user, campaign),
             "can_edit": has_role_over(request.user, campaign.org_path, Role.OFFICE, Role.ADMIN),
         },
     )
+
+
+def _batches_seen(user, campaign) -> list:
+    """The campaign's batches, each with the number of its organisations the user sees."""
+    found = []
+    for figures in batch_rules.coverage(campaign, user, limit=0).batches:
+        figures.batch.member_count = figures.total
+        found.append(figures.batch)
+    return found
 
 
 @require_POST
@@ -270,7 +278,7 @@ def batches_page(request, pk):
     warning when it is short; who is in no batch, who two batches' rules claim; the forms that
     fill them (the campaign office's)."""
     campaign = _campaign(request, pk)
-    coverage = batch_rules.coverage(campaign)
+    coverage = batch_rules.coverage(campaign, request.user)
     root_level = campaign.org.level
     for figures in coverage.batches:
         figures.rule_label = batch_rules.rule_label(figures.batch.rule, root_level)
