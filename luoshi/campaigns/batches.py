@@ -134,6 +134,7 @@ class Placement:
     removed: int = 0
     conflicts: dict[int, int] = field(default_factory=dict)
     recomputed: int = 0
+    batch_name: str = ""
 
 
 def _members(campaign: Campaign, org_ids: list[int]) -> dict[int, tuple[int, bool]]:
@@ -151,7 +152,7 @@ def place(campaign: Campaign, batch: Batch, orgs, *, by_rule: bool, move: bool) 
     pending items of every organisation that changed batch are recomputed."""
     orgs = list(orgs)
     current = _members(campaign, [pk for pk, _ in orgs])
-    result = Placement()
+    result = Placement(batch_name=batch.name)
     new, moving, acknowledged = [], [], []
     for pk, path in orgs:
         where = current.get(pk)

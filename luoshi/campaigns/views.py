@@ -360,7 +360,10 @@ def batch_rule(request, pk):
             rule=rule,
             move=request.POST.get("move") == "1",
         )
-        said = f"已按规则划入：新增 {result.added} 个组织，由其他批次移入 {result.moved} 个"
+        said = (
+            f"已按规则划入{result.batch_name}：新增 {result.added} 个组织，"
+            f"由其他批次移入 {result.moved} 个"
+        )
         if result.conflicts:
             messages.warning(
                 request,
@@ -382,6 +385,9 @@ def batch_place(request, pk):
         if not text:
             raise Invalid("请填写组织名称或代码")
         org = account_selectors.organisation_named(request.user, text)
+        if org is None:  # a part of a name that only one organisation has
+            found = list(account_selectors.organisations_for(request.user, text, limit=2))
+            org = found[0] if len(found) == 1 else None
         if org is None:
             raise Invalid(f"找不到组织“{text}”，请从候选中选择本次主题教育范围内的组织")
         subtree = request.POST.get("subtree", "1") == "1"
@@ -398,7 +404,7 @@ def batch_place(request, pk):
             subtree=subtree,
         )
         return (
-            f"已将“{org.name}”划入所选批次：新增 {result.added} 个，"
+            f"已将“{org.name}”划入{result.batch_name}：新增 {result.added} 个，"
             f"由其他批次移入 {result.moved} 个" + _placement_note(result)
         )
 

@@ -51,7 +51,7 @@ def test_the_office_splits_the_city_on_the_page_and_sees_who_is_left(
         follow=True,
     )
     html = page.content.decode()
-    assert "已按规则划入：新增 2 个组织" in html and "市级机关和单位" in html
+    assert "已按规则划入第一批：新增 2 个组织" in html and "市级机关和单位" in html
     # The page lists who is in none: exactly the organisations with no membership row.
     in_none = Organization.objects.filter(subtree_q("path", tree.city.path)).exclude(
         pk__in=BatchMember.objects.values("org_id")
@@ -67,7 +67,7 @@ def test_the_office_splits_the_city_on_the_page_and_sees_who_is_left(
         {"org": tree.county_b.code, "batch": second.pk, "subtree": "1", "action": "move"},
         follow=True,
     )
-    assert "新增 4 个" in moved.content.decode()
+    assert "划入第二批：新增 4 个" in moved.content.decode()
     assert moved.context["coverage"].in_none == 4
     out = client.post(
         reverse("campaigns:batch_place", args=[campaign.pk]),
