@@ -16,7 +16,7 @@ def members_from_m2m(apps, schema_editor):
     Batch = apps.get_model("campaigns", "Batch")
     BatchMember = apps.get_model("campaigns", "BatchMember")
     Organization = apps.get_model("orgs", "Organization")
-    for campaign_id in Batch.objects.values_list("campaign_id", flat=True).distinct():
+    for campaign_id in Batch.objects.order_by().values_list("campaign_id", flat=True).distinct():
         roots: dict[str, int] = {}  # listed path -> batch id
         for batch in Batch.objects.filter(campaign_id=campaign_id).order_by("-starts_on", "-id"):
             for path in batch.orgs.values_list("path", flat=True):
