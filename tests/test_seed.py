@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -92,6 +93,38 @@ def test_tiny_seed_puts_branch_accounts_in_two_different_counties():
 
     assert county_of(branch_a) and county_of(branch_b)
     assert county_of(branch_a) != county_of(branch_b)
+    _the_demo_city_runs_two_batches(seeded["root"])
+
+
+def _the_demo_city_runs_two_batches(root_code):
+    """Issue 16: first batch the city's own organs and units, second everything below; every
+    organisation in exactly one; key actions due from each batch's own start."""
+    from luoshi.campaigns.models import ActionItem, BatchMember
+
+    root = Organization.objects.get(code=root_code)
+    own = Organization.objects.filter(parent=root).exclude(unit_type="region")
+    first_expected = {root.pk} | set(
+        Organization.objects.filter(
+            pk__in=[o.pk for u in own for o in Organization.objects.in_subtree(u.path)]
+        ).values_list("pk", flat=True)
+    )
+    members = dict(BatchMember.objects.values_list("org_id", "batch__name"))
+    assert len(members) == Organization.objects.count() == 40
+    assert {pk for pk, name in members.items() if name == "第一批"} == first_expected
+    stats = _run("stats", "--org", root_code, "--json")["campaign_batches"]
+    (campaign,) = stats
+    assert [b["organizations"] for b in campaign["batches"]] == [
+        len(first_expected),
+        40 - len(first_expected),
+    ]
+    assert campaign["organizations_in_no_batch"] == 0
+    starts = {b["name"]: b["starts_on"] for b in campaign["batches"]}
+    county = Organization.objects.filter(parent=root, unit_type="region").first()
+    first_item = ActionItem.objects.get(org=root, action__name="动员部署")
+    second_item = ActionItem.objects.get(org=county, action__name="动员部署")
+    assert str(first_item.due_on - timedelta(days=15)) == starts["第一批"]
+    assert str(second_item.due_on - timedelta(days=15)) == starts["第二批"]
+    assert second_item.due_on > first_item.due_on
 
 
 def test_seed_refuses_a_database_that_already_has_organisations(tree):

@@ -5,8 +5,8 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from luoshi.campaigns import lifecycle, presets, selectors, services
-from luoshi.campaigns.models import ActionItem, Campaign
+from luoshi.campaigns import batches, lifecycle, presets, selectors, services
+from luoshi.campaigns.models import ActionItem, Batch, Campaign
 from luoshi.core.api_schemas import ERRORS, ErrorOut, Id, items, text_of
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
@@ -147,6 +147,7 @@ class ActionProgressOut(Schema):
     action_id: int
     name: str
     due_on: date
+    due_days: int | None
     proof: str
     launched: bool
     total: int
@@ -209,6 +210,7 @@ def key_action_progress(request, campaign_id: Id, org: Id | None = None):
             "action_id": p.action.pk,
             "name": p.action.name,
             "due_on": p.action.due_on,
+            "due_days": p.action.due_days,
             "proof": p.action.proof,
             "launched": p.action.launched_at is not None,
             "total": p.total,
@@ -266,3 +268,211 @@ def action_item_done(
     )
     item = ActionItem.objects.select_related("action", "org").get(pk=item.pk)
     return Status(200, _item_out(item))
+
+
+# --- batches (批次) ----------------------------------------------------------------------------
+BATCHES = ["批次"]
+BatchName = text_of(Batch, "name")
+
+
+class BatchOut(Schema):
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    days: int
+    organizations: int
+    by_level: dict[int, int]
+    rule: str
+    warning: str | None
+
+
+class BatchIn(Schema):
+    name: BatchName
+    starts_on: date
+    ends_on: date
+
+
+class BatchSaved(Schema):
+    batch: BatchOut
+    recomputed: int
+
+
+class RuleIn(Schema):
+    batch_id: Id
+    kind: Annotated[str, Field(max_length=16)]
+    unit_types: items(Annotated[str, Field(max_length=16)], 20) | None = None
+    levels: items(Annotated[int, Field(ge=0, le=99)], 10) = []
+    kinds: items(Annotated[str, Field(max_length=24)], 10) = []
+    with_root: bool = True
+    move: bool = False
+
+
+class MembershipIn(Schema):
+    org_id: Id
+    batch_id: Id | None = None  # None: take it out of its batch
+    subtree: bool = True
+
+
+class PlacementOut(Schema):
+    added: int
+    moved: int
+    removed: int
+    conflicts: list[int]
+    recomputed: int
+
+
+class OrgRef(Schema):
+    id: int
+    code: str
+    name: str
+    level: int
+
+
+class ConflictOut(Schema):
+    org: OrgRef
+    in_batch_id: int
+    claimed_by_batch_id: int
+
+
+class CoverageOut(Schema):
+    organizations: int
+    in_none: int
+    in_none_by_level: dict[int, int]
+    in_none_first: list[OrgRef]
+    conflicts: list[ConflictOut]
+
+
+def _batches_out(campaign: Campaign, user) -> list[dict]:
+    coverage = batches.coverage(campaign, user, limit=0)
+    return [_batch_out(f, campaign) for f in coverage.batches]
+
+
+def _batch_out(f: batches.BatchFigures, campaign: Campaign) -> dict:
+    return {
+        "id": f.batch.pk,
+        "name": f.batch.name,
+        "starts_on": f.batch.starts_on,
+        "ends_on": f.batch.ends_on,
+        "days": f.batch.concentrated_days,
+        "organizations": f.total,
+        "by_level": f.by_level,
+        "rule": batches.rule_label(f.batch.rule, campaign.org.level),
+        "warning": f.warning,
+    }
+
+
+def _org_ref(org: Organization) -> dict:
+    return {"id": org.pk, "code": org.code, "name": org.name, "level": org.level}
+
+
+def _visible_campaign(request, campaign_id: int) -> Campaign:
+    return get_visible_or_404(Campaign.objects.select_related("org"), request.user, pk=campaign_id)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/batches", response={200: list[BatchOut], 404: ErrorOut}, tags=BATCHES
+)
+def list_batches(request, campaign_id: Id):
+    """The campaign's batches: dates, organisations by level, the warning when one is short."""
+    return _batches_out(_visible_campaign(request, campaign_id), request.user)
+
+
+def _saved(request, campaign: Campaign, batch, recomputed: int) -> dict:
+    found = next(b for b in _batches_out(campaign, request.user) if b["id"] == batch.pk)
+    return {"batch": found, "recomputed": recomputed}
+
+
+@router.post("/campaigns/{campaign_id}/batches", response={200: BatchSaved, **ERRORS}, tags=BATCHES)
+def create_batch(request, campaign_id: Id, payload: BatchIn):
+    """Add a batch (the campaign office). A short one is saved, with its warning."""
+    campaign = _visible_campaign(request, campaign_id)
+    batch, _, recomputed = services.save_batch(
+        actor=request.user, campaign_id=campaign.pk, **payload.dict()
+    )
+    return _saved(request, campaign, batch, recomputed)
+
+
+@router.post("/batches/{batch_id}", response={200: BatchSaved, **ERRORS}, tags=BATCHES)
+def update_batch(request, batch_id: Id, payload: BatchIn):
+    """Change a batch's name and dates; a new start recomputes its pending deadlines."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    campaign_id = batch.campaign_id if batch else 0
+    campaign = get_visible_or_404(
+        Campaign.objects.select_related("org"), request.user, request=request, pk=campaign_id
+    )
+    batch, _, recomputed = services.save_batch(
+        actor=request.user, campaign_id=campaign.pk, batch_id=batch_id, **payload.dict()
+    )
+    return _saved(request, campaign, batch, recomputed)
+
+
+def _placement_out(result: batches.Placement) -> dict:
+    return {
+        "added": result.added,
+        "moved": result.moved,
+        "removed": result.removed,
+        "conflicts": sorted(result.conflicts),
+        "recomputed": result.recomputed,
+    }
+
+
+@router.post(
+    "/campaigns/{campaign_id}/batch-rule", response={200: PlacementOut, **ERRORS}, tags=BATCHES
+)
+def apply_batch_rule(request, campaign_id: Id, payload: RuleIn):
+    """Fill a batch by a rule; organisations in another batch are conflicts unless `move`."""
+    data = payload.dict()
+    result = services.apply_batch_rule(
+        actor=request.user,
+        campaign_id=campaign_id,
+        batch_id=data.pop("batch_id"),
+        move=data.pop("move"),
+        rule=data,
+    )
+    return _placement_out(result)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/batch-members", response={200: PlacementOut, **ERRORS}, tags=BATCHES
+)
+def place_in_batch(request, campaign_id: Id, payload: MembershipIn):
+    """Move an organisation (with its subtree) into a batch by hand, or out of its batch."""
+    if payload.batch_id is None:
+        result = services.remove_from_batches(
+            actor=request.user,
+            campaign_id=campaign_id,
+            org_id=payload.org_id,
+            subtree=payload.subtree,
+        )
+    else:
+        result = services.move_to_batch(
+            actor=request.user,
+            campaign_id=campaign_id,
+            batch_id=payload.batch_id,
+            org_id=payload.org_id,
+            subtree=payload.subtree,
+        )
+    return _placement_out(result)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/batch-coverage",
+    response={200: CoverageOut, 404: ErrorOut},
+    tags=BATCHES,
+)
+def batch_coverage(request, campaign_id: Id, limit: int = 100):
+    """Who of the campaign's subtree is in no batch (counted by level, the first `limit` listed)
+    and whom two batches' rules claim."""
+    campaign = _visible_campaign(request, campaign_id)
+    coverage = batches.coverage(campaign, request.user, limit=max(0, min(limit, 1000)))
+    return {
+        "organizations": coverage.total,
+        "in_none": coverage.in_none,
+        "in_none_by_level": coverage.in_none_by_level,
+        "in_none_first": [_org_ref(o) for o in coverage.in_none_first],
+        "conflicts": [
+            {"org": _org_ref(o), "in_batch_id": inside.pk, "claimed_by_batch_id": claiming.pk}
+            for o, inside, claiming in coverage.conflicts
+        ],
+    }

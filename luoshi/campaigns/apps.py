@@ -8,7 +8,7 @@ class CampaignsConfig(AppConfig):
 
     def ready(self):
         from luoshi.campaigns import seeding, selectors, tallies
-        from luoshi.campaigns.models import Campaign, Category, KeyAction, ProblemSource
+        from luoshi.campaigns.models import Batch, Campaign, Category, KeyAction, ProblemSource
         from luoshi.core import versions
         from luoshi.core.registry import NavItem, add_figures, add_my_work, add_nav, add_seed_step
         from luoshi.core.tallies import add_topic
@@ -17,6 +17,6 @@ class CampaignsConfig(AppConfig):
         add_figures(selectors.key_action_figures)
         add_topic(tallies.TOPIC_DEF)
         # names and settings (warning days, categories) that every node's figures show
-        versions.watch_everywhere(Campaign, ProblemSource, Category, KeyAction)
+        versions.watch_everywhere(Campaign, ProblemSource, Category, KeyAction, Batch)
         add_my_work(selectors.my_actions_section)
         add_seed_step(seeding.seed_key_actions, order=90)

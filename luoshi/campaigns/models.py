@@ -49,6 +49,11 @@ class Campaign(OrgOwned):
     warning_days = models.PositiveSmallIntegerField(
         "临期预警（天）", default=7, help_text="距完成时限不足此天数时亮黄灯"
     )
+    min_batch_days = models.PositiveSmallIntegerField(
+        "集中学习教育最短天数",
+        default=90,
+        help_text="每批集中学习教育时间不少于此天数（不少于3个月）",
+    )
 
     objects = CampaignQuerySet.as_manager()
 
@@ -61,7 +66,8 @@ class Campaign(OrgOwned):
 
 
 class Batch(models.Model):
-    """A batch (批次): a period in which part of the tree does its concentrated work."""
+    """A batch (批次): a period in which part of the tree does its concentrated work. Which
+    organisations are in it is kept in BatchMember (campaigns.batches fills it)."""
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="batches", verbose_name="主题教育"
@@ -69,14 +75,49 @@ class Batch(models.Model):
     name = models.CharField("批次", max_length=60)
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
-    orgs = models.ManyToManyField("orgs.Organization", related_name="+", verbose_name="覆盖组织")
+    rule = models.JSONField(
+        "划分规则", default=dict, blank=True, help_text="最近一次按规则划入时所用的规则"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "批次"
-        ordering = ["campaign", "starts_on"]
+        ordering = ["campaign", "starts_on", "id"]
 
     def __str__(self) -> str:
         return f"{self.campaign} · {self.name}"
+
+    @property
+    def concentrated_days(self) -> int:
+        return (self.ends_on - self.starts_on).days
+
+
+class BatchMember(OrgOwned):
+    """An organisation's place in one batch of a campaign: at most one per campaign and
+    organisation (a database constraint), so the batches never overlap."""
+
+    org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党组织"
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", verbose_name="主题教育"
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.CASCADE, related_name="members", verbose_name="批次"
+    )
+    by_rule = models.BooleanField("按规则划入", default=True)
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "批次组织"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "org"], name="campaigns_one_batch_per_org")
+        ]
+        indexes = [
+            *OrgOwned.Meta.indexes,
+            models.Index(fields=["batch", "org_path"], name="campaigns_batch_members"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} · {self.org_id}"
 
 
 class ProblemSource(models.Model):
@@ -157,6 +198,12 @@ class KeyAction(models.Model):
     )
     name = models.CharField("关键动作", max_length=60)
     due_on = models.DateField("完成时限")
+    due_days = models.PositiveSmallIntegerField(
+        "批次开始后天数",
+        null=True,
+        blank=True,
+        help_text="各组织的完成时限为其所在批次开始日期加此天数；为空时统一按完成时限",
+    )
     kinds = models.JSONField(
         "适用组织类别", default=list, blank=True, help_text="为空时适用于范围内所有组织"
     )

@@ -38,9 +38,9 @@ BRANCHES = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
 
 @dataclass(frozen=True)
 class ActionRule:
-    """A key action of a preset: due `days` after the start of the batch (for now: of the
-    campaign) that covers the organisation, proved by `proof`, for organisations of `kinds`
-    (every kind when empty), with the evidence asked for."""
+    """A key action of a preset: due `days` after the start of the batch that covers the
+    organisation (of the campaign when it is in none), proved by `proof`, for organisations of
+    `kinds` (every kind when empty), with the evidence asked for."""
 
     name: str
     days: int
@@ -61,8 +61,8 @@ class Preset:
     # (top-level category, its sub-categories)
     categories: tuple[tuple[str, tuple[str, ...]], ...] = ()
     key_actions: tuple[ActionRule, ...] = ()
-    # The shortest concentrated period of a batch (seed 002: 集中教育不少于3个月); read by the
-    # batches' warning once it is wired to them.
+    # The shortest concentrated period of a batch (seed 002: 集中教育不少于3个月), copied to the
+    # campaign's min_batch_days, which the batches page warns against.
     min_batch_days: int | None = None
     notes: dict = field(default_factory=dict)
 

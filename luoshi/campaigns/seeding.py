@@ -14,13 +14,14 @@ from luoshi.rectification.models import today
 def seed_key_actions(context) -> None:
     rng = context.rng
     campaign = Campaign.objects.get(slug=context.campaign_slug)
-    # The seeds' own campaign's "十个关键动作" (the 2019 preset), due after the campaign's start.
+    # The seeds' own campaign's "十个关键动作" (the 2019 preset), each due a number of days after
+    # the start of the organisation's own batch.
     for rule in PRESETS["2019"].key_actions:
         define_key_action(
             actor=SYSTEM,
             campaign_id=campaign.pk,
             name=rule.name,
-            due_on=campaign.starts_on + timedelta(days=rule.days),
+            due_days=rule.days,
             proof=rule.proof,
             kinds=[str(k) for k in rule.kinds],
             evidence_required=rule.evidence,

@@ -5,17 +5,19 @@ the organisation that runs the campaign may change them."""
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
 from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over, may_keep_ledger, verifier_role
-from luoshi.campaigns import lifecycle, presets
+from luoshi.campaigns import batches, lifecycle, presets
 from luoshi.campaigns import tallies as key_action_tallies
+from luoshi.campaigns.batches import item_due_on
 from luoshi.campaigns.models import (
     ActionItem,
     Batch,
+    BatchMember,
     Campaign,
     Category,
     KeyAction,
@@ -27,7 +29,7 @@ from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows
 from luoshi.core.errors import Conflict, Invalid, NotAllowed
 from luoshi.core.files import UploadRefused, check_upload, store_upload
-from luoshi.core.paths import outermost, subtree_q
+from luoshi.core.paths import subtree_q
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization, OrgKind
 
@@ -39,6 +41,14 @@ def _require_office(actor, campaign: Campaign) -> None:
 
 
 @transaction.atomic
+def _office_campaign(actor, campaign_id: int, *, lock: bool = False) -> Campaign:
+    campaign = get_visible_or_404(Campaign.objects, actor, pk=campaign_id)
+    _require_office(actor, campaign)
+    if lock:  # one change at a time per campaign
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    return campaign
+
+
 def add_category(*, actor, campaign_id: int, name: str, parent_id: int | None = None) -> Category:
     campaign = get_visible_or_404(Campaign.objects, actor, pk=campaign_id)
     _require_office(actor, campaign)
@@ -85,6 +95,7 @@ def add_source(*, actor, campaign_id: int, name: str) -> ProblemSource:
 
 # --- key actions (关键动作) -------------------------------------------------------------------
 KIND_VALUES = {k.value for k in OrgKind}
+MAX_DUE_DAYS = 3650
 
 
 @transaction.atomic
@@ -93,18 +104,27 @@ def define_key_action(
     actor,
     campaign_id: int,
     name: str,
-    due_on: date,
+    due_on: date | None = None,
     proof: str = Proof.MANUAL,
     kinds: list[str] | tuple = (),
     evidence_required: str = "",
     batch_id: int | None = None,
+    due_days: int | None = None,
 ) -> KeyAction:
-    """Add a key action to a campaign (or one of its batches). Office of the campaign only."""
+    """Add a key action to a campaign (or one of its batches). Office of the campaign only.
+    With `due_days` each organisation's deadline is that many days after its batch's start
+    (campaigns.batches.item_due_on); `due_on` is then the campaign's start plus the days."""
     campaign = get_visible_or_404(Campaign.objects, actor, pk=campaign_id)
     _require_office(actor, campaign)
     name = name.strip()
     if not name:
         raise Invalid("请填写关键动作名称")
+    if due_days is not None:
+        if not 0 <= due_days <= MAX_DUE_DAYS:
+            raise Invalid(f"批次开始后天数应为 0 到 {MAX_DUE_DAYS} 之间的整数")
+        due_on = campaign.starts_on + timedelta(days=due_days)
+    if due_on is None:
+        raise Invalid("请填写完成时限或批次开始后天数")
     if proof not in Proof.values:
         raise Invalid(f"未知的完成依据“{proof}”")
     unknown = set(kinds) - KIND_VALUES
@@ -124,6 +144,7 @@ def define_key_action(
         batch=batch,
         name=name,
         due_on=due_on,
+        due_days=due_days,
         proof=proof,
         kinds=sorted(set(kinds)),
         evidence_required=evidence_required.strip(),
@@ -131,18 +152,23 @@ def define_key_action(
     )
 
 
-def _scope_paths(campaign: Campaign, batch: Batch | None) -> list[str]:
-    if batch is None:
-        return [campaign.org_path]
-    return list(outermost(batch.orgs.values_list("path", flat=True)))
+def _launch_orgs(campaign: Campaign, batch: Batch | None):
+    """(id, path, kind) of the organisations a launch reaches: the campaign's subtree, or the
+    batch's members."""
+    orgs = Organization.objects.filter(subtree_q("path", campaign.org_path))
+    if batch is not None:
+        orgs = orgs.filter(Exists(BatchMember.objects.filter(batch=batch, org_id=OuterRef("pk"))))
+    return list(orgs.values_list("id", "path", "kind"))
 
 
 @transaction.atomic
 def launch_key_actions(*, actor, campaign_id: int, batch_id: int | None = None) -> int:
     """Give every organisation in the campaign's (or the batch's) scope its checklist: one item
-    per key action that applies to its kind, owned by that organisation. Launching again adds
-    only what is missing (new organisations, new actions). Items already proved by records
-    (a 专题党课 held, problems listed) are marked done at once. Returns the items created."""
+    per key action that applies to its kind (and, for a batch's own action, to that batch's
+    organisations), owned by that organisation, due as its own batch says
+    (batches.item_due_on). Launching again adds only what is missing (new organisations, new
+    actions). Items already proved by records (a 专题党课 held, problems listed) are marked
+    done at once. Returns the items created."""
     campaign = get_visible_or_404(Campaign.objects, actor, pk=campaign_id)
     _require_office(actor, campaign)
     batch = None
@@ -151,25 +177,27 @@ def launch_key_actions(*, actor, campaign_id: int, batch_id: int | None = None) 
         if batch is None:
             raise Invalid("批次不属于本次主题教育")
     actions = list(
-        campaign.key_actions.filter(Q(batch=None) | Q(batch=batch) if batch else Q(batch=None))
+        campaign.key_actions.filter(Q(batch=None) | Q(batch=batch))
+        if batch
+        else campaign.key_actions.all()
     )
     if not actions:
         raise Invalid("尚未设置关键动作")
-    paths = _scope_paths(campaign, batch)
-    if not paths:
-        raise Invalid("该批次未覆盖任何组织")
-    orgs_q = Q()
-    for path in paths:
-        orgs_q |= subtree_q("path", path)
     # One launch at a time per campaign, so that two never write the same item.
     Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
     existing = set(ActionItem.objects.filter(action__in=actions).values_list("action_id", "org_id"))
 
     # Read before writing: on PostgreSQL the rows are COPYed on the same connection, which
     # cannot fetch from a cursor meanwhile.
-    orgs = list(Organization.objects.filter(orgs_q).values_list("id", "path", "kind"))
+    orgs = _launch_orgs(campaign, batch)
+    if batch is not None and not orgs:
+        raise Invalid("该批次尚未划入任何组织")
+    memberships = dict(
+        BatchMember.objects.filter(campaign=campaign).values_list("org_id", "batch_id")
+    )
+    starts = dict(campaign.batches.values_list("pk", "starts_on"))
     with tallies.batched():  # the checklists and the records' credits, recounted once
-        created = _write_checklists(campaign, actions, orgs, existing)
+        created = _write_checklists(campaign, actions, orgs, existing, memberships, starts)
     record_event(
         "key_actions_launched",
         user=actor,
@@ -180,14 +208,21 @@ def launch_key_actions(*, actor, campaign_id: int, batch_id: int | None = None) 
     return created
 
 
-def _write_checklists(campaign, actions, orgs, existing) -> int:
+def _write_checklists(campaign, actions, orgs, existing, memberships, starts) -> int:
     now = timezone.now()
 
     def rows():
         for org_id, path, kind in orgs:
+            in_batch = memberships.get(org_id)
+            start = starts.get(in_batch)
             for action in actions:
-                if action.applies_to(kind) and (action.pk, org_id) not in existing:
-                    yield (action.pk, org_id, path, action.due_on, ActionItem.State.PENDING, now)
+                if (
+                    action.applies_to(kind)
+                    and action.batch_id in (None, in_batch)
+                    and (action.pk, org_id) not in existing
+                ):
+                    due = item_due_on(action, start, campaign.starts_on)
+                    yield (action.pk, org_id, path, due, ActionItem.State.PENDING, now)
 
     created = insert_rows(
         ActionItem,
@@ -371,12 +406,13 @@ def copy_vocabulary(campaign: Campaign, preset: presets.Preset) -> None:
 
 
 def _copy_key_actions(campaign: Campaign, preset: presets.Preset) -> None:
-    # Due a number of days after the campaign's start for now; the preset keeps the days, so
-    # that deadlines can be counted from each batch's start instead.
+    # Each due a number of days after the start of the organisation's own batch
+    # (batches.item_due_on); `due_on` is the campaign's start plus the days.
     KeyAction.objects.bulk_create(
         KeyAction(
             campaign=campaign,
             name=rule.name,
+            due_days=rule.days,
             due_on=campaign.starts_on + timedelta(days=rule.days),
             proof=rule.proof,
             kinds=sorted(str(k) for k in rule.kinds),
@@ -421,6 +457,7 @@ def create_campaign(
         ends_on=ends_on,
         preset=chosen.key,
         status=Campaign.Status.DRAFT,
+        min_batch_days=chosen.min_batch_days or Campaign._meta.get_field("min_batch_days").default,
     )
     copy_vocabulary(campaign, chosen)
     _copy_key_actions(campaign, chosen)
@@ -433,13 +470,6 @@ def create_campaign(
         preset=chosen.key,
     )
     versions.changed_everywhere()
-    return campaign
-
-
-def _office_campaign(actor, campaign_id: int, *, lock: bool = False) -> Campaign:
-    queryset = Campaign.objects.select_for_update() if lock else Campaign.objects
-    campaign = get_visible_or_404(queryset, actor, pk=campaign_id)
-    _require_office(actor, campaign)
     return campaign
 
 
@@ -538,3 +568,154 @@ def _launch_all(actor, campaign: Campaign) -> int:
     for batch_id in sorted(batch_ids):
         created += launch_key_actions(actor=actor, campaign_id=campaign.pk, batch_id=batch_id)
     return created
+
+
+# --- batches (批次) ----------------------------------------------------------------------------
+def _campaign_batch(campaign: Campaign, batch_id: int | None) -> Batch:
+    batch = Batch.objects.filter(campaign=campaign, pk=batch_id).first() if batch_id else None
+    if batch is None:
+        raise Invalid("请选择本次主题教育的批次")
+    return batch
+
+
+def _checked_batch_fields(campaign: Campaign, name: str, starts_on, ends_on) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("请填写批次名称")
+    if len(name) > 60:
+        raise Invalid("批次名称不能超过 60 个字")
+    if starts_on is None or ends_on is None:
+        raise Invalid("请填写批次的开始日期和结束日期")
+    if ends_on < starts_on:
+        raise Invalid("批次结束日期不能早于开始日期")
+    if starts_on < campaign.starts_on or ends_on > campaign.ends_on:
+        raise Invalid(
+            f"批次日期须在主题教育起止日期（{campaign.starts_on:%Y-%m-%d} 至 "
+            f"{campaign.ends_on:%Y-%m-%d}）之内"
+        )
+    return name
+
+
+@transaction.atomic
+def save_batch(
+    *, actor, campaign_id: int, name: str, starts_on, ends_on, batch_id: int | None = None
+) -> tuple[Batch, str | None, int]:
+    """Create a batch of the campaign, or change one's name and dates (campaign office only).
+    A changed start recomputes its organisations' pending deadlines. Returns the batch, the
+    warning when its concentrated period is shorter than the campaign's minimum (saved all the
+    same), and the items whose deadline changed."""
+    campaign = _office_campaign(actor, campaign_id, lock=True)
+    name = _checked_batch_fields(campaign, name, starts_on, ends_on)
+    batch = _campaign_batch(campaign, batch_id) if batch_id else Batch(campaign=campaign)
+    if Batch.objects.filter(campaign=campaign, name=name).exclude(pk=batch.pk).exists():
+        raise Invalid(f"批次“{name}”已存在")
+    moved_start = batch.pk is not None and batch.starts_on != starts_on
+    before = {"name": batch.name, "starts_on": str(batch.starts_on or "")} if batch.pk else {}
+    batch.name, batch.starts_on, batch.ends_on = name, starts_on, ends_on
+    batch.save()
+    recomputed = 0
+    if moved_start:
+        org_ids = list(batch.members.values_list("org_id", flat=True))
+        recomputed = batches.recompute_due(campaign, org_ids)
+    record_event(
+        "batch_saved",
+        user=actor,
+        org_path=campaign.org_path,
+        target=f"{campaign.slug}/{batch.name}",
+        before=before,
+        starts_on=str(starts_on),
+        ends_on=str(ends_on),
+        recomputed=recomputed,
+    )
+    return batch, batches.batch_warning(batch, campaign), recomputed
+
+
+@transaction.atomic
+def apply_batch_rule(
+    *, actor, campaign_id: int, batch_id: int, rule: dict, move: bool = False
+) -> batches.Placement:
+    """Fill a batch by a rule (campaign office only). Organisations the rule selects that are
+    in another batch stay there and are reported as conflicts, unless `move`. The rule is kept
+    on the batch, so that the batches page keeps reporting what it claims elsewhere."""
+    campaign = _office_campaign(actor, campaign_id, lock=True)
+    batch = _campaign_batch(campaign, batch_id)
+    parsed = batches.Rule.from_data(rule)
+    orgs = batches.rule_orgs(campaign, parsed, batch).values_list("id", "path")
+    result = batches.place(campaign, batch, orgs, by_rule=True, move=move)
+    batch.rule = parsed.as_data()
+    batch.save(update_fields=["rule"])
+    record_event(
+        "batch_rule_applied",
+        user=actor,
+        org_path=campaign.org_path,
+        target=f"{campaign.slug}/{batch.name}",
+        rule=parsed.as_data(),
+        move=move,
+        added=result.added,
+        moved=result.moved,
+        conflicts=len(result.conflicts),
+        recomputed=result.recomputed,
+    )
+    return result
+
+
+def _campaign_org(actor, campaign: Campaign, org_id: int | None) -> Organization:
+    if not org_id:
+        raise Invalid("请选择组织")
+    org = get_visible_or_404(Organization.objects, actor, pk=org_id)
+    if not org.path.startswith(campaign.org_path):
+        raise Invalid(f"“{org.name}”不在本次主题教育的范围内")
+    return org
+
+
+def _subtree_rows(org: Organization, subtree: bool):
+    if not subtree:
+        return [(org.pk, org.path)]
+    return list(Organization.objects.filter(subtree_q("path", org.path)).values_list("id", "path"))
+
+
+@transaction.atomic
+def move_to_batch(
+    *, actor, campaign_id: int, batch_id: int, org_id: int, subtree: bool = True
+) -> batches.Placement:
+    """Put an organisation (with its whole subtree, by default) in a batch by hand, taking it
+    out of any other batch of the campaign (campaign office only). Pending items of those that
+    changed batch get the deadlines of their new batch."""
+    campaign = _office_campaign(actor, campaign_id, lock=True)
+    batch = _campaign_batch(campaign, batch_id)
+    org = _campaign_org(actor, campaign, org_id)
+    result = batches.place(campaign, batch, _subtree_rows(org, subtree), by_rule=False, move=True)
+    record_event(
+        "batch_orgs_moved",
+        user=actor,
+        org_path=org.path,
+        target=f"{campaign.slug}/{batch.name}",
+        org=org.code,
+        subtree=subtree,
+        added=result.added,
+        moved=result.moved,
+        recomputed=result.recomputed,
+    )
+    return result
+
+
+@transaction.atomic
+def remove_from_batches(
+    *, actor, campaign_id: int, org_id: int, subtree: bool = True
+) -> batches.Placement:
+    """Take an organisation (with its subtree, by default) out of its batch (campaign office
+    only): it is then in none, and its pending deadlines count from the campaign's start."""
+    campaign = _office_campaign(actor, campaign_id, lock=True)
+    org = _campaign_org(actor, campaign, org_id)
+    result = batches.take_out(campaign, [pk for pk, _ in _subtree_rows(org, subtree)])
+    record_event(
+        "batch_orgs_removed",
+        user=actor,
+        org_path=org.path,
+        target=campaign.slug,
+        org=org.code,
+        subtree=subtree,
+        removed=result.removed,
+        recomputed=result.recomputed,
+    )
+    return result

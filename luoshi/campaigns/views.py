@@ -8,8 +8,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from luoshi.accounts import selectors as account_selectors
 from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over, may_keep_ledger, verifier_role
+from luoshi.campaigns import batches as batch_rules
 from luoshi.campaigns import lifecycle, presets, selectors, services
 from luoshi.campaigns.models import ActionItem, Campaign, Proof
 from luoshi.core.audit import record_event
@@ -17,10 +19,10 @@ from luoshi.core.errors import BadParameter, Conflict, Invalid, NotAllowed, stat
 from luoshi.core.files import CONTENT_TYPES, evidence_download
 from luoshi.core.nodes import node_from_request
 from luoshi.core.paging import page_of
-from luoshi.core.params import date_param, id_param, page_param
+from luoshi.core.params import date_param, id_param, int_param, page_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.core.xlsx import write_table
-from luoshi.orgs.models import Organization, OrgKind
+from luoshi.orgs.models import Organization, OrgKind, OrgLevel, UnitType
 
 
 @require_GET
@@ -49,8 +51,8 @@ def campaign_detail(request, pk):
             "campaign": campaign,
             "categories": categories,
             "sources": campaign.sources.all(),
-            "batches": campaign.batches.all(),
             "key_action_count": campaign.key_actions.count(),
+            "batches": _batches_seen(request.user, campaign),
             "can_edit": has_role_over(request.user, campaign.org_path, Role.OFFICE, Role.ADMIN),
             "state_note": lifecycle.STATE_NOTES[campaign.status],
             "statuses": Campaign.Status.choices,
@@ -170,6 +172,15 @@ def campaign_advance(request, pk):
     return redirect("campaigns:detail", pk=campaign.pk)
 
 
+def _batches_seen(user, campaign) -> list:
+    """The campaign's batches, each with the number of its organisations the user sees."""
+    found = []
+    for figures in batch_rules.coverage(campaign, user, limit=0).batches:
+        figures.batch.member_count = figures.total
+        found.append(figures.batch)
+    return found
+
+
 @require_POST
 def vocabulary(request, pk):
     campaign = get_visible_or_404(Campaign.objects, request.user, request=request, pk=pk)
@@ -251,8 +262,9 @@ def key_actions(request, pk):
 def define_action(request, pk):
     campaign = _campaign(request, pk)
     due = date_param(request.POST, "due_on")
-    if due is None:
-        messages.error(request, "请填写完成时限")
+    days = int_param(request.POST, "due_days", max=services.MAX_DUE_DAYS, label="批次开始后天数")
+    if due is None and days is None:
+        messages.error(request, "请填写完成时限，或批次开始后天数")
         return redirect("campaigns:key_actions", pk=campaign.pk)
     try:
         action = services.define_key_action(
@@ -260,6 +272,7 @@ def define_action(request, pk):
             campaign_id=campaign.pk,
             name=request.POST.get("name", ""),
             due_on=due,
+            due_days=days,
             proof=request.POST.get("proof", Proof.MANUAL),
             kinds=request.POST.getlist("kinds"),
             evidence_required=request.POST.get("evidence_required", ""),
@@ -379,3 +392,143 @@ def key_actions_export(request, pk):
     filename = f"关键动作推进情况表-{node.display_name}-{today:%Y%m%d}.xlsx"
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+# --- batches (批次) ----------------------------------------------------------------------------
+@require_GET
+def batches_page(request, pk):
+    """The batches of a campaign: each with its dates, its organisations by level and the
+    warning when it is short; who is in no batch, who two batches' rules claim; the forms that
+    fill them (the campaign office's)."""
+    campaign = _campaign(request, pk)
+    coverage = batch_rules.coverage(campaign, request.user)
+    root_level = campaign.org.level
+    for figures in coverage.batches:
+        figures.rule_label = batch_rules.rule_label(figures.batch.rule, root_level)
+        figures.levels = [(batch_rules.level_label(k), n) for k, n in figures.by_level.items()]
+    return render(
+        request,
+        "campaigns/batches.html",
+        {
+            "campaign": campaign,
+            "coverage": coverage,
+            "in_none_levels": [
+                (batch_rules.level_label(k), n) for k, n in coverage.in_none_by_level.items()
+            ],
+            "own_label": batch_rules.rule_label({"kind": batch_rules.OWN_UNITS}, root_level),
+            "rest_label": batch_rules.rule_label({"kind": batch_rules.REST}, root_level),
+            "unit_types": UnitType.choices,
+            "default_unit_types": [str(u) for u in batch_rules.OWN_UNIT_TYPES],
+            "levels": [(v, label) for v, label in OrgLevel.choices if v > root_level],
+            "kinds": OrgKind.choices,
+            "can_edit": has_role_over(request.user, campaign.org_path, Role.OFFICE, Role.ADMIN),
+        },
+    )
+
+
+def _batch_done(request, campaign, run):
+    """Run a batch service, flash its refusal or its message, back to the batches page."""
+    try:
+        message = run()
+    except (Invalid, NotAllowed, BadParameter) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, message)
+    return redirect("campaigns:batches", pk=campaign.pk)
+
+
+@require_POST
+def batch_save(request, pk):
+    campaign = _campaign(request, pk)
+
+    def run():
+        batch, warning, recomputed = services.save_batch(
+            actor=request.user,
+            campaign_id=campaign.pk,
+            batch_id=id_param(request.POST, "batch"),
+            name=request.POST.get("name", ""),
+            starts_on=date_param(request.POST, "starts_on", label="开始日期"),
+            ends_on=date_param(request.POST, "ends_on", label="结束日期"),
+        )
+        if warning:
+            messages.warning(request, f"{warning}，请确认")
+        note = f"；{recomputed} 项未完成关键动作的完成时限已按新的开始日期重新计算"
+        return f"已保存{batch.name}{note if recomputed else ''}"
+
+    return _batch_done(request, campaign, run)
+
+
+def _placement_note(result) -> str:
+    if not result.recomputed:
+        return ""
+    return f"；{result.recomputed} 项未完成关键动作的完成时限已按所在批次的开始日期重新计算"
+
+
+@require_POST
+def batch_rule(request, pk):
+    campaign = _campaign(request, pk)
+
+    def run():
+        rule = {
+            "kind": request.POST.get("kind"),
+            "unit_types": request.POST.getlist("unit_types"),
+            "levels": request.POST.getlist("levels"),
+            "kinds": request.POST.getlist("kinds"),
+            "with_root": request.POST.get("with_root") == "1",
+        }
+        result = services.apply_batch_rule(
+            actor=request.user,
+            campaign_id=campaign.pk,
+            batch_id=id_param(request.POST, "batch"),
+            rule=rule,
+            move=request.POST.get("move") == "1",
+        )
+        said = (
+            f"已按规则划入{result.batch_name}：新增 {result.added} 个组织，"
+            f"由其他批次移入 {result.moved} 个"
+        )
+        if result.conflicts:
+            messages.warning(
+                request,
+                f"{len(result.conflicts)} 个组织已在其他批次，未移动（见“重复划入”）；"
+                "如需移入本批次，请勾选“移入已在其他批次的组织”后再次执行",
+            )
+        return said + _placement_note(result)
+
+    return _batch_done(request, campaign, run)
+
+
+@require_POST
+def batch_place(request, pk):
+    """Hand adjustment: move an organisation (with its subtree) into a batch, or take it out."""
+    campaign = _campaign(request, pk)
+
+    def run():
+        text = request.POST.get("org", "").strip()
+        if not text:
+            raise Invalid("请填写组织名称或代码")
+        org = account_selectors.organisation_named(request.user, text)
+        if org is None:  # a part of a name that only one organisation has
+            found = list(account_selectors.organisations_for(request.user, text, limit=2))
+            org = found[0] if len(found) == 1 else None
+        if org is None:
+            raise Invalid(f"找不到组织“{text}”，请从候选中选择本次主题教育范围内的组织")
+        subtree = request.POST.get("subtree", "1") == "1"
+        if request.POST.get("action") == "remove":
+            result = services.remove_from_batches(
+                actor=request.user, campaign_id=campaign.pk, org_id=org.pk, subtree=subtree
+            )
+            return f"已将“{org.name}”等 {result.removed} 个组织移出批次" + _placement_note(result)
+        result = services.move_to_batch(
+            actor=request.user,
+            campaign_id=campaign.pk,
+            batch_id=id_param(request.POST, "batch"),
+            org_id=org.pk,
+            subtree=subtree,
+        )
+        return (
+            f"已将“{org.name}”划入{result.batch_name}：新增 {result.added} 个，"
+            f"由其他批次移入 {result.moved} 个" + _placement_note(result)
+        )
+
+    return _batch_done(request, campaign, run)

@@ -9,10 +9,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from luoshi.accounts.models import Assignment, Role
-from luoshi.campaigns.models import Batch, Campaign, Category
+from luoshi.campaigns.batches import OWN_UNITS, REST
+from luoshi.campaigns.models import Campaign, Category
 from luoshi.campaigns.presets import PRESETS
-from luoshi.campaigns.services import copy_vocabulary
+from luoshi.campaigns.services import apply_batch_rule, copy_vocabulary, save_batch
 from luoshi.core.bulk import insert_rows, next_id, reset_sequences
+from luoshi.core.scoping import SYSTEM
 from luoshi.orgs import names as N
 from luoshi.orgs.models import Organization, OrgKind, OrgLevel
 from luoshi.rectification.models import (
@@ -101,23 +103,31 @@ def _campaign(context, start) -> Campaign:
         general_requirement=preset.general_requirement,
         goals=list(preset.goals),
         status=Campaign.Status.LAUNCHED,
+        min_batch_days=preset.min_batch_days or 90,
         starts_on=start,
         ends_on=start + timedelta(days=200),
     )
     copy_vocabulary(campaign, preset)
-    first = Batch.objects.create(
-        campaign=campaign, name="第一批", starts_on=start, ends_on=start + timedelta(days=95)
+    # Seed 002's two batches (each at least three months): first the city's own organs and
+    # units, then everything below it (the counties and all under them).
+    first, _, _ = save_batch(
+        actor=SYSTEM,
+        campaign_id=campaign.pk,
+        name="第一批",
+        starts_on=start,
+        ends_on=start + timedelta(days=95),
     )
-    second = Batch.objects.create(
-        campaign=campaign,
+    second, _, _ = save_batch(
+        actor=SYSTEM,
+        campaign_id=campaign.pk,
         name="第二批",
         starts_on=start + timedelta(days=90),
         ends_on=start + timedelta(days=200),
     )
-    first.orgs.set(Organization.objects.in_subtree(root.path).filter(level__lte=OrgLevel.COUNTY))
-    second.orgs.set(
-        Organization.objects.filter(parent__in=first.orgs.all()).exclude(level__lte=OrgLevel.COUNTY)
-    )
+    for batch, kind in ((first, OWN_UNITS), (second, REST)):
+        apply_batch_rule(
+            actor=SYSTEM, campaign_id=campaign.pk, batch_id=batch.pk, rule={"kind": kind}
+        )
     return campaign
 
 

@@ -10,12 +10,14 @@ from python_calamine import CalamineWorkbook
 
 from luoshi.campaigns import selectors
 from luoshi.campaigns import tallies as key_action_tallies
-from luoshi.campaigns.models import ActionItem, Batch, Proof
+from luoshi.campaigns.models import ActionItem, Proof
 from luoshi.campaigns.services import (
     define_key_action,
     launch_key_actions,
     mark_action_done,
+    move_to_batch,
     reopen_action,
+    save_batch,
 )
 from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.paths import subtree_q
@@ -67,10 +69,16 @@ def test_launch_gives_each_organisation_of_the_kind_its_checklist_once(tree, use
 
 
 def test_a_batch_launch_reaches_only_the_batch_subtrees(tree, users, campaign):  # noqa: F811
-    batch = Batch.objects.create(
-        campaign=campaign, name="第二批", starts_on=today(), ends_on=today() + timedelta(days=90)
+    batch, _, _ = save_batch(
+        actor=users.office,
+        campaign_id=campaign.pk,
+        name="第二批",
+        starts_on=today(),
+        ends_on=today() + timedelta(days=90),
     )
-    batch.orgs.set([tree.county_a])
+    move_to_batch(
+        actor=users.office, campaign_id=campaign.pk, batch_id=batch.pk, org_id=tree.county_a.pk
+    )
     define_key_action(
         actor=users.office,
         campaign_id=campaign.pk,

@@ -128,6 +128,13 @@ def everything(world, tree, people, campaign):
         due_on=campaign.starts_on + timedelta(days=60),
     )
     campaigns.launch_key_actions(actor=people.office, campaign_id=campaign.pk)
+    batch, _, _ = campaigns.save_batch(
+        actor=people.office,
+        campaign_id=campaign.pk,
+        name="第一批",
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+    )
     members = tree.members[tree.branch_a1.pk]
     activity = study.record_activity(
         actor=a1,
@@ -154,6 +161,7 @@ def everything(world, tree, people, campaign):
         "opinion": opinion,
         "symposium": symposium,
         "item": action.items.get(org=tree.branch_a1),
+        "batch": batch,
         "attendance": activity.attendance.get(member=members[0]),
         "topic": topic,
         "finding": visit.findings.get(),
@@ -218,6 +226,18 @@ def _page_cases(e, tree, campaign):
         "campaigns:launch": (
             reverse("campaigns:launch", args=[campaign.pk]),
             {"batch": 999999},
+        ),
+        "campaigns:batch_save": (
+            reverse("campaigns:batch_save", args=[campaign.pk]),
+            {"name": " ", "starts_on": campaign.starts_on, "ends_on": campaign.ends_on},
+        ),
+        "campaigns:batch_rule": (
+            reverse("campaigns:batch_rule", args=[campaign.pk]),
+            {"batch": 999999, "kind": "rest"},
+        ),
+        "campaigns:batch_place": (
+            reverse("campaigns:batch_place", args=[campaign.pk]),
+            {"org": "NO-SUCH-CODE", "action": "move"},
         ),
         "campaigns:action_done": (  # no evidence file
             reverse("campaigns:action_done", args=[item.pk]),
@@ -331,6 +351,22 @@ def _api_cases(e, tree, campaign):
         ),
         "update_campaign": (f"/api/v1/campaigns/{campaign.pk}", {"name": ""}),
         "advance_campaign": (f"/api/v1/campaigns/{campaign.pk}/advance", {"action": "end"}),
+        "create_batch": (
+            f"/api/v1/campaigns/{campaign.pk}/batches",
+            {"name": "第三批", "starts_on": "2100-01-01", "ends_on": "2100-06-01"},
+        ),
+        "update_batch": (
+            f"/api/v1/batches/{e['batch'].pk}",
+            {"name": " ", "starts_on": str(campaign.starts_on), "ends_on": str(campaign.ends_on)},
+        ),
+        "apply_batch_rule": (
+            f"/api/v1/campaigns/{campaign.pk}/batch-rule",
+            {"batch_id": e["batch"].pk, "kind": "no-such-rule"},
+        ),
+        "place_in_batch": (
+            f"/api/v1/campaigns/{campaign.pk}/batch-members",
+            {"org_id": a1.pk, "batch_id": 999999},
+        ),
         "create_activity": (
             "/api/v1/study/activities",
             {"org_id": a1.pk, "kind": "lesson", "topic": "", "starts_on": "2026-01-02"},

@@ -34,6 +34,10 @@ PAGES = {
     "campaigns:vocabulary": "campaign",
     "campaigns:edit": "campaign",
     "campaigns:advance": "campaign",
+    "campaigns:batches": "campaign",
+    "campaigns:batch_save": "campaign",
+    "campaigns:batch_rule": "campaign",
+    "campaigns:batch_place": "campaign",
     "rectification:problem": "problem",
     "rectification:problem_edit": "problem",
     "rectification:measure_add": "problem",
@@ -100,6 +104,12 @@ API = {
     "api:advance_campaign": ("campaign_id", "campaign", "post"),
     "api:pending_actions": ("campaign_id", "campaign", "get"),
     "api:org_checklist": ("org_id", "org", "get"),
+    "api:list_batches": ("campaign_id", "campaign", "get"),
+    "api:create_batch": ("campaign_id", "campaign", "post"),
+    "api:update_batch": ("batch_id", "batch", "post"),
+    "api:apply_batch_rule": ("campaign_id", "campaign", "post"),
+    "api:place_in_batch": ("campaign_id", "campaign", "post"),
+    "api:batch_coverage": ("campaign_id", "campaign", "get"),
     "api:action_item_done": ("item_id", "action_item", "post"),
     "api:get_activity": ("activity_id", "activity", "get"),
     "api:make_up": ("attendance_id", "attendance", "post"),
@@ -126,6 +136,10 @@ JSON_BODIES = {
     "api:decline_opinion": {"version": 1, "reason": "x"},
     "api:transfer_opinion": {"version": 1, "org_id": 1},
     "api:lock_account": {"locked": True},
+    "api:create_batch": {"name": "x", "starts_on": "2026-01-02", "ends_on": "2026-05-02"},
+    "api:update_batch": {"name": "x", "starts_on": "2026-01-02", "ends_on": "2026-05-02"},
+    "api:apply_batch_rule": {"batch_id": 1, "kind": "rest"},
+    "api:place_in_batch": {"org_id": 1},
     "api:add_assignment": {"org_code": "x", "role": "viewer"},
     "api:remove_assignment": {"assignment_id": 1},
     "api:update_org": {"name": "x"},
@@ -181,6 +195,14 @@ def foreign(tree, campaign):  # noqa: F811
         starts_on=date(2026, 1, 1),
         ends_on=date(2026, 12, 31),
     )
+    from luoshi.campaigns.models import Batch
+
+    batch = Batch.objects.create(
+        campaign=county_campaign,
+        name="秘密批次",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 6, 30),
+    )
     from luoshi.ledger_io.models import ImportJob
 
     job = ImportJob.objects.create(
@@ -234,6 +256,19 @@ def foreign(tree, campaign):  # noqa: F811
         due_on=campaign.starts_on + timedelta(days=30),
     )
     campaign_services.launch_key_actions(actor=office, campaign_id=campaign.pk)
+    city_batch, _, _ = campaign_services.save_batch(
+        actor=office,
+        campaign_id=campaign.pk,
+        name="第一批",
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+    )
+    campaign_services.apply_batch_rule(
+        actor=office, campaign_id=campaign.pk, batch_id=city_batch.pk, rule={"kind": "rest"}
+    )
+    campaign_services.remove_from_batches(
+        actor=office, campaign_id=campaign.pk, org_id=tree.branch_b1.pk
+    )
     item = action.items.get(org=tree.branch_b1)
     campaign_services.mark_action_done(
         actor=owner,
@@ -280,6 +315,7 @@ def foreign(tree, campaign):  # noqa: F811
         "job": job.pk,
         "org": tree.branch_b1.pk,
         "campaign": county_campaign.pk,
+        "batch": batch.pk,
         "problem": problem.pk,
         "measure": measure.pk,
         "evidence": measure.evidence.get().pk,
@@ -388,6 +424,7 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/campaigns/",
         f"/campaigns/{campaign.pk}/actions/",
         f"/campaigns/{campaign.pk}/actions/?overdue=1",
+        f"/campaigns/{campaign.pk}/batches/",
         f"/campaigns/checklist/{tree.branch_a1.pk}/",
         "/study/",
         "/study/?q=秘密",

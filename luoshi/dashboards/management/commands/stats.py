@@ -21,6 +21,9 @@ class Command(BaseCommand):
         from luoshi.accounts.selectors import accounts_by_role
 
         figures["accounts_by_role"] = accounts_by_role(found.path)
+        from luoshi.campaigns.batches import subtree_batches
+
+        figures["campaign_batches"] = subtree_batches(found.path)
         if json:
             self.stdout.write(_dumps(figures))
             return
