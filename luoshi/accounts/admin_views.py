@@ -85,6 +85,7 @@ def _show(request, account, *, password=None, status=200):
         "account": account,
         "roles": _grantable_roles(request.user),
         "password": password,
+        "history": selectors.account_history(request.user, account),
     }
     return render(request, "accounts/detail.html", context, status=status)
 
