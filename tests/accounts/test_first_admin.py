@@ -89,6 +89,11 @@ def test_every_page_opens_for_the_first_admin_on_an_empty_database(root_admin):
             assert "尚未建立任何党组织" in text and 'href="/"' in text, url
         opened.append(name)
     assert {"home", "orgs:tree", "accounts:list", "dashboards:home"} <= set(opened)
+    city = make_org(name="某市委")
+    make_org(city, name="某区委", kind="committee", level=3)
+    for name, url in _pages_without_arguments():
+        if name != "logout":  # with a tree: every page opens on it (the top organisation)
+            assert client.get(url).status_code in (200, 302, 405), (name, url)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(root_admin)}"}
     for url in ("/api/v1/organizations", "/api/v1/accounts"):
         assert client.get(url, **auth).status_code == 200, url
