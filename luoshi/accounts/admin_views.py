@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from luoshi.accounts import selectors, services
-from luoshi.accounts.forms import OwnPasswordChangeForm
+from luoshi.accounts.forms import OwnPasswordChangeForm, password_policy
 from luoshi.accounts.models import Role, must_change_password
 from luoshi.accounts.permissions import ROLE_ORDER, ROLE_RANK, account_admin_paths, role_paths
 from luoshi.core.audit import record_refusal
@@ -85,6 +85,7 @@ def _show(request, account, *, password=None, status=200):
         "account": account,
         "roles": _grantable_roles(request.user),
         "password": password,
+        "history": selectors.account_history(request.user, account),
     }
     return render(request, "accounts/detail.html", context, status=status)
 
@@ -94,7 +95,12 @@ def _show(request, account, *, password=None, status=200):
 def account_new(request):
     if not account_admin_paths(request.user):
         return _denied(request)
-    context = {"roles": _grantable_roles(request.user), "form": request.POST, "error": None}
+    context = {
+        "roles": _grantable_roles(request.user),
+        "form": request.POST,
+        "error": None,
+        "policy": password_policy(),
+    }
     if request.method == "POST":
         try:
             user, password = services.create_account(
@@ -198,6 +204,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["forced"] = must_change_password(self.request.user)
+        context["policy"] = password_policy()
         return context
 
     def form_valid(self, form):

@@ -15,14 +15,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from luoshi.accounts import signals  # noqa: F401
-        from luoshi.accounts.models import Assignment
+        from luoshi.accounts.permissions import assignments_of
         from luoshi.core.registry import set_tree_hooks
 
-        set_tree_hooks(
-            assignments=lambda user: list(
-                Assignment.objects.filter(user=user).values_list("org__path", "role")
-            )
-        )
+        set_tree_hooks(assignments=assignments_of)
         from luoshi.core.registry import NavItem, add_nav
 
         add_nav(

@@ -93,6 +93,20 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         return super().clean()
 
 
+def password_policy() -> str:
+    """The password policy as the pages state it, from AUTH_PASSWORD_VALIDATORS (the rules
+    Django checks): the minimum length is read there, so the statement and the check agree."""
+    length = next(
+        (
+            v.get("OPTIONS", {}).get("min_length", 8)
+            for v in settings.AUTH_PASSWORD_VALIDATORS
+            if v["NAME"].endswith("MinimumLengthValidator")
+        ),
+        8,
+    )
+    return f"密码至少 {length} 位，不能是纯数字，不能是常见密码，也不能与登录账号、姓名或邮箱相近。"
+
+
 class OwnPasswordChangeForm(PasswordChangeForm):
     """修改密码: the new password follows the policy (AUTH_PASSWORD_VALIDATORS: at least 10
     characters, not common, not only digits, not like the account's name) and is not the old

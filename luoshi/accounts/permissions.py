@@ -3,9 +3,28 @@
 from django.conf import settings
 from django.http import Http404
 
-from luoshi.accounts.models import Role
+from luoshi.accounts.models import Assignment, Role
 from luoshi.core.errors import NotAllowed
 from luoshi.core.scoping import assigned, can_see_path
+
+WHOLE_INSTALLATION = ("/", Role.ADMIN)
+
+
+def assignments_of(user) -> list[tuple[str, str]]:
+    """(organisation path, role) of each of the user's assignments, read from the database: the
+    tree hook core.registry.assignments (so the scope, core.scoping, and the roles, here, read
+    the same list). A superuser (the first administrator, made by `luoshi createsuperuser`) is
+    the 系统管理员 of the whole installation: admin over "/" besides any assignment, even
+    before any organisation exists."""
+    held = list(Assignment.objects.filter(user=user).values_list("org__path", "role"))
+    if getattr(user, "is_superuser", False):
+        held.insert(0, WHOLE_INSTALLATION)
+    return held
+
+
+def whole_installation(user) -> bool:
+    """Is the user administrator over the whole installation (a superuser, the command line)?"""
+    return WHOLE_INSTALLATION in role_paths(user)
 
 
 def role_paths(user) -> list[tuple[str, str]]:
@@ -13,7 +32,7 @@ def role_paths(user) -> list[tuple[str, str]]:
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     if getattr(user, "is_system", False):
-        return [("/", Role.ADMIN)]
+        return [WHOLE_INSTALLATION]
     return assigned(user)
 
 

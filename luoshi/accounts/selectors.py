@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q
 
 from luoshi.accounts.models import Assignment, Role
 from luoshi.accounts.permissions import account_admin_paths, manage_refusal
+from luoshi.core.models import AuditEvent
 from luoshi.core.paths import outermost, subtree_q
 from luoshi.orgs.models import Organization
 
@@ -91,3 +92,51 @@ def accounts_by_role(path: str) -> dict[str, int]:
     counts = {role.value: 0 for role in Role}
     counts.update({row["role"]: row["n"] for row in rows})
     return counts
+
+
+ACCOUNT_KINDS = (
+    AuditEvent.Kind.ACCOUNT_CREATED,
+    AuditEvent.Kind.ACCOUNT_EDITED,
+    AuditEvent.Kind.ASSIGNMENT_ADDED,
+    AuditEvent.Kind.ASSIGNMENT_REMOVED,
+    AuditEvent.Kind.PASSWORD_RESET,
+    AuditEvent.Kind.PASSWORD_CHANGED,
+    AuditEvent.Kind.ACCOUNT_LOCKED,
+    AuditEvent.Kind.ACCOUNT_UNLOCKED,
+)
+
+
+def _what(event) -> str:
+    d = event.detail or {}
+    if event.kind in (AuditEvent.Kind.ASSIGNMENT_ADDED, AuditEvent.Kind.ASSIGNMENT_REMOVED):
+        return f"{d.get('org', '')} · {d.get('role_label', '')}"
+    if event.kind == AuditEvent.Kind.ACCOUNT_CREATED:
+        held = "、".join(f"{a['org']} · {a['role_label']}" for a in d.get("assignments", []))
+        return f"{d.get('name', '')}：{held}"
+    if event.kind == AuditEvent.Kind.ACCOUNT_EDITED:
+        return f"姓名：{d.get('before', '')} → {d.get('name', '')}"
+    return ""
+
+
+def account_history(user, account, limit: int = 50) -> list:
+    """The audit log of the account's changes (who did what, when), newest first: those the
+    user may see, i.e. about no organisation or about one in the user's subtrees (an
+    assignment elsewhere is not named to them). Each event gets `actor_name` and `what`."""
+    q = _within(user, "org_path")
+    if q is None:
+        return []
+    events = (
+        AuditEvent.objects.filter(target=account.get_username(), kind__in=ACCOUNT_KINDS)
+        .filter(q | Q(org_path=""))
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+    rows = list(events)
+    for event in rows:
+        actor = event.actor
+        if actor is not None:
+            event.actor_name = f"{actor.first_name or actor.username}（{actor.username}）"
+        else:  # the command line, or an account deleted since
+            event.actor_name = event.username if event.username not in ("", "system") else "命令行"
+        event.what = _what(event)
+    return rows

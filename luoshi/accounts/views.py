@@ -9,13 +9,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from luoshi.accounts.models import ApiToken, Role
-from luoshi.accounts.permissions import role_paths
+from luoshi.accounts.models import ApiToken, Assignment, Role
+from luoshi.accounts.permissions import role_paths, whole_installation
 from luoshi.accounts.tokens import MAX_DAYS, issue_token, revoke_token
 from luoshi.core.audit import record_refusal
 from luoshi.core.errors import Invalid
+from luoshi.core.paths import SEP
 from luoshi.core.registry import subtree_figures
 from luoshi.orgs.models import Organization
+from luoshi.orgs.selectors import at_paths
 
 
 class TokenForm(forms.Form):
@@ -72,15 +74,37 @@ def revoke(request, pk):
     return redirect("tokens")
 
 
-@require_GET
-def home(request):
-    """The signed-in user's start page: the organisations they are assigned to, with figures."""
-    assigned = role_paths(request.user)
+def _cards(user) -> list[dict]:
+    """One card per organisation the user is assigned to (for an administrator of the whole
+    installation, one per top-level organisation), with its subtree's figures."""
+    assigned = role_paths(user)
     orgs = {o.path: o for o in Organization.objects.filter(path__in={p for p, _ in assigned})}
+    tops = list(at_paths([SEP])) if (SEP, Role.ADMIN) in assigned else []
     cards = []
     for path, role in sorted(assigned):
-        org = orgs[path]
-        cards.append({"org": org, "role_label": Role(role).label, "figures": subtree_figures(path)})
+        for org in tops if path == SEP else [orgs[path]]:
+            figures = subtree_figures(org.path)
+            cards.append({"org": org, "role_label": Role(role).label, "figures": figures})
+    return cards
+
+
+def _setup_steps(cards) -> dict:
+    """What the administrator of a new installation has done of its first steps: the top
+    organisation (then its tree) exists; an office account for it exists."""
+    tops = [c["org"] for c in cards if c["org"].parent_id is None]
+    office = Assignment.objects.filter(role=Role.OFFICE, org__in=tops).exists()
+    return {"has_org": bool(tops), "has_office": office, "top": tops[0] if tops else None}
+
+
+@require_GET
+def home(request):
+    """The signed-in user's start page: the organisations they are assigned to, with figures;
+    for the administrator of the whole installation, also the next step of setting it up (on
+    an empty database: create the top organisation)."""
+    cards = _cards(request.user)
+    if whole_installation(request.user):
+        context = {"cards": cards, "setup": _setup_steps(cards)}
+        return render(request, "accounts/home.html", context)
     if len(cards) == 1 and request.GET.get("stay") is None:
         return redirect("orgs:detail", pk=cards[0]["org"].pk)
     return render(request, "accounts/home.html", {"cards": cards})

@@ -75,6 +75,8 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "审计日志"
         ordering = ["-at", "-id"]
+        # an account's page lists the changes of that account (accounts.selectors)
+        indexes = [models.Index(fields=["target", "at"], name="core_audit_target_at")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"

@@ -7,6 +7,10 @@ from luoshi.core.params import id_param
 from luoshi.core.registry import organizations, scope_roots
 from luoshi.core.scoping import get_visible_or_404
 
+NO_TREE = "尚未建立任何党组织"
+"""Why a subtree page has no organisation to show on a new installation (core.views.not_found
+says it, and where to begin)."""
+
 
 def node_from_request(request, *, param: str = "org", within: str | None = None):
     pk = id_param(request.GET, param) or id_param(request.POST, param)
@@ -21,5 +25,5 @@ def node_from_request(request, *, param: str = "org", within: str | None = None)
             return organizations().get(path=within)
     root = roots.first()
     if root is None:
-        raise Http404
+        raise Http404(NO_TREE if not organizations().exists() else "")
     return root

@@ -41,7 +41,8 @@ class Rollup:
 class TreeHooks:
     organizations: Callable[[], Any] | None = None  # () -> the organisations' manager
     scope_roots: Callable[[Any], Any] | None = None  # (user) -> the tops of the user's scope
-    assignments: Callable[[Any], list[tuple[str, str]]] | None = None  # (user) -> (path, role)
+    # (user) -> (path, role); a superuser holds ("/", "admin") too (accounts.permissions)
+    assignments: Callable[[Any], list[tuple[str, str]]] | None = None
 
 
 TREE = TreeHooks()
@@ -72,7 +73,8 @@ def scope_roots(user):
 
 
 def assignments(user) -> list[tuple[str, str]]:
-    """(organisation path, role) of each of the user's assignments, read from the database."""
+    """(organisation path, role) of each of the user's assignments, read from the database; a
+    superuser is admin over the whole installation ("/"), even with no organisation yet."""
     return _hook("assignments")(user)
 
 

@@ -59,4 +59,8 @@ def not_found(request, exception):
     """404: the plain page, or JSON for an API path that names no operation."""
     if _api(request):
         return JsonResponse({"detail": "未找到"}, status=404)
+    from luoshi.core.nodes import NO_TREE
+
+    if exception is not None and str(exception) == NO_TREE:
+        return render(request, "404.html", {"empty_tree": True}, status=404)
     return defaults.page_not_found(request, exception)

@@ -30,6 +30,7 @@ from luoshi.opinions.models import Channel, Opinion, OpinionPhoto, OpinionState,
 from luoshi.opinions.photos import open_photo
 from luoshi.opinions.public import form_url
 from luoshi.orgs.models import Organization
+from luoshi.orgs.selectors import at_paths
 from luoshi.rectification.selectors import categories_of, owner_organizations
 
 PER_PAGE = 30
@@ -57,7 +58,7 @@ def opinion_list(request):
     org, f = _list_filter(request)
     page = page_of(selectors.opinions(user, f), page_param(request.GET), PER_PAGE)
     assigned = sorted({p for p, _ in role_paths(user)})
-    home = org or Organization.objects.filter(path__in=assigned).order_by("path").first()
+    home = org or at_paths(assigned).first()
     # The export link carries the filter as the page applied it (state included, even "" for
     # all), so 导出 downloads exactly the rows the list shows.
     query = urlencode(

@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce, Concat, Length, Substr
 
 from luoshi.core import tallies
 from luoshi.core.paging import Page, page_of  # noqa: F401 - the pages' paging, kept importable here
-from luoshi.core.paths import ancestor_ids
+from luoshi.core.paths import SEP, ancestor_ids
 from luoshi.core.scoping import scope_paths
 from luoshi.orgs.models import LeadershipTeam, Member, Organization, OrgTally
 
@@ -19,9 +19,19 @@ def org_figures(path: str) -> dict:
     return {k: sums.get(k, 0) for k in ["organizations", *ORG_FIELDS]}
 
 
+def at_paths(paths):
+    """The organisations at these paths (of assignments, of a scope), in path order; "/" (the
+    whole installation, a superuser's) stands for the top-level organisations."""
+    paths = set(paths)
+    q = Q(path__in=paths)
+    if SEP in paths:
+        q |= Q(parent__isnull=True)
+    return Organization.objects.filter(q).order_by("path")
+
+
 def scope_roots(user):
     """The organisations at the top of the user's scope."""
-    return Organization.objects.filter(path__in=scope_paths(user)).order_by("path")
+    return at_paths(scope_paths(user))
 
 
 def _outer_upper():

@@ -12,6 +12,7 @@ from luoshi.core import tallies, versions
 from luoshi.core.paths import subtree_q
 from luoshi.core.scoping import scope_paths
 from luoshi.orgs.models import Organization
+from luoshi.orgs.selectors import at_paths
 from luoshi.rectification import clock, rollups
 from luoshi.rectification.clock import overdue_q
 from luoshi.rectification.models import (
@@ -341,6 +342,6 @@ def owner_organizations(user, limit: int = 300) -> list[Organization]:
     """Organisations whose ledger and opinions the user keeps: those assigned to them with an
     owner role, and up to `limit` of their children (the choices of the entry forms)."""
     paths = [p for p, r in role_paths(user) if r in OWNER_ROLES]
-    assigned = list(Organization.objects.filter(path__in=paths).order_by("path"))
+    assigned = list(at_paths(paths))
     children = Organization.objects.filter(parent__in=assigned).order_by("path")[:limit]
     return assigned + [c for c in children if c not in assigned]

@@ -1,6 +1,6 @@
 """Issue 22: every page form and API write of every app, posted by every demo role (office,
-leader, liaison, guidance) with a change the rules refuse (no permission, or an invalid value):
-the answer says so in Chinese (an error on the page, or a 4xx page that says why; a 4xx JSON
+leader, liaison, guidance, viewer) with a change the rules refuse (no permission, or an invalid
+value): the answer says so in Chinese (an error on the page, or a 4xx page that says why; a 4xx JSON
 `detail` from the API) and no stored row changes. The write paths are discovered from the URL
 resolver (views that take POST) and the OpenAPI document (POST/PUT/PATCH/DELETE); a new one
 fails `test_every_write_path_has_a_refused_change_case` until a case is added here. The ledger's

@@ -51,6 +51,7 @@ def people(tree, users):
         county_office_a=user_with(tree.county_a, "office", username="county_office_a"),
         branch_office_a1=user_with(tree.branch_a1, "office", username="branch_office_a1"),
         leader=user_with(tree.city, "leader", username="leader"),
+        viewer=user_with(tree.city, "viewer", username="viewer"),
     )
 
 

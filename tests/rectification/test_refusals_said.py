@@ -29,6 +29,7 @@ ROLES = {  # demo role → the fixture person holding it
     "leader": "leader",
     "liaison": "branch_a1",
     "guidance": "guidance_a",
+    "viewer": "viewer",  # 只读 over the whole city: it sees every object and may change none
 }
 ERROR = re.compile(
     r'(alert-danger|alert-error|invalid-feedback|data-testid="error")[^>]*>\s*[^<]*[\u4e00-\u9fff]'
