@@ -109,7 +109,9 @@ def team_remove(request, pk):
     team = _team(request, pk)
     return _act(
         request,
-        lambda: people.remove_team(actor=request.user, team_id=team.pk),
+        lambda: people.remove_team(
+            actor=request.user, team_id=team.pk, reason=request.POST.get("reason", "")
+        ),
         f"已删除领导班子“{team.name}”",
         _teams_url(team.org_id),
     )
@@ -173,7 +175,9 @@ def seat_remove(request, pk):
     seat = _seat(request, pk)
     return _act(
         request,
-        lambda: people.remove_seat(actor=request.user, seat_id=seat.pk),
+        lambda: people.remove_seat(
+            actor=request.user, seat_id=seat.pk, reason=request.POST.get("reason", "")
+        ),
         f"已删除班子成员“{seat.person_name}”",
         _teams_url(seat.org_id),
     )

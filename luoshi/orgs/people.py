@@ -94,9 +94,11 @@ def rename_team(*, actor, team_id: int, name: str) -> LeadershipTeam:
     return team
 
 
-def remove_team(*, actor, team_id: int) -> None:
-    """Remove a team and its seats (the organisation's roll-up counts one team fewer)."""
+def remove_team(*, actor, team_id: int, reason: str) -> None:
+    """Remove a team and its seats, saying why (the organisation's roll-up counts one team
+    fewer; the audit event keeps the seats)."""
     team = _team(actor, team_id)
+    reason = _text(reason, "删除原因", 200)
     with transaction.atomic():
         seats = list(team.positions.values_list("title", "person_name"))
         team.delete()
@@ -108,6 +110,7 @@ def remove_team(*, actor, team_id: int) -> None:
             target=f"team:{team_id}",
             name=team.name,
             seats=seats,
+            reason=reason,
         )
 
 
@@ -188,8 +191,10 @@ def update_seat(
     return seat
 
 
-def remove_seat(*, actor, seat_id: int) -> None:
+def remove_seat(*, actor, seat_id: int, reason: str) -> None:
+    """Take a seat out of its team, saying why (免职、调离…), kept in the audit log."""
     seat = _seat(actor, seat_id)
+    reason = _text(reason, "删除原因", 200)
     with transaction.atomic():
         seat.delete()
         versions.changed([seat.org_path])
@@ -201,6 +206,7 @@ def remove_seat(*, actor, seat_id: int) -> None:
             team=seat.team.name,
             title=seat.title,
             person=seat.person_name,
+            reason=reason,
         )
 
 
@@ -277,9 +283,9 @@ def _save(member: Member, changed: list[str]) -> None:
 def update_member(*, actor, member_id: int, version: int | None = None, **fields) -> list[str]:
     """Edit a member's own fields (not its organisation: see transfer_member). Returns the
     fields that changed; a changed 党员状态 recounts the roll-up."""
-    fields = clean_member_fields(fields)
     with transaction.atomic():
-        member = _member_for_update(actor, member_id, version)
+        member = _member_for_update(actor, member_id, version)  # the right before the values
+        fields = clean_member_fields(fields)
         changed = [k for k, v in fields.items() if getattr(member, k) != v]
         if not changed:
             return []
@@ -320,11 +326,11 @@ def transfer_member(
     """Move a member's organisation relationship to `to_org` (组织关系转接): the actor needs an
     admin or office role over both ends. The member's organisation and path are rewritten, the
     transfer is kept as history, and both organisations' roll-ups are recounted."""
-    reason = _text(reason, "转接原因", 200)
-    on_date = _date(on_date, "转接日期")
-    _manage(actor, to_org.path)
     with transaction.atomic():
         member = _member_for_update(actor, member_id, version)
+        _manage(actor, to_org.path)
+        reason = _text(reason, "转接原因", 200)
+        on_date = _date(on_date, "转接日期")
         if member.left_on is not None:
             raise Invalid(f"{member.name}已离开，不能转接组织关系")
         if member.org_id == to_org.pk:
@@ -364,9 +370,9 @@ def mark_mobile(
     *, actor, member_id: int, mobile: bool, place: str = "", version: int | None = None
 ) -> Member:
     """Mark a member 流动党员 (working elsewhere, at `place`) or back home; still counted."""
-    place = _text(place, "外出务工（工作）地", 120, required=mobile) if mobile else ""
     with transaction.atomic():
         member = _member_for_update(actor, member_id, version)
+        place = _text(place, "外出务工（工作）地", 120) if mobile else ""
         if member.left_on is not None:
             raise Invalid(f"{member.name}已离开，不能标记流动党员")
         if member.mobile == mobile and member.mobile_place == place:
@@ -394,10 +400,10 @@ def mark_left(
 ) -> Member:
     """Mark a member as having left the rolls (出党、停止党籍、去世…): the row and its history stay,
     the organisation's roll-up stops counting it."""
-    reason = _text(reason, "离开原因", 200)
-    on_date = _date(on_date, "离开日期")
     with transaction.atomic():
         member = _member_for_update(actor, member_id, version)
+        reason = _text(reason, "离开原因", 200)
+        on_date = _date(on_date, "离开日期")
         if member.left_on is not None:
             raise Invalid(f"{member.name}已于 {member.left_on} 标记离开")
         member.left_on, member.left_reason, member.mobile = on_date, reason, False

@@ -49,6 +49,10 @@ class TeamIn(Schema):
     name: text_of(LeadershipTeam, "name")
 
 
+class RemoveIn(Schema):
+    reason: text_of(Member, "left_reason")
+
+
 class SeatIn(Schema):
     title: text_of(TeamPosition, "title")
     person_name: text_of(TeamPosition, "person_name") = ""
@@ -95,9 +99,10 @@ def rename_team(request, team_id: Id, body: TeamIn):
 
 
 @router.post("/teams/{team_id}/remove", response={200: TeamsOut, **ERRORS})
-def remove_team(request, team_id: Id):
+def remove_team(request, team_id: Id, body: RemoveIn):
+    """Remove a team and its seats, saying why."""
     org = _team_org(request, team_id)
-    people.remove_team(actor=request.user, team_id=team_id)
+    people.remove_team(actor=request.user, team_id=team_id, reason=body.reason)
     return _teams_out(request, org)
 
 
@@ -122,9 +127,10 @@ def update_seat(request, seat_id: Id, body: SeatIn):
 
 
 @router.post("/seats/{seat_id}/remove", response={200: TeamsOut, **ERRORS})
-def remove_seat(request, seat_id: Id):
+def remove_seat(request, seat_id: Id, body: RemoveIn):
+    """Take a seat out of its team, saying why (免职、调离…)."""
     org = _seat_org(request, seat_id)
-    people.remove_seat(actor=request.user, seat_id=seat_id)
+    people.remove_seat(actor=request.user, seat_id=seat_id, reason=body.reason)
     return _teams_out(request, org)
 
 

@@ -69,7 +69,9 @@ def test_an_organisation_has_several_teams_each_named_once_and_counted(tree, off
     assert LeadershipTeam.objects.filter(org=tree.town_a).count() == 2
     assert subtree_figures(tree.county_a.path)["leadership_teams"] == 2
     team = LeadershipTeam.objects.get(name="行政班子")
-    people.remove_team(actor=office, team_id=team.pk)
+    with pytest.raises(Invalid, match="请填写删除原因"):
+        people.remove_team(actor=office, team_id=team.pk, reason=" ")
+    people.remove_team(actor=office, team_id=team.pk, reason="机构调整")
     assert subtree_figures(tree.county_a.path)["leadership_teams"] == 1
     assert org_tally_drift() == []
 

@@ -58,7 +58,9 @@ def test_the_office_adds_a_team_and_a_seat_from_the_level_list_and_others_are_re
     client.force_login(users.county_a)  # a liaison: sees, may not change
     page = client.get(reverse("orgs:teams", args=[tree.town_a.pk])).content.decode()
     assert "只有主题教育办公室和系统管理员可以调整领导班子" in page and "新增班子" not in page
-    response = client.post(reverse("orgs:seat_remove", args=[seat.pk]), follow=True)
+    response = client.post(
+        reverse("orgs:seat_remove", args=[seat.pk]), {"reason": "调离"}, follow=True
+    )
     assert "当前岗位无权执行此操作" in response.content.decode()
     assert TeamPosition.objects.filter(pk=seat.pk).exists()
 
