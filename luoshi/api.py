@@ -125,6 +125,7 @@ def server_error(request, exc):
 
 
 api.add_router("/", "luoshi.orgs.api.router")
+api.add_router("/", "luoshi.orgs.people_api.router")
 api.add_router("/", "luoshi.rectification.api.router")
 api.add_router("/", "luoshi.campaigns.api.router")
 api.add_router("/", "luoshi.study.api.router")

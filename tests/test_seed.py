@@ -93,6 +93,14 @@ def test_tiny_seed_puts_branch_accounts_in_two_different_counties():
 
     assert county_of(branch_a) and county_of(branch_b)
     assert county_of(branch_a) != county_of(branch_b)
+    # Every seeded seat's title is one of its organisation's level (orgs/titles.py).
+    from luoshi.orgs.models import TeamPosition
+    from luoshi.orgs.titles import seat_titles
+
+    seats = list(TeamPosition.objects.select_related("org"))
+    assert seats and all(s.title in seat_titles(s.org) for s in seats)
+    city = Organization.objects.get(parent=None)
+    assert {"书记", "常委"} <= {s.title for s in seats if s.org_id == city.pk}
     _the_demo_city_runs_two_batches(seeded["root"])
 
 

@@ -10,9 +10,10 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 
+from luoshi.accounts.permissions import MANAGE_TREE, require_role_over
 from luoshi.core import tallies
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows
@@ -46,6 +47,7 @@ class TableResult:
     written: bool = False
     # What each row does (the preview before confirming): sheet, row, code, name, what
     changes: list[dict] = field(default_factory=list)
+    plan: list[dict] = field(default_factory=list)  # each row's outcome, for a preview
 
     def as_json(self) -> dict:
         return {
@@ -56,6 +58,7 @@ class TableResult:
             "warnings": [w.as_dict() for w in self.warnings],
             "written": self.written,
             "changes": self.changes,
+            "plan": self.plan,
         }
 
 
@@ -381,9 +384,14 @@ def _member_row(row: dict, orgs: dict, result: TableResult) -> tuple | None:
 def import_members(
     *, actor, data: bytes, name: str, under: Organization, dry_run: bool = False
 ) -> TableResult:
-    """Add members from the usual export (姓名, 性别, 出生年月, 入党时间, 所在党组织, 人员类别) to
-    organisations under `under`, found by code or exact name. A member already there (same
-    organisation, name, birth and joining dates) is not added again."""
+    """Add or update members from the usual export (姓名, 性别, 出生年月, 入党时间, 所在党组织,
+    人员类别; 职务 and 联系电话 optional) in organisations under `under`, found by code or exact
+    name. A member already there (same organisation, name, birth year and joining date, not
+    left) is updated where its 人员类别, 职务 or 联系电话 differ, else left alone. The actor needs
+    an admin or office role over `under`. The one reading and checking of a member sheet: the
+    command (`luoshi import-members`), the page and the API all call it; `result.plan` lists each
+    row's outcome for a preview. All or nothing."""
+    require_role_over(actor, under.path, *MANAGE_TREE)
     result = TableResult()
     rows = read_table(
         data, name, MEMBER_HEADERS, {"name", "gender", "birth", "joined", "org", "status"}, result
@@ -399,40 +407,15 @@ def import_members(
     planned = [p for row in rows if (p := _member_row(row, orgs, result))]
     if result.errors:
         return result
-    have = set(
-        Member.objects.filter(org__in={o for _, o, _, _ in planned}).values_list(
-            "org_id", "name", "birth_year", "joined_on"
-        )
-    )
-    new = []
-    for row, org, birth, joined in planned:
-        key = (org.pk, row["name"], birth.year, joined)
-        if key in have:
-            continue
-        have.add(key)
-        new.append(
-            (
-                org.pk,
-                org.path,
-                row["name"],
-                GENDERS[row["gender"]],
-                birth.year,
-                joined,
-                STATUSES[row["status"]],
-                (row.get("post") or "")[:60],
-                (row.get("phone") or "")[:20],
-            )
-        )
-    result.created = len(new)
+    new, changes = _member_changes(planned, result)
+    result.created, result.updated = len(new), len(changes)
     if dry_run:
         return result
     with transaction.atomic():
-        insert_rows(
-            Member,
-            MEMBER_COLUMNS,
-            new,
-        )
-        refresh_org_tallies({row[0] for row in new})
+        insert_rows(Member, MEMBER_COLUMNS, new)
+        for pk, fields in changes.items():  # a few per file: offices re-import their rolls
+            Member.objects.filter(pk=pk).update(version=F("version") + 1, **fields)
+        refresh_org_tallies({row[0] for row in new} | {o.pk for _, o, _, _ in planned})
         result.written = True
         record_event(
             "import",
@@ -441,5 +424,54 @@ def import_members(
             target=name[:200],
             table="members",
             created=result.created,
+            updated=result.updated,
         )
     return result
+
+
+def _member_changes(planned: list[tuple], result: TableResult) -> tuple[list[tuple], dict]:
+    """The rows to insert (MEMBER_COLUMNS) and the updates by member id; each row's outcome is
+    added to `result.plan`."""
+    have = {
+        (org_id, person, year, joined): (pk, (status, post, phone))
+        for pk, org_id, person, year, joined, status, post, phone in Member.objects.filter(
+            org__in={o for _, o, _, _ in planned}, left_on__isnull=True
+        ).values_list("pk", "org_id", "name", "birth_year", "joined_on", "status", "post", "phone")
+    }
+    new, changes, seen = [], {}, set()
+    for row, org, birth, joined in planned:
+        key = (org.pk, row["name"], birth.year, joined)
+        values = (
+            STATUSES[row["status"]],
+            (row.get("post") or "")[:60],
+            (row.get("phone") or "")[:20],
+        )
+        action = "新增"
+        if key in seen:
+            action = "重复行，忽略"
+        elif key in have:
+            pk, old = have[key]
+            fields = {
+                f: v
+                for f, v, o in zip(("status", "post", "phone"), values, old, strict=True)
+                if v != o
+            }
+            if fields:
+                changes[pk], action = fields, "更新"
+            else:
+                action = "无变化"
+        else:
+            new.append(
+                (org.pk, org.path, row["name"], GENDERS[row["gender"]], birth.year, joined, *values)
+            )
+        seen.add(key)
+        result.plan.append(
+            {
+                "sheet": row["_sheet"],
+                "row": row["_row"],
+                "name": row["name"],
+                "org": org.name,
+                "action": action,
+            }
+        )
+    return new, changes

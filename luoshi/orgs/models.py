@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from luoshi.core.models import OrgOwned
@@ -126,6 +127,17 @@ class Member(OrgOwned):
     status = models.CharField("党员状态", max_length=16, choices=Status.choices)
     post = models.CharField("职务", max_length=60, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
+    # 流动党员: still a member of its organisation (and counted), working elsewhere.
+    mobile = models.BooleanField("流动党员", default=False, db_default=False)
+    mobile_place = models.CharField(
+        "外出务工（工作）地", max_length=120, blank=True, default="", db_default=""
+    )
+    # Left the party organisation's rolls (出党、停止党籍、去世…): kept, not counted.
+    left_on = models.DateField("离开日期", null=True, blank=True)
+    left_reason = models.CharField(
+        "离开原因", max_length=200, blank=True, default="", db_default=""
+    )
+    version = models.PositiveIntegerField("版本", default=1, db_default=1)
 
     class Meta(OrgOwned.Meta):
         verbose_name = verbose_name_plural = "党员"
@@ -133,6 +145,13 @@ class Member(OrgOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def standing(self) -> str:
+        """在册 / 流动党员 / 已离开, as the roll shows it."""
+        if self.left_on is not None:
+            return "已离开"
+        return "流动党员" if self.mobile else "在册"
 
     @property
     def masked_phone(self) -> str:
@@ -143,13 +162,18 @@ class Member(OrgOwned):
 
 
 class LeadershipTeam(OrgOwned):
-    """An organisation's leadership team (领导班子)."""
+    """A leadership team (领导班子) of an organisation; an organisation may have more than one
+    (党委班子 and 行政班子, a village's “两委”), each named once."""
 
     name = models.CharField("班子名称", max_length=120)
+    rank = models.PositiveSmallIntegerField("排序", default=0, db_default=0)
 
     class Meta(OrgOwned.Meta):
         verbose_name = verbose_name_plural = "领导班子"
-        constraints = [models.UniqueConstraint(fields=["org"], name="orgs_one_team_per_org")]
+        ordering = ["org_path", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "name"], name="orgs_team_name_per_org")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -179,6 +203,41 @@ class TeamPosition(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.title} {self.person_name}"
+
+
+class MemberTransfer(models.Model):
+    """One transfer of a member's organisation relationship (组织关系转接): where from, where to,
+    when, by whom and why. The member's own row carries its current organisation; these rows are
+    its history, read through the member (whose scope they follow)."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="transfers", verbose_name="党员"
+    )
+    from_org = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name="转出组织"
+    )
+    to_org = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name="转入组织"
+    )
+    on_date = models.DateField("转接日期")
+    reason = models.CharField("转接原因", max_length=200)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="经办人",
+    )
+    actor_name = models.CharField("经办人姓名", max_length=150, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "组织关系转接记录"
+        ordering = ["member", "on_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.on_date}"
 
 
 class OrgTally(OrgOwned):

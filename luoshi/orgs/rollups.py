@@ -23,7 +23,8 @@ def _sql() -> str:
         f" FROM {o} o"
         " LEFT JOIN (SELECT org_id, count(*) AS n,"
         f" count(*) FILTER (WHERE status = '{probationary}') AS p"
-        f" FROM {m} WHERE {{only}} GROUP BY org_id) m ON m.org_id = o.id"
+        # a member who left (left_on set) is kept on the rolls' history but not counted
+        f" FROM {m} WHERE left_on IS NULL AND {{only}} GROUP BY org_id) m ON m.org_id = o.id"
         f" LEFT JOIN (SELECT org_id, count(*) AS n FROM {team} WHERE {{only}} GROUP BY org_id) lt"
         " ON lt.org_id = o.id"
         " WHERE {only_o} AND o.dissolved_on IS NULL"  # a merged or dissolved one counts nothing
@@ -85,7 +86,10 @@ def org_tally_drift() -> list[str]:
     }
     gone = {"org_path": None, **dict.fromkeys(ORG_FIELDS, 0)}  # rows left on a dissolved one
     for org_id, status, n in (
-        Member.objects.values_list("org_id", "status").annotate(n=Count("id")).order_by()
+        Member.objects.filter(left_on__isnull=True)
+        .values_list("org_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
     ):
         expected.setdefault(org_id, dict(gone))["members"] += n
         if status == Member.Status.PROBATIONARY:

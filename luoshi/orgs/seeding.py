@@ -23,6 +23,7 @@ from luoshi.orgs.models import (
 )
 from luoshi.orgs.models import UnitType as U
 from luoshi.orgs.rollups import rebuild_org_tallies
+from luoshi.orgs.titles import seed_seats
 
 SCALES = {
     # organisations, members, county size factor
@@ -483,7 +484,8 @@ class _Writer:
             team_id = self.next_team
             self.next_team += 1
             self.teams.append((team_id, pk, path, f"{node.short or node.name}领导班子"))
-            for rank, title in enumerate(N.TEAM_TITLES[: self.rng.randint(5, 9)]):
+            seats = seed_seats(node.kind, node.level, node.unit, self.rng.randint(5, 9))
+            for rank, title in enumerate(seats):
                 self.positions.append((pk, path, team_id, title, self.person()[0], rank))
         if node.members:
             self.member_plan.append((pk, path, node.members))

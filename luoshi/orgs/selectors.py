@@ -7,7 +7,7 @@ from luoshi.core import tallies
 from luoshi.core.paging import Page, page_of  # noqa: F401 - the pages' paging, kept importable here
 from luoshi.core.paths import SEP, ancestor_ids
 from luoshi.core.scoping import scope_paths
-from luoshi.orgs.models import LeadershipTeam, Member, Organization, OrgTally
+from luoshi.orgs.models import LeadershipTeam, Member, Organization, OrgTally, TeamPosition
 
 
 def org_figures(path: str) -> dict:
@@ -94,9 +94,19 @@ def search_organizations(user, text: str, limit: int = 30):
     )
 
 
-def members_of(user, org: Organization, *, subtree: bool, text: str = ""):
-    """Members of the organisation itself, or of its whole subtree, that the user may see."""
+STANDINGS = {"current": "在册党员", "mobile": "流动党员", "left": "已离开", "all": "全部"}
+
+
+def members_of(user, org: Organization, *, subtree: bool, text: str = "", standing="current"):
+    """Members of the organisation itself, or of its whole subtree, that the user may see:
+    those on the rolls (current, the default), only the 流动党员, those who left, or all."""
     members = Member.objects.visible_to(user).select_related("org")
+    if standing in ("current", "mobile"):
+        members = members.filter(left_on__isnull=True)
+    if standing == "mobile":
+        members = members.filter(mobile=True)
+    elif standing == "left":
+        members = members.filter(left_on__isnull=False)
     if subtree:
         members = members.in_subtree(org.path)
     else:
@@ -104,12 +114,6 @@ def members_of(user, org: Organization, *, subtree: bool, text: str = ""):
     if text := text.strip():
         members = members.filter(name__contains=text)
     return members.order_by("org_path", "id")
-
-
-def leadership_of(org: Organization):
-    team = LeadershipTeam.objects.filter(org=org).first()
-    positions = list(team.positions.all()) if team else []
-    return team, positions
 
 
 def managed_organizations(user, outside: str | None = None):
@@ -128,3 +132,65 @@ def managed_organizations(user, outside: str | None = None):
     if outside:
         rows = rows.exclude(subtree_q("path", outside))
     return rows.order_by("level", "path")
+
+
+def teams_of(org: Organization) -> list[LeadershipTeam]:
+    """The organisation's leadership teams, each with its seats (`.seats`), in their order."""
+    teams = list(LeadershipTeam.objects.filter(org=org).order_by("rank", "id"))
+    seats: dict[int, list] = {t.pk: [] for t in teams}
+    found = TeamPosition.objects.filter(team__in=teams).select_related("member__org")
+    for seat in found.order_by("rank", "id"):
+        seats[seat.team_id].append(seat)
+    for team in teams:
+        team.seats = seats[team.pk]
+    return teams
+
+
+def member_history(member: Member) -> list[dict]:
+    """What happened to a member, newest first: its transfers (MemberTransfer) and the other
+    audit events naming it (added, edited, 流动, left)."""
+    from luoshi.core.models import AuditEvent
+
+    rows = [
+        {
+            "at": t.created_at,
+            "on": t.on_date,
+            "by": t.actor_name,
+            "what": "转接组织关系",
+            "text": f"由{t.from_org.name}转至{t.to_org.name}：{t.reason}",
+        }
+        for t in member.transfers.select_related("from_org", "to_org")
+    ]
+    events = AuditEvent.objects.filter(target=f"member:{member.pk}").exclude(
+        kind="member_transferred"
+    )
+    for event in events.order_by("-at", "-id")[:200]:
+        detail = event.detail or {}
+        rows.append(
+            {
+                "at": event.at,
+                "on": None,
+                "by": event.username,
+                "what": MEMBER_EVENTS.get(event.kind, event.kind),
+                "text": detail.get("reason") or detail.get("place") or _edits(detail),
+            }
+        )
+    return sorted(rows, key=lambda r: r["at"], reverse=True)
+
+
+def _edits(detail: dict) -> str:
+    after = detail.get("after") or {}
+    if not isinstance(after, dict):
+        return ""
+    labels = {f.name: f.verbose_name for f in Member._meta.fields}
+    return "、".join(str(labels.get(k, k)) for k in after)
+
+
+MEMBER_EVENTS = {
+    "member_added": "新增党员",
+    "member_edited": "修改信息",
+    "member_transferred": "转接组织关系",
+    "member_mobile": "标记流动党员",
+    "member_returned": "取消流动党员",
+    "member_left": "标记离开",
+}

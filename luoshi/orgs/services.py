@@ -225,10 +225,16 @@ def _check_kind_fits(org: Organization, kind: str) -> None:
 # import's remembered mapping. The organisations' own roll-up is recounted; any other unique
 # row that would repeat stops the change (say which, change nothing).
 SUMMED_ON_MERGE = {"rectification.LedgerTally"}
-DROPPED_ON_MERGE = {"orgs.OrgTally", "campaigns.ActionItem", "ledger_io.ImportMapping"}
-# Many-to-many links to organisations: a batch covers the live tree (the merged one leaves it,
-# the receiver keeps its own batch); any other link (a problem's responsible units) follows.
-LEFT_ON_MERGE = {"campaigns.Batch.orgs"}
+# A campaign's batch membership: the receiver keeps its own batch.
+DROPPED_ON_MERGE = {
+    "orgs.OrgTally",
+    "campaigns.ActionItem",
+    "campaigns.BatchMember",
+    "ledger_io.ImportMapping",
+}
+# Many-to-many links to organisations that stay with the merged one rather than follow it
+# (none today); any other link (a problem's responsible units) follows.
+LEFT_ON_MERGE: set[str] = set()
 # Append-only history (a trigger refuses any other change on PostgreSQL): each row keeps naming
 # the organisation where it happened and follows into the receiver's subtree by its org_path.
 HISTORY = {"rectification.LedgerEvent", "opinions.OpinionEvent"}
@@ -329,7 +335,7 @@ def _require_over_parent(actor, org: Organization) -> None:
 def _relink(org: Organization, receiver: Organization) -> dict:
     """Point the links that name `org` as a current responsibility at `receiver`: assignments
     (an account's role there is now over the receiver) and many-to-many links (a problem's
-    responsible units); a batch drops it (LEFT_ON_MERGE). Links that are history
+    responsible units), except those in LEFT_ON_MERGE. Links that are history
     (an opinion's 转交单位) keep naming it."""
     from luoshi.accounts.models import Assignment
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from luoshi.orgs import register_views, views
+from luoshi.orgs import member_views, register_views, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -28,4 +28,26 @@ urlpatterns = [
         )
         for action in register_views.ACTIONS
     ),
+    # the register's people: leadership teams and seats, members, the member import
+    path("<int:pk>/teams/", member_views.teams, name="teams"),
+    path("<int:pk>/teams/add/", member_views.team_add, name="team_add"),
+    path("<int:pk>/member-options/", member_views.member_options, name="member_options"),
+    path("teams/<int:pk>/rename/", member_views.team_rename, name="team_rename"),
+    path("teams/<int:pk>/remove/", member_views.team_remove, name="team_remove"),
+    path("teams/<int:pk>/seats/", member_views.seat_add, name="seat_add"),
+    path("seats/<int:pk>/edit/", member_views.seat_edit, name="seat_edit"),
+    path("seats/<int:pk>/remove/", member_views.seat_remove, name="seat_remove"),
+    path("<int:pk>/members/new/", member_views.member_new, name="member_new"),
+    path("<int:pk>/members/import/", member_views.member_import, name="member_import"),
+    path(
+        "<int:pk>/members/import/confirm/",
+        member_views.member_import_confirm,
+        name="member_import_confirm",
+    ),
+    path("members/template.xlsx", member_views.member_template, name="member_template"),
+    path("members/<int:pk>/", member_views.member, name="member"),
+    path("members/<int:pk>/edit/", member_views.member_edit, name="member_edit"),
+    path("members/<int:pk>/transfer/", member_views.member_transfer, name="member_transfer"),
+    path("members/<int:pk>/mobile/", member_views.member_mobile, name="member_mobile"),
+    path("members/<int:pk>/leave/", member_views.member_leave, name="member_leave"),
 ]

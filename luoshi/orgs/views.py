@@ -61,7 +61,7 @@ def detail(request, pk):
     org = _org(request, pk)
     children = selectors.with_subtree_counts(selectors.visible_children(request.user, org))
     page = selectors.page_of(children, page_param(request.GET), CHILDREN_PER_PAGE)
-    team, positions = selectors.leadership_of(org)
+    may_manage = has_role_over(request.user, org.path, *MANAGE_TREE)
     return render(
         request,
         "orgs/detail.html",
@@ -70,9 +70,8 @@ def detail(request, pk):
             "crumbs": selectors.breadcrumbs(request.user, org),
             "figures": subtree_figures(org.path),
             "children_page": page,
-            "team": team,
-            "positions": positions,
-            "can_manage": has_role_over(request.user, org.path, *MANAGE_TREE),
+            "teams": selectors.teams_of(org),
+            "may_manage": may_manage,
         },
     )
 
@@ -84,7 +83,10 @@ def members(request, pk):
     default = "subtree" if org.children.exists() else "own"
     subtree = request.GET.get("scope", default) == "subtree"
     text = request.GET.get("q", "")
-    rows = selectors.members_of(request.user, org, subtree=subtree, text=text)
+    standing = request.GET.get("standing", "current")
+    if standing not in selectors.STANDINGS:
+        standing = "current"
+    rows = selectors.members_of(request.user, org, subtree=subtree, text=text, standing=standing)
     page = selectors.page_of(rows, page_param(request.GET), MEMBERS_PER_PAGE)
     template = "orgs/_member_rows.html" if request.htmx else "orgs/members.html"
     return render(
@@ -97,6 +99,12 @@ def members(request, pk):
             "subtree": subtree,
             "text": text,
             "offset": (page.number - 1) * MEMBERS_PER_PAGE,
-            "query": urlencode({"scope": "subtree" if subtree else "own", "q": text}),
+            "standing": standing,
+            "standings": selectors.STANDINGS,
+            "standing_label": selectors.STANDINGS[standing],
+            "may_manage": has_role_over(request.user, org.path, *MANAGE_TREE),
+            "query": urlencode(
+                {"scope": "subtree" if subtree else "own", "q": text, "standing": standing}
+            ),
         },
     )

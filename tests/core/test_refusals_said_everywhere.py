@@ -156,8 +156,16 @@ def everything(world, tree, people, campaign):
     top = user_with(tree.city, "admin", username="city_admin")
     other = user_with(tree.branch_a1, "liaison", username="token_owner")
     issue_token(other)
+    from luoshi.core.scoping import SYSTEM
+    from luoshi.orgs import people as register
+
+    team = register.add_team(actor=SYSTEM, org=tree.branch_a1, name="支委会")
+    seat = register.add_seat(actor=SYSTEM, team_id=team.pk, title="书记", person_name="张三")
     return {
         **world,
+        "team": team,
+        "seat": seat,
+        "member": members[0],
         "opinion": opinion,
         "symposium": symposium,
         "item": action.items.get(org=tree.branch_a1),
@@ -171,11 +179,80 @@ def everything(world, tree, people, campaign):
     }
 
 
+def _register_page_cases(e, tree):
+    """The register's people (orgs.member_views): values the rules refuse, for every role."""
+    team, seat, member, a1 = e["team"], e["seat"], e["member"].pk, tree.branch_a1.pk
+    bad_seat = {"title": "常委", "person_name": "张三"}  # a branch has no 常委
+    return {
+        "orgs:team_add": (reverse("orgs:team_add", args=[a1]), {"name": " "}),
+        "orgs:team_rename": (reverse("orgs:team_rename", args=[team.pk]), {"name": ""}),
+        "orgs:team_remove": (reverse("orgs:team_remove", args=[team.pk]), {"reason": ""}),
+        "orgs:seat_add": (reverse("orgs:seat_add", args=[team.pk]), bad_seat),
+        "orgs:seat_edit": (reverse("orgs:seat_edit", args=[seat.pk]), bad_seat),
+        "orgs:seat_remove": (reverse("orgs:seat_remove", args=[seat.pk]), {"reason": ""}),
+        "orgs:member_new": (
+            reverse("orgs:member_new", args=[a1]),
+            {"name": "", "gender": "M", "status": "full"},
+        ),
+        "orgs:member_import": (reverse("orgs:member_import", args=[a1]), {}),
+        "orgs:member_import_confirm": (
+            reverse("orgs:member_import_confirm", args=[a1]),
+            {"token": "no-such-preview"},
+        ),
+        "orgs:member_edit": (
+            reverse("orgs:member_edit", args=[member]),
+            {"name": "", "gender": "M", "status": "full", "version": 1},
+        ),
+        "orgs:member_transfer": (
+            reverse("orgs:member_transfer", args=[member]),
+            {"to_org": "NO-SUCH-CODE", "reason": "调动", "version": 1},
+        ),
+        "orgs:member_mobile": (
+            reverse("orgs:member_mobile", args=[member]),
+            {"place": "", "version": 1},
+        ),
+        "orgs:member_leave": (
+            reverse("orgs:member_leave", args=[member]),
+            {"reason": "", "version": 1},
+        ),
+    }
+
+
+def _register_api_cases(e, tree):
+    team, seat, member = e["team"].pk, e["seat"].pk, e["member"].pk
+    bad_seat = {"title": "常委", "person_name": "张三"}
+    return {
+        "create_team": (f"/api/v1/organizations/{tree.branch_a1.pk}/teams", {"name": ""}),
+        "rename_team": (f"/api/v1/teams/{team}/rename", {"name": ""}),
+        "remove_team": (f"/api/v1/teams/{team}/remove", {"reason": ""}),
+        "add_seat": (f"/api/v1/teams/{team}/seats", bad_seat),
+        "update_seat": (f"/api/v1/seats/{seat}", bad_seat),
+        "remove_seat": (f"/api/v1/seats/{seat}/remove", {"reason": ""}),
+        "create_member": (
+            f"/api/v1/organizations/{tree.branch_a1.pk}/members",
+            {"name": "", "gender": "M", "status": "full"},
+        ),
+        "update_member": (f"/api/v1/members/{member}", {"version": 1, "name": ""}),
+        "transfer_member": (
+            f"/api/v1/members/{member}/transfer",
+            {"version": 1, "to_org_id": tree.branch_a2.pk, "reason": ""},
+        ),
+        "mark_mobile": (
+            f"/api/v1/members/{member}/mobile",
+            {"version": 1, "mobile": True, "place": ""},
+        ),
+        "mark_left": (f"/api/v1/members/{member}/leave", {"version": 1, "reason": ""}),
+        # no file: refused before anything is read
+        "import_members_sheet": (f"/api/v1/organizations/{tree.branch_a1.pk}/members/import", None),
+    }
+
+
 def _page_cases(e, tree, campaign):
     """URL name -> (url, data): a change the rules refuse, whoever posts it."""
     o, item, top = e["opinion"], e["item"], e["top"]
     topic, a1 = e["topic"], tree.branch_a1
     return {
+        **_register_page_cases(e, tree),
         "tokens": (reverse("tokens"), {"label": "程序", "days": 0}),
         "token_revoke": (reverse("token_revoke", args=[e["foreign_token"].pk]), {}),
         "accounts:create": (
@@ -338,6 +415,7 @@ def _api_cases(e, tree, campaign):
     """Operation -> (url, JSON body or None for a form): a change the rules refuse."""
     o, top, a1 = e["opinion"], e["top"], tree.branch_a1
     return {
+        **_register_api_cases(e, tree),
         "action_item_done": (f"/api/v1/action-items/{e['item'].pk}/done", None),  # no file
         "create_campaign": (  # ends before it starts (and only an office may create one)
             "/api/v1/campaigns",

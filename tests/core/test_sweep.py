@@ -86,6 +86,22 @@ PAGES = {
     "orgs:register_move": "org",
     "orgs:register_merge": "org",
     "orgs:register_dissolve": "org",
+    "orgs:teams": "org",
+    "orgs:team_add": "org",
+    "orgs:member_options": "org",
+    "orgs:team_rename": "team",
+    "orgs:team_remove": "team",
+    "orgs:seat_add": "team",
+    "orgs:seat_edit": "seat",
+    "orgs:seat_remove": "seat",
+    "orgs:member_new": "org",
+    "orgs:member_import": "org",
+    "orgs:member_import_confirm": "org",
+    "orgs:member": "member",
+    "orgs:member_edit": "member",
+    "orgs:member_transfer": "member",
+    "orgs:member_mobile": "member",
+    "orgs:member_leave": "member",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -125,6 +141,21 @@ API = {
     "api:move_org": ("org_id", "org", "post"),
     "api:merge_org": ("org_id", "org", "post"),
     "api:dissolve_org": ("org_id", "org", "post"),
+    "api:list_teams": ("org_id", "org", "get"),
+    "api:create_team": ("org_id", "org", "post"),
+    "api:rename_team": ("team_id", "team", "post"),
+    "api:remove_team": ("team_id", "team", "post"),
+    "api:add_seat": ("team_id", "team", "post"),
+    "api:update_seat": ("seat_id", "seat", "post"),
+    "api:remove_seat": ("seat_id", "seat", "post"),
+    "api:list_members": ("org_id", "org", "get"),
+    "api:create_member": ("org_id", "org", "post"),
+    "api:get_member": ("member_id", "member", "get"),
+    "api:update_member": ("member_id", "member", "post"),
+    "api:transfer_member": ("member_id", "member", "post"),
+    "api:mark_mobile": ("member_id", "member", "post"),
+    "api:mark_left": ("member_id", "member", "post"),
+    "api:import_members_sheet": ("org_id", "org", "post"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -148,6 +179,17 @@ JSON_BODIES = {
     "api:dissolve_org": {},
     "api:update_campaign": {"name": "x"},
     "api:advance_campaign": {"action": "launch"},
+    "api:create_team": {"name": "x"},
+    "api:rename_team": {"name": "x"},
+    "api:remove_team": {"reason": "x"},
+    "api:remove_seat": {"reason": "x"},
+    "api:add_seat": {"title": "书记", "person_name": "x"},
+    "api:update_seat": {"title": "书记", "person_name": "x"},
+    "api:create_member": {"name": "x", "gender": "M", "status": "full"},
+    "api:update_member": {"version": 1, "name": "x"},
+    "api:transfer_member": {"version": 1, "to_org_id": 1, "reason": "x"},
+    "api:mark_mobile": {"version": 1, "mobile": True, "place": "x"},
+    "api:mark_left": {"version": 1, "reason": "x"},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no
@@ -299,7 +341,14 @@ def foreign(tree, campaign):  # noqa: F811
         place="秘密村",
         findings=["秘密发现"],
     )
+    from luoshi.core.scoping import SYSTEM
+    from luoshi.orgs import people
+
+    team = people.add_team(actor=SYSTEM, org=tree.branch_b1, name="秘密支委会")
+    seat = people.add_seat(actor=SYSTEM, team_id=team.pk, title="书记", person_name="秘密书记")
     return {
+        "team": team.pk,
+        "seat": seat.pk,
         "action_item": item.pk,
         "activity": activity.pk,
         "attendance": activity.attendance.get(member=b1_members[0]).pk,
@@ -407,6 +456,7 @@ def _post(client, url, name, auth):
             "progress": 1,
             "done_on": "2026-01-02",
             "evidence": SimpleUploadedFile("x.pdf", PDF),
+            "file": SimpleUploadedFile("x.xlsx", b"x"),
         },
         **auth,
     )
