@@ -218,3 +218,34 @@ def test_a_liaison_moved_with_a_merge_sees_the_receiver(tree):
     )
     forget_scope(liaison)
     assert Member.objects.visible_to(liaison).count() == 6
+
+
+def test_merging_two_organisations_of_batches_keeps_the_campaign_a_partition(tree, facts):
+    """Both in a batch of the campaign: the merged one's membership goes, the receiver keeps its
+    own batch, and every live organisation is still in exactly one batch."""
+    from luoshi.campaigns import batches
+    from luoshi.campaigns.models import BatchMember
+    from luoshi.campaigns.services import apply_batch_rule, save_batch
+
+    campaign = facts.campaign
+    office = user_with(tree.city, "office")
+    start = campaign.starts_on
+    first, _, _ = save_batch(
+        actor=office,
+        campaign_id=campaign.pk,
+        name="第一批",
+        starts_on=start,
+        ends_on=start + timedelta(days=95),
+    )
+    apply_batch_rule(
+        actor=office, campaign_id=campaign.pk, batch_id=first.pk, rule={"kind": batches.REST}
+    )
+    assert BatchMember.objects.filter(org=tree.branch_a2).exists()
+
+    merge_organization(actor=office, org=tree.branch_a1, into=tree.branch_a2)
+
+    live = set(Organization.objects.values_list("pk", flat=True))
+    members = list(BatchMember.objects.values_list("org_id", flat=True))
+    assert sorted(members) == sorted(live)  # one batch each, nobody dropped or doubled
+    assert batches.coverage(campaign, SYSTEM, limit=0).in_none == 0
+    assert drift() == []
