@@ -150,8 +150,8 @@ def status_table(user, campaign, path: str):
 def launching_orgs(user):
     """The organisations the user may launch a campaign for: those where they are the office or
     an administrator (their own organisation; a campaign of a unit below is launched by its own
-    office)."""
+    office; the system administrator's: the top-level organisations)."""
     from luoshi.accounts.permissions import account_admin_paths
-    from luoshi.orgs.models import Organization
+    from luoshi.orgs.selectors import at_paths
 
-    return Organization.objects.filter(path__in=account_admin_paths(user)).order_by("path")
+    return at_paths(account_admin_paths(user))

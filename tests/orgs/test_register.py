@@ -130,14 +130,21 @@ def test_merge_refuses_a_receiver_below_it_or_a_branch_that_would_lead_branches(
     assert AuditEvent.objects.filter(kind="org_merged").count() == 0
 
 
-def test_merge_refuses_two_leadership_teams_and_changes_nothing(tree):
+def test_merge_refuses_two_teams_of_one_name_and_changes_nothing(tree):
+    """An organisation may have several teams, each name once: two 党支部委员会 cannot become
+    one by a merge (the office renames one first); teams of different names both go."""
     office = user_with(tree.city, "office")
     for branch in (tree.branch_a1, tree.branch_a2):
-        LeadershipTeam.objects.create(org=branch, name=f"{branch.name}班子")
+        LeadershipTeam.objects.create(org=branch, org_path=branch.path, name="党支部委员会")
     with pytest.raises(Invalid, match="领导班子"):
         merge_organization(actor=office, org=tree.branch_a1, into=tree.branch_a2)
     assert Member.objects.filter(org=tree.branch_a1).count() == 3
     assert Organization.objects.filter(pk=tree.branch_a1.pk).exists()
+
+    LeadershipTeam.objects.filter(org=tree.branch_a1).update(name="原一支部委员会")
+    merge_organization(actor=office, org=tree.branch_a1, into=tree.branch_a2)
+    names = set(LeadershipTeam.objects.filter(org=tree.branch_a2).values_list("name", flat=True))
+    assert names == {"党支部委员会", "原一支部委员会"}
 
 
 def test_county_office_cannot_merge_or_move_into_another_county(tree):
