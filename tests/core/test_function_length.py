@@ -14,9 +14,10 @@ import luoshi
 PACKAGE = Path(luoshi.__file__).parent
 LIMIT = 80
 
-# TODO(lead, at merge): luoshi/orgs/* is being rewritten by another helper; split `county`
-# there (or drop it from here once it is under the limit) and empty this set.
-ALLOWED = {"orgs/seeding.py: county"}
+# TODO(lead, at merge): these lie where other helpers are rewriting the code now (luoshi/orgs/*;
+# the ledger import's reader, W4); split them there (or drop them from here once under the
+# limit) and empty this set.
+ALLOWED = {"orgs/seeding.py: county", "ledger_io/layout.py: _problems"}
 
 
 def _long_functions() -> dict[str, int]:
