@@ -218,48 +218,9 @@ def board(user, org: Organization, campaign) -> Board:
     path = org.path
     paths = [c.path for c in children]
     warn = _warning_days(campaign)
-    if tallies.depth(path) < tallies.tally_depth():
-        # Above the tally depth every child's subtree is summed from its anchors' sums.
-        orgs = anchored_by_child(ORG_SUMS_TOPIC, path, paths)
-        by_campaign = {}
-        for child_path, sums in anchored_by_child(LEDGER_SUMS_TOPIC, path, paths).items():
-            for key, n in sums.items():
-                campaign_id, name = key.split(":")
-                by_campaign.setdefault((child_path, int(campaign_id)), {})[f"in_{name}"] = n
-    else:
-        orgs = per_range(
-            OrgTally.objects.all(),
-            "org_path",
-            path,
-            paths,
-            organizations=Count("*"),
-            **{f"in_{k}": Sum(k) for k in ORG_SUMS},
-        )
-        orgs = {p: {k.removeprefix("in_"): v for k, v in fig.items()} for p, fig in orgs.items()}
-        # Per child and campaign: the chosen campaign's rows for the table, all for the headline.
-        by_campaign = per_range(
-            LedgerTally.objects.all(),
-            "org_path",
-            path,
-            paths,
-            by=("campaign_id",),
-            **{f"in_{k}": Sum(k) for k in COUNTS},  # aliases that are not field names
-        )
-    ledger: dict[str, dict] = {}
-    for (child_path, campaign_id), sums in by_campaign.items():
-        fig = ledger.setdefault(child_path, {})
-        for key, n in sums.items():
-            key = key.removeprefix("in_")
-            fig[f"all_{key}"] = fig.get(f"all_{key}", 0) + n
-            if campaign is None or campaign_id == campaign.pk:
-                fig[key] = fig.get(key, 0) + n
-    if tallies.depth(path) < tallies.tally_depth():
-        days = {
-            child: day_figures(sums, campaign, warn)
-            for child, sums in anchored_by_child(OPEN_DUE, path, paths).items()
-        }
-    else:
-        days = per_range(_open_measures(warn), "org_path", path, paths, **day_counts(campaign))
+    orgs, by_campaign = _tallies_by_child(path, paths)
+    ledger = _ledger_by_child(by_campaign, campaign)
+    days = _days_by_child(path, paths, campaign, warn)
     rows = []
     own = Organization(pk=org.pk, name="本级", short_name="本级", code=org.code, path=org.path)
     own_tally = ledger.get(path, {})
@@ -270,8 +231,70 @@ def board(user, org: Organization, campaign) -> Board:
         fig = {k: orgs.get(child.path, {}).get(k, 0) for k in ("organizations", "members")}
         fig |= _figures(ledger.get(child.path, {}), days.get(child.path, {}))
         rows.append(ChildRow(child, fig))
-    # Every row of the subtree lies in the node's own range or in one child's (a user who sees
-    # the node sees every child), so the sums over the ranges are the node's figures.
+    return Board(rows, _headline_from_rows(path, orgs, ledger, days))
+
+
+def _tallies_by_child(path: str, paths: list[str]) -> tuple[dict, dict]:
+    """The organisation sums per child path and the ledger sums per (child path, campaign id),
+    keyed `in_<count>`: from the anchors' sums above the tally depth, else from the roll-ups."""
+    if tallies.depth(path) < tallies.tally_depth():
+        # Above the tally depth every child's subtree is summed from its anchors' sums.
+        orgs = anchored_by_child(ORG_SUMS_TOPIC, path, paths)
+        by_campaign: dict = {}
+        for child_path, sums in anchored_by_child(LEDGER_SUMS_TOPIC, path, paths).items():
+            for key, n in sums.items():
+                campaign_id, name = key.split(":")
+                by_campaign.setdefault((child_path, int(campaign_id)), {})[f"in_{name}"] = n
+        return orgs, by_campaign
+    orgs = per_range(
+        OrgTally.objects.all(),
+        "org_path",
+        path,
+        paths,
+        organizations=Count("*"),
+        **{f"in_{k}": Sum(k) for k in ORG_SUMS},
+    )
+    orgs = {p: {k.removeprefix("in_"): v for k, v in fig.items()} for p, fig in orgs.items()}
+    # Per child and campaign: the chosen campaign's rows for the table, all for the headline.
+    by_campaign = per_range(
+        LedgerTally.objects.all(),
+        "org_path",
+        path,
+        paths,
+        by=("campaign_id",),
+        **{f"in_{k}": Sum(k) for k in COUNTS},  # aliases that are not field names
+    )
+    return orgs, by_campaign
+
+
+def _ledger_by_child(by_campaign: dict, campaign) -> dict[str, dict]:
+    """Per child path: the chosen campaign's counts (every campaign's when none is chosen) and
+    every campaign's counts as `all_<count>`."""
+    ledger: dict[str, dict] = {}
+    for (child_path, campaign_id), sums in by_campaign.items():
+        fig = ledger.setdefault(child_path, {})
+        for key, n in sums.items():
+            key = key.removeprefix("in_")
+            fig[f"all_{key}"] = fig.get(f"all_{key}", 0) + n
+            if campaign is None or campaign_id == campaign.pk:
+                fig[key] = fig.get(key, 0) + n
+    return ledger
+
+
+def _days_by_child(path: str, paths: list[str], campaign, warn) -> dict[str, dict]:
+    """Per child path: the open measures' day counts (overdue, the lights) on the day."""
+    if tallies.depth(path) < tallies.tally_depth():
+        return {
+            child: day_figures(sums, campaign, warn)
+            for child, sums in anchored_by_child(OPEN_DUE, path, paths).items()
+        }
+    return per_range(_open_measures(warn), "org_path", path, paths, **day_counts(campaign))
+
+
+def _headline_from_rows(path: str, orgs: dict, ledger: dict, days: dict) -> dict:
+    """The node's organisation and ledger figures (every campaign) summed from the per-child
+    reads: every row of the subtree lies in the node's own range or in one child's (a user who
+    sees the node sees every child), so the sums over the ranges are the node's figures."""
     from luoshi.orgs.selectors import org_figures
     from luoshi.rectification.selectors import ledger_figures, ledger_figures_of
 
@@ -279,7 +302,7 @@ def board(user, org: Organization, campaign) -> Board:
         return sum(part.get(key, 0) for part in source.values())
 
     regulations = Regulation.objects.filter(subtree_q("org_path", path)).count()
-    known = {
+    return {
         org_figures: {k: total(orgs, k) for k in ["organizations", *ORG_SUMS]},
         ledger_figures: ledger_figures_of(
             {k: total(ledger, f"all_{k}") for k in COUNTS},
@@ -287,7 +310,6 @@ def board(user, org: Organization, campaign) -> Board:
             regulations,
         ),
     }
-    return Board(rows, known)
 
 
 def children_rows(user, org: Organization, campaign) -> list[ChildRow]:

@@ -319,10 +319,12 @@ class _Vocabulary:
         mapping = self.explicit.get(key) or self.explicit.get(("", text))
         if mapping is not None and mapping.target:
             return f"{label}“{text}”要对应的“{mapping.target}”不是本次主题教育的{label}"
-        near = "、".join(entry["suggestions"]) or "、".join(entry["choices"][:8]) or "无"
         kind_word = "类别" if kind == "category" else "来源"
+        # Only the close values: a list of every value would bury the one the office wants.
+        near = "、".join(entry["suggestions"])
+        near = f"相近的有：{near}" if near else f"没有相近的{kind_word}"
         return (
-            f"{label}“{text}”不在本次主题教育的{kind_word}中（相近的有：{near}），"
+            f"{label}“{text}”不在本次主题教育的{kind_word}中（{near}），"
             f"请对应到已有的{kind_word}，或新增到本次主题教育"
         )
 

@@ -23,7 +23,6 @@ CHUNK = 2000
 def _rows(problems):
     """LedgerRows of the problems, in their order, read as plain values in chunks (model
     instances cost more than writing the sheet)."""
-    latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at", "-id")
     head = problems.prefetch_related(None).values_list(
         "id",
         "number",
@@ -39,71 +38,77 @@ def _rows(problems):
         "responsible_units",
     )
     chunk: list[tuple] = []
-
-    def flush():
-        measures: dict[int, list[dict]] = {}
-        rows = (
-            Measure.objects.filter(problem_id__in=[c[0] for c in chunk])
-            .annotate(latest_progress=Subquery(latest.values("text")[:1]))
-            .order_by("problem_id", "number", "id")
-            .values_list(
-                "problem_id",
-                "content",
-                "owner_name",
-                "deadline_kind",
-                "due_on",
-                "long_term",
-                "state",
-                "latest_progress",
-            )
-        )
-        for pid, content, owner, kind, due, long_term, state, progress in rows:
-            measures.setdefault(pid, []).append(
-                {
-                    "content": content,
-                    "owner": owner,
-                    "deadline_kind": kind,
-                    "due_on": due,
-                    "long_term": long_term,
-                    "progress": progress or "",
-                    "state": STATE_LABELS[state],
-                }
-            )
-        for (
-            pid,
-            number,
-            org_name,
-            org_code,
-            title,
-            person,
-            level,
-            source,
-            category,
-            parent,
-            leaders,
-            units,
-        ) in chunk:
-            yield LedgerRow(
-                number=number,
-                org_name=org_name,
-                org_code=org_code,
-                title=title,
-                person=person,
-                level=level,
-                source=source or "",
-                category=f"{parent} · {category}" if parent else (category or ""),
-                leader=leaders,
-                unit=units,
-                measures=measures.get(pid, []),
-            )
-
     for row in head.iterator(chunk_size=CHUNK):
         chunk.append(row)
         if len(chunk) >= CHUNK:
-            yield from flush()
+            yield from _ledger_rows(chunk, _measures_of(chunk))
             chunk = []
     if chunk:
-        yield from flush()
+        yield from _ledger_rows(chunk, _measures_of(chunk))
+
+
+def _measures_of(chunk: list[tuple]) -> dict[int, list[dict]]:
+    """{problem id: its measures as the sheet writes them, with the latest progress}."""
+    latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at", "-id")
+    measures: dict[int, list[dict]] = {}
+    rows = (
+        Measure.objects.filter(problem_id__in=[c[0] for c in chunk])
+        .annotate(latest_progress=Subquery(latest.values("text")[:1]))
+        .order_by("problem_id", "number", "id")
+        .values_list(
+            "problem_id",
+            "content",
+            "owner_name",
+            "deadline_kind",
+            "due_on",
+            "long_term",
+            "state",
+            "latest_progress",
+        )
+    )
+    for pid, content, owner, kind, due, long_term, state, progress in rows:
+        measures.setdefault(pid, []).append(
+            {
+                "content": content,
+                "owner": owner,
+                "deadline_kind": kind,
+                "due_on": due,
+                "long_term": long_term,
+                "progress": progress or "",
+                "state": STATE_LABELS[state],
+            }
+        )
+    return measures
+
+
+def _ledger_rows(chunk: list[tuple], measures: dict[int, list[dict]]):
+    for (
+        pid,
+        number,
+        org_name,
+        org_code,
+        title,
+        person,
+        level,
+        source,
+        category,
+        parent,
+        leaders,
+        units,
+    ) in chunk:
+        yield LedgerRow(
+            number=number,
+            org_name=org_name,
+            org_code=org_code,
+            title=title,
+            person=person,
+            level=level,
+            source=source or "",
+            category=f"{parent} · {category}" if parent else (category or ""),
+            leader=leaders,
+            unit=units,
+            measures=measures.get(pid, []),
+        )
 
 
 def export_ledger(*, user, ledger_filter, target, title: str, unit: str, request=None) -> int:

@@ -93,170 +93,59 @@ def _aware(day, rng) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(rng.randint(7, 22), rng.randint(0, 59))))
 
 
+SYMPOSIUM_COLUMNS = [
+    "id",
+    "org_id",
+    "org_path",
+    "campaign_id",
+    "title",
+    "held_on",
+    "attendees",
+    "attendee_count",
+    "notes",
+    "created_by_id",
+    "created_at",
+]
+EVENT_COLUMNS = [
+    "org_id",
+    "org_path",
+    "opinion_id",
+    "action",
+    "actor_id",
+    "actor_name",
+    "at",
+    "note",
+    "detail",
+]
+
+
 def seed_opinions(context) -> None:
     rng = context.rng
-    root = context.root
     campaign = Campaign.objects.get(slug=context.campaign_slug)
     n_other, n_symposia = VOLUME[context.scale]
-    now = timezone.now()
-    start = campaign.starts_on
-    days = max(1, (today() - start).days)
     handler = get_user_model().objects.filter(username="city_office").values_list("id", flat=True)
-    handler = handler.first()
-
     orgs = list(
-        Organization.objects.in_subtree(root.path).values_list(
+        Organization.objects.in_subtree(context.root.path).values_list(
             "id", "path", "level", "kind", "parent_id"
         )
     )
-    by_id = {o[0]: o for o in orgs}
     weights = [
         {OrgLevel.PROVINCE: 30, OrgLevel.CITY: 30, OrgLevel.COUNTY: 10, OrgLevel.TOWNSHIP: 4}.get(
             level, 1.0 if kind == OrgKind.BRANCH else 0.5
         )
         for _, _, level, kind, _ in orgs
     ]
-
+    seeder = _OpinionSeeder(rng, campaign, handler.first(), orgs)
     # Symposia: at townships and above, more often than at branches.
-    sid = next_id(Symposium)
-    symposia = []
-    for org in rng.choices(orgs, weights=weights, k=n_symposia):
-        held = start + timedelta(days=rng.randint(0, max(0, days - 7)))
-        count = rng.randint(8, 40)
-        symposia.append(
-            (
-                sid,
-                org[0],
-                org[1],
-                campaign.pk,
-                f"主题教育征求意见座谈会（{held:%m月%d日}）",
-                held,
-                rng.choice(ATTENDEES),
-                count,
-                f"参会{count}人，围绕服务群众、干部作风等方面发言。",
-                handler,
-                _aware(held, rng),
-            )
-        )
-        sid += 1
-    insert_rows(
-        Symposium,
-        [
-            "id",
-            "org_id",
-            "org_path",
-            "campaign_id",
-            "title",
-            "held_on",
-            "attendees",
-            "attendee_count",
-            "notes",
-            "created_by_id",
-            "created_at",
-        ],
-        symposia,
-    )
-
-    by_org: dict[int, list] = {}
-    for s in symposia:
-        by_org.setdefault(s[1], []).append(s)
-    oid = next_id(Opinion)
-    rows, events = [], []
-
-    def add(org, state, *, problem=None, closed=False):
-        nonlocal oid
-        channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
-        symposium = None
-        # An accepted opinion stays with its problem's organisation.
-        held_by = by_org.get(org[0], []) if problem else symposia
-        if channel == Channel.SYMPOSIUM and not held_by:
-            channel = Channel.FORM
-        if channel == Channel.SYMPOSIUM:
-            s = rng.choice(held_by)
-            symposium, org = s[0], by_id[s[1]]
-            submitted = _aware(s[5], rng)
-        else:
-            submitted = _aware(start + timedelta(days=rng.randint(0, days)), rng)
-        topic = rng.choice(list(TEXTS))
-        anonymous = channel == Channel.ONLINE or rng.random() < 0.6
-        handled_at = handle_seconds = None
-        answer = reason = rating = ""
-        rated_at = None
-        transferred_from = None
-        if state == OpinionState.TRANSFERRED and not org[4]:
-            state = OpinionState.PENDING
-        if state == OpinionState.TRANSFERRED or (
-            state != OpinionState.PENDING and org[4] and rng.random() < 0.08
-        ):
-            transferred_from = org[4]
-        if state not in (OpinionState.PENDING, OpinionState.TRANSFERRED):
-            delay = min((now - submitted).total_seconds(), 86400 * rng.lognormvariate(1.3, 0.8))
-            handle_seconds = max(600, int(delay))
-            handled_at = submitted + timedelta(seconds=handle_seconds)
-            if state == OpinionState.ANSWERED:
-                answer = rng.choice(ANSWERS)
-            elif state == OpinionState.DECLINED:
-                reason = rng.choice(DECLINE_REASONS)
-            elif rng.random() < 0.4:
-                answer = "您的意见已纳入整改清单，我们将按期整改并公开结果。"
-            if state != OpinionState.ACCEPTED or closed:
-                if rng.random() < (0.5 if closed else 0.4):
-                    rating = rng.choices(list(Rating.values), weights=RATINGS[state])[0]
-                    rated_at = min(now, handled_at + timedelta(days=rng.randint(1, 10)))
-        code = hashlib.sha256(f"seed:{oid}:{rng.random()}".encode()).hexdigest()
-        rows.append(
-            (
-                oid,
-                org[0],
-                org[1],
-                campaign.pk,
-                channel,
-                topic,
-                rng.choice(TEXTS[topic]),
-                anonymous,
-                "",
-                "" if anonymous else f"139{rng.randint(0, 99_999_999):08d}",
-                symposium,
-                code,
-                code[:4].upper(),
-                state,
-                answer,
-                reason,
-                problem,
-                transferred_from,
-                submitted,
-                handled_at,
-                handle_seconds,
-                handler if handled_at else None,
-                rating,
-                rated_at,
-                1,
-            )
-        )
-        event = (org[0], org[1], oid)
-        events.append((*event, "received", None, "群众", submitted, "", "{}"))
-        if transferred_from:
-            moved = submitted + timedelta(hours=rng.randint(2, 30))
-            events.append((*event, "transferred", handler, "主题教育办公室", moved, "", "{}"))
-        if handled_at:
-            action = {OpinionState.ACCEPTED: "accepted", OpinionState.ANSWERED: "answered"}.get(
-                state, "declined"
-            )
-            note = answer or reason
-            events.append((*event, action, handler, "主题教育办公室", handled_at, note, "{}"))
-        if rating:
-            detail = json.dumps({"rating": rating})
-            events.append((*event, "rated", None, "群众", rated_at, "", detail))
-        oid += 1
-
+    seeder.hold_symposia(rng.choices(orgs, weights=weights, k=n_symposia))
     # Accepted: every problem of source 征求意见 gets 1-4 opinions of its own organisation.
     problems = Problem.objects.filter(campaign=campaign, source__name="征求意见").values_list(
         "id", "org_id", "status"
     )
     for pid, org_id, status in problems:
         for _ in range(min(4, 1 + int(rng.expovariate(0.8)))):
-            add(
-                by_id[org_id],
+            seeder.add(
+                seeder.by_id[org_id],
                 OpinionState.ACCEPTED,
                 problem=pid,
                 closed=status == ProblemStatus.CLOSED,
@@ -264,21 +153,123 @@ def seed_opinions(context) -> None:
     states = [s for s, _ in OTHER_STATES]
     state_weights = [w for _, w in OTHER_STATES]
     for org in rng.choices(orgs, weights=weights, k=n_other):
-        add(org, rng.choices(states, weights=state_weights)[0])
-    insert_rows(Opinion, OPINION_COLUMNS, rows)
-    insert_rows(
-        OpinionEvent,
-        [
-            "org_id",
-            "org_path",
-            "opinion_id",
-            "action",
-            "actor_id",
-            "actor_name",
-            "at",
-            "note",
-            "detail",
-        ],
-        events,
-    )
+        seeder.add(org, rng.choices(states, weights=state_weights)[0])
+    insert_rows(Opinion, OPINION_COLUMNS, seeder.rows)
+    insert_rows(OpinionEvent, EVENT_COLUMNS, seeder.events)
     reset_sequences(Symposium, Opinion, OpinionEvent)
+
+
+class _OpinionSeeder:
+    """The symposia and the opinion and event rows being seeded for one campaign."""
+
+    def __init__(self, rng, campaign, handler, orgs):
+        self.rng = rng
+        self.campaign = campaign
+        self.handler = handler
+        self.now = timezone.now()
+        self.start = campaign.starts_on
+        self.days = max(1, (today() - self.start).days)
+        self.by_id = {o[0]: o for o in orgs}
+        self.symposia: list[tuple] = []
+        self.by_org: dict[int, list] = {}
+        self.oid = next_id(Opinion)
+        self.rows: list[tuple] = []
+        self.events: list[tuple] = []
+
+    def hold_symposia(self, orgs) -> None:
+        """One symposium at each of `orgs` (repeats allowed), written at once."""
+        rng, sid = self.rng, next_id(Symposium)
+        for org in orgs:
+            held = self.start + timedelta(days=rng.randint(0, max(0, self.days - 7)))
+            count = rng.randint(8, 40)
+            title = f"主题教育征求意见座谈会（{held:%m月%d日}）"
+            notes = f"参会{count}人，围绕服务群众、干部作风等方面发言。"
+            row = (sid, org[0], org[1], self.campaign.pk, title, held, rng.choice(ATTENDEES))
+            self.symposia.append((*row, count, notes, self.handler, _aware(held, rng)))
+            sid += 1
+        insert_rows(Symposium, SYMPOSIUM_COLUMNS, self.symposia)
+        for s in self.symposia:
+            self.by_org.setdefault(s[1], []).append(s)
+
+    def add(self, org, state, *, problem=None, closed=False) -> None:
+        """One opinion to `org` in `state` (an accepted one taken into `problem`), with its
+        events: received, passed on from the level above, handled, rated."""
+        rng = self.rng
+        channel, symposium, org, submitted = self._received(org, problem)
+        topic = rng.choice(list(TEXTS))
+        anonymous = channel == Channel.ONLINE or rng.random() < 0.6
+        transferred_from = None
+        if state == OpinionState.TRANSFERRED and not org[4]:
+            state = OpinionState.PENDING
+        if state == OpinionState.TRANSFERRED or (
+            state != OpinionState.PENDING and org[4] and rng.random() < 0.08
+        ):
+            transferred_from = org[4]
+        handled = self._handling(state, submitted, closed)
+        handled_at, handle_seconds, answer, reason, rating, rated_at = handled
+        code = hashlib.sha256(f"seed:{self.oid}:{rng.random()}".encode()).hexdigest()
+        text = rng.choice(TEXTS[topic])
+        phone = "" if anonymous else f"139{rng.randint(0, 99_999_999):08d}"
+        row = (self.oid, org[0], org[1], self.campaign.pk, channel, topic, text, anonymous, "")
+        row += (phone, symposium, code, code[:4].upper(), state, answer, reason, problem)
+        row += (transferred_from, submitted, handled_at, handle_seconds)
+        row += (self.handler if handled_at else None, rating, rated_at, 1)
+        self.rows.append(row)
+        self._add_events(org, state, submitted, transferred_from, handled)
+        self.oid += 1
+
+    def _received(self, org, problem) -> tuple:
+        """(channel, symposium id, organisation, submitted at): an opinion from a symposium
+        belongs to the symposium's organisation; an accepted one stays with its problem's."""
+        rng = self.rng
+        channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
+        held_by = self.by_org.get(org[0], []) if problem else self.symposia
+        if channel == Channel.SYMPOSIUM and not held_by:
+            channel = Channel.FORM
+        if channel == Channel.SYMPOSIUM:
+            s = rng.choice(held_by)
+            return channel, s[0], self.by_id[s[1]], _aware(s[5], rng)
+        submitted = _aware(self.start + timedelta(days=rng.randint(0, self.days)), rng)
+        return channel, None, org, submitted
+
+    def _handling(self, state, submitted, closed) -> tuple:
+        """(handled at, seconds taken, answer, reason, rating, rated at) of a handled opinion;
+        a share of senders rate the answer (more once the problem is closed)."""
+        rng = self.rng
+        handled_at = handle_seconds = None
+        answer = reason = rating = ""
+        rated_at = None
+        if state in (OpinionState.PENDING, OpinionState.TRANSFERRED):
+            return handled_at, handle_seconds, answer, reason, rating, rated_at
+        delay = min((self.now - submitted).total_seconds(), 86400 * rng.lognormvariate(1.3, 0.8))
+        handle_seconds = max(600, int(delay))
+        handled_at = submitted + timedelta(seconds=handle_seconds)
+        if state == OpinionState.ANSWERED:
+            answer = rng.choice(ANSWERS)
+        elif state == OpinionState.DECLINED:
+            reason = rng.choice(DECLINE_REASONS)
+        elif rng.random() < 0.4:
+            answer = "您的意见已纳入整改清单，我们将按期整改并公开结果。"
+        if state != OpinionState.ACCEPTED or closed:
+            if rng.random() < (0.5 if closed else 0.4):
+                rating = rng.choices(list(Rating.values), weights=RATINGS[state])[0]
+                rated_at = min(self.now, handled_at + timedelta(days=rng.randint(1, 10)))
+        return handled_at, handle_seconds, answer, reason, rating, rated_at
+
+    def _add_events(self, org, state, submitted, transferred_from, handled) -> None:
+        handled_at, _, answer, reason, rating, rated_at = handled
+        handler = self.handler
+        event = (org[0], org[1], self.oid)
+        self.events.append((*event, "received", None, "群众", submitted, "", "{}"))
+        if transferred_from:
+            moved = submitted + timedelta(hours=self.rng.randint(2, 30))
+            self.events.append((*event, "transferred", handler, "主题教育办公室", moved, "", "{}"))
+        if handled_at:
+            action = {OpinionState.ACCEPTED: "accepted", OpinionState.ANSWERED: "answered"}.get(
+                state, "declined"
+            )
+            note = answer or reason
+            self.events.append((*event, action, handler, "主题教育办公室", handled_at, note, "{}"))
+        if rating:
+            detail = json.dumps({"rating": rating})
+            self.events.append((*event, "rated", None, "群众", rated_at, "", detail))

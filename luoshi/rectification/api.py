@@ -27,6 +27,7 @@ class MeasureOut(Schema):
     responsible_leader: str
     deadline_kind: str
     due_on: date | None
+    long_term: bool  # also to be kept up after the deadline (并长期坚持)
     progress: int
     state: str
     version: int
@@ -67,6 +68,7 @@ class MeasureIn(Schema):
     content: text_of(Measure, "content")
     deadline_kind: text_of(Measure, "deadline_kind") = "date"
     due_on: date | None = None
+    long_term: bool = False  # a dated or 立行立改 measure also to be kept up (并长期坚持)
     owner_name: text_of(Measure, "owner_name") = ""
     responsible_leader: text_of(Measure, "responsible_leader") = ""
     org_id: Id | None = None
@@ -104,7 +106,7 @@ class ProgressOut(Schema):
 
 MEASURE_OUT_FIELDS = (
     *("id", "problem_id", "number", "content", "org_id", "owner_name", "responsible_leader"),
-    *("deadline_kind", "due_on", "progress", "state", "version", "extensions"),
+    *("deadline_kind", "due_on", "long_term", "progress", "state", "version", "extensions"),
 )
 
 
@@ -198,6 +200,7 @@ def create_problem(request, payload: ProblemIn):
             else None,
             "deadline_kind": m.deadline_kind,
             "due_on": m.due_on,
+            "long_term": m.long_term,
             "owner_name": m.owner_name,
             "responsible_leader": m.responsible_leader,
         }

@@ -87,6 +87,12 @@ class MeasureForm(forms.Form):
     responsible_leader = forms.CharField(
         label="责任领导", max_length=120, required=False, widget=forms.TextInput(attrs=TEXT)
     )
+    long_term = forms.BooleanField(
+        label="并长期坚持",
+        required=False,
+        help_text="按时限完成后仍须长期坚持，如“2019年12月底前完成，并长期坚持”",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
 
 class ProgressForm(forms.Form):

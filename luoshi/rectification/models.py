@@ -271,7 +271,8 @@ class Measure(OrgOwned):
         if self.deadline_kind == DeadlineKind.ONGOING:
             return "长期坚持"
         due = f"{self.due_on:%Y年%m月%d日}" if self.due_on else ""
-        return f"立行立改（{due}前）" if self.deadline_kind == DeadlineKind.IMMEDIATE else due
+        label = f"立行立改（{due}前）" if self.deadline_kind == DeadlineKind.IMMEDIATE else due
+        return f"{label}，并长期坚持" if self.long_term else label
 
 
 class ExtensionState(models.TextChoices):

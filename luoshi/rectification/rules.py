@@ -70,6 +70,12 @@ def due_date(campaign, kind: str, due_on: date | None) -> date | None:
     return due_on
 
 
+def keeps_long_term(kind: str, long_term: bool) -> bool:
+    """Whether a measure of deadline `kind` is stored as also 并长期坚持: only a dated or 立行立改
+    one can be (a 长期坚持 measure is kept up already; the ledger writes it once)."""
+    return bool(long_term) and kind != DeadlineKind.ONGOING
+
+
 def deadline_change_refusal(
     *, state: str, kind: str, due_on: date | None, new_kind: str, new_due_on: date | None
 ) -> str | None:

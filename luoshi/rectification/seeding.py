@@ -17,6 +17,7 @@ from luoshi.core.bulk import insert_rows, next_id, reset_sequences
 from luoshi.core.scoping import SYSTEM
 from luoshi.orgs import names as N
 from luoshi.orgs.models import Organization, OrgKind, OrgLevel
+from luoshi.rectification import clock
 from luoshi.rectification.models import (
     EVENT_COLUMNS,
     MEASURE_COLUMNS,
@@ -35,6 +36,11 @@ from luoshi.rectification.models import (
 )
 from luoshi.rectification.rollups import rebuild_ledger_tallies
 
+# What a drawn state becomes at the root, which nobody in the demo may verify (see _add_problem).
+_AWAITING_ABOVE = {
+    MeasureState.CLOSED: MeasureState.SUBMITTED,
+    MeasureState.RETURNED: MeasureState.SUBMITTED,
+}
 VOLUME = {"tiny": (60, 72), "city": (6145, 7197), "province": (300_000, 350_000)}
 SOURCE_WEIGHTS = [6, 4, 10, 20, 12, 35, 5, 8]
 STATES = [
@@ -140,6 +146,7 @@ class _Ledger:
     start: date
     now: datetime
     office: int | None
+    root_path: str
     reporters: dict  # organisation path -> the demo liaison who reports its own work
     problems: list = field(default_factory=list)
     measures: list = field(default_factory=list)
@@ -181,7 +188,7 @@ def seed_ledger(context) -> None:
     for i in rng.sample(range(n_problems), n_measures - n_problems):
         measures_per[i] += 1
 
-    ledger = _Ledger(rng, campaign, start, timezone.now(), office, reporters)
+    ledger = _Ledger(rng, campaign, start, timezone.now(), office, context.root.path, reporters)
     pid, mid = next_id(Problem), next_id(Measure)
     for i, owner in enumerate(owners):
         immediate = i < immediate_count
@@ -196,8 +203,9 @@ def seed_ledger(context) -> None:
 
 
 def _owners(root, rng, n_problems) -> tuple[list, int]:
-    """Owners of the problems, weighted towards the grass roots; the root keeps the ten
-    immediate fixes (the first ones)."""
+    """Owners of the problems, weighted towards the grass roots; the organisations just below
+    the root, in turn, keep the ten immediate fixes (the first ones), which the root's office
+    verifies (two-party 销号: never the organisation that asked for it)."""
     orgs = list(
         Organization.objects.in_subtree(root.path).values_list(
             "id", "path", "level", "kind", "short_name", "name"
@@ -210,9 +218,9 @@ def _owners(root, rng, n_problems) -> tuple[list, int]:
         for _, _, level, kind, _, _ in orgs
     ]
     owners = rng.choices(orgs, weights=weights, k=n_problems)
-    root_row = next(o for o in orgs if o[0] == root.pk)
-    immediate_count = min(10, n_problems // 6)
-    owners[:immediate_count] = [root_row] * immediate_count
+    below_root = [o for o in orgs if o[1].count("/") == root.path.count("/") + 1]
+    immediate_count = min(10, n_problems // 6) if below_root else 0
+    owners[:immediate_count] = [below_root[i % len(below_root)] for i in range(immediate_count)]
     return owners, immediate_count
 
 
@@ -235,6 +243,10 @@ def _add_problem(ledger, pid, i, owner, immediate, n_measures, sources, categori
         if immediate
         else rng.choices(state_names, weights=state_weights, k=n_measures)
     )
+    if path == ledger.root_path:
+        # Only a group over the root (a guidance group the demo has no account for) may verify
+        # the root's own measures: they wait for it, never closed or returned by its own office.
+        m_states = [_AWAITING_ABOVE.get(state, state) for state in m_states]
     if set(m_states) == {MeasureState.CLOSED}:
         status = ProblemStatus.CLOSED
     elif set(m_states) == {MeasureState.NOT_STARTED}:
@@ -289,7 +301,8 @@ def _add_measure(ledger, pid, mid, number, state, owner, immediate, leaders, cre
     progress = {MeasureState.CLOSED: 100, MeasureState.SUBMITTED: 100}.get(
         state, min(90, 25 * n_updates)
     )
-    submitted = state in (MeasureState.SUBMITTED, MeasureState.CLOSED)
+    # Asked for 销号 (a returned measure keeps who asked, as the services leave it).
+    submitted = state in (MeasureState.SUBMITTED, MeasureState.CLOSED, MeasureState.RETURNED)
     closed_at = (
         _aware(
             created.date()
@@ -299,6 +312,11 @@ def _add_measure(ledger, pid, mid, number, state, owner, immediate, leaders, cre
         if state == MeasureState.CLOSED
         else None
     )
+    if closed_at is not None:
+        # As verify_measure does: a measure closed after its deadline was once overdue, so it
+        # is not closed on time (clock.closed_on_time_q).
+        facts = clock.Facts(deadline_kind=deadline_kind, due_on=due)
+        was_overdue = was_overdue or clock.is_late(facts, timezone.localdate(closed_at))
     ledger.measures.append(
         (
             mid,
@@ -323,6 +341,7 @@ def _add_measure(ledger, pid, mid, number, state, owner, immediate, leaders, cre
             created,
             closed_at or created,
             ledger.campaign.pk,
+            path if submitted else "",  # submitted_from: the measure's own organisation
         )
     )
     ledger.event(org_id, path, pid, mid, "measure_created", True, created)
@@ -365,7 +384,7 @@ def _history(ledger, pid, mid, owner, state, n_updates, progress, created, close
 
 def _write(ledger: _Ledger) -> None:
     insert_rows(Problem, PROBLEM_COLUMNS, ledger.problems)
-    insert_rows(Measure, MEASURE_COLUMNS, ledger.measures)
+    insert_rows(Measure, [*MEASURE_COLUMNS, "submitted_from"], ledger.measures)
     insert_rows(ProgressUpdate, UPDATE_COLUMNS, ledger.updates)
     insert_rows(
         Verification,

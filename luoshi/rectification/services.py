@@ -5,7 +5,8 @@ and may act on it (NotAllowed), checks the version the actor saw (Conflict when 
 it meanwhile), and appends a LedgerEvent in the same transaction, where it also recounts the
 roll-up rows (LedgerTally) of the organisations it touched. Besides these functions, only the
 ledger import (ledger_io/importer.py: rows in bulk, with the same events and recounts) and the
-seeds (rectification/seeding.py) write these tables."""
+seeds (rectification/seeding.py) write these tables; moving a subtree (orgs.services) rewrites
+only their copy of the tree position (org_path), and `luoshi restore` replaces them whole."""
 
 from datetime import date
 
@@ -334,8 +335,10 @@ def add_measure(
     due_on: date | None = None,
     owner_name: str = "",
     responsible_leader: str = "",
+    long_term: bool = False,
 ) -> Measure:
-    """Add a measure to a problem; its owner is the problem's organisation or one below it."""
+    """Add a measure to a problem; its owner is the problem's organisation or one below it.
+    `long_term`: a dated or 立行立改 measure that is also to be kept up (并长期坚持)."""
     problem = get_visible_or_404(Problem.objects.select_related("campaign"), actor, pk=problem.pk)
     org = org or problem.org
     if not org.path.startswith(problem.org_path):
@@ -357,6 +360,7 @@ def add_measure(
         responsible_leader=responsible_leader.strip(),
         deadline_kind=deadline_kind,
         due_on=rules.due_date(problem.campaign, deadline_kind, due_on),
+        long_term=rules.keeps_long_term(deadline_kind, long_term),
     )
     _record(
         problem=problem,
@@ -370,7 +374,9 @@ def add_measure(
     return measure
 
 
-MEASURE_FIELDS = {"content", "owner_name", "responsible_leader", "deadline_kind", "due_on"}
+MEASURE_FIELDS = {
+    *("content", "owner_name", "responsible_leader", "deadline_kind", "due_on", "long_term"),
+}
 
 
 @transaction.atomic
@@ -401,6 +407,10 @@ def update_measure(*, actor, measure_id: int, version: int, **changes) -> Measur
         )
         if refusal:
             raise Invalid(refusal)
+    if "long_term" in changes or "deadline_kind" in changes:
+        new_kind = changes.get("deadline_kind", measure.deadline_kind)
+        wanted = changes.get("long_term", measure.long_term)
+        changes["long_term"] = rules.keeps_long_term(new_kind, wanted)
     before, after = _diff(measure, changes)
     if not after:
         return measure
@@ -539,36 +549,14 @@ def transition_measure(
     if step.by == "owner":
         reporter = _reporting_path(actor, measure.org_path, on_behalf, step.label)
     else:
-        role = permissions.verifier_role(actor, measure.org_path, not_from=measure.submitted_from)
-        if role is None:
-            if permissions.verifier_role(actor, measure.org_path) is not None:
-                raise NotAllowed("销号核验须由申请销号单位以外的组织进行，本单位不能核验")
-            raise NotAllowed("销号核验须由上级组织或指导组进行，不能由本单位核验")
-        if action != "reopen" and measure.submitted_by_id == actor.pk:
-            raise NotAllowed("不能核验自己提交的销号申请")
+        role = _verifying_role(actor, measure, action)
     reason = reason.strip()
     if step.needs_reason and not reason:
         raise Invalid(f"{step.label}须填写理由")
     if action == "submit" and not measure.evidence.exists():
         raise Invalid("申请销号前须上传佐证材料")
 
-    now = timezone.now()
-    fields = {"state": step.target, "version": F("version") + 1, "updated_at": now}
-    if action == "submit":
-        fields |= {"submitted_by": actor, "submitted_at": now, "submitted_from": reporter}
-    elif action == "verify":
-        fields |= {"closed_at": now, "progress": 100, "return_reason": ""}
-        if measure.is_overdue():
-            fields["was_overdue"] = True
-    elif action == "return":
-        fields |= {"return_reason": reason}
-    elif action == "reopen":
-        fields |= {
-            "closed_at": None,
-            "submitted_by": None,
-            "submitted_at": None,
-            "submitted_from": "",
-        }
+    fields = _transition_fields(measure, step, action, actor, reporter, reason)
     if not Measure.objects.filter(pk=measure.pk, version=version).update(**fields):
         raise Conflict()
     pause_points("measure_transition")
@@ -596,6 +584,42 @@ def transition_measure(
     refresh_ledger_tallies([measure.org_id, measure.problem.org_id])
     measure.refresh_from_db()
     return measure
+
+
+def _verifying_role(actor, measure: Measure, action: str) -> str:
+    """The role in which the actor closes, returns or reopens the measure: of another
+    organisation than the one that asked for 销号, and not the person who asked."""
+    role = permissions.verifier_role(actor, measure.org_path, not_from=measure.submitted_from)
+    if role is None:
+        if permissions.verifier_role(actor, measure.org_path) is not None:
+            raise NotAllowed("销号核验须由申请销号单位以外的组织进行，本单位不能核验")
+        raise NotAllowed("销号核验须由上级组织或指导组进行，不能由本单位核验")
+    if action != "reopen" and measure.submitted_by_id == actor.pk:
+        raise NotAllowed("不能核验自己提交的销号申请")
+    return role
+
+
+def _transition_fields(measure, step, action: str, actor, reporter, reason: str) -> dict:
+    """The measure's fields after the step: who asked for 销号 and in whose name; when it was
+    closed, and whether it was overdue then (so not closed on time); why it was returned."""
+    now = timezone.now()
+    fields = {"state": step.target, "version": F("version") + 1, "updated_at": now}
+    if action == "submit":
+        fields |= {"submitted_by": actor, "submitted_at": now, "submitted_from": reporter}
+    elif action == "verify":
+        fields |= {"closed_at": now, "progress": 100, "return_reason": ""}
+        if measure.is_overdue():
+            fields["was_overdue"] = True
+    elif action == "return":
+        fields |= {"return_reason": reason}
+    elif action == "reopen":
+        fields |= {
+            "closed_at": None,
+            "submitted_by": None,
+            "submitted_at": None,
+            "submitted_from": "",
+        }
+    return fields
 
 
 # --- deadlines -------------------------------------------------------------------------------

@@ -382,7 +382,11 @@ def evidence_file(request, pk):
 def immediate_fix(request):
     user = request.user
     form = ImmediateFixForm(request.POST or None, request.FILES or None)
-    form.fields["org"].choices = [(o.pk, o.name) for o in selectors.owner_organizations(user)]
+    orgs = selectors.owner_organizations(user)
+    form.fields["org"].choices = [(o.pk, o.name) for o in orgs]
+    if not any(permissions.reports_only_on_behalf(user, o.path) for o in orgs):
+        # Every organisation offered is the actor's own: 代为填报 would mean nothing.
+        del form.fields["on_behalf"]
     form.fields["campaign"].choices = [(c.pk, c.name) for c in selectors.visible_campaigns(user)]
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -397,7 +401,7 @@ def immediate_fix(request):
                 title=data["title"],
                 measure=data["measure"],
                 files=data["files"],
-                on_behalf=data["on_behalf"],
+                on_behalf=data.get("on_behalf", False),
             )
         except DomainError as error:
             form.add_error(None, str(error))

@@ -39,63 +39,91 @@ FINDINGS = [
 ]
 
 
+TOPIC_COLUMNS = [
+    "id",
+    "org_id",
+    "org_path",
+    "campaign_id",
+    "title",
+    "leader_name",
+    "leader_title",
+    "state",
+    "report",
+    "outcome",
+    "concluded_on",
+    "created_at",
+    "description",
+]
+VISIT_COLUMNS = [
+    "id",
+    "org_id",
+    "org_path",
+    "topic_id",
+    "visited_on",
+    "place",
+    "place_kind",
+    "met_whom",
+    "notes",
+]
+FINDING_COLUMNS = ["org_id", "org_path", "visit_id", "text", "problem_id", "created_at"]
+
+
 def seed_research(context) -> None:
     rng = context.rng
-    root = context.root
     campaign = Campaign.objects.get(slug=context.campaign_slug)
     start, end = campaign.starts_on, min(today(), campaign.ends_on)
     span = max((end - start).days, 1)
     now = timezone.now()
     leaders = list(
-        TeamPosition.objects.filter(org_path__startswith=root.path, rank__lte=1).values_list(
-            "org_id", "org_path", "person_name", "title"
-        )
+        TeamPosition.objects.filter(
+            org_path__startswith=context.root.path, rank__lte=1
+        ).values_list("org_id", "org_path", "person_name", "title")
     )
     tid, vid = next_id(ResearchTopic), next_id(Visit)
     topics, visits, findings = [], [], []
-    by_org = {}
     for org_id, path, name, title in leaders:
-        topic_id = tid
-        tid += 1
         theme = rng.choice(THEMES)
         concluded = rng.random() < 0.6
-        topics.append(
-            (
-                topic_id,
-                org_id,
-                path,
-                campaign.pk,
-                f"关于{theme}的调研",
-                name,
-                title,
-                TopicState.CONCLUDED if concluded else TopicState.ONGOING,
-                f"围绕{theme}开展调研，形成调研报告。" if concluded else "",
-                "形成制度措施并推动解决" if concluded else "",
-                end if concluded else None,
-                now,
-                f"围绕{theme}，深入基层开展调研。",
-            )
-        )
+        topics.append(_topic_row(tid, org_id, path, campaign, name, title, theme, concluded, now))
         for _ in range(rng.randint(2, 4)):
             kind, places = rng.choice(PLACES)
-            visits.append(
-                (
-                    vid,
-                    org_id,
-                    path,
-                    topic_id,
-                    start + timedelta(days=rng.randrange(span)),
-                    rng.choice(places),
-                    kind,
-                    "干部群众代表",
-                    "",
-                )
-            )
-            by_org.setdefault(org_id, []).append(vid)
+            on = start + timedelta(days=rng.randrange(span))
+            place = rng.choice(places)
+            visits.append((vid, org_id, path, tid, on, place, kind, "干部群众代表", ""))
             for _ in range(rng.choice([0, 1, 1, 2])):
                 findings.append([org_id, path, vid, rng.choice(FINDINGS), None, now])
             vid += 1
-    # Problems the ledger already has from research, linked to a finding of their organisation.
+        tid += 1
+    _link_research_problems(campaign, findings)
+    insert_rows(ResearchTopic, TOPIC_COLUMNS, topics)
+    insert_rows(Visit, VISIT_COLUMNS, visits)
+    insert_rows(Finding, FINDING_COLUMNS, [tuple(f) for f in findings])
+    reset_sequences(ResearchTopic, Visit, Finding)
+
+
+def _topic_row(topic_id, org_id, path, campaign, name, title, theme, concluded, now) -> tuple:
+    """A leader's research topic; a concluded one has its report and outcome."""
+    end = min(today(), campaign.ends_on)
+    return (
+        topic_id,
+        org_id,
+        path,
+        campaign.pk,
+        f"关于{theme}的调研",
+        name,
+        title,
+        TopicState.CONCLUDED if concluded else TopicState.ONGOING,
+        f"围绕{theme}开展调研，形成调研报告。" if concluded else "",
+        "形成制度措施并推动解决" if concluded else "",
+        end if concluded else None,
+        now,
+        f"围绕{theme}，深入基层开展调研。",
+    )
+
+
+def _link_research_problems(campaign, findings: list[list]) -> None:
+    """Problems the ledger already has from research (source 调研发现), each linked to a finding
+    of its organisation (the finding rows' problem id is set in place)."""
     sourced = Problem.objects.filter(campaign=campaign, source__name="调研发现").values_list(
         "id", "org_id"
     )
@@ -106,43 +134,3 @@ def seed_research(context) -> None:
         candidates = open_findings.get(org_id)
         if candidates:
             candidates.pop()[4] = problem_id
-    insert_rows(
-        ResearchTopic,
-        [
-            "id",
-            "org_id",
-            "org_path",
-            "campaign_id",
-            "title",
-            "leader_name",
-            "leader_title",
-            "state",
-            "report",
-            "outcome",
-            "concluded_on",
-            "created_at",
-            "description",
-        ],
-        topics,
-    )
-    insert_rows(
-        Visit,
-        [
-            "id",
-            "org_id",
-            "org_path",
-            "topic_id",
-            "visited_on",
-            "place",
-            "place_kind",
-            "met_whom",
-            "notes",
-        ],
-        visits,
-    )
-    insert_rows(
-        Finding,
-        ["org_id", "org_path", "visit_id", "text", "problem_id", "created_at"],
-        [tuple(f) for f in findings],
-    )
-    reset_sequences(ResearchTopic, Visit, Finding)

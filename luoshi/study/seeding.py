@@ -43,97 +43,140 @@ ABSENCE_REASONS = ["出差", "病假", "外出培训", "值班", "事假"]
 ATTENDANCE_SCALES = {"tiny", "city"}
 
 
+ACTIVITY_COLUMNS = [
+    "id",
+    "org_id",
+    "org_path",
+    "campaign_id",
+    "kind",
+    "topic",
+    "starts_on",
+    "ends_on",
+    "team_id",
+    "speaker",
+    "place",
+    "audience",
+    "materials",
+    "minutes",
+    "created_at",
+]
+ATTENDANCE_COLUMNS = [
+    "org_id",
+    "org_path",
+    "activity_id",
+    "member_id",
+    "status",
+    "absence_reason",
+    "made_up_on",
+    "made_up_note",
+]
+
+
+class _Activities:
+    """The activity rows being seeded, numbered from the next free id, on random days of the
+    campaign so far."""
+
+    def __init__(self, context, campaign):
+        self.rng = context.rng
+        self.campaign = campaign
+        self.start, self.end = campaign.starts_on, min(today(), campaign.ends_on)
+        self.span = max((self.end - self.start).days, 1)
+        self.now = timezone.now()
+        self.next_id = next_id(StudyActivity)
+        self.rows: list[tuple] = []
+
+    def day(self):
+        return self.start + timedelta(days=self.rng.randrange(self.span))
+
+    def add(self, org_id, path, kind, topic, on, team=None, ends=None, speaker="", audience=None):
+        row = (self.next_id, org_id, path, self.campaign.pk, kind, topic, on, ends, team)
+        self.rows.append((*row, speaker, "", audience, "", "", self.now))
+        self.next_id += 1
+        return self.next_id - 1
+
+
 def seed_study(context) -> None:
-    rng = context.rng
-    root = context.root
     campaign = Campaign.objects.get(slug=context.campaign_slug)
-    start, end = campaign.starts_on, min(today(), campaign.ends_on)
-    span = max((end - start).days, 1)
-    now = timezone.now()
+    acts = _Activities(context, campaign)
+    _seed_team_study(context, acts)
+    _seed_public_events(context, acts)
+    attendance = _seed_branch_sessions(context, acts)
+    insert_rows(StudyActivity, ACTIVITY_COLUMNS, acts.rows)
+    insert_rows(Attendance, ATTENDANCE_COLUMNS, attendance)
+    reset_sequences(StudyActivity, Attendance)
+    # The campaign's requirement for every leadership team (seed 003's city teams did 14 and 9).
+    StudyTarget.objects.create(campaign=campaign, kind=StudyKind.SELF_STUDY, per_team=12)
+    StudyTarget.objects.create(campaign=campaign, kind=StudyKind.DISCUSSION, per_team=6)
 
-    def day():
-        return start + timedelta(days=rng.randrange(span))
 
+def _seed_team_study(context, acts: _Activities) -> None:
+    """The root's team: 14 self-study sessions, 9 discussions and a 7-day reading class; the
+    teams below share about 1,800 sessions and 820 discussions per 140 teams."""
+    rng, root = context.rng, context.root
     teams = list(
         LeadershipTeam.objects.filter(org_path__startswith=root.path).values_list(
             "id", "org_id", "org_path"
         )
     )
-    aid = next_id(StudyActivity)
-    rows = []
-
-    def add(org_id, path, kind, topic, on, team=None, ends=None, speaker="", audience=None):
-        nonlocal aid
-        rows.append(
-            (
-                aid,
-                org_id,
-                path,
-                campaign.pk,
-                kind,
-                topic,
-                on,
-                ends,
-                team,
-                speaker,
-                "",
-                audience,
-                "",
-                "",
-                now,
-            )
-        )
-        aid += 1
-        return aid - 1
-
     below = [t for t in teams if t[1] != root.pk]
     factor = len(below) / 140 if below else 0
     self_total, disc_total = round(1800 * factor), round(820 * factor)
     for team_id, org_id, path in teams:
         if org_id == root.pk:
             n_self, n_disc = 14, 9
-            add(
+            acts.add(
                 org_id,
                 path,
                 StudyKind.READING_CLASS,
                 "主题教育专题读书班",
-                start + timedelta(days=3),
+                acts.start + timedelta(days=3),
                 team_id,
-                start + timedelta(days=9),
+                acts.start + timedelta(days=9),
             )
         else:
             n_self = max(round(self_total / len(below) + rng.uniform(-3, 3)), 1)
             n_disc = max(round(disc_total / len(below) + rng.uniform(-2, 2)), 1)
         for _ in range(n_self):
-            add(org_id, path, StudyKind.SELF_STUDY, rng.choice(SELF_STUDY_TOPICS), day(), team_id)
+            topic = rng.choice(SELF_STUDY_TOPICS)
+            acts.add(org_id, path, StudyKind.SELF_STUDY, topic, acts.day(), team_id)
         for _ in range(n_disc):
-            add(org_id, path, StudyKind.DISCUSSION, rng.choice(DISCUSSION_TOPICS), day(), team_id)
+            topic = rng.choice(DISCUSSION_TOPICS)
+            acts.add(org_id, path, StudyKind.DISCUSSION, topic, acts.day(), team_id)
+
+
+def _seed_public_events(context, acts: _Activities) -> None:
+    """12 performances of a history play and a photo exhibition, held by the root."""
+    rng, root = context.rng, context.root
     for _ in range(12):
-        add(
+        acts.add(
             root.pk,
             root.path,
             StudyKind.PUBLIC_EVENT,
             "银川党史情景剧巡演",
-            day(),
+            acts.day(),
             audience=rng.randint(300, 900),
         )
-    add(
+    acts.add(
         root.pk,
         root.path,
         StudyKind.PUBLIC_EVENT,
         "“铸牢中华民族共同体意识”图片展",
-        day(),
+        acts.day(),
         audience=rng.randint(3000, 8000),
     )
 
+
+def _seed_branch_sessions(context, acts: _Activities) -> list[tuple]:
+    """A party lesson in most branches and a themed party day in half, with each member's
+    attendance at the scales that seed members' attendance; returns the attendance rows."""
+    rng, root = context.rng, context.root
     branches = list(
         Organization.objects.filter(path__startswith=root.path, kind=OrgKind.BRANCH).values_list(
             "id", "path"
         )
     )
-    with_attendance = context.scale in ATTENDANCE_SCALES
     members: dict[int, list[tuple[int, str]]] = {}
-    if with_attendance:
+    if context.scale in ATTENDANCE_SCALES:
         for mid, org_id, path in Member.objects.filter(org_path__startswith=root.path).values_list(
             "id", "org_id", "org_path"
         ):
@@ -142,89 +185,27 @@ def seed_study(context) -> None:
     for org_id, path in branches:
         held = []
         if rng.random() < 0.7:
+            topic = rng.choice(LESSON_TOPICS)
             held.append(
-                add(
-                    org_id,
-                    path,
-                    StudyKind.LESSON,
-                    rng.choice(LESSON_TOPICS),
-                    day(),
-                    speaker="支部书记",
-                )
+                acts.add(org_id, path, StudyKind.LESSON, topic, acts.day(), speaker="支部书记")
             )
         if rng.random() < 0.5:
-            held.append(
-                add(org_id, path, StudyKind.PARTY_DAY, "“不忘初心、牢记使命”主题党日", day())
-            )
+            topic = "“不忘初心、牢记使命”主题党日"
+            held.append(acts.add(org_id, path, StudyKind.PARTY_DAY, topic, acts.day()))
         for activity in held:
             for mid, mpath in members.get(org_id, []):
-                r = rng.random()
-                if r < 0.92:
-                    attendance.append(
-                        (org_id, mpath, activity, mid, AttendanceStatus.PRESENT, "", None, "")
-                    )
-                elif r < 0.96:
-                    attendance.append(
-                        (
-                            org_id,
-                            mpath,
-                            activity,
-                            mid,
-                            AttendanceStatus.MADE_UP,
-                            rng.choice(ABSENCE_REASONS),
-                            end,
-                            "观看录像并提交学习心得",
-                        )
-                    )
-                else:
-                    attendance.append(
-                        (
-                            org_id,
-                            mpath,
-                            activity,
-                            mid,
-                            AttendanceStatus.ABSENT,
-                            rng.choice(ABSENCE_REASONS),
-                            None,
-                            "",
-                        )
-                    )
-    insert_rows(
-        StudyActivity,
-        [
-            "id",
-            "org_id",
-            "org_path",
-            "campaign_id",
-            "kind",
-            "topic",
-            "starts_on",
-            "ends_on",
-            "team_id",
-            "speaker",
-            "place",
-            "audience",
-            "materials",
-            "minutes",
-            "created_at",
-        ],
-        rows,
-    )
-    insert_rows(
-        Attendance,
-        [
-            "org_id",
-            "org_path",
-            "activity_id",
-            "member_id",
-            "status",
-            "absence_reason",
-            "made_up_on",
-            "made_up_note",
-        ],
-        attendance,
-    )
-    reset_sequences(StudyActivity, Attendance)
-    # The campaign's requirement for every leadership team (seed 003's city teams did 14 and 9).
-    StudyTarget.objects.create(campaign=campaign, kind=StudyKind.SELF_STUDY, per_team=12)
-    StudyTarget.objects.create(campaign=campaign, kind=StudyKind.DISCUSSION, per_team=6)
+                attendance.append(_one_attendance(rng, org_id, mpath, activity, mid, acts.end))
+    return attendance
+
+
+def _one_attendance(rng, org_id, mpath, activity, mid, end) -> tuple:
+    """Present (92 %), absent and made up on the last day (4 %), or absent (4 %)."""
+    r = rng.random()
+    if r < 0.92:
+        return (org_id, mpath, activity, mid, AttendanceStatus.PRESENT, "", None, "")
+    if r < 0.96:
+        reason = rng.choice(ABSENCE_REASONS)
+        made_up = "观看录像并提交学习心得"
+        return (org_id, mpath, activity, mid, AttendanceStatus.MADE_UP, reason, end, made_up)
+    reason = rng.choice(ABSENCE_REASONS)
+    return (org_id, mpath, activity, mid, AttendanceStatus.ABSENT, reason, None, "")

@@ -60,50 +60,11 @@ def record_activity(
     organisation's subtree. Credits the key actions this kind of record proves."""
     _require_keeper(actor, org)
     absent = absent or {}
-    if kind not in StudyKind.values:
-        raise Invalid(f"未知的学习形式“{kind}”")
     topic = topic.strip()
-    if not topic:
-        raise Invalid("请填写学习主题")
-    if starts_on > timezone.localdate():
-        raise Invalid("学习日期不能晚于今天")
-    if ends_on and ends_on < starts_on:
-        raise Invalid("结束日期不能早于开始日期")
-    if ends_on and kind != StudyKind.READING_CLASS and ends_on != starts_on:
-        raise Invalid("只有读书班可以跨多天")
-    if kind == StudyKind.LESSON and not speaker.strip():
-        raise Invalid("专题党课须填写主讲人")
-    if audience is not None and audience < 0:
-        raise Invalid("受众人次不能为负数")
-    if campaign is not None and not org.path.startswith(campaign.org_path):
-        raise Invalid("该组织不在本次主题教育的范围内")
-    team = None
-    if by_team:
-        team = LeadershipTeam.objects.filter(org=org).first()
-        if team is None:
-            raise Invalid(f"{org.name}没有领导班子，不能记为班子学习")
-    both = set(present) & set(absent)
-    if both:
-        raise Invalid("同一党员不能既参加又缺席")
-    ids = set(present) | set(absent)
-    members = {
-        pk: (org_id, path)
-        for pk, org_id, path in Member.objects.filter(subtree_q("org_path", org.path))
-        .filter(pk__in=ids)
-        .values_list("pk", "org_id", "org_path")
-    }
-    stray = ids - set(members)
-    if stray:
-        raise Invalid(f"有 {len(stray)} 名党员不属于{org.name}")
-    for member_id, reason in absent.items():
-        if not str(reason).strip():
-            raise Invalid(f"请填写{Member.objects.get(pk=member_id).name}的缺席原因")
-    checked = []
-    for upload in files:
-        try:
-            checked.append((upload, check_upload(upload)))
-        except UploadRefused as refused:
-            raise Invalid(str(refused)) from None
+    _check_activity_fields(kind, topic, starts_on, ends_on, speaker, audience, campaign, org)
+    team = _leadership_team(org) if by_team else None
+    members = _attending_members(org, present, absent)
+    checked = _checked_uploads(files)
     activity = StudyActivity.objects.create(
         org=org,
         org_path=org.path,
@@ -120,6 +81,75 @@ def record_activity(
         minutes=minutes.strip(),
         created_by=actor,
     )
+    rows = _record_attendance(activity, members, present, absent)
+    study_tallies.refresh([org.path, *(row.org_path for row in rows)])
+    _store_files(activity, org, checked)
+    _credit_key_actions(org, kind, topic, starts_on)
+    return activity
+
+
+def _check_activity_fields(kind, topic, starts_on, ends_on, speaker, audience, campaign, org):
+    """Refuse an activity whose kind, dates, speaker, audience or campaign cannot be right."""
+    if kind not in StudyKind.values:
+        raise Invalid(f"未知的学习形式“{kind}”")
+    if not topic:
+        raise Invalid("请填写学习主题")
+    if starts_on > timezone.localdate():
+        raise Invalid("学习日期不能晚于今天")
+    if ends_on and ends_on < starts_on:
+        raise Invalid("结束日期不能早于开始日期")
+    if ends_on and kind != StudyKind.READING_CLASS and ends_on != starts_on:
+        raise Invalid("只有读书班可以跨多天")
+    if kind == StudyKind.LESSON and not speaker.strip():
+        raise Invalid("专题党课须填写主讲人")
+    if audience is not None and audience < 0:
+        raise Invalid("受众人次不能为负数")
+    if campaign is not None and not org.path.startswith(campaign.org_path):
+        raise Invalid("该组织不在本次主题教育的范围内")
+
+
+def _leadership_team(org: Organization) -> LeadershipTeam:
+    """The organisation's leadership team, for an activity recorded as the team's study."""
+    team = LeadershipTeam.objects.filter(org=org).first()
+    if team is None:
+        raise Invalid(f"{org.name}没有领导班子，不能记为班子学习")
+    return team
+
+
+def _attending_members(org: Organization, present, absent: dict) -> dict[int, tuple[int, str]]:
+    """{member id: (org id, org path)} of the members named present or absent, each of whom
+    must belong to the organisation's subtree; an absence needs its reason."""
+    if set(present) & set(absent):
+        raise Invalid("同一党员不能既参加又缺席")
+    ids = set(present) | set(absent)
+    members = {
+        pk: (org_id, path)
+        for pk, org_id, path in Member.objects.filter(subtree_q("org_path", org.path))
+        .filter(pk__in=ids)
+        .values_list("pk", "org_id", "org_path")
+    }
+    stray = ids - set(members)
+    if stray:
+        raise Invalid(f"有 {len(stray)} 名党员不属于{org.name}")
+    for member_id, reason in absent.items():
+        if not str(reason).strip():
+            raise Invalid(f"请填写{Member.objects.get(pk=member_id).name}的缺席原因")
+    return members
+
+
+def _checked_uploads(files) -> list:
+    """Each upload with its check, all checked before anything is written."""
+    checked = []
+    for upload in files:
+        try:
+            checked.append((upload, check_upload(upload)))
+        except UploadRefused as refused:
+            raise Invalid(str(refused)) from None
+    return checked
+
+
+def _record_attendance(activity, members: dict, present, absent: dict) -> list[Attendance]:
+    """One attendance row per member present or absent (with the reason)."""
     rows = [
         Attendance(
             activity=activity,
@@ -141,7 +171,10 @@ def record_activity(
         for pk, reason in absent.items()
     ]
     Attendance.objects.bulk_create(rows)
-    study_tallies.refresh([org.path, *(row.org_path for row in rows)])
+    return rows
+
+
+def _store_files(activity, org: Organization, checked: list) -> None:
     for upload, check in checked:
         StudyFile.objects.create(
             org=org,
@@ -152,6 +185,10 @@ def record_activity(
             kind=check.kind,
             size=check.size,
         )
+
+
+def _credit_key_actions(org: Organization, kind: str, topic: str, starts_on: date) -> None:
+    """Complete the organisation's key actions that this kind of activity proves."""
     for proof, proved_kind in PROOF_KINDS.items():
         if proved_kind == kind:
             complete_from_records(
@@ -160,7 +197,6 @@ def record_activity(
                 on=starts_on,
                 note=f"{StudyKind(kind).label}：{topic}（{starts_on:%Y-%m-%d}）",
             )
-    return activity
 
 
 @transaction.atomic

@@ -161,3 +161,16 @@ def test_command_refuses_a_map_without_a_new_value(tree, campaign, tmp_path):
     path.write_bytes(ledger_in_a_countys_words())
     with pytest.raises(CommandError, match="--map"):
         call_command("import-ledger", str(path), "--org", tree.county_a.code, "--map", "理论学习")
+
+
+def test_a_value_with_nothing_close_lists_no_other_values(tree, campaign, liaison, theory):
+    result = run(liaison, tree.county_a)
+    own = next(e for e in result.errors if (e.row, e.column) == (4, "B"))
+    assert "基层治理" in own.message and "没有相近的类别" in own.message
+    assert "相近的有" not in own.message
+    # None of the campaign's categories is named: it points to mapping or adding instead.
+    names = set(Category.objects.filter(campaign=campaign).values_list("name", flat=True))
+    assert [name for name in names if name in own.message] == []
+    assert "请对应到已有的类别，或新增到本次主题教育" in own.message
+    unknown = {(u["kind"], u["value"]): u for u in result.unknown}
+    assert unknown[("category", "基层治理")]["suggestions"] == []

@@ -331,6 +331,19 @@ def test_immediate_fix_page_asks_for_closure_instead_of_closing(client, tree, ca
     assert measure.state == MeasureState.SUBMITTED and measure.closed_at is None
 
 
+def test_immediate_fix_form_offers_on_behalf_only_to_who_would_act_on_behalf(
+    client, tree, campaign, people
+):
+    url = reverse("rectification:immediate_fix")
+    client.force_login(people.branch_a1)  # records its own branch's fix: nothing to tick
+    own = client.get(url).content.decode()
+    assert "登记并申请销号" in own
+    assert 'name="on_behalf"' not in own and "代为填报" not in own
+    client.force_login(people.county_office_a)  # may record its branches' fixes for them
+    above = client.get(url).content.decode()
+    assert 'name="on_behalf"' in above and "代为填报" in above
+
+
 # --- 6. no extension after closure --------------------------------------------------------------
 def _closed_with_pending_extension(ledger, people):
     m = progress(people.branch_a1, ledger.measure)

@@ -1,0 +1,44 @@
+"""No function or method in the luoshi package is longer than 80 lines.
+
+The rule: a function's length is counted from its `def` line to its last line (signature,
+docstring, comments and blank lines included; decorators not). A nested function counts on its
+own and also as part of the function around it. Migrations are exempt (Django writes them).
+A longer function is split into named steps that say what they do.
+"""
+
+import ast
+from pathlib import Path
+
+import luoshi
+
+PACKAGE = Path(luoshi.__file__).parent
+LIMIT = 80
+
+# TODO(lead, at merge): these lie where other helpers are rewriting the code now (luoshi/orgs/*;
+# the ledger import's reader, W4); split them there (or drop them from here once under the
+# limit) and empty this set.
+ALLOWED = {"orgs/seeding.py: county", "ledger_io/layout.py: _problems"}
+
+
+def _long_functions() -> dict[str, int]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > LIMIT:
+                    found[f"{path.relative_to(PACKAGE)}: {node.name}"] = length
+    return found
+
+
+def test_no_function_is_longer_than_80_lines():
+    offenders = {name: n for name, n in _long_functions().items() if name not in ALLOWED}
+    assert offenders == {}, "split these into named steps: " + ", ".join(
+        f"{name} ({n} lines)" for name, n in sorted(offenders.items())
+    )
+
+
+def test_the_allowlist_names_only_functions_still_too_long():
+    assert ALLOWED <= set(_long_functions())
