@@ -667,7 +667,8 @@ def _measure_sum(content, kind, due_on, long_term, owner_name, text) -> tuple:
     )
 
 
-def _fingerprint(number, source_id, category_id, leaders, units, measures: tuple) -> int:
+def _fingerprint(number, source_id, category_id, leaders, units, measures: int) -> int:
+    """The problem's compared columns and the hash of its measures' (`_measure_sum`s)."""
     return hash((number, source_id, category_id, leaders, units, measures))
 
 
@@ -694,7 +695,7 @@ def _parsed_fingerprint(p: ParsedProblem, vocabulary) -> int:
         fields["category_id"],
         fields["responsible_leaders"],
         fields["responsible_units"],
-        measures,
+        hash(measures),
     )
 
 
@@ -715,16 +716,16 @@ def _index_existing(campaign, org) -> dict[int, tuple[int, int, int]]:
         .order_by("problem_id", "number", "id")
         .values_list(*_MEASURE_SUMS)
     )
-    sums: dict[int, int] = {}
+    sums: dict[int, int] = {}  # problem id: the hash of its measures, never their text
     current, held = None, []
     for problem_id, *row in measures.iterator(chunk_size=5000):
         if problem_id != current:
             if held:
-                sums[current] = tuple(held)
+                sums[current] = hash(tuple(held))
             current, held = problem_id, []
         held.append(_measure_sum(*row))
     if held:
-        sums[current] = tuple(held)
+        sums[current] = hash(tuple(held))
     index: dict[int, tuple[int, int, int]] = {}
     base = [F("org_id"), F("level"), F("person_name"), F("title")]
     problems = (
@@ -735,7 +736,7 @@ def _index_existing(campaign, org) -> dict[int, tuple[int, int, int]]:
     )
     for n, pk, org_id, level, person, title, *columns in problems.iterator(chunk_size=5000):
         key = hash((org_id, level, person, title, n))
-        fingerprint = _fingerprint(*columns, sums.pop(pk, ()))
+        fingerprint = _fingerprint(*columns, sums.pop(pk, hash(())))
         index[key] = COLLIDED if key in index else (pk, n, fingerprint)
     return index
 
