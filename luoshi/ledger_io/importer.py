@@ -15,7 +15,8 @@ from itertools import batched
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -627,30 +628,148 @@ def _jsonable(d: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in d.items()}
 
 
-def _index_existing(campaign, org) -> dict[int, list[int]]:
-    """The campaign's problems under `org` by the hash of (organisation, level, person, title),
-    in id order, read once before anything is written: a few bytes a problem, where the rows
-    themselves are read batch by batch (`_existing`)."""
-    index: dict[int, list[int]] = {}
-    rows = (
-        Problem.objects.filter(subtree_q("org_path", org.path), campaign=campaign)
-        .order_by("id")
-        .values_list("id", "org_id", "level", "person_name", "title")
+# A problem's fingerprint: the columns an import compares, and its measures' (with each one's
+# latest progress text) in order, hashed. Equal fingerprints mean that the file changes nothing
+# of the problem, so an unchanged problem is skipped without reading its rows; any difference
+# (or an equal one the rules would not count as a change, such as an empty progress cell) sends
+# it to the full comparison. Two different problems share a 64-bit hash about once in 2**64.
+_MEASURE_SUMS = (
+    "problem_id",
+    "content",
+    "deadline_kind",
+    "due_on",
+    "long_term",
+    "owner_name",
+    "latest_text",
+)
+_PROBLEM_SUMS = (
+    "id",
+    "org_id",
+    "level",
+    "person_name",
+    "title",
+    "number",
+    "source_id",
+    "category_id",
+    "responsible_leaders",
+    "responsible_units",
+)
+COLLIDED = (0, 0, 0)  # two stored keys with one hash: looked up by the key itself
+
+
+def _measure_sum(content, kind, due_on, long_term, owner_name, text) -> tuple:
+    """A measure as its problem's fingerprint holds it (an immediate deadline's date is set
+    when the measure is made, and never compared)."""
+    return (
+        content,
+        kind,
+        None if kind == DeadlineKind.IMMEDIATE else due_on,
+        long_term,
+        owner_name,
+        text or "",
     )
-    for row in rows.iterator(chunk_size=5000):
-        index.setdefault(hash(row[1:]), []).append(row[0])
+
+
+def _fingerprint(number, source_id, category_id, leaders, units, measures: int) -> int:
+    """The problem's compared columns and the hash of its measures' (`_measure_sum`s)."""
+    return hash((number, source_id, category_id, leaders, units, measures))
+
+
+def _parsed_fingerprint(p: ParsedProblem, vocabulary) -> int:
+    """The fingerprint a stored problem has when the file changes nothing of it (the stored
+    deadline as `_measure_fields` computes it: a date kept, none for 长期坚持, and 立行立改's
+    never compared)."""
+    fields = _problem_fields(p, vocabulary)
+    measures = tuple(
+        _measure_sum(
+            m.content,
+            d.kind,
+            d.due_on if d.kind == DeadlineKind.DATE else None,
+            d.long_term,
+            m.owner_name,
+            m.progress_text,
+        )
+        for m in p.measures
+        for d in (m.deadline,)
+    )
+    return _fingerprint(
+        p.number,
+        fields["source_id"],
+        fields["category_id"],
+        fields["responsible_leaders"],
+        fields["responsible_units"],
+        hash(measures),
+    )
+
+
+def _index_existing(campaign, org) -> dict[int, tuple[int, int, int]]:
+    """The campaign's problems under `org`, read once before anything is written, in two
+    streamed queries (the measures with their latest progress text, then the problems): by the
+    hash of their key (organisation, level, person, title, n-th such in id order), each its id,
+    n and fingerprint. A few dozen bytes a problem: the rows themselves are read only for the
+    problems whose fingerprint the file does not match (`_existing`)."""
+    latest = (
+        ProgressUpdate.objects.filter(measure=OuterRef("pk"))
+        .order_by("-created_at", "-id")
+        .values("text")[:1]
+    )
+    measures = (
+        Measure.objects.filter(subtree_q("problem__org_path", org.path), problem__campaign=campaign)
+        .annotate(latest_text=Subquery(latest))
+        .order_by("problem_id", "number", "id")
+        .values_list(*_MEASURE_SUMS)
+    )
+    sums: dict[int, int] = {}  # problem id: the hash of its measures, never their text
+    current, held = None, []
+    for problem_id, *row in measures.iterator(chunk_size=5000):
+        if problem_id != current:
+            if held:
+                sums[current] = hash(tuple(held))
+            current, held = problem_id, []
+        held.append(_measure_sum(*row))
+    if held:
+        sums[current] = hash(tuple(held))
+    index: dict[int, tuple[int, int, int]] = {}
+    base = [F("org_id"), F("level"), F("person_name"), F("title")]
+    problems = (
+        Problem.objects.filter(subtree_q("org_path", org.path), campaign=campaign)
+        .annotate(n=Window(RowNumber(), partition_by=base, order_by=F("id").asc()))
+        .order_by("id")
+        .values_list("n", *_PROBLEM_SUMS)
+    )
+    for n, pk, org_id, level, person, title, *columns in problems.iterator(chunk_size=5000):
+        key = hash((org_id, level, person, title, n))
+        fingerprint = _fingerprint(*columns, sums.pop(pk, hash(())))
+        index[key] = COLLIDED if key in index else (pk, n, fingerprint)
     return index
 
 
-def _existing(batch, index: dict[int, list[int]]):
-    """The problems that the batch's problems are, keyed like parsed ones (the n-th stored with
-    the same organisation, level, person and title, in id order), their measures in order, and
-    each measure's latest progress text."""
+def _stored_by_key(campaign, org, key: tuple) -> int | None:
+    """The id of the stored problem with exactly this key (organisation, level, person, title,
+    n-th), for a key whose hash two stored problems share."""
+    org_id, level, person, title, n = key
+    ids = (
+        Problem.objects.filter(subtree_q("org_path", org.path), campaign=campaign)
+        .filter(org_id=org_id, level=level, person_name=person, title=title)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    found = list(ids[n - 1 : n])
+    return found[0] if found else None
+
+
+def _existing(candidates: list[tuple[ParsedProblem, int]]):
+    """The stored problems that the candidates' problems are (each candidate with the id its
+    key points to, kept when the stored row has the same organisation, level, person and
+    title), keyed like parsed ones, their measures in order, and each measure's latest progress
+    text."""
     existing: dict[tuple, dict] = {}
-    occurrences: dict[tuple, int] = {}
-    bases = {(p.org.pk, p.level, p.person_name, p.title) for p in batch}
-    ids = [pk for base in bases for pk in index.get(hash(base), ())]
-    rows = Problem.objects.filter(id__in=ids).order_by("id")
+    measures_of: dict[int, list[dict]] = {}
+    latest_text: dict[int, str] = {}
+    if not candidates:
+        return existing, measures_of, latest_text
+    key_of = {pk: p.key for p, pk in candidates}
+    rows = Problem.objects.filter(id__in=list(key_of)).order_by("id")
     for row in rows.values(
         "id",
         "org_id",
@@ -664,16 +783,10 @@ def _existing(batch, index: dict[int, list[int]]):
         "responsible_leaders",
         "responsible_units",
     ):
-        base = (row["org_id"], row["level"], row["person_name"], row["title"])
-        if base not in bases:
-            continue  # the same hash, another key
-        occurrences[base] = occurrences.get(base, 0) + 1
-        existing[(*base, occurrences[base])] = row
-    wanted = {p.key for p in batch}
-    existing = {key: row for key, row in existing.items() if key in wanted}
+        key = key_of[row["id"]]
+        if key[:4] == (row["org_id"], row["level"], row["person_name"], row["title"]):
+            existing[key] = row
     problem_ids = [row["id"] for row in existing.values()]
-    measures_of: dict[int, list[dict]] = {}
-    latest_text: dict[int, str] = {}
     if not problem_ids:
         return existing, measures_of, latest_text
     for row in (
@@ -755,9 +868,10 @@ class _Writer:
         """Count (and with `write`, make) what one batch of parsed problems adds and changes."""
         if self.index is None:
             self.index = _index_existing(self.campaign, self.org)
-        existing, measures_of, latest_text = _existing(batch, self.index)
+        unchanged, candidates = self._match(batch)
+        existing, measures_of, latest_text = _existing(candidates)
         rows = _Rows()
-        new = [p for p in batch if p.key not in existing]
+        new = [p for p in batch if p.key not in existing and p.key not in unchanged]
         if new and self.closed:
             # An ended campaign lists no new problem; its existing problems' measures go on.
             self.result.errors.extend(Issue(p.sheet, p.row, "", self.closed) for p in new)
@@ -774,6 +888,30 @@ class _Writer:
         self.result.progress_added += len(rows.updates)
         if self.write:
             self._insert(rows)
+
+    def _match(self, batch) -> tuple[set[tuple], list[tuple[ParsedProblem, int]]]:
+        """The keys of the batch's problems that are stored and that the file leaves as they
+        are (their fingerprints equal), and the other stored ones as (problem, its id): those
+        are compared in full. A problem in neither is new."""
+        unchanged: set[tuple] = set()
+        candidates: list[tuple[ParsedProblem, int]] = []
+        for p in batch:
+            found = self.index.get(hash(p.key))
+            if found is None:
+                continue
+            if found is COLLIDED:
+                pk = _stored_by_key(self.campaign, self.org, p.key)
+                if pk is not None:
+                    candidates.append((p, pk))
+                continue
+            pk, n, fingerprint = found
+            if n != p.key[-1]:
+                continue  # another key's hash: this problem is not stored
+            if fingerprint == _parsed_fingerprint(p, self.vocabulary):
+                unchanged.add(p.key)
+            else:
+                candidates.append((p, pk))
+        return unchanged, candidates
 
     def _event(
         self,
