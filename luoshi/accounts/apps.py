@@ -14,8 +14,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与岗位"
 
     def ready(self):
+        from django.contrib.auth import get_user_model
+
         from luoshi.accounts import signals  # noqa: F401
-        from luoshi.accounts.models import Assignment
+        from luoshi.accounts.models import Assignment, Profile
+        from luoshi.core import versions
         from luoshi.core.registry import set_tree_hooks
 
         set_tree_hooks(
@@ -24,6 +27,9 @@ class AccountsConfig(AppConfig):
             )
         )
         from luoshi.core.registry import NavItem, add_nav
+
+        # the signed-in user is cached per account version: the account services mark it
+        versions.read_from(versions.ACCOUNT, get_user_model(), Assignment, Profile)
 
         add_nav(
             NavItem(
