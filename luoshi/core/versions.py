@@ -149,18 +149,44 @@ def read_from(mark: str, *models) -> None:
         READ[model._meta.db_table] = mark
 
 
+class _Write:
+    """A write to a declared table inside a transaction: counted once it commits (a refused
+    change rolled back needs no mark; Django drops the commit hooks of what it rolls back), or
+    while it is still pending when the check ends (the tests never commit)."""
+
+    def __init__(self, check: "_Check", table: str):
+        self.check, self.table = check, table
+
+    def __call__(self):
+        self.check.written[self.table] = READ[self.table]
+
+
 class _Check:
     def __init__(self):
         self.written: dict[str, str] = {}  # table -> its mark
         self.marked: set[str] = set()
 
     def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
         if isinstance(sql, str) and (m := _WRITE.match(sql)) and m[1] in READ:
-            if not _LAST_LOGIN_ONLY.match(sql):  # a login's time: nothing cached shows it
-                self.written[m[1]] = READ[m[1]]
-        return execute(sql, params, many, context)
+            # a login's time: nothing cached shows it; an update or delete that matched no row
+            # (a stale version) wrote nothing (an INSERT's count may come only with its RETURNING)
+            missed = m[0].lstrip()[0] in "UuDd" and context["cursor"].rowcount == 0
+            if not _LAST_LOGIN_ONLY.match(sql) and not missed:
+                self.wrote(m[1])
+        return result
+
+    def wrote(self, table: str) -> None:
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(_Write(self, table))
+        else:
+            self.written[table] = READ[table]
 
     def unmarked(self) -> list[str]:
+        pending = transaction.get_connection().run_on_commit
+        for _, write, _ in pending:
+            if isinstance(write, _Write) and write.check is self:
+                write()
         if EVERYWHERE in self.marked:
             return []
         return sorted(t for t, mark in self.written.items() if mark not in self.marked)
@@ -180,7 +206,7 @@ def wrote(model) -> None:
     table, for the check."""
     check = _check.get()
     if check is not None and model._meta.db_table in READ:
-        check.written[model._meta.db_table] = READ[model._meta.db_table]
+        check.wrote(model._meta.db_table)
 
 
 @contextmanager

@@ -380,8 +380,8 @@ def _declared_models() -> set[str]:
 
 def _writers() -> set[str]:
     """`app.function` (or `app.Class.method`) for every function of the services, importers,
-    tasks, views and API that names a declared model in a write (`Model.objects…create/update/delete(…)`,
-    `insert_rows(Model, …)`)."""
+    tasks, views and API that names a declared model in a write (`Model.objects…update(…)` and
+    the like, `insert_rows(Model, …)`)."""
     declared, found = _declared_models(), set()
     for pattern in WRITERS:
         for path in ROOT.glob(pattern):
