@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "luoshi.core.middleware.RequestIdMiddleware",
+    "luoshi.core.middleware.CheckMarksMiddleware",
     "luoshi.core.middleware.LimitBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -334,6 +335,9 @@ else:
 LUOSHI_FIGURES_CACHE = _env_bool(
     "FIGURES_CACHE", os.environ.get("CACHE_BACKEND", "locmem") == "redis"
 )
+# A request that writes a table what is cached reads without marking its version is an error
+# ("raise": the tests) or logged ("log": DEBUG); off in production (core.versions.checking_marks).
+LUOSHI_CHECK_MARKS = "log" if DEBUG else ""
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ def _empty_cache(settings):
     from django.core.cache import cache
 
     settings.LUOSHI_FIGURES_CACHE = True
+    settings.LUOSHI_CHECK_MARKS = "raise"  # a request that writes what is cached marks it
     cache.clear()
 
 

@@ -14,12 +14,19 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与岗位"
 
     def ready(self):
+        from django.contrib.auth import get_user_model
+
         from luoshi.accounts import signals  # noqa: F401
+        from luoshi.accounts.models import Assignment, Profile
         from luoshi.accounts.permissions import assignments_of
+        from luoshi.core import versions
         from luoshi.core.registry import set_tree_hooks
 
         set_tree_hooks(assignments=assignments_of)
         from luoshi.core.registry import NavItem, add_nav
+
+        # the signed-in user is cached per account version: the account services mark it
+        versions.read_from(versions.ACCOUNT, get_user_model(), Assignment, Profile)
 
         add_nav(
             NavItem(

@@ -4,8 +4,9 @@ request.
 Every page needs the user and their assignments (their scope and roles): two queries, about a
 millisecond of a web worker's CPU, a tenth of an average page under load (W8). With a cache every
 process shares (production: Redis), they are kept there per *account version* (core.versions):
-a token of the user's own, marked after the commit of any save or delete of the user or of one of
-their assignments (accounts.signals), together with the token every node's figures share, which
+a token of the user's own, marked after the commit of any change the account services make to the
+user, their profile or their assignments (accounts.services; a password or activity changed by
+Django's own paths, accounts.signals), together with the token every node's figures share, which
 a renamed or moved organisation marks (the paths of assignments change with it). A reader reads
 the version before the database, so what it stores from a state older than a commit is stored
 under a version that commit has already replaced: a deactivated user, a withdrawn assignment or

@@ -4,8 +4,9 @@ assignments, add and withdraw assignments, reset a password, lock and unlock.
 Who may do what is decided in accounts.permissions (`grant_refusal`, `manage_refusal`). Every
 change is recorded in the audit log with its actor. A password set here is a one-time password:
 the account must change it before anything else (accounts.middleware; the API refuses its
-tokens meanwhile). Locking saves `is_active`: the account's sessions end on their next request
-(accounts.backends reads the account again, the save marks its version) and its API tokens are
+tokens meanwhile). Every change marks the account's version (`versions.account_changed`, in its
+transaction): the signed-in user is cached per that version (accounts.backends), so a locked
+account's sessions end on their next request, as do those of a new password; its API tokens are
 revoked (accounts.signals)."""
 
 import secrets
@@ -102,6 +103,7 @@ def create_account(*, actor, username: str, name: str, assignments: list) -> tup
         Profile.objects.create(user=user, must_change_password=True)
         for org, role in assignments:
             Assignment.objects.create(user=user, org=org, role=role)
+        versions.account_changed(user.pk)
         record_event(
             AuditEvent.Kind.ACCOUNT_CREATED,
             user=actor,
@@ -122,6 +124,7 @@ def rename_account(*, actor, user_id: int, name: str):
             return user
         user.first_name = name
         user.save(update_fields=["first_name"])
+        versions.account_changed(user.pk)
         record_event(
             AuditEvent.Kind.ACCOUNT_EDITED,
             user=actor,
@@ -139,6 +142,7 @@ def add_assignment(*, actor, user_id: int, org, role: str) -> Assignment:
         if Assignment.objects.filter(user=user, org=org, role=role).exists():
             raise Invalid(f"该账号已有此岗位：{org.name} · {Role(role).label}")
         assignment = Assignment.objects.create(user=user, org=org, role=role)
+        versions.account_changed(user.pk)
         record_event(
             AuditEvent.Kind.ASSIGNMENT_ADDED,
             user=actor,
@@ -162,6 +166,7 @@ def remove_assignment(*, actor, user_id: int, assignment_id: int) -> None:
         if Assignment.objects.filter(user=user).count() <= 1:
             raise Invalid("账号至少保留一个岗位；不再使用的账号请停用")
         assignment.delete()
+        versions.account_changed(user.pk)
         record_event(
             AuditEvent.Kind.ASSIGNMENT_REMOVED,
             user=actor,
@@ -178,7 +183,7 @@ def reset_password(*, actor, user_id: int) -> str:
     with transaction.atomic():
         user = _lock_account(actor, user_id)
         user.set_password(password)
-        user.save(update_fields=["password"])
+        user.save(update_fields=["password"])  # marked with the profile below
         _set_must_change(user, True)
         record_event(AuditEvent.Kind.PASSWORD_RESET, user=actor, target=user.username)
     return password
@@ -193,6 +198,7 @@ def set_locked(*, actor, user_id: int, locked: bool):
             return user  # already so
         user.is_active = not locked
         user.save(update_fields=["is_active"])
+        versions.account_changed(user.pk)
         kind = AuditEvent.Kind.ACCOUNT_LOCKED if locked else AuditEvent.Kind.ACCOUNT_UNLOCKED
         record_event(kind, user=actor, target=user.username)
     return user

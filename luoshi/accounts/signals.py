@@ -1,27 +1,20 @@
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from luoshi.accounts.models import Assignment, Profile
 from luoshi.core import versions
 from luoshi.core.audit import record_event
 from luoshi.core.models import AuditEvent
 
 
-@receiver(post_save, sender=settings.AUTH_USER_MODEL)
-@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
-def _account_changed(sender, instance, **kwargs):
-    """A saved user (a new password, deactivated, a login's time) is read again by every
-    process on their next request (accounts.backends)."""
-    versions.account_changed(instance.pk)
-
-
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL)
 def _revoke_tokens_on_new_password_or_deactivation(sender, instance, update_fields=None, **kwargs):
     """A new password or a deactivated account ends every API token of the user, however it was
-    saved (the password page, `changepassword`, the shell). A save that names its fields and
-    neither of these (a login's time) costs no query."""
+    saved (the password page, `changepassword`, the shell), and the account is marked once it is
+    saved (`_mark_new_password_or_deactivation`): the account services mark their own changes,
+    this covers Django's own paths. A save that names its fields and neither of these (a login's
+    time) costs no query."""
     if instance.pk is None or kwargs.get("raw"):
         return
     if update_fields is not None and not {"password", "is_active"} & set(update_fields):
@@ -29,18 +22,20 @@ def _revoke_tokens_on_new_password_or_deactivation(sender, instance, update_fiel
     before = sender.objects.filter(pk=instance.pk).values("password", "is_active").first()
     if before is None:
         return
+    if before["password"] != instance.password or before["is_active"] != instance.is_active:
+        instance._luoshi_account_changed = True
     if before["password"] != instance.password or (before["is_active"] and not instance.is_active):
         from luoshi.accounts.tokens import revoke_all
 
         revoke_all(instance)
 
 
-@receiver(post_save, sender=Assignment)
-@receiver(post_delete, sender=Assignment)
-@receiver(post_save, sender=Profile)
-@receiver(post_delete, sender=Profile)
-def _assignment_changed(sender, instance, **kwargs):
-    versions.account_changed(instance.user_id)
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def _mark_new_password_or_deactivation(sender, instance, **kwargs):
+    """After the save (never before it: a reader between the two would cache the old account
+    under the new version), every process reads the account again on its next request."""
+    if instance.__dict__.pop("_luoshi_account_changed", False):
+        versions.account_changed(instance.pk)
 
 
 @receiver(user_logged_in)

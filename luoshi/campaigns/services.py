@@ -63,6 +63,7 @@ def add_category(*, actor, campaign_id: int, name: str, parent_id: int | None = 
     if Category.objects.filter(campaign=campaign, parent=parent, name=name).exists():
         raise Invalid(f"类别“{name}”已存在")
     rank = Category.objects.filter(campaign=campaign, parent=parent).count()
+    versions.changed_everywhere()  # categories and sources show in every node's figures
     return Category.objects.create(campaign=campaign, parent=parent, name=name, rank=rank)
 
 
@@ -77,6 +78,7 @@ def rename_category(*, actor, category_id: int, name: str) -> Category:
         raise Invalid("请填写类别名称")
     category.name = name.strip()
     category.save(update_fields=["name"])
+    versions.changed_everywhere()
     return category
 
 
@@ -90,6 +92,7 @@ def add_source(*, actor, campaign_id: int, name: str) -> ProblemSource:
     if ProblemSource.objects.filter(campaign=campaign, name=name).exists():
         raise Invalid(f"问题来源“{name}”已存在")
     rank = ProblemSource.objects.filter(campaign=campaign).count()
+    versions.changed_everywhere()
     return ProblemSource.objects.create(campaign=campaign, name=name, rank=rank)
 
 
@@ -139,6 +142,7 @@ def define_key_action(
             raise Invalid("批次不属于本次主题教育")
     if KeyAction.objects.filter(campaign=campaign, name=name).exists():
         raise Invalid(f"关键动作“{name}”已存在")
+    versions.changed_everywhere()
     return KeyAction.objects.create(
         campaign=campaign,
         batch=batch,
@@ -244,6 +248,7 @@ def _write_checklists(campaign, actions, orgs, existing, memberships, starts) ->
     KeyAction.objects.filter(pk__in=[a.pk for a in actions], launched_at=None).update(
         launched_at=now
     )
+    versions.changed_everywhere()
     for proof in {a.proof for a in actions} - {Proof.MANUAL}:
         for finder in RECORD_FINDERS.get(proof, []):
             proved: dict[tuple, list[int]] = {}

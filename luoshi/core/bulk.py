@@ -10,6 +10,8 @@ from datetime import datetime
 from django.core.management.color import no_style
 from django.db import connection
 
+from luoshi.core import versions
+
 BATCH = 5000
 STREAMING_CACHE_KIB = 8 * 1024
 
@@ -20,6 +22,7 @@ def insert_rows(model, columns: list[str], rows: Iterable[tuple]) -> int:
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            versions.wrote(model)  # COPY is not seen by the database wrapper
             with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)

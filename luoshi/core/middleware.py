@@ -172,3 +172,22 @@ class BadParameterMiddleware:
             return JsonResponse({"detail": message}, status=400)
         html = render_to_string("400.html", {"message": message}, request=request)
         return HttpResponseBadRequest(html)
+
+
+class CheckMarksMiddleware:
+    """With LUOSHI_CHECK_MARKS ("raise" in the tests, "log" with DEBUG), a request that writes a
+    table what is cached reads and marks no version of it fails (or is logged): a service that
+    forgot its mark is found by the first test that calls it through a page or the API
+    (core.versions.checking_marks). Off in production: it watches every statement."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        mode = settings.LUOSHI_CHECK_MARKS
+        if not mode:
+            return self.get_response(request)
+        from luoshi.core import versions
+
+        with versions.checking_marks(f"{request.method} {request.path}", fail=mode == "raise"):
+            return self.get_response(request)

@@ -5,10 +5,15 @@ under it changes).
 A version is a random token per organisation at or above the tally depth, kept in the shared
 cache (Redis in production): the figures of a node at or above the depth change with its own
 token, those of a node below it with its anchor's (the anchor's subtree holds it). A write marks
-the anchors of what it changed and every ancestor of them: `core.tallies` does so for every
-recount (every writer of a tallied figure recounts its anchors), and a module whose figures are
-counted directly from its rows `watch`es its models. Changes that can touch any node (the tree
-itself, campaigns, categories and sources) mark every version at once (`changed_everywhere`).
+the anchors of what it changed and every ancestor of them, and the writer marks them itself, in
+its transaction: `core.tallies` does so for every recount (every writer of a tallied figure
+recounts its anchors); a service that writes rows the figures count directly (research, the
+ledger's wording, the submitted figures) calls `changed(paths)`; one that changes what can touch
+any node (the tree itself, campaigns, categories, sources and key actions) calls
+`changed_everywhere()`. No signal marks anything: `.update()`, bulk inserts and raw SQL write
+as the ORM's saves do, and each app declares the tables that what is cached reads
+(`read_from`), so that a request that writes one of them without marking is caught
+(`checking_marks`: in the tests, and logged with DEBUG).
 
 A transaction's marks are written once, after its commit, together. That is what makes the cache
 exact: a reader who read a version and then computed figures from the data as it stood before
@@ -20,22 +25,27 @@ cache comes back under a new token, so a version never names two states of the d
 also names the release (a digest of the code and templates): what one release cached, the next
 never reads.
 
-Accounts have versions of the same kind (`account_cached`): a user's own token, marked when the
-user or one of their assignments is saved or deleted (accounts.signals), together with the token
-of every node (an organisation renamed or moved changes the paths of its assignments). The signed-
-in user and their assignments are cached per that version (accounts.backends)."""
+Accounts have versions of the same kind (`account_cached`): a user's own token, marked by the
+account services (accounts.services) whenever they change the user, their profile or their
+assignments (and, for a new password or a deactivation made by Django's own paths, by
+accounts.signals), together with the token of every node (an organisation renamed or moved
+changes the paths of its assignments). The signed-in user and their assignments are cached per
+that version (accounts.backends)."""
 
 import hashlib
+import logging
+import re
 import secrets
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache as cache_once
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
 from luoshi.core.paths import ancestor_paths
 from luoshi.core.tallies import anchor_of, is_deferred
@@ -93,6 +103,7 @@ def _pending() -> _Marks | None:
 
 
 def _changed(keys: set[str]) -> None:
+    _note_marks(keys)
     if not settings.LUOSHI_FIGURES_CACHE or is_deferred() or not keys:
         return  # (a bulk load marks everything at its end)
     if not transaction.get_connection().in_atomic_block:
@@ -116,33 +127,111 @@ def changed_everywhere(**_) -> None:
     _changed({_EVERY})
 
 
-def _row_changed(sender, instance, **_) -> None:
-    changed([getattr(instance, "org_path", None)])
-
-
-def watch(*models) -> None:
-    """Mark the version of a row's subtree whenever one of these models is saved or deleted: for
-    modules whose figures are counted directly from their rows (no tally recount marks them)."""
-    for model in models:
-        post_save.connect(_row_changed, sender=model, dispatch_uid=f"versions:{model._meta.label}")
-        post_delete.connect(
-            _row_changed, sender=model, dispatch_uid=f"versions:del:{model._meta.label}"
-        )
-
-
-def watch_everywhere(*models) -> None:
-    """Any save or delete of these models marks every version (the tree, campaign settings)."""
-    for model in models:
-        label = model._meta.label
-        post_save.connect(changed_everywhere, sender=model, dispatch_uid=f"versions:*:{label}")
-        post_delete.connect(
-            changed_everywhere, sender=model, dispatch_uid=f"versions:*:del:{label}"
-        )
-
-
 def account_changed(user_id) -> None:
     """The user's account or assignments are new once the current transaction commits."""
     _changed({_ACCOUNT + str(user_id)})
+
+
+# --- which tables are read by what is cached, and the check that their writers mark ----------
+ROWS, EVERYWHERE, ACCOUNT = "rows", "everywhere", "account"
+READ: dict[str, str] = {}  # database table -> the mark its writers make (ROWS, EVERYWHERE, ACCOUNT)
+_check: ContextVar["_Check | None"] = ContextVar("versions_check", default=None)
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+_LAST_LOGIN_ONLY = re.compile(r'^\s*UPDATE\s+"?auth_user"?\s+SET\s+"?last_login"?\s*=\s*%s\s+WHERE')
+log = logging.getLogger(__name__)
+
+
+def read_from(mark: str, *models) -> None:
+    """Declare that what is cached reads these models' rows: every writer of them marks, with
+    `changed(paths)` (ROWS), `changed_everywhere()` (EVERYWHERE) or `account_changed` (ACCOUNT);
+    `changed_everywhere()` stands for any of them."""
+    for model in models:
+        READ[model._meta.db_table] = mark
+
+
+class _Write:
+    """A write to a declared table inside a transaction: counted once it commits (a refused
+    change rolled back needs no mark; Django drops the commit hooks of what it rolls back), or
+    while it is still pending when the check ends (the tests never commit)."""
+
+    def __init__(self, check: "_Check", table: str):
+        self.check, self.table = check, table
+
+    def __call__(self):
+        self.check.written[self.table] = READ[self.table]
+
+
+class _Check:
+    def __init__(self):
+        self.written: dict[str, str] = {}  # table -> its mark
+        self.marked: set[str] = set()
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if isinstance(sql, str) and (m := _WRITE.match(sql)) and m[1] in READ:
+            # a login's time: nothing cached shows it; an update or delete that matched no row
+            # (a stale version) wrote nothing (an INSERT's count may come only with its RETURNING)
+            missed = m[0].lstrip()[0] in "UuDd" and context["cursor"].rowcount == 0
+            if not _LAST_LOGIN_ONLY.match(sql) and not missed:
+                self.wrote(m[1])
+        return result
+
+    def wrote(self, table: str) -> None:
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(_Write(self, table))
+        else:
+            self.written[table] = READ[table]
+
+    def unmarked(self) -> list[str]:
+        pending = transaction.get_connection().run_on_commit
+        for _, write, _ in pending:
+            if isinstance(write, _Write) and write.check is self:
+                write()
+        if EVERYWHERE in self.marked:
+            return []
+        return sorted(t for t, mark in self.written.items() if mark not in self.marked)
+
+
+def _note_marks(keys: set[str]) -> None:
+    check = _check.get()
+    if check is None:
+        return
+    if is_deferred() or _EVERY in keys:
+        check.marked.add(EVERYWHERE)
+    check.marked.update(ACCOUNT if k.startswith(_ACCOUNT) else ROWS for k in keys if k != _EVERY)
+
+
+def wrote(model) -> None:
+    """A write that bypasses the database wrapper (PostgreSQL's COPY in core.bulk) to `model`'s
+    table, for the check."""
+    check = _check.get()
+    if check is not None and model._meta.db_table in READ:
+        check.wrote(model._meta.db_table)
+
+
+@contextmanager
+def checking_marks(what: str, fail: bool = True):
+    """Within the block, every write to a table declared with `read_from` must be marked with
+    its kind of mark (or everywhere), else an AssertionError (with `fail`) or a logged error names
+    the tables and `what` wrote them. For the tests and DEBUG: it watches every statement."""
+    from django.db import connection
+
+    check = _Check()
+    token = _check.set(check)
+    try:
+        with connection.execute_wrapper(check):
+            yield check
+    finally:
+        _check.reset(token)
+    if missed := check.unmarked():
+        message = (
+            f"{what} wrote {', '.join(missed)} and marked no version of what is cached from it:"
+            " the service must call versions.changed(paths), changed_everywhere() or"
+            " account_changed(user_id) (core/versions.py)"
+        )
+        if fail:
+            raise AssertionError(message)
+        log.error(message)
 
 
 def _tokens(keys: list[str], also: list[str]) -> dict | None:

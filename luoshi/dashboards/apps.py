@@ -12,4 +12,4 @@ class DashboardsConfig(AppConfig):
         from luoshi.dashboards.models import Snapshot
 
         add_nav(NavItem("统计看板", "dashboards:home", "/dashboard/", order=12))
-        versions.watch(Snapshot)  # the page compares with the last submission
+        versions.read_from(versions.ROWS, Snapshot)  # the page compares with the last submission

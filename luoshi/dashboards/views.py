@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from luoshi.accounts.permissions import may_keep_ledger
 from luoshi.core import versions
 from luoshi.core.audit import record_event
+from luoshi.core.errors import Invalid
 from luoshi.core.params import chosen, date_param
 from luoshi.core.registry import subtree_figures
 from luoshi.core.scoping import SYSTEM, can_see_path, get_visible_or_404
-from luoshi.dashboards import reports, selectors
+from luoshi.dashboards import reports, selectors, services
 from luoshi.dashboards.models import ReportJob, Snapshot
 from luoshi.dashboards.tasks import build_report, reports_dir
 from luoshi.orgs.models import Organization
@@ -157,9 +158,6 @@ def statistics(request, pk):
     )
 
 
-NOTE_MAX = Snapshot._meta.get_field("note").max_length
-
-
 @require_POST
 def submit(request, pk):
     """Submit the node's current figures upward: kept as a dated snapshot that later changes to
@@ -167,19 +165,14 @@ def submit(request, pk):
     org = get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
     if not may_keep_ledger(request.user, org.path):
         raise Http404
-    note = request.POST.get("note", "").strip()
-    if len(note) > NOTE_MAX:
-        messages.error(request, f"报送说明最多 {NOTE_MAX} 个字，未报送")
-        return redirect("dashboards:snapshots", pk=org.pk)
     _, campaign = _campaign(request)
-    Snapshot.objects.create(
-        org=org,
-        org_path=org.path,
-        campaign=campaign,
-        figures=selectors.snapshot_figures(request.user, org, campaign),
-        note=note,
-        submitted_by=request.user,
-    )
+    try:
+        services.submit_figures(
+            actor=request.user, org=org, campaign=campaign, note=request.POST.get("note", "")
+        )
+    except Invalid as refused:
+        messages.error(request, f"{refused}，未报送")
+        return redirect("dashboards:snapshots", pk=org.pk)
     messages.success(request, "已报送，本次数字已存档，之后的变化不会改变已报送的数字")
     return redirect("dashboards:snapshots", pk=org.pk)
 

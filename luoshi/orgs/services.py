@@ -67,6 +67,7 @@ def add_organization(
         org.save()
         org.path = child_path(parent.path if parent else None, org.pk)
         org.save(update_fields=["path"])
+        versions.changed_everywhere()  # a new name in its parent's tables
         if recount:
             refresh_org_tallies([org.pk])
     return org

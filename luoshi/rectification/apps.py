@@ -9,6 +9,7 @@ class RectificationConfig(AppConfig):
     def ready(self):
         from luoshi.campaigns.models import Proof
         from luoshi.campaigns.services import add_record_finder
+        from luoshi.core import versions
         from luoshi.core.registry import (
             NavItem,
             Rollup,
@@ -19,6 +20,7 @@ class RectificationConfig(AppConfig):
         )
         from luoshi.core.tallies import add_topic
         from luoshi.rectification import rollups, seeding, selectors, tallies
+        from luoshi.rectification.models import Measure, Problem, Regulation
 
         add_nav(NavItem("问题清单", "rectification:ledger", "/ledger/", order=20))
         add_nav(NavItem("我的工作", "rectification:my_work", "/my-work/", order=15))
@@ -30,3 +32,5 @@ class RectificationConfig(AppConfig):
         add_topic(tallies.TOPIC_DEF)
         add_seed_step(seeding.seed_ledger, order=10)
         add_record_finder(Proof.PROBLEMS, selectors.problems_finder)
+        # the dashboards list the most overdue measures and count regulations from the rows
+        versions.read_from(versions.ROWS, Problem, Measure, Regulation)

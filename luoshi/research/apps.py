@@ -22,7 +22,8 @@ class ResearchConfig(AppConfig):
 
         add_nav(NavItem("调查研究", "research:list", "/research/", order=45))
         add_figures(selectors.research_figures)
-        versions.watch(ResearchTopic, Visit, Finding)  # counted directly: no tally marks them
+        # counted directly (no tally): the services mark them
+        versions.read_from(versions.ROWS, ResearchTopic, Visit, Finding)
         add_seed_step(seeding.seed_research, order=70)
         add_problem_origin(selectors.problem_origin)
         add_record_finder(Proof.VISIT, selectors.visit_finder)

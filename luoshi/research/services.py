@@ -1,6 +1,7 @@
 """Every write to research records, in one transaction each, by the organisation's liaison or
 office (or one above). A visit credits the key actions it proves; a finding becomes a problem in
-the ledger through the ledger's own service, linked both ways."""
+the ledger through the ledger's own service, linked both ways. The research figures are counted
+from these rows: every write marks their organisation's version (core.versions)."""
 
 from datetime import date
 
@@ -11,6 +12,7 @@ from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import require_role_over
 from luoshi.campaigns.models import Campaign, ProblemSource, Proof
 from luoshi.campaigns.services import complete_from_records
+from luoshi.core import versions
 from luoshi.core.errors import Conflict, Invalid
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
@@ -39,6 +41,7 @@ def create_topic(
         raise Invalid("请填写牵头领导")
     if campaign is not None and not org.path.startswith(campaign.org_path):
         raise Invalid("该组织不在本次主题教育的范围内")
+    versions.changed([org.path])
     return ResearchTopic.objects.create(
         org=org,
         org_path=org.path,
@@ -90,6 +93,7 @@ def record_visit(
     Finding.objects.bulk_create(
         Finding(org_id=topic.org_id, org_path=topic.org_path, visit=visit, text=t) for t in texts
     )
+    versions.changed([topic.org_path])
     complete_from_records(
         org_ids=[topic.org_id],
         proof=Proof.VISIT,
@@ -129,6 +133,7 @@ def finding_to_problem(
     )
     finding.problem = problem
     finding.save(update_fields=["problem"])
+    versions.changed([finding.org_path])
     return problem
 
 
@@ -148,4 +153,5 @@ def conclude_topic(
     topic.state = TopicState.CONCLUDED
     topic.concluded_on = concluded_on or timezone.localdate()
     topic.save()
+    versions.changed([topic.org_path])
     return topic

@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from luoshi.accounts import services
 from luoshi.accounts.models import Assignment
 from luoshi.accounts.tokens import issue_token
 from luoshi.core.scoping import SYSTEM
@@ -73,6 +74,8 @@ def test_without_a_shared_cache_every_request_reads_the_account(client, tree, us
 
 
 def test_a_deactivated_user_is_signed_out_on_the_next_request(client, tree, users):
+    """Saved outside the services (the shell, Django's own paths): accounts.signals marks a
+    new password or activity however it is saved."""
     client.force_login(users.county_a)
     assert org_page(client, tree.town_a).status_code == 200
     users.county_a.is_active = False
@@ -83,17 +86,43 @@ def test_a_deactivated_user_is_signed_out_on_the_next_request(client, tree, user
 
 
 def test_a_withdrawn_assignment_ends_the_scope_at_once(client, tree, users):
+    """Withdrawn by the account service (which marks the account; a direct delete would not)."""
+    services.add_assignment(
+        actor=users.office, user_id=users.county_a.pk, org=tree.county_b, role="liaison"
+    )
     client.force_login(users.county_a)
     assert org_page(client, tree.town_a).status_code == 200
-    Assignment.objects.filter(user=users.county_a).delete()
+    withdrawn = Assignment.objects.get(user=users.county_a, org=tree.county_a)
+    services.remove_assignment(
+        actor=users.office, user_id=users.county_a.pk, assignment_id=withdrawn.pk
+    )
     assert org_page(client, tree.town_a).status_code == 404
 
 
 def test_a_new_assignment_widens_the_scope_at_once(client, tree, users):
     client.force_login(users.county_a)
     assert org_page(client, tree.town_b).status_code == 404
-    Assignment.objects.create(user=users.county_a, org=tree.county_b, role="liaison")
+    services.add_assignment(
+        actor=users.office, user_id=users.county_a.pk, org=tree.county_b, role="liaison"
+    )
     assert org_page(client, tree.town_b).status_code == 200
+
+
+def test_a_renamed_or_locked_account_shows_at_once(client, tree, users):
+    """The services that change an account mark its version: the next request reads it anew."""
+    client.force_login(users.county_a)
+    assert org_page(client, tree.town_a).status_code == 200
+    services.rename_account(actor=users.office, user_id=users.county_a.pk, name="新名字")
+    assert "新名字" in org_page(client, tree.town_a).content.decode()
+    services.set_locked(actor=users.office, user_id=users.county_a.pk, locked=True)
+    assert org_page(client, tree.town_a).status_code == 302
+
+
+def test_a_password_reset_by_the_office_ends_the_session(client, tree, users):
+    client.force_login(users.county_a)
+    assert org_page(client, tree.town_a).status_code == 200
+    services.reset_password(actor=users.office, user_id=users.county_a.pk)
+    assert org_page(client, tree.town_a).status_code == 302
 
 
 def test_a_new_password_ends_the_other_sessions(client, tree, users):
@@ -123,7 +152,13 @@ def test_the_api_reads_the_same_account_and_refuses_a_deactivated_user(client, t
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url, **auth).status_code == 200
     assert account_queries(captured) == []
-    Assignment.objects.filter(user=users.county_a).delete()
+    services.add_assignment(
+        actor=users.office, user_id=users.county_a.pk, org=tree.county_b, role="liaison"
+    )
+    withdrawn = Assignment.objects.get(user=users.county_a, org=tree.county_a)
+    services.remove_assignment(
+        actor=users.office, user_id=users.county_a.pk, assignment_id=withdrawn.pk
+    )
     assert client.get(url, **auth).status_code == 404
     users.county_a.is_active = False
     users.county_a.save()

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from luoshi.core import versions
 from luoshi.orgs.models import Organization
+from luoshi.orgs.services import update_organization
 from luoshi.rectification import services
 from luoshi.rectification.models import Measure, today
 from tests.factories import user_with
@@ -80,7 +81,7 @@ def test_a_change_shows_on_every_dashboard_above_it_and_nothing_else_is_recomput
 
 
 def test_a_research_visit_counted_directly_shows_at_once(client, seeded):
-    """Research figures have no tally: their models are watched instead."""
+    """Research figures have no tally: the research services mark their rows' versions."""
     from luoshi.research import services as research
     from luoshi.research.models import ResearchTopic
 
@@ -105,12 +106,12 @@ def test_a_research_visit_counted_directly_shows_at_once(client, seeded):
 
 def test_a_renamed_organisation_shows_in_its_parents_table(client, seeded):
     root = seeded
-    client.force_login(user_with(root, "office", username="cache_rename"))
+    office = user_with(root, "office", username="cache_rename")
+    client.force_login(office)
     url = reverse("dashboards:node", args=[root.pk])
     child = Organization.objects.filter(parent=root).first()
     assert child.display_name in client.get(url).content.decode()
-    child.name = child.short_name = "新区党委"
-    child.save()
+    update_organization(actor=office, org=child, name="新区党委", short_name="新区党委")
     assert "新区党委" in client.get(url).content.decode()
 
 

@@ -13,7 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from luoshi.campaigns.models import Campaign, ProblemSource
+from luoshi.campaigns.models import Campaign
+from luoshi.campaigns.services import add_source
+from luoshi.core import versions
 from luoshi.rectification.models import today
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,9 +50,10 @@ def test_the_ledger_reads_campaigns_sources_and_categories_once(client, campaign
 def test_a_new_source_and_a_renamed_campaign_show_on_the_next_page(client, campaign, people):
     client.force_login(people.county_a)
     ledger(client)
-    ProblemSource.objects.create(campaign=campaign, name="巡视反馈")
+    add_source(actor=people.office, campaign_id=campaign.pk, name="巡视反馈")
     campaign.name = "学习贯彻主题教育"
     campaign.save()
+    versions.changed_everywhere()  # as a service editing a campaign marks (none exists yet)
     page = ledger(client)
     assert "巡视反馈" in page
     assert "学习贯彻主题教育" in page
