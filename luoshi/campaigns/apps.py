@@ -17,8 +17,6 @@ class CampaignsConfig(AppConfig):
         add_figures(selectors.key_action_figures)
         add_topic(tallies.TOPIC_DEF)
         # names and settings (warning days, categories) that every node's figures show
-        versions.read_from(
-            versions.EVERYWHERE, Campaign, ProblemSource, Category, KeyAction, Batch
-        )
+        versions.read_from(versions.EVERYWHERE, Campaign, ProblemSource, Category, KeyAction, Batch)
         add_my_work(selectors.my_actions_section)
         add_seed_step(seeding.seed_key_actions, order=90)
