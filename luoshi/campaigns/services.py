@@ -520,6 +520,7 @@ def update_campaign(
         for action in campaign.key_actions.filter(launched_at=None):
             action.due_on += timedelta(days=shift)
             action.save(update_fields=["due_on"])
+    versions.changed_everywhere()  # the name and period show on every page of the campaign
     record_event(
         "campaign_updated",
         user=actor,
@@ -618,6 +619,7 @@ def save_batch(
     before = {"name": batch.name, "starts_on": str(batch.starts_on or "")} if batch.pk else {}
     batch.name, batch.starts_on, batch.ends_on = name, starts_on, ends_on
     batch.save()
+    versions.changed_everywhere()  # batches' names and dates show with every node's figures
     recomputed = 0
     if moved_start:
         org_ids = list(batch.members.values_list("org_id", flat=True))
@@ -649,6 +651,7 @@ def apply_batch_rule(
     result = batches.place(campaign, batch, orgs, by_rule=True, move=move)
     batch.rule = parsed.as_data()
     batch.save(update_fields=["rule"])
+    versions.changed_everywhere()
     record_event(
         "batch_rule_applied",
         user=actor,

@@ -172,6 +172,17 @@ def _topic(s):
     return _research(s)[0]
 
 
+def _new_campaign(s):
+    return campaigns.create_campaign(
+        actor=s.office,
+        org=s.tree.city,
+        preset="2019",
+        name="另一次主题教育",
+        starts_on=today(),
+        ends_on=today() + timedelta(days=200),
+    )
+
+
 SERVICES = {
     # research: counted directly from its rows
     "research.create_topic": lambda s: research.create_topic(
@@ -210,6 +221,26 @@ SERVICES = {
     ),
     "campaigns.launch_key_actions": lambda s, action: campaigns.launch_key_actions(
         actor=s.office, campaign_id=s.campaign.pk
+    ),
+    "campaigns.create_campaign": lambda s: _new_campaign(s),
+    "campaigns.advance_campaign": lambda s, campaign: campaigns.advance_campaign(
+        actor=s.office, campaign_id=campaign.pk, action="launch"
+    ),
+    "campaigns.update_campaign": lambda s, campaign: campaigns.update_campaign(
+        actor=s.office, campaign_id=campaign.pk, name="改名的主题教育"
+    ),
+    "campaigns.save_batch": lambda s, campaign: campaigns.save_batch(
+        actor=s.office,
+        campaign_id=campaign.pk,
+        name="第一批",
+        starts_on=campaign.starts_on,
+        ends_on=campaign.starts_on + timedelta(days=95),
+    ),
+    "orgs.merge_organization": lambda s: orgs.merge_organization(
+        actor=s.office, org=s.tree.branch_a2, into=s.tree.branch_a1
+    ),
+    "orgs.dissolve_organization": lambda s: orgs.dissolve_organization(
+        actor=s.office, org=s.tree.branch_b1
     ),
     # the ledger: measures and problems listed on the dashboards
     "rectification.create_problem": lambda s: rectification.create_problem(
@@ -274,6 +305,9 @@ SETUP = {
     "research.finding_to_problem": _topic,
     "research.conclude_topic": _topic,
     "campaigns.launch_key_actions": lambda s: SERVICES["campaigns.define_key_action"](s),
+    "campaigns.advance_campaign": _new_campaign,
+    "campaigns.update_campaign": _new_campaign,
+    "campaigns.save_batch": _new_campaign,
     "accounts.rename_account": _account,
     "accounts.add_assignment": _account,
     "accounts.reset_password": _account,
@@ -359,6 +393,10 @@ WRITES |= {"get_or_create", "update_or_create", "create_user", "create_superuser
 # functions that write a declared table and the service (above) whose check covers them
 COVERED_BY = {
     "campaigns._write_checklists": "campaigns.launch_key_actions",
+    "campaigns.copy_vocabulary": "campaigns.create_campaign",
+    "campaigns._copy_key_actions": "campaigns.create_campaign",
+    "orgs._relink": "orgs.merge_organization",
+    "orgs._transfer": "orgs.merge_organization",
     "ledger_io._Writer._changed_problem": "ledger_io.import_ledger",
     "ledger_io._Writer._changed_measure": "ledger_io.import_ledger",
     "ledger_io._Writer._added_measure": "ledger_io.import_ledger",
