@@ -198,27 +198,10 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
     origin_row_of: dict[int, ParsedProblem] = {}
     section = subsection = ""
     title_c, measure_c = columns["title"], columns["measure"]
-    # Whose problem a personal sheet's row is: 姓名 (当事人), or, on a sheet without that column,
-    # the person named under 责任领导 or else 责任人.
-    person_field = "subject"
-    if sheet_level == "personal" and "subject" not in columns:
-        person_field = next((f for f in ("leader", "person") if f in columns), "subject")
+    person_field = _person_field(sheet_level, columns)
 
     # per field: its column and that column's merge arrays (merges.origin, without the call)
     where = {f: (c, merges.rows.get(c), merges.cols.get(c)) for f, c in columns.items()}
-
-    def value(r, row, name, merged=True):
-        """The cell of column `name` on row r, or the origin of the merged area it lies in."""
-        if name not in where:
-            return ""
-        c, origin_rows, origin_cols = where[name]
-        if merged and origin_rows is not None and r < len(origin_rows):
-            o_r = origin_rows[r]
-            if origin_cols is not None and r < len(origin_cols):
-                c = origin_cols[r]
-            if o_r != r:
-                row = kept.get(o_r, ())
-        return row[c] if c < len(row) else ""
 
     for r, row in enumerate(rows):
         if r in open_until:
@@ -237,24 +220,15 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
         ]
         if not filled:
             continue
-        if any(
-            isinstance(v, str) and v.lstrip()[:1] in _TOTAL_FIRST and _TOTAL.match(v.strip())
-            for v in filled[:2]
-        ):
+        if _is_total(filled):
             break
-        get = partial(value, r, row)
+        get = partial(_cell, where, kept, r, row)
         first = text_of(filled[0])
-        if (
-            (filled[0] is filled[-1] or filled[0] == filled[-1])  # cheap before the set
-            and len(set(filled)) == 1
-            and not text_of(get("measure", merged=False))
-        ):
-            if m := _SECTION.match(first):
-                section, subsection, current = m.group(2).strip(), "", None
-                continue
-            if m := _SUBSECTION.match(first):
-                subsection, current = m.group(2).strip(), None
-                continue
+        if heading := _heading(filled, first, get):
+            kind, text = heading
+            section, subsection = (text, "") if kind == "section" else (section, text)
+            current = None
+            continue
         origin = merges.origin(r, title_c)
         title = text_of(get("title"))
         number = text_of(get("number"))
@@ -262,15 +236,7 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
             problem = origin_row_of[origin[0]]
         elif not title and current is not None:
             if number and number != current.number:
-                issues.append(
-                    Issue(
-                        sheet.name,
-                        r + 1,
-                        letters["title"],
-                        f"该行有自己的序号“{number}”和整改措施，但缺少“存在问题”：请填写问题，"
-                        "或删去序号以作为上一问题的措施",
-                    )
-                )
+                issues.append(_numbered_without_problem(sheet.name, r, letters, number))
                 continue
             problem = current
         elif (
@@ -288,36 +254,8 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
             if not title:
                 issues.append(Issue(sheet.name, r + 1, letters["title"], "缺少“存在问题”"))
                 continue
-            level = sheet_level or ("personal" if text_of(get("subject")) else "team")
-            problem = ParsedProblem(
-                sheet=sheet.name,
-                row=r + 1,
-                title=title,
-                level=level,
-                number=number,
-                source=text_of(get("source")),
-                category=text_of(get("category")),
-                section=subsection or section,
-                leaders=text_of(get("leader")),
-                units=text_of(get("unit")),
-                person_name=text_of(get(person_field if level == "personal" else "subject")),
-                org_code=text_of(get("org_code")),
-                columns=letters,
-            )
-            try:
-                problem.number = clean_problem_number(problem.number)
-            except Invalid as error:
-                issues.append(Issue(sheet.name, r + 1, letters.get("number", ""), str(error)))
-            if level == "personal" and not problem.person_name:
-                issues.append(
-                    Issue(
-                        sheet.name,
-                        r + 1,
-                        letters.get(person_field, ""),
-                        "个人问题须填写当事人姓名（“姓名”“当事人”列，"
-                        "或没有这两列时的“责任领导”“责任人”列）",
-                    )
-                )
+            where_from = (sheet.name, r, sheet_level, subsection or section, person_field)
+            problem = _new_problem(where_from, get, title, number, letters, issues)
             pending.append(problem)
             origin_row_of[r] = problem
         current = problem
@@ -325,6 +263,99 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
             continue  # the measure cell is merged from a row above: the same measure
         _read_measures(sheet.name, r, get, letters, problem, issues)
     yield from pending
+
+
+def _cell(where, kept, r, row, name, merged=True):
+    """The cell of column `name` on row r, or the origin of the merged area it lies in (`where`:
+    per field its column and that column's merge arrays; `kept`: rows still merged from)."""
+    if name not in where:
+        return ""
+    c, origin_rows, origin_cols = where[name]
+    if merged and origin_rows is not None and r < len(origin_rows):
+        o_r = origin_rows[r]
+        if origin_cols is not None and r < len(origin_cols):
+            c = origin_cols[r]
+        if o_r != r:
+            row = kept.get(o_r, ())
+    return row[c] if c < len(row) else ""
+
+
+def _heading(filled: list, first: str, get) -> tuple[str, str] | None:
+    """("section" | "subsection", its text) when the row is a heading (一、… / （一）…) that
+    spans the row and holds no measure; None otherwise."""
+    if not (
+        (filled[0] is filled[-1] or filled[0] == filled[-1])  # cheap before the set
+        and len(set(filled)) == 1
+        and not text_of(get("measure", merged=False))
+    ):
+        return None
+    if m := _SECTION.match(first):
+        return "section", m.group(2).strip()
+    if m := _SUBSECTION.match(first):
+        return "subsection", m.group(2).strip()
+    return None
+
+
+def _numbered_without_problem(sheet_name: str, r: int, letters: dict, number: str) -> Issue:
+    return Issue(
+        sheet_name,
+        r + 1,
+        letters["title"],
+        f"该行有自己的序号“{number}”和整改措施，但缺少“存在问题”：请填写问题，"
+        "或删去序号以作为上一问题的措施",
+    )
+
+
+def _person_field(sheet_level: str | None, columns: dict) -> str:
+    """Whose problem a personal sheet's row is: 姓名 (当事人), or, on a sheet without that
+    column, the person named under 责任领导 or else 责任人."""
+    if sheet_level == "personal" and "subject" not in columns:
+        return next((f for f in ("leader", "person") if f in columns), "subject")
+    return "subject"
+
+
+def _is_total(filled: list) -> bool:
+    """A 合计/总计 row ends the ledger."""
+    return any(
+        isinstance(v, str) and v.lstrip()[:1] in _TOTAL_FIRST and _TOTAL.match(v.strip())
+        for v in filled[:2]
+    )
+
+
+def _new_problem(where_from, get, title, number, letters, issues) -> ParsedProblem:
+    """The problem a row begins (its number checked; a personal one must name its person)."""
+    sheet_name, r, sheet_level, section, person_field = where_from
+    level = sheet_level or ("personal" if text_of(get("subject")) else "team")
+    problem = ParsedProblem(
+        sheet=sheet_name,
+        row=r + 1,
+        title=title,
+        level=level,
+        number=number,
+        source=text_of(get("source")),
+        category=text_of(get("category")),
+        section=section,
+        leaders=text_of(get("leader")),
+        units=text_of(get("unit")),
+        person_name=text_of(get(person_field if level == "personal" else "subject")),
+        org_code=text_of(get("org_code")),
+        columns=letters,
+    )
+    try:
+        problem.number = clean_problem_number(problem.number)
+    except Invalid as error:
+        issues.append(Issue(sheet_name, r + 1, letters.get("number", ""), str(error)))
+    if level == "personal" and not problem.person_name:
+        issues.append(
+            Issue(
+                sheet_name,
+                r + 1,
+                letters.get(person_field, ""),
+                "个人问题须填写当事人姓名（“姓名”“当事人”列，"
+                "或没有这两列时的“责任领导”“责任人”列）",
+            )
+        )
+    return problem
 
 
 def _read_measures(sheet_name, r, get, letters, problem, issues) -> None:

@@ -148,7 +148,6 @@ class TreeBuilder:
 
     # --- a county (区/县/市) ---------------------------------------------------------------------
     def county(self, city_short: str, name: str, suffix: str) -> Node:
-        rng = self.rng
         county = Node(
             f"中共{city_short}{name}委员会",
             OrgKind.COMMITTEE,
@@ -158,6 +157,14 @@ class TreeBuilder:
             team=True,
         )
         used: set = set()
+        self._streets(county, used)
+        self._towns(county, name, used)
+        self._county_organs(county, name)
+        return county
+
+    def _streets(self, county: Node, used: set) -> None:
+        """The county's streets (街道党工委), each with its communities and units."""
+        rng = self.rng
         for _ in range(self.n(3, 8)):
             label = self.unique(
                 lambda: rng.choice(N.PLACE_A) + rng.choice(N.PLACE_B) + "街道", used
@@ -173,6 +180,11 @@ class TreeBuilder:
                 )
             )
             self.fill(street, rng.randint(14, 34))
+
+    def _towns(self, county: Node, name: str, used: set) -> None:
+        """The county's towns and townships (乡镇党委); about half with a large village run by a
+        general branch over its groups."""
+        rng = self.rng
         for _ in range(self.n(3, 7)):
             town = self.unique(lambda: self.place() + rng.choice(["镇", "镇", "乡"]), used)
             node = county.add(
@@ -206,6 +218,10 @@ class TreeBuilder:
                             U.VILLAGE,
                         )
                     )
+
+    def _county_organs(self, county: Node, name: str) -> None:
+        """The county's own organs (直属机关工委) and their branches."""
+        rng = self.rng
         organs = county.add(
             Node(
                 f"中共{name}直属机关工作委员会",
@@ -233,7 +249,6 @@ class TreeBuilder:
                 organs.add(
                     Node(f"{short}机关党支部", OrgKind.BRANCH, OrgLevel.GRASSROOTS, U.AGENCY)
                 )
-        return county
 
     # --- city-level systems --------------------------------------------------------------------
     def city_system(

@@ -223,18 +223,18 @@ SERVICES = {
         actor=s.office, campaign_id=s.campaign.pk
     ),
     "campaigns.create_campaign": lambda s: _new_campaign(s),
-    "campaigns.advance_campaign": lambda s, campaign: campaigns.advance_campaign(
-        actor=s.office, campaign_id=campaign.pk, action="launch"
+    "campaigns.advance_campaign": lambda s, new: campaigns.advance_campaign(
+        actor=s.office, campaign_id=new.pk, action="launch"
     ),
-    "campaigns.update_campaign": lambda s, campaign: campaigns.update_campaign(
-        actor=s.office, campaign_id=campaign.pk, name="改名的主题教育"
+    "campaigns.update_campaign": lambda s, new: campaigns.update_campaign(
+        actor=s.office, campaign_id=new.pk, name="改名的主题教育"
     ),
-    "campaigns.save_batch": lambda s, campaign: campaigns.save_batch(
+    "campaigns.save_batch": lambda s, new: campaigns.save_batch(
         actor=s.office,
-        campaign_id=campaign.pk,
+        campaign_id=new.pk,
         name="第一批",
-        starts_on=campaign.starts_on,
-        ends_on=campaign.starts_on + timedelta(days=95),
+        starts_on=new.starts_on,
+        ends_on=new.starts_on + timedelta(days=95),
     ),
     "orgs.merge_organization": lambda s: orgs.merge_organization(
         actor=s.office, org=s.tree.branch_a2, into=s.tree.branch_a1

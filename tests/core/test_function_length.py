@@ -14,10 +14,8 @@ import luoshi
 PACKAGE = Path(luoshi.__file__).parent
 LIMIT = 80
 
-# TODO(lead, at merge): these lie where other helpers are rewriting the code now (luoshi/orgs/*;
-# the ledger import's reader, W4); split them there (or drop them from here once under the
-# limit) and empty this set.
-ALLOWED = {"orgs/seeding.py: county", "ledger_io/layout.py: _problems"}
+# Functions allowed over the limit for now, each with its reason (none today).
+ALLOWED: set[str] = set()
 
 
 def _long_functions() -> dict[str, int]:
