@@ -211,6 +211,9 @@ def _liaison_sees_the_checklist(liaison, password, second_start):
     _change_password(liaison, "quwei_liaison", password, LIAISON_PASSWORD)
     expect(page.get_by_role("heading", name="某区委", exact=True)).to_be_visible()
     page.get_by_role("link", name="关键动作清单").click()
+    expect(page.get_by_test_id("org-batch")).to_contain_text(
+        f"本组织在第二批（{second_start:%Y-%m-%d} 至"
+    )
     checklist = page.get_by_test_id("checklist")
     mobilise = checklist.locator(".list-group-item").filter(has_text="动员部署")
     due = (second_start + timedelta(days=15)).strftime("%Y-%m-%d")
