@@ -163,6 +163,8 @@ def _office_creates_the_campaign(office, phone):
     _shoot(office, phone, "office-campaign-draft")
     page.get_by_test_id("batches-link").click()
     expect(page.get_by_role("heading", name="批次", exact=True)).to_be_visible()
+    page.get_by_test_id("no-batch").get_by_role("link", name="新增批次").click()
+    expect(page.locator("#new-name")).to_be_in_viewport()
 
 
 def _add_batch(page, name, starts_on, ends_on, rule_label):
