@@ -13,7 +13,7 @@ from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over, may_keep_ledger, verifier_role
 from luoshi.campaigns import batches as batch_rules
 from luoshi.campaigns import lifecycle, presets, selectors, services
-from luoshi.campaigns.models import ActionItem, Campaign, Proof
+from luoshi.campaigns.models import ActionItem, BatchMember, Campaign, Proof
 from luoshi.core.audit import record_event
 from luoshi.core.errors import BadParameter, Conflict, Invalid, NotAllowed, status_for
 from luoshi.core.files import CONTENT_TYPES, evidence_download
@@ -311,10 +311,13 @@ def checklist(request, org_pk):
     for item in items:
         item.can_mark = may_mark and item.state == ActionItem.State.PENDING
         item.can_reopen = may_send_back and item.state == ActionItem.State.DONE
+    memberships = BatchMember.objects.filter(
+        org=org, campaign_id__in={item.action.campaign_id for item in items}
+    ).select_related("batch", "campaign")
     return render(
         request,
         "campaigns/checklist.html",
-        {"org": org, "items": items, "today": timezone.localdate()},
+        {"org": org, "items": items, "today": timezone.localdate(), "memberships": memberships},
     )
 
 
