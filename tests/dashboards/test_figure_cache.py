@@ -11,11 +11,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
+from luoshi.campaigns.models import Campaign
 from luoshi.core import versions
 from luoshi.orgs.models import Organization
 from luoshi.orgs.services import update_organization
 from luoshi.rectification import services
-from luoshi.rectification.models import Measure, today
+from luoshi.rectification.models import today
 from tests.factories import user_with
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +44,14 @@ def test_a_change_shows_on_every_dashboard_above_it_and_nothing_else_is_recomput
     root = seeded
     office = user_with(root, "office", username="cache_office")
     client.force_login(office)
-    measure = (
-        Measure.objects.filter(state="not_started", deadline_kind="date", due_on__gte=today())
-        .exclude(org_path__regex=r"^/\d+/$")
-        .order_by("-org_path")
-        .first()
+    # a measure not yet due, two levels or more below the root (listed here: the seed's own
+    # measures at that depth are drawn at random)
+    branch = Organization.objects.filter(path__regex=r"^/\d+/\d+/\d+/").order_by("-path").first()
+    problem = services.create_problem(
+        actor=office, org=branch, campaign=Campaign.objects.get(), title="村务公开不及时"
+    )
+    measure = services.add_measure(
+        actor=office, problem=problem, content="每月公开一次", due_on=today() + timedelta(days=30)
     )
     above = chain(measure.org)
     assert len(above) >= 3, "the seed's measures lie below the root's children"
