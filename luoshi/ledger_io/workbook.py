@@ -464,3 +464,26 @@ def _rows_from_a1(sheet, name: str) -> Iterator[list]:
             yield pad + row if pad else row
     except Exception as exc:
         raise _damaged(name, exc) from exc
+
+
+def read_upload(upload, default_name: str) -> tuple[str, bytes]:
+    """The name and bytes of an uploaded sheet, checked as every import page checks it (chosen,
+    within the size limit, a readable workbook of bounded inflated size): raises WorkbookError
+    with the reason, and the HTTP status as `status`, before anything is stored."""
+    if upload is None:
+        raise _refused("请选择要导入的文件", 400)
+    name = Path(upload.name or default_name).name[:120]
+    if upload.size > max_import_bytes():
+        raise _refused(f"文件“{name}”超过 {max_import_bytes() // 2**20} MB 的上限", 413)
+    data = upload.read()
+    try:
+        check_upload(data, name)
+    except WorkbookError as exc:
+        raise _refused(str(exc), 400) from exc
+    return name, data
+
+
+def _refused(message: str, status: int) -> WorkbookError:
+    error = WorkbookError(message)
+    error.status = status
+    return error

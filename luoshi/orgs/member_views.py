@@ -24,7 +24,7 @@ from luoshi.core.params import date_param, int_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.ledger_io.services import imports_dir
 from luoshi.ledger_io.tables import import_members
-from luoshi.ledger_io.workbook import WorkbookError, check_upload, checked, max_import_bytes
+from luoshi.ledger_io.workbook import WorkbookError, checked, max_import_bytes, read_upload
 from luoshi.orgs import people, selectors
 from luoshi.orgs.models import LeadershipTeam, Member, Organization, TeamPosition
 from luoshi.orgs.titles import seat_titles
@@ -405,19 +405,10 @@ def member_import(request, pk):
         return _import_refused(request, context, message, 403)
     if request.method == "GET":
         return render(request, "orgs/people/import.html", context)
-    upload = request.FILES.get("file")
-    if upload is None:
-        return _import_refused(request, context, "请选择要导入的党员名册文件", 400)
-    name = Path(upload.name or "党员名册.xlsx").name[:120]
-    if upload.size > max_import_bytes():
-        return _import_refused(
-            request, context, f"文件“{name}”超过 {context['max_mb']} MB 的上限", 413
-        )
-    data = upload.read()
     try:
-        check_upload(data, name)
+        name, data = read_upload(request.FILES.get("file"), "党员名册.xlsx")
     except WorkbookError as exc:
-        return _import_refused(request, context, str(exc), 400)
+        return _import_refused(request, context, str(exc), exc.status)
     with checked(data):
         result = import_members(actor=request.user, data=data, name=name, under=org, dry_run=True)
     context.update(result=result, name=name)

@@ -254,7 +254,7 @@ def import_page(request):
     """Upload a sheet of organisations, see what it would add, rename and move with each row's
     errors (nothing written), then confirm: all rows or none. Within the actor's subtree."""
     from luoshi.ledger_io.tables import import_orgs
-    from luoshi.ledger_io.workbook import WorkbookError, check_upload, checked, max_import_bytes
+    from luoshi.ledger_io.workbook import WorkbookError, checked, max_import_bytes, read_upload
 
     user = request.user
     context = {"max_mb": max_import_bytes() // 2**20}
@@ -264,19 +264,10 @@ def import_page(request):
         return render(request, TEMPLATES + "import.html", context)
     if request.POST.get("token"):
         return _import_confirm(request, context)
-    upload = request.FILES.get("file")
-    if upload is None:
-        return _import_refused(request, context, "请选择要导入的文件", 400)
-    name = Path(upload.name or "组织.xlsx").name[:120]
-    if upload.size > max_import_bytes():
-        return _import_refused(
-            request, context, f"文件“{name}”超过 {context['max_mb']} MB 的上限", 413
-        )
-    data = upload.read()
     try:
-        check_upload(data, name)
+        name, data = read_upload(request.FILES.get("file"), "组织.xlsx")
     except WorkbookError as exc:
-        return _import_refused(request, context, str(exc), 400)
+        return _import_refused(request, context, str(exc), exc.status)
     with checked(data):
         result = import_orgs(actor=user, data=data, name=name, dry_run=True)
     context.update(result=result, name=name)
