@@ -8,6 +8,12 @@
 - MY_WORK: functions (user) -> dict(title, template, items) | None, extra sections of "my work".
 - PROBLEM_ORIGINS: functions (problem) -> [(label, url)], the records a problem came from
   (a research finding, an opinion), shown on the problem's page.
+- TILES: templates of a module's own tiles on every dashboard, rendered with the node's
+  `figures` (every FIGURES key), `org` and `campaign`: a module shows its figures without
+  editing the dashboard's template.
+- REPORT_PARAGRAPHS: functions (org, figures) -> [str], a module's paragraphs in the Word
+  progress report (总体进展) and the summary (综述), written from the subtree's figures; an empty
+  list when the subtree has nothing of it to report.
 - ROLLUPS: roll-up tables kept by a module (see core/rollups.py): how to rebuild one from the
   rows and how to list where it differs from a direct count (`luoshi rollups`, bench W10).
   A module whose figures are direct counts registers none.
@@ -84,6 +90,8 @@ FIGURES: list[Callable[[str], dict]] = []
 SEED_STEPS: list[Callable] = []
 MY_WORK: list[Callable] = []
 PROBLEM_ORIGINS: list[Callable] = []
+TILES: list[tuple[int, str]] = []
+REPORT_PARAGRAPHS: list[Callable] = []
 
 
 def add_nav(item: NavItem) -> None:
@@ -121,6 +129,27 @@ def add_problem_origin(func: Callable) -> Callable:
     if func not in PROBLEM_ORIGINS:
         PROBLEM_ORIGINS.append(func)
     return func
+
+
+def add_tile(template: str, order: int = 100) -> None:
+    if all(name != template for _, name in TILES):
+        TILES.append((order, template))
+        TILES.sort()
+
+
+def tiles() -> list[str]:
+    return [name for _, name in TILES]
+
+
+def add_report_paragraphs(func: Callable) -> Callable:
+    if func not in REPORT_PARAGRAPHS:
+        REPORT_PARAGRAPHS.append(func)
+    return func
+
+
+def report_paragraphs(org, figures: dict) -> list[str]:
+    """Every module's paragraphs for the subtree of `org`, in the order they were added."""
+    return [line for func in REPORT_PARAGRAPHS for line in func(org, figures)]
 
 
 def subtree_figures(path: str, known: dict | None = None) -> dict:

@@ -15,7 +15,7 @@ from luoshi.core import versions
 from luoshi.core.audit import record_event
 from luoshi.core.errors import Invalid
 from luoshi.core.params import chosen, date_param
-from luoshi.core.registry import subtree_figures
+from luoshi.core.registry import subtree_figures, tiles
 from luoshi.core.scoping import SYSTEM, can_see_path, get_visible_or_404
 from luoshi.dashboards import reports, selectors, services
 from luoshi.dashboards.models import ReportJob, Snapshot
@@ -80,6 +80,7 @@ def _figures(user, org, campaign, sort: str, worst_first: bool) -> dict:
             "org": org,
             "campaign": campaign,
             "figures": subtree_figures(org.path, known=board.known),
+            "tiles": tiles(),
             "measures": measures,
             "rows": rows,
             "sorts": SORTS,

@@ -21,6 +21,8 @@ from docx.shared import Mm, Pt  # noqa: E402
 from docxtpl import DocxTemplate, InlineImage  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+from luoshi.core.registry import report_paragraphs  # noqa: E402
+
 CJK_FONTS = ["/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"]
 TITLE, BODY, H1, H2, PAGE = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312", "宋体"
 
@@ -109,6 +111,9 @@ def _template(kind: str) -> io.BytesIO:
         doc.add_paragraph("{{ intro }}")
         doc.add_paragraph("一、总体进展", style="Heading 1")
         doc.add_paragraph("{{ overall }}")
+        doc.add_paragraph("{%p for line in more %}")
+        doc.add_paragraph("{{ line }}")
+        doc.add_paragraph("{%p endfor %}")
         doc.add_paragraph("{{ chart_status }}", style="图")
         doc.add_paragraph("二、各单位进展", style="Heading 1")
         table = doc.add_table(rows=3, cols=7)
@@ -232,6 +237,7 @@ def render_progress(
         "title": f"{org.name}关于整改落实进展情况的报告",
         "intro": intro,
         "overall": overall,
+        "more": report_paragraphs(org, figures),
         "rows": [
             {
                 "name": r.org.display_name,
@@ -308,9 +314,9 @@ def _study_and_research(org, figures) -> list[str]:
 
 
 def render_summary(*, target, org, campaign, figures, measures, charts, on: date) -> None:
-    """综述 like seed 003; every number is computed, and what luoshi does not record yet (weak
-    organisations, special programmes) is left out rather than invented; so is study, research
-    or opinions that the subtree has not recorded."""
+    """综述 like seed 003; every number is computed, and what the subtree has not recorded (study,
+    research, opinions, or a module's part: core.registry.REPORT_PARAGRAPHS) is left out rather
+    than invented."""
     doc = DocxTemplate(_template("summary"))
     problems = sum(n for _, n in charts["status"])
     name = campaign.name if campaign else "主题教育"
@@ -324,6 +330,7 @@ def render_summary(*, target, org, campaign, figures, measures, charts, on: date
         f"在整改落实上，已销号{measures['closed']}条，销号率{measures['closure_rate']}%，"
         f"按期销号率{measures['on_time_rate']}%；建章立制{figures['regulations']}项，"
         f"推动解决了一批群众反映强烈的问题。",
+        *report_paragraphs(org, figures),
     ]
     doc.render(
         {

@@ -38,3 +38,19 @@ def test_word_report_title_is_centred_without_a_first_line_indent(seeded, tmp_pa
         if p.text.strip() and not p.style.name.startswith("Heading")
     )
     assert _effective(body, "first_line_indent").pt == 32  # body text keeps its two characters
+
+
+@pytest.mark.parametrize("kind", ["progress", "summary"])
+def test_a_module_paragraph_appears_in_both_word_reports(seeded, tmp_path, kind, monkeypatch):  # noqa: F811
+    """A part of the campaign (programmes, weak organisations, …) writes its own paragraph from
+    the subtree's figures through core.registry, without editing the report."""
+    from luoshi.core import registry
+
+    root, _ = seeded
+    said = lambda org, figures: [f"{org.name}共有党组织{figures['organizations']}个（模块段落）。"]  # noqa: E731
+    monkeypatch.setattr(registry, "REPORT_PARAGRAPHS", [said])
+    out = tmp_path / f"{kind}.docx"
+    call_command("report", "--org", root.code, "--kind", kind, "-o", str(out), stdout=io.StringIO())
+    text = "\n".join(p.text for p in docx.Document(out).paragraphs)
+    assert "（模块段落）" in text
+    assert f"{root.name}共有党组织" in text
