@@ -323,16 +323,25 @@ else:
 # EMAIL_USE_TLS / EMAIL_USE_SSL, EMAIL_TIMEOUT, DEFAULT_FROM_EMAIL: Django's SMTP backend.
 # WEBHOOK_URL (empty: none): each digest is POSTed there as JSON (企业微信 / 钉钉 robot shape).
 # REMINDER_HOUR: the hour (local time) at which `luoshi sweep-reminders --loop` queues the sweep.
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
-EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL")
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+# Django 6.1's MAILERS (the EMAIL_* settings of older Django are deprecated); the tests swap
+# every mailer for the in-memory one.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "") or "localhost",
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": _env_bool("EMAIL_USE_TLS"),
+            "use_ssl": _env_bool("EMAIL_USE_SSL"),
+            "timeout": int(os.environ.get("EMAIL_TIMEOUT", "20")),
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "luoshi@localhost")
-LUOSHI_EMAIL_DIGESTS = _env_bool("EMAIL_DIGESTS", True)
+# Digests go by e-mail only where a mail server is configured (EMAIL_DIGESTS=0 turns them off).
+LUOSHI_EMAIL_DIGESTS = bool(os.environ.get("EMAIL_HOST")) and _env_bool("EMAIL_DIGESTS", True)
 WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
 WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))
 REMINDER_HOUR = int(os.environ.get("REMINDER_HOUR", "7"))

@@ -1,5 +1,5 @@
-"""How a person's daily digest leaves the system: e-mail through Django's SMTP backend (EMAIL_*
-settings from the environment) and a webhook for work messaging apps (WEBHOOK_URL: JSON is
+"""How a person's daily digest leaves the system: e-mail through Django's SMTP backend (the
+default mailer, MAILERS in settings, from EMAIL_HOST and the other EMAIL_* variables) and a webhook for work messaging apps (WEBHOOK_URL: JSON is
 POSTed, in the shape the 企业微信 / 钉钉 robots take). A channel is any object with `name`,
 `enabled()` and `send(user, digest)`; `register` adds one (e.g. an SMS gateway)."""
 
@@ -23,7 +23,7 @@ class EmailChannel:
     name = "email"
 
     def enabled(self) -> bool:
-        return bool(settings.EMAIL_HOST) and settings.LUOSHI_EMAIL_DIGESTS
+        return settings.LUOSHI_EMAIL_DIGESTS
 
     def reaches(self, user) -> bool:
         return bool(user.email)
