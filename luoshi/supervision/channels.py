@@ -1,7 +1,8 @@
 """How a person's daily digest leaves the system: e-mail through Django's SMTP backend (the
-default mailer, MAILERS in settings, from EMAIL_HOST and the other EMAIL_* variables) and a webhook for work messaging apps (WEBHOOK_URL: JSON is
-POSTed, in the shape the 企业微信 / 钉钉 robots take). A channel is any object with `name`,
-`enabled()` and `send(user, digest)`; `register` adds one (e.g. an SMS gateway)."""
+default mailer, MAILERS in settings, from EMAIL_HOST and the other EMAIL_* variables) and a
+webhook for work messaging apps (WEBHOOK_URL: JSON is POSTed, in the shape the 企业微信 / 钉钉
+robots take). A channel is any object with `name`, `enabled()`, `reaches(user)` and
+`send(user, digest)`; `register` adds one (e.g. an SMS gateway)."""
 
 import json
 import urllib.request
