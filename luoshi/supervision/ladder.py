@@ -34,6 +34,15 @@ def ensure_default_rules(campaign) -> list[EscalationRule]:
     return [rules[s] for s in LADDER if s in rules]
 
 
+def rules_of(campaign) -> list[EscalationRule]:
+    """The campaign's rungs in ladder order; the defaults (not saved) where it has none yet."""
+    saved = {r.step: r for r in EscalationRule.objects.filter(campaign=campaign)}
+    return [
+        saved.get(step) or EscalationRule(campaign=campaign, step=step, days=d, reply_days=r)
+        for step, d, r in DEFAULT_RULES
+    ]
+
+
 def rule_refusal(step: str, days: int, reply_days: int) -> str | None:
     """Why a rung may not have these days, or None."""
     if step not in LADDER:

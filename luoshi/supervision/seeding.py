@@ -4,6 +4,8 @@ by most of them (one late, one returned and sent again), so that every page has 
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
+
 from luoshi.campaigns.models import Campaign
 from luoshi.core.scoping import SYSTEM
 from luoshi.rectification import clock
@@ -46,8 +48,9 @@ def _seed_escalations(context, campaign) -> None:
 
 def _seed_reports(context, campaign) -> None:
     root = context.root
+    office = get_user_model().objects.get(username="city_office")  # accounts.seeding
     demand = services.create_demand(
-        actor=SYSTEM,
+        actor=office,
         org=root,
         campaign=campaign,
         title="整改落实进展周报",
@@ -57,11 +60,11 @@ def _seed_reports(context, campaign) -> None:
     )
     children = list(root.children.order_by("path")[:6])
     for i, org in enumerate(children[:-1]):  # the last one has not reported
-        sent = services.submit_report(actor=SYSTEM, demand_id=demand.pk, org=org)
+        sent = services.submit_report(actor=office, demand_id=demand.pk, org=org)
         if i == 0:
             services.decide_submission(
-                actor=SYSTEM, submission_id=sent.pk, receive=False, reason=RETURN_REASON
+                actor=office, submission_id=sent.pk, receive=False, reason=RETURN_REASON
             )
-            services.submit_report(actor=SYSTEM, demand_id=demand.pk, org=org)
+            services.submit_report(actor=office, demand_id=demand.pk, org=org)
         elif i % 2:
-            services.decide_submission(actor=SYSTEM, submission_id=sent.pk, receive=True)
+            services.decide_submission(actor=office, submission_id=sent.pk, receive=True)

@@ -60,6 +60,11 @@ class SweepResult:
         return f"新下发：{steps}；终止督办 {self.stopped} 件；推送：{sent}；推送失败 {self.failed}"
 
 
+def _person(actor):
+    """The actor as a user row to record (None for the command line's system actor)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
 # --- the sweep ----------------------------------------------------------------------------
 def sweep(today: date | None = None, *, send: bool = True) -> SweepResult:
     """Climb every campaign's ladder for the day: stop the 督办单 of measures closed or extended
@@ -260,7 +265,7 @@ def reply_escalation(*, actor, escalation_id: int, text: str) -> Escalation:
         state=EscalationState.REPLIED,
         reply_text=text,
         replied_on=timezone.localdate(),
-        replied_by=actor,
+        replied_by=_person(actor),
     )
     if not updated:
         raise Invalid("该督办单已回复或已终止，不能再回复")
@@ -335,7 +340,7 @@ def create_demand(
         first_due_on=first_due_on,
         batch=batch,
         figure_keys=list(figure_keys or []),
-        created_by=actor,
+        created_by=_person(actor),
     )
     versions.changed([org.path])
     return demand
@@ -375,7 +380,7 @@ def submit_report(*, actor, demand_id: int, org, text: str = "") -> Submission:
         snapshot=snapshot,
         text=text,
         late=periods.is_late(period, today),
-        submitted_by=actor,
+        submitted_by=_person(actor),
     )
     versions.changed([org.path])
     return submission
@@ -397,7 +402,7 @@ def decide_submission(*, actor, submission_id: int, receive: bool, reason: str =
         raise Invalid(f"退回理由最多 {REASON_MAX} 个字")
     updated = Submission.objects.filter(pk=submission.pk, state=SubmissionState.SUBMITTED).update(
         state=SubmissionState.RECEIVED if receive else SubmissionState.RETURNED,
-        decided_by=actor,
+        decided_by=_person(actor),
         decided_at=timezone.now(),
         return_reason="" if receive else reason,
     )

@@ -14,7 +14,6 @@ from luoshi.orgs.models import Organization
 from luoshi.rectification.selectors import visible_campaigns
 from luoshi.supervision import ladder, periods, selectors, services
 from luoshi.supervision.models import (
-    LADDER,
     Escalation,
     EscalationState,
     Period,
@@ -96,14 +95,10 @@ def rules(request, pk):
             messages.success(request, "督办规则已保存")
         return redirect("supervision:rules", pk=campaign.pk)
     may_edit = has_role_over(request.user, campaign.org_path, Role.OFFICE, Role.ADMIN)
-    current = ladder.ensure_default_rules(campaign) if may_edit else []
-    if not may_edit:
-        current = list(campaign.escalation_rules.all())
-        current.sort(key=lambda r: LADDER.index(r.step))
     return render(
         request,
         "supervision/rules.html",
-        {"campaign": campaign, "rules": current, "may_edit": may_edit},
+        {"campaign": campaign, "rules": ladder.rules_of(campaign), "may_edit": may_edit},
     )
 
 
