@@ -313,6 +313,8 @@ SERVICES = {
         actor=s.office, submission_id=sent.pk, receive=True
     ),
 }
+
+
 def _demand(s):
     return supervision.create_demand(
         actor=s.office,

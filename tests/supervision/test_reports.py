@@ -94,9 +94,7 @@ def test_submitted_figures_stay_and_the_difference_since_the_last_one_shows(
     first.refresh_from_db()
     assert first.snapshot.figures["node"]["problems"] == sent
     clock.to(weekly.first_due_on + days(2))  # the next week's report
-    second = services.submit_report(
-        actor=people.branch_a1, demand_id=weekly.pk, org=tree.branch_a1
-    )
+    second = services.submit_report(actor=people.branch_a1, demand_id=weekly.pk, org=tree.branch_a1)
     assert second.period_due_on == weekly.first_due_on + days(7)
     row = rows_of(town_office, weekly, second.period_due_on)["甲一社区党支部"]
     assert row.difference["problems"] == 1
