@@ -13,6 +13,7 @@ class SupervisionConfig(AppConfig):
             add_figures,
             add_my_work,
             add_nav,
+            add_report_paragraphs,
             add_seed_step,
             add_tile,
         )
@@ -24,6 +25,7 @@ class SupervisionConfig(AppConfig):
         add_figures(selectors.submission_figures)
         add_tile("supervision/_tile.html", order=80)
         add_my_work(selectors.my_escalations_section)
+        add_report_paragraphs(selectors.report_paragraphs)
         add_seed_step(seeding.seed_supervision, order=90)
         # the dashboards show the 督办单 and the reports owed: their writers mark what changed
         versions.read_from(versions.ROWS, Escalation, ReportDemand, Submission)

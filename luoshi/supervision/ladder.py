@@ -97,39 +97,46 @@ class Address:
     user_ids: list[int]
 
 
-def _holders(paths: list[str], roles) -> list[int]:
-    return list(
+def _holders(paths: list[str], roles, memo: dict | None = None) -> list[int]:
+    key = (tuple(paths), tuple(roles))
+    if memo is not None and key in memo:
+        return memo[key]
+    found = list(
         Assignment.objects.filter(org__path__in=paths, role__in=roles, user__is_active=True)
         .order_by("user_id")
         .values_list("user_id", flat=True)
         .distinct()
     )
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
-def _nearest(org, roles) -> list[int]:
+def _nearest(org, roles, memo: dict | None = None) -> list[int]:
     """Holders of `roles` at `org`, else at the nearest level above that has any."""
     node = org
     while node is not None:
-        found = _holders([node.path], roles)
+        found = _holders([node.path], roles, memo)
         if found:
             return found
         node = node.parent
     return []
 
 
-def address(step: str, measure) -> Address:
+def address(step: str, measure, memo: dict | None = None) -> Address:
     """To whom a rung about the measure goes: the reminder and yellow to the owning
     organisation's liaison and office; orange to its responsible leaders (the leader role held
     there, else at the nearest level above); red to the level above's office and to every
     guidance group over the measure's organisation."""
     org = measure.org
     if step in (Step.REMIND, Step.YELLOW):
-        return Address(org, _nearest(org, OWNER_ROLES))
+        return Address(org, _nearest(org, OWNER_ROLES, memo))
     if step == Step.ORANGE:
-        return Address(org, sorted(set(_nearest(org, (Role.LEADER,)) + _nearest(org, OWNER_ROLES))))
+        leaders = _nearest(org, (Role.LEADER,), memo)
+        return Address(org, sorted(set(leaders + _nearest(org, OWNER_ROLES, memo))))
     above = org.parent or org
-    guidance = _holders(ancestor_paths(org.path), (Role.GUIDANCE,))
-    return Address(above, sorted(set(_nearest(above, ABOVE_ROLES) + guidance)))
+    guidance = _holders(ancestor_paths(org.path), (Role.GUIDANCE,), memo)
+    return Address(above, sorted(set(_nearest(above, ABOVE_ROLES, memo) + guidance)))
 
 
 def number_of(year: int, seq: int) -> str:

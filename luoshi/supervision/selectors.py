@@ -204,3 +204,22 @@ def submission_figures(path: str, today: date | None = None) -> dict:
         "submissions_late": counts["late"],
         "submissions_missing": max(expected - counts["answered"], 0),
     }
+
+
+def report_paragraphs(org, figures: dict) -> list[str]:
+    """The progress report's and the summary's paragraph on 督办 and 报送 (none without any)."""
+    lines = []
+    if figures.get("escalations"):
+        lines.append(
+            f"对逾期未完成的整改措施实行三色督办，共下发督办单{figures['escalations']}件"
+            f"（黄色{figures['escalations_yellow']}件、橙色{figures['escalations_orange']}件、"
+            f"红色{figures['escalations_red']}件），已回复{figures['escalations_replied']}件，"
+            f"回复率{figures['escalations_reply_rate']}%。"
+        )
+    if figures.get("submissions_expected"):
+        lines.append(
+            f"按要求应报送{figures['submissions_expected']}份，"
+            f"已接收{figures['submissions_received']}份，退回重报{figures['submissions_returned']}份，"
+            f"尚未报送{figures['submissions_missing']}份。"
+        )
+    return lines

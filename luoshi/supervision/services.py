@@ -71,14 +71,14 @@ def sweep(today: date | None = None, *, send: bool = True) -> SweepResult:
     since, issue each rung now due (in ladder order, once), then send each person's digest of
     the day through every enabled channel. Safe to run again at any point."""
     today = today or timezone.localdate()
-    result = SweepResult()
+    result, memo = SweepResult(), {}
     for campaign in Campaign.objects.order_by("pk"):
         rules = ladder.ensure_default_rules(campaign)
         result.stopped += stop_standing(campaign)
         for measure in _candidates(campaign, rules, today):
             done = measure.done_steps
             for rule in ladder.due_steps(measure, rules, today):
-                if rule.step not in done and _issue(measure, rule, today):
+                if rule.step not in done and _issue(measure, rule, today, memo):
                     result.issued[rule.step] += 1
     if send:
         send_digests(today, result)
@@ -105,12 +105,12 @@ def _candidates(campaign, rules, today: date) -> list[Measure]:
     return measures
 
 
-def _issue(measure: Measure, rule: EscalationRule, today: date) -> bool:
+def _issue(measure: Measure, rule: EscalationRule, today: date, memo: dict | None = None) -> bool:
     """Write one rung and its inbox messages in one transaction; False when it exists already
     (another sweep wrote it)."""
     try:
         with transaction.atomic():
-            address = ladder.address(rule.step, measure)
+            address = ladder.address(rule.step, measure, memo)
             escalation = _write_escalation(measure, rule, today, address)
             _notify(escalation, address.user_ids, measure)
             versions.changed([measure.org_path])
