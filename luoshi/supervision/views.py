@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -8,6 +7,7 @@ from luoshi.accounts.models import Role
 from luoshi.accounts.permissions import has_role_over
 from luoshi.campaigns.models import Campaign
 from luoshi.core.errors import Invalid, NotAllowed
+from luoshi.core.paging import page_of
 from luoshi.core.params import date_param, id_param, int_param, page_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
@@ -30,7 +30,7 @@ REFUSED = (Invalid, NotAllowed)
 def escalation_list(request):
     step, state = request.GET.get("step", ""), request.GET.get("state", "")
     rows = selectors.escalations(request.user, step=step, state=state)
-    page = Paginator(rows, 50).get_page(page_param(request.GET))
+    page = page_of(rows, page_param(request.GET), 50)
     return render(
         request,
         "supervision/escalations.html",
@@ -105,7 +105,7 @@ def rules(request, pk):
 # --- inbox --------------------------------------------------------------------------------
 @require_GET
 def inbox(request):
-    page = Paginator(selectors.inbox(request.user), 50).get_page(page_param(request.GET))
+    page = page_of(selectors.inbox(request.user), page_param(request.GET), 50)
     return render(request, "supervision/inbox.html", {"page": page})
 
 
