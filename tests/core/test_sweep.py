@@ -536,6 +536,10 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/opinions/?state=",
         "/opinions/symposia/",
         "/opinions/export.xlsx",
+        "/supervision/",
+        "/supervision/?step=yellow",
+        "/supervision/inbox/",
+        "/supervision/reports/",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
