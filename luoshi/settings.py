@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "luoshi.research",
     "luoshi.dashboards",
     "luoshi.opinions",
+    "luoshi.supervision",
     "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "luoshi.core.context_processors.navigation",
+                "luoshi.supervision.context_processors.inbox",
             ],
         },
     },
@@ -315,6 +317,34 @@ if os.environ.get("TASKS_BACKEND", "immediate") == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 else:
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+# --- reminders: the daily digest by e-mail and to a work messaging app ---------------------
+# EMAIL_HOST (empty: no e-mail is sent), EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS / EMAIL_USE_SSL, EMAIL_TIMEOUT, DEFAULT_FROM_EMAIL: Django's SMTP backend.
+# WEBHOOK_URL (empty: none): each digest is POSTed there as JSON (企业微信 / 钉钉 robot shape).
+# REMINDER_HOUR: the hour (local time) at which `luoshi sweep-reminders --loop` queues the sweep.
+# Django 6.1's MAILERS (the EMAIL_* settings of older Django are deprecated); the tests swap
+# every mailer for the in-memory one.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "") or "localhost",
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": _env_bool("EMAIL_USE_TLS"),
+            "use_ssl": _env_bool("EMAIL_USE_SSL"),
+            "timeout": int(os.environ.get("EMAIL_TIMEOUT", "20")),
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "luoshi@localhost")
+# Digests go by e-mail only where a mail server is configured (EMAIL_DIGESTS=0 turns them off).
+LUOSHI_EMAIL_DIGESTS = bool(os.environ.get("EMAIL_HOST")) and _env_bool("EMAIL_DIGESTS", True)
+WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
+WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+REMINDER_HOUR = int(os.environ.get("REMINDER_HOUR", "7"))
 
 # --- cache (rate limits, sessions, the dashboards' figures) -----------------------------------
 # CACHE_BACKEND=redis shares the cache between web workers (production); the default keeps it in

@@ -17,7 +17,10 @@ export STATIC_ROOT="${STATIC_ROOT:-${LUOSHI_VAR:-$PWD/var}/static}"
 .venv/bin/luoshi check --deploy
 .venv/bin/luoshi rqworker default --job-class django_tasks_rq.Job &
 worker=$!
-trap 'kill $worker 2>/dev/null' EXIT
+# The scheduler: queues the reminders' sweep (三色督办, daily digests) once a day for the worker.
+.venv/bin/luoshi sweep-reminders --loop &
+scheduler=$!
+trap 'kill $worker $scheduler 2>/dev/null' EXIT
 exec_bind="${BIND:-127.0.0.1:8000}"
 # One sync worker per core (WEB_WORKERS): the pages are CPU-bound Python and PostgreSQL shares the
 # cores; more workers only contend for them (W8, docs/capacity.md: 2 workers 157 requests/s on 2

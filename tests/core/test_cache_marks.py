@@ -25,6 +25,8 @@ from luoshi.orgs import services as orgs
 from luoshi.rectification import services as rectification
 from luoshi.rectification.models import Problem, today
 from luoshi.research import services as research
+from luoshi.supervision import services as supervision
+from luoshi.supervision.models import Escalation
 from tests.factories import user_with
 from tests.ledger_io.builders import simple_ledger
 from tests.rectification.conftest import (  # noqa: F401
@@ -298,9 +300,49 @@ SERVICES = {
         actor=s.office, user_id=user.pk, locked=True
     ),
     "accounts.password_changed": lambda s, user: accounts.password_changed(user=user),
+    # supervision: the 督办单 and the reports owed, on the dashboards' tiles
+    "supervision.sweep": lambda s: supervision.sweep(today() + timedelta(days=31), send=False),
+    "supervision.reply_escalation": lambda s, e: supervision.reply_escalation(
+        actor=s.people.branch_a1, escalation_id=e.pk, text="正在整改"
+    ),
+    "supervision.create_demand": lambda s: _demand(s),
+    "supervision.submit_report": lambda s, d: supervision.submit_report(
+        actor=s.people.branch_a1, demand_id=d.pk, org=s.tree.branch_a1
+    ),
+    "supervision.decide_submission": lambda s, sent: supervision.decide_submission(
+        actor=s.office, submission_id=sent.pk, receive=True
+    ),
 }
+
+
+def _demand(s):
+    return supervision.create_demand(
+        actor=s.office,
+        org=s.tree.town_a,
+        campaign=s.campaign,
+        title="周报",
+        kind="statistics",
+        period="weekly",
+        first_due_on=today(),
+    )
+
+
+def _escalation(s):
+    supervision.sweep(today() + timedelta(days=31), send=False)
+    return Escalation.objects.exclude(step="remind").first()
+
+
+def _sent(s):
+    return supervision.submit_report(
+        actor=s.people.branch_a1, demand_id=_demand(s).pk, org=s.tree.branch_a1
+    )
+
+
 # what a service needs made before it (made outside the check)
 SETUP = {
+    "supervision.reply_escalation": _escalation,
+    "supervision.submit_report": _demand,
+    "supervision.decide_submission": _sent,
     "research.record_visit": _topic,
     "research.finding_to_problem": _topic,
     "research.conclude_topic": _topic,
@@ -407,6 +449,8 @@ COVERED_BY = {
     "rectification.report_progress": "rectification.transition_measure",
     "rectification.decide_extension": "rectification.update_measure",
     "rectification.update_problem": "rectification.create_problem",
+    "supervision._write_escalation": "supervision.sweep",
+    "supervision.stop_standing": "supervision.sweep",
 }
 
 

@@ -48,6 +48,7 @@ ELSEWHERE = {
     "opinions:public_form": "public, no role (tests/opinions)",
     "opinions:track": "public, no role (tests/opinions)",
     "opinions:rate": "public, no role (tests/opinions)",
+    "supervision:read_all": "marks the user's own messages read: nothing to refuse",
 }
 # The ledger's API writes, posted by tests/rectification/test_refusals_said.py.
 LEDGER_API = {"create_problem", "transition", "report_progress"}
@@ -163,6 +164,7 @@ def everything(world, tree, people, campaign):
     seat = register.add_seat(actor=SYSTEM, team_id=team.pk, title="书记", person_name="张三")
     return {
         **world,
+        **_supervision(tree, people, campaign, top),
         "team": team,
         "seat": seat,
         "member": members[0],
@@ -176,6 +178,80 @@ def everything(world, tree, people, campaign):
         "top": top,
         "top_assignment": Assignment.objects.get(user=top),
         "foreign_token": ApiToken.objects.get(user=other),
+    }
+
+
+def _supervision(tree, people, campaign, top):
+    """A 督办单 on branch a1's measure, a message in another person's inbox, and a progress
+    report town a expects, already sent by branch a1."""
+    from luoshi.supervision import services as supervision
+    from luoshi.supervision.models import Escalation, Notification
+
+    supervision.sweep(date.today() + timedelta(days=31), send=False)
+    demand = supervision.create_demand(
+        actor=people.office,
+        org=tree.town_a,
+        campaign=campaign,
+        title="进展报告",
+        kind="progress",
+        period="weekly",
+        first_due_on=date.today(),
+    )
+    sent = supervision.submit_report(
+        actor=people.office, demand_id=demand.pk, org=tree.branch_a1, text="报告"
+    )
+    note = Notification.objects.create(user=top, title="别人的消息", day=date.today())
+    return {
+        "escalation": Escalation.objects.filter(org_path=tree.branch_a1.path).first(),
+        "foreign_note": note,
+        "demand": demand,
+        "submission": sent,
+    }
+
+
+def _supervision_page_cases(e, tree, campaign):
+    esc, demand, sent = e["escalation"].pk, e["demand"].pk, e["submission"].pk
+    return {
+        "supervision:reply": (reverse("supervision:reply", args=[esc]), {"text": " "}),
+        "supervision:rules": (
+            reverse("supervision:rules", args=[campaign.pk]),
+            {"step": "bogus", "days": 3, "reply_days": 3},
+        ),
+        "supervision:read": (reverse("supervision:read", args=[e["foreign_note"].pk]), {}),
+        "supervision:demands": (
+            reverse("supervision:demands"),
+            {
+                "org": tree.branch_a1.pk,
+                "campaign": campaign.pk,
+                "title": "",
+                "kind": "statistics",
+                "period": "weekly",
+                "first_due_on": date.today().isoformat(),
+            },
+        ),
+        "supervision:submit": (
+            reverse("supervision:submit", args=[demand]),
+            {"org": tree.branch_a2.pk, "text": ""},
+        ),
+        "supervision:decide": (
+            reverse("supervision:decide", args=[sent]),
+            {"action": "return", "reason": ""},
+        ),
+    }
+
+
+def _supervision_api_cases(e, tree):
+    return {
+        "reply_escalation": (f"/api/v1/escalations/{e['escalation'].pk}/reply", {"text": ""}),
+        "read_notification": (f"/api/v1/notifications/{e['foreign_note'].pk}/read", {}),
+        "submit_report": (
+            f"/api/v1/report-demands/{e['demand'].pk}/submissions",
+            {"org_id": tree.branch_a1.pk, "text": ""},
+        ),
+        "decide_submission": (
+            f"/api/v1/submissions/{e['submission'].pk}/decide",
+            {"receive": False, "reason": ""},
+        ),
     }
 
 
@@ -253,6 +329,7 @@ def _page_cases(e, tree, campaign):
     topic, a1 = e["topic"], tree.branch_a1
     return {
         **_register_page_cases(e, tree),
+        **_supervision_page_cases(e, tree, campaign),
         "tokens": (reverse("tokens"), {"label": "程序", "days": 0}),
         "token_revoke": (reverse("token_revoke", args=[e["foreign_token"].pk]), {}),
         "accounts:create": (
@@ -416,6 +493,7 @@ def _api_cases(e, tree, campaign):
     o, top, a1 = e["opinion"], e["top"], tree.branch_a1
     return {
         **_register_api_cases(e, tree),
+        **_supervision_api_cases(e, tree),
         "action_item_done": (f"/api/v1/action-items/{e['item'].pk}/done", None),  # no file
         "create_campaign": (  # ends before it starts (and only an office may create one)
             "/api/v1/campaigns",
@@ -580,7 +658,7 @@ def test_the_refused_values_above_are_only_just_refused(client, everything, peop
 
     client.force_login(people.branch_a1)
     client.post(reverse("dashboards:submit", args=[tree.branch_a1.pk]), {"note": "报" * 200})
-    assert Snapshot.objects.get().note == "报" * 200
+    assert Snapshot.objects.latest("pk").note == "报" * 200  # (the fixture's report sent one)
     client.post(
         f"{reverse('research:new')}?org={tree.branch_a1.pk}",
         {"title": "走访课题", "leader_name": "张三", "campaign": campaign.pk},

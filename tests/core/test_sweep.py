@@ -102,6 +102,14 @@ PAGES = {
     "orgs:member_transfer": "member",
     "orgs:member_mobile": "member",
     "orgs:member_leave": "member",
+    "supervision:escalation": "escalation",
+    "supervision:reply": "escalation",
+    "supervision:rules": "campaign",
+    "supervision:read": "notification",
+    "supervision:demand": "demand",
+    "supervision:submit": "demand",
+    "supervision:submission": "submission",
+    "supervision:decide": "submission",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -156,6 +164,12 @@ API = {
     "api:mark_mobile": ("member_id", "member", "post"),
     "api:mark_left": ("member_id", "member", "post"),
     "api:import_members_sheet": ("org_id", "org", "post"),
+    "api:get_escalation": ("escalation_id", "escalation", "get"),
+    "api:reply_escalation": ("escalation_id", "escalation", "post"),
+    "api:read_notification": ("notification_id", "notification", "post"),
+    "api:demand_status": ("demand_id", "demand", "get"),
+    "api:submit_report": ("demand_id", "demand", "post"),
+    "api:decide_submission": ("submission_id", "submission", "post"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -190,6 +204,10 @@ JSON_BODIES = {
     "api:transfer_member": {"version": 1, "to_org_id": 1, "reason": "x"},
     "api:mark_mobile": {"version": 1, "mobile": True, "place": "x"},
     "api:mark_left": {"version": 1, "reason": "x"},
+    "api:reply_escalation": {"text": "x"},
+    "api:read_notification": {},
+    "api:submit_report": {"org_id": 1},
+    "api:decide_submission": {"receive": True},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no
@@ -346,7 +364,9 @@ def foreign(tree, campaign):  # noqa: F811
 
     team = people.add_team(actor=SYSTEM, org=tree.branch_b1, name="秘密支委会")
     seat = people.add_seat(actor=SYSTEM, team_id=team.pk, title="书记", person_name="秘密书记")
+    supervision = _supervision(tree, owner, campaign)
     return {
+        **supervision,
         "team": team.pk,
         "seat": seat.pk,
         "action_item": item.pk,
@@ -371,6 +391,35 @@ def foreign(tree, campaign):  # noqa: F811
         "extension": extension.pk,
         "api_token": _token_of(owner),
         "account": owner.pk,
+    }
+
+
+def _supervision(tree, owner, campaign) -> dict:  # noqa: F811
+    """A 督办单 on branch b1's measure (overdue ten days on), its owner's inbox message, and a
+    report town b's office expects, sent by branch b1."""
+    from luoshi.supervision import services as supervision
+    from luoshi.supervision.models import Escalation, Notification
+
+    supervision.sweep(date.today() + timedelta(days=10), send=False)
+    escalation = Escalation.objects.filter(org_path=tree.branch_b1.path).first()
+    town_office = user_with(tree.town_b, "office", username="town_b_office")
+    demand = supervision.create_demand(
+        actor=town_office,
+        org=tree.town_b,
+        campaign=campaign,
+        title="秘密周报",
+        kind="statistics",
+        period="weekly",
+        first_due_on=date.today(),
+    )
+    submission = supervision.submit_report(
+        actor=owner, demand_id=demand.pk, org=tree.branch_b1, text="秘密报告"
+    )
+    return {
+        "escalation": escalation.pk,
+        "notification": Notification.objects.filter(user=owner).first().pk,
+        "demand": demand.pk,
+        "submission": submission.pk,
     }
 
 
@@ -487,6 +536,10 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/opinions/?state=",
         "/opinions/symposia/",
         "/opinions/export.xlsx",
+        "/supervision/",
+        "/supervision/?step=yellow",
+        "/supervision/inbox/",
+        "/supervision/reports/",
     ):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -214,7 +214,7 @@ def test_submitted_figures_stay_as_submitted_and_the_difference_is_shown(client,
     office = user_with(root, "office", username="dash_submit")
     client.force_login(office)
     client.post(reverse("dashboards:submit", args=[root.pk]), {"note": "第一周"})
-    snap = Snapshot.objects.get()
+    snap = Snapshot.objects.get(org=root)  # (the seed sends its units' reports)
     sent = snap.figures["node"]["closed"]
     m = Measure.objects.filter(state="submitted").first()
     from luoshi.rectification import services

@@ -25,6 +25,8 @@ class Command(BaseCommand):
             call_command("seed", scale=scale, json=True, stdout=out)
             accounts_file.write_text(out.getvalue())
             accounts_file.chmod(0o600)
+        # 三色督办: the day's reminders and 督办单 (idempotent: nothing is issued or sent twice)
+        call_command("sweep-reminders", stdout=io.StringIO())
         if accounts_file.exists():
             seeded = json.loads(accounts_file.read_text())
             self.stdout.write(

@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+
+
+class SupervisionConfig(AppConfig):
+    name = "luoshi.supervision"
+    label = "supervision"
+    verbose_name = "督办与报送"
+
+    def ready(self):
+        from luoshi.core import versions
+        from luoshi.core.registry import (
+            NavItem,
+            add_figures,
+            add_my_work,
+            add_nav,
+            add_report_paragraphs,
+            add_seed_step,
+            add_tile,
+        )
+        from luoshi.supervision import seeding, selectors
+        from luoshi.supervision.models import Escalation, ReportDemand, Submission
+
+        add_nav(NavItem("督办报送", "supervision:escalations", "/supervision/", order=60))
+        add_figures(selectors.escalation_figures)
+        add_figures(selectors.submission_figures)
+        add_tile("supervision/_tile.html", order=80)
+        add_my_work(selectors.my_escalations_section)
+        add_report_paragraphs(selectors.report_paragraphs)
+        add_seed_step(seeding.seed_supervision, order=90)
+        # the dashboards show the 督办单 and the reports owed: their writers mark what changed
+        versions.read_from(versions.ROWS, Escalation, ReportDemand, Submission)
