@@ -187,7 +187,7 @@ def adopt_programme(
     doc_number: Form[text_of(ProgrammePlan, "doc_number")],
     issued_on: Form[date],
     file: File[UploadedFile],
-    title: Form[text_of(ProgrammePlan, "title")] = "",
+    title: str = Form("", max_length=ProgrammePlan._meta.get_field("title").max_length),
 ):
     """The organisation adopts the programme for its subtree with its implementation plan."""
     programme = _programme(request, programme_id)
