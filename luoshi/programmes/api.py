@@ -7,6 +7,7 @@ from ninja.files import UploadedFile
 
 from luoshi.campaigns.models import Campaign
 from luoshi.core.api_schemas import ErrorOut, Id, text_of
+from luoshi.core.errors import Invalid
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404, scope_paths
 from luoshi.orgs.models import Organization
@@ -183,14 +184,16 @@ def create_programme(request, payload: ProgrammeIn):
 def adopt_programme(
     request,
     programme_id: Id,
-    org_id: Form[Id],
-    doc_number: Form[text_of(ProgrammePlan, "doc_number")],
-    issued_on: Form[date],
     file: File[UploadedFile],
+    org_id: Id | None = Form(None),
+    doc_number: str = Form("", max_length=ProgrammePlan._meta.get_field("doc_number").max_length),
+    issued_on: date | None = Form(None),
     title: str = Form("", max_length=ProgrammePlan._meta.get_field("title").max_length),
 ):
     """The organisation adopts the programme for its subtree with its implementation plan."""
     programme = _programme(request, programme_id)
+    if org_id is None:
+        raise Invalid("请选择制定实施方案的组织")
     org = get_visible_or_404(Organization.objects, request.user, pk=org_id)
     plan = services.adopt_programme(
         actor=request.user,

@@ -102,6 +102,11 @@ PAGES = {
     "orgs:member_transfer": "member",
     "orgs:member_mobile": "member",
     "orgs:member_leave": "member",
+    "programmes:detail": "programme",
+    "programmes:adopt": "programme",
+    "programmes:item_new": "programme",
+    "programmes:export": "programme",
+    "programmes:plan_file": "programme_plan",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -156,6 +161,9 @@ API = {
     "api:mark_mobile": ("member_id", "member", "post"),
     "api:mark_left": ("member_id", "member", "post"),
     "api:import_members_sheet": ("org_id", "org", "post"),
+    "api:get_programme": ("programme_id", "programme", "get"),
+    "api:adopt_programme": ("programme_id", "programme", "post"),
+    "api:list_programme_items": ("programme_id", "programme", "get"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -346,7 +354,10 @@ def foreign(tree, campaign):  # noqa: F811
 
     team = people.add_team(actor=SYSTEM, org=tree.branch_b1, name="秘密支委会")
     seat = people.add_seat(actor=SYSTEM, team_id=team.pk, title="书记", person_name="秘密书记")
+    programme, plan = _foreign_programme(tree, campaign, owner)
     return {
+        "programme": programme.pk,
+        "programme_plan": plan.pk,
         "team": team.pk,
         "seat": seat.pk,
         "action_item": item.pk,
@@ -372,6 +383,40 @@ def foreign(tree, campaign):  # noqa: F811
         "api_token": _token_of(owner),
         "account": owner.pk,
     }
+
+
+def _foreign_programme(tree, campaign, owner):  # noqa: F811
+    """County b's own programme (专项整治), branch b1's plan for it and an item."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from luoshi.programmes import services as programmes
+
+    county_office = user_with(tree.county_b, "office", username="b_office_sweep")
+    programme = programmes.create_programme(
+        actor=county_office,
+        org=tree.county_b,
+        campaign=campaign,
+        name="乙县秘密专项",
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+        lead_unit="秘密牵头单位",
+    )
+    plan = programmes.adopt_programme(
+        actor=owner,
+        programme_id=programme.pk,
+        org=tree.branch_b1,
+        doc_number="秘密文号",
+        issued_on=date.today(),
+        upload=SimpleUploadedFile("秘密方案.pdf", PDF),
+    )
+    programmes.add_item(
+        actor=owner,
+        programme_id=programme.pk,
+        org=tree.branch_b1,
+        title="秘密整治事项",
+        measures=[{"content": "秘密措施", "deadline_kind": "ongoing"}],
+    )
+    return programme, plan
 
 
 def _token_of(user) -> int:
@@ -433,7 +478,7 @@ def test_branch_user_gets_404_for_every_foreign_object_in_the_api(client, tree, 
         assert SECRET.encode() not in response.content
     listing = client.get("/api/v1/problems", **auth).json()
     assert listing == []
-    for url in ("/api/v1/study/activities", "/api/v1/research/topics"):
+    for url in ("/api/v1/study/activities", "/api/v1/research/topics", "/api/v1/programmes"):
         response = client.get(url, **auth)
         assert response.status_code == 200 and "秘密".encode() not in response.content, url
     assert client.get("/api/v1/opinions?state=", **auth).json() == []
@@ -487,6 +532,8 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/opinions/?state=",
         "/opinions/symposia/",
         "/opinions/export.xlsx",
+        "/programmes/",
+        f"/programmes/?org={tree.branch_a1.pk}",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
