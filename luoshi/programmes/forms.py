@@ -62,7 +62,7 @@ class PlanForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    org = forms.TypedChoiceField(label="责任单位", coerce=int, widget=forms.Select(attrs=SELECT))
+    org = forms.TypedChoiceField(label="所属组织", coerce=int, widget=forms.Select(attrs=SELECT))
     title = forms.CharField(
         label="整治事项（问题）", max_length=300, widget=forms.TextInput(attrs=TEXT)
     )
@@ -73,5 +73,5 @@ class ItemForm(forms.Form):
         label="责任领导", max_length=200, required=False, widget=forms.TextInput(attrs=TEXT)
     )
     responsible_units = forms.CharField(
-        label="责任单位（文字）", max_length=300, required=False, widget=forms.TextInput(attrs=TEXT)
+        label="责任单位", max_length=300, required=False, widget=forms.TextInput(attrs=TEXT)
     )

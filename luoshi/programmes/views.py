@@ -13,7 +13,7 @@ from luoshi.core.errors import DomainError
 from luoshi.core.errors import status_for as _status_for
 from luoshi.core.files import CONTENT_TYPES, evidence_download
 from luoshi.core.nodes import node_from_request
-from luoshi.core.scoping import get_visible_or_404
+from luoshi.core.scoping import can_see_path, get_visible_or_404
 from luoshi.core.xlsx import write_table
 from luoshi.orgs.models import Organization
 from luoshi.programmes import rules, selectors, services
@@ -123,7 +123,9 @@ def programme_detail(request, pk):
             "can_add_item": above is not None
             and has_role_over(user, node.path, *rules.RECORD_ROLES),
             "parent": node.parent
-            if node.parent_id and node.path != programme.org_path and node.parent
+            if node.parent_id
+            and node.path != programme.org_path
+            and can_see_path(user, node.parent.path)
             else None,
         },
     )
