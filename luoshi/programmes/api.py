@@ -6,13 +6,15 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from luoshi.campaigns.models import Campaign
-from luoshi.core.api_schemas import ErrorOut, Id, text_of
+from luoshi.core.api_schemas import ErrorOut, Id, items, text_of
 from luoshi.core.errors import Invalid
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404, scope_paths
 from luoshi.orgs.models import Organization
 from luoshi.programmes import selectors, services
 from luoshi.programmes.models import ProgrammePlan, SetBy, SpecialProgramme
+from luoshi.rectification.api import MAX_MEASURES, MeasureIn
+from luoshi.rectification.models import Problem
 
 router = Router(tags=["专项整治"])
 
@@ -73,6 +75,15 @@ class ProgrammeIn(Schema):
     ends_on: date
     lead_unit: text_of(SpecialProgramme, "lead_unit")
     co_units: text_of(SpecialProgramme, "co_units") = ""
+
+
+class ItemIn(Schema):
+    org_id: Id
+    title: text_of(Problem, "title")
+    description: text_of(Problem, "description") = ""
+    responsible_leaders: text_of(Problem, "responsible_leaders") = ""
+    responsible_units: text_of(Problem, "responsible_units") = ""
+    measures: items(MeasureIn, MAX_MEASURES) = []
 
 
 def _out(p: SpecialProgramme) -> dict:
@@ -216,16 +227,56 @@ def list_programme_items(
     path = _path(request.user, org, programme)
     limit, offset = bounded(limit, offset)
     rows = selectors.item_rows(request.user, programme, path)[offset : offset + limit]
-    return [
+    return [_item_out(r) for r in rows]
+
+
+def _item_out(row) -> dict:
+    item = row.item
+    return {
+        "id": item.pk,
+        "org_id": item.org_id,
+        "problem_id": item.problem_id,
+        "title": item.problem.title,
+        "status": item.problem.status,
+        "closed": item.problem.status == "closed",
+        "measures": len(row.measures),
+        "light": row.light,
+    }
+
+
+@router.post(
+    "/programmes/{programme_id}/items",
+    response={201: ItemOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def add_programme_item(request, programme_id: Id, payload: ItemIn):
+    """List an item: a problem of the ledger with its measures, tagged to the programme. It is
+    closed only when its measures are 销号 in the ledger."""
+    programme = _programme(request, programme_id)
+    user = request.user
+    org = get_visible_or_404(Organization.objects, user, pk=payload.org_id)
+    measures = [
         {
-            "id": r.item.pk,
-            "org_id": r.item.org_id,
-            "problem_id": r.item.problem_id,
-            "title": r.item.problem.title,
-            "status": r.item.problem.status,
-            "closed": r.item.problem.status == "closed",
-            "measures": len(r.measures),
-            "light": r.light,
+            "content": m.content,
+            "org": get_visible_or_404(Organization.objects, user, pk=m.org_id)
+            if m.org_id
+            else None,
+            "deadline_kind": m.deadline_kind,
+            "due_on": m.due_on,
+            "long_term": m.long_term,
+            "owner_name": m.owner_name,
+            "responsible_leader": m.responsible_leader,
         }
-        for r in rows
+        for m in payload.measures
     ]
+    item = services.add_item(
+        actor=user,
+        programme_id=programme.pk,
+        org=org,
+        title=payload.title,
+        description=payload.description,
+        responsible_leaders=payload.responsible_leaders,
+        responsible_units=payload.responsible_units,
+        measures=measures,
+    )
+    (row,) = selectors.item_rows(user, programme, org.path, pk=item.pk)
+    return Status(201, _item_out(row))

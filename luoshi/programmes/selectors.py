@@ -82,7 +82,7 @@ def plans(user, programme, path: str):
     )
 
 
-def items(user, programme, path: str):
+def items(user, programme, path: str, *, pk: int | None = None):
     """The programme's items in the subtree at `path`, with their problems, measures and each
     measure's latest progress report."""
     latest = ProgressUpdate.objects.order_by("-created_at", "-id")
@@ -91,10 +91,13 @@ def items(user, programme, path: str):
         .order_by("number", "id")
         .prefetch_related(Prefetch("updates", queryset=latest))
     )
+    rows = ProgrammeItem.objects.visible_to(user).filter(
+        subtree_q("org_path", path), programme=programme
+    )
+    if pk is not None:
+        rows = rows.filter(pk=pk)
     return (
-        ProgrammeItem.objects.visible_to(user)
-        .filter(subtree_q("org_path", path), programme=programme)
-        .select_related("org", "problem")
+        rows.select_related("org", "problem")
         .prefetch_related(Prefetch("problem__measures", queryset=measures))
         .order_by("org_path", "id")
     )
@@ -110,10 +113,11 @@ class ItemRow:
 LIGHT_ORDER = [Light.RED, Light.YELLOW, Light.GREEN]
 
 
-def item_rows(user, programme, path: str) -> list[ItemRow]:
+def item_rows(user, programme, path: str, *, pk: int | None = None) -> list[ItemRow]:
+    """The items (or the one of `pk`) with their measures' lights and latest progress."""
     warning = programme.campaign.warning_days
     rows = []
-    for item in items(user, programme, path):
+    for item in items(user, programme, path, pk=pk):
         measures = list(item.problem.measures.all())
         for m in measures:
             m.light = m.light_on(warning)

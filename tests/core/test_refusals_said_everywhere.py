@@ -573,6 +573,10 @@ def _api_cases(e, tree, campaign):
             },
         ),
         "adopt_programme": (f"/api/v1/programmes/{e['programme'].pk}/plans", None),  # no file
+        "add_programme_item": (  # no measure
+            f"/api/v1/programmes/{e['programme'].pk}/items",
+            {"org_id": a1.pk, "title": "文山会海", "measures": []},
+        ),
     }
 
 

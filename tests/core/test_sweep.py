@@ -164,6 +164,7 @@ API = {
     "api:get_programme": ("programme_id", "programme", "get"),
     "api:adopt_programme": ("programme_id", "programme", "post"),
     "api:list_programme_items": ("programme_id", "programme", "get"),
+    "api:add_programme_item": ("programme_id", "programme", "post"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -198,6 +199,11 @@ JSON_BODIES = {
     "api:transfer_member": {"version": 1, "to_org_id": 1, "reason": "x"},
     "api:mark_mobile": {"version": 1, "mobile": True, "place": "x"},
     "api:mark_left": {"version": 1, "reason": "x"},
+    "api:add_programme_item": {
+        "org_id": 1,
+        "title": "x",
+        "measures": [{"content": "x", "deadline_kind": "ongoing"}],
+    },
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no

@@ -214,9 +214,24 @@ def test_the_api_sets_adopts_and_lists_items(client, tree, people, campaign):
         **auth,
     )
     assert plan.status_code == 201, plan.content
-    add_item(people.office, SpecialProgramme.objects.get(pk=pk), tree.county_b)
+    made = client.post(
+        f"/api/v1/programmes/{pk}/items",
+        json.dumps(
+            {
+                "org_id": tree.county_b.pk,
+                "title": "文山会海问题突出",
+                "measures": [{"content": "精简会议文件", "deadline_kind": "ongoing"}],
+            }
+        ),
+        content_type="application/json",
+        **auth,
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["closed"] is False and made.json()["measures"] == 1
     items = client.get(f"/api/v1/programmes/{pk}/items", **auth).json()
     assert [(i["title"], i["closed"]) for i in items] == [("文山会海问题突出", False)]
+    problem = Problem.objects.get(pk=items[0]["problem_id"])
+    assert problem.programme_item.programme_id == pk and problem.campaign_id == campaign.pk
     (row,) = client.get("/api/v1/programmes", **auth).json()
     assert (row["plans"], row["items"], row["adopted_here"]) == (1, 1, True)
     refused = client.post(
