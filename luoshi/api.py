@@ -133,6 +133,7 @@ api.add_router("/", "luoshi.research.api.router")
 api.add_router("/", "luoshi.opinions.api.router")
 api.add_router("/", "luoshi.accounts.api.router")
 api.add_router("/", "luoshi.supervision.api.router")
+api.add_router("/", "luoshi.programmes.api.router")
 
 
 def urls():

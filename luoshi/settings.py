@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "luoshi.dashboards",
     "luoshi.opinions",
     "luoshi.supervision",
+    "luoshi.programmes",
     "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 

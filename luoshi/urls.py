@@ -35,6 +35,7 @@ urlpatterns = [
     path("research/", include("luoshi.research.urls")),
     path("ledger/", include("luoshi.ledger_io.urls")),
     path("supervision/", include("luoshi.supervision.urls")),
+    path("programmes/", include("luoshi.programmes.urls")),
     path("", include("luoshi.opinions.urls")),
     path("", include("luoshi.rectification.urls")),
 ]

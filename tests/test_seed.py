@@ -39,6 +39,10 @@ def test_city_seed_mirrors_yinchuan_and_stats_agree():
     assert stats["key_action_items"] >= 4601 * 5
     assert 0 < stats["key_action_items_done"] < stats["key_action_items"]
     assert stats["key_action_items_overdue"] > 0
+    # Special rectification: 8 programmes set centrally and 2 by the region, a county's own;
+    # Yinchuan wrote 12 plans (issue 17).
+    assert stats["programme_plans"] == 12 and stats["programmes"] == 11
+    assert 0 < stats["programme_items_closed"] < stats["programme_items"]
     # Every member's copy of its organisation's path is that organisation's path.
     assert not Member.objects.exclude(org_path=models_path()).exists()
     roles = {(a["username"], a["role"]) for a in seeded["accounts"]}
@@ -102,6 +106,9 @@ def test_tiny_seed_puts_branch_accounts_in_two_different_counties():
     city = Organization.objects.get(parent=None)
     assert {"书记", "常委"} <= {s.title for s in seats if s.org_id == city.pk}
     _the_demo_city_runs_two_batches(seeded["root"])
+    # The programmes' seed step writes twelve plans at every scale (issue 17).
+    programmes = _run("stats", "--org", seeded["root"], "--json")
+    assert programmes["programme_plans"] == 12 and programmes["programmes"] == 11
 
 
 def _the_demo_city_runs_two_batches(root_code):

@@ -22,6 +22,7 @@ from luoshi.dashboards import services as dashboards
 from luoshi.ledger_io.importer import import_ledger
 from luoshi.ledger_io.tables import import_orgs
 from luoshi.orgs import services as orgs
+from luoshi.programmes import services as programmes
 from luoshi.rectification import services as rectification
 from luoshi.rectification.models import Problem, today
 from luoshi.research import services as research
@@ -153,6 +154,12 @@ def test_a_submission_shows_in_the_comparison_at_once(client, board, tree, users
 
 
 # --- every service that writes what is cached marks it ----------------------------------------
+def _pdf():
+    from tests.rectification.conftest import pdf
+
+    return pdf()
+
+
 def _research(s):
     topic = research.create_topic(
         actor=s.office, org=s.tree.county_a, title="课题", leader_name="王"
@@ -172,6 +179,31 @@ def _account(s):
 
 def _topic(s):
     return _research(s)[0]
+
+
+def _programme(s):
+    return programmes.create_programme(
+        actor=s.office,
+        org=s.tree.city,
+        campaign=s.campaign,
+        name="整治形式主义官僚主义问题",
+        starts_on=s.campaign.starts_on,
+        ends_on=s.campaign.ends_on,
+        lead_unit="市委办公室",
+    )
+
+
+def _adopted(s):
+    programme = _programme(s)
+    programmes.adopt_programme(
+        actor=s.office,
+        programme_id=programme.pk,
+        org=s.tree.city,
+        doc_number="1号",
+        issued_on=today(),
+        upload=_pdf(),
+    )
+    return programme
 
 
 def _new_campaign(s):
@@ -276,6 +308,23 @@ SERVICES = {
         data=org_book([("I-1", "导入支部", s.tree.town_a.code, "党支部")]),
         name="组织.xlsx",
     ),
+    # special rectification: a programme and a plan are in force in a whole subtree
+    "programmes.create_programme": _programme,
+    "programmes.adopt_programme": lambda s, programme: programmes.adopt_programme(
+        actor=s.office,
+        programme_id=programme.pk,
+        org=s.tree.county_a,
+        doc_number="甲党发〔2019〕2号",
+        issued_on=today(),
+        upload=_pdf(),
+    ),
+    "programmes.add_item": lambda s, programme: programmes.add_item(
+        actor=s.office,
+        programme_id=programme.pk,
+        org=s.tree.branch_a1,
+        title="文山会海",
+        measures=[{"content": "精简会议", "deadline_kind": "ongoing"}],
+    ),
     # the submitted figures
     "dashboards.submit_figures": lambda s: dashboards.submit_figures(
         actor=s.office, org=s.tree.county_a, campaign=s.campaign
@@ -351,6 +400,8 @@ SETUP = {
     "campaigns.update_campaign": _new_campaign,
     "campaigns.save_batch": _new_campaign,
     "accounts.rename_account": _account,
+    "programmes.adopt_programme": _programme,
+    "programmes.add_item": _adopted,
     "accounts.add_assignment": _account,
     "accounts.reset_password": _account,
     "accounts.set_locked": _account,

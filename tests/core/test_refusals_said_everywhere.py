@@ -165,6 +165,7 @@ def everything(world, tree, people, campaign):
     return {
         **world,
         **_supervision(tree, people, campaign, top),
+        "programme": _adopted_programme(people, tree, campaign),
         "team": team,
         "seat": seat,
         "member": members[0],
@@ -255,6 +256,57 @@ def _supervision_api_cases(e, tree):
     }
 
 
+def _adopted_programme(people, tree, campaign):
+    """A programme (专项整治) the city set and adopted with its plan."""
+    from luoshi.programmes import services as programmes
+    from tests.rectification.conftest import pdf
+
+    programme = programmes.create_programme(
+        actor=people.office,
+        org=tree.city,
+        campaign=campaign,
+        name="整治形式主义官僚主义问题",
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+        lead_unit="市委办公室",
+    )
+    programmes.adopt_programme(
+        actor=people.office,
+        programme_id=programme.pk,
+        org=tree.city,
+        doc_number="党办发〔2019〕1号",
+        issued_on=date.today(),
+        upload=pdf("实施方案.pdf"),
+    )
+    return programme
+
+
+def _programme_page_cases(e, tree, campaign):
+    """Special rectification: an unnamed programme, a plan without its 文号, an untitled item."""
+    programme, a1 = e["programme"].pk, tree.branch_a1.pk
+    return {
+        "programmes:new": (
+            f"{reverse('programmes:new')}?org={a1}",
+            {
+                "campaign": campaign.pk,
+                "name": "",
+                "set_by": "own",
+                "starts_on": campaign.starts_on.isoformat(),
+                "ends_on": campaign.ends_on.isoformat(),
+                "lead_unit": "支部",
+            },
+        ),
+        "programmes:adopt": (
+            f"{reverse('programmes:adopt', args=[programme])}?org={a1}",
+            {"doc_number": "", "issued_on": date.today().isoformat()},
+        ),
+        "programmes:item_new": (
+            f"{reverse('programmes:item_new', args=[programme])}?org={a1}",
+            {"org": a1, "title": "", "m-content": "措施", "m-deadline_kind": "ongoing"},
+        ),
+    }
+
+
 def _register_page_cases(e, tree):
     """The register's people (orgs.member_views): values the rules refuse, for every role."""
     team, seat, member, a1 = e["team"], e["seat"], e["member"].pk, tree.branch_a1.pk
@@ -330,6 +382,7 @@ def _page_cases(e, tree, campaign):
     return {
         **_register_page_cases(e, tree),
         **_supervision_page_cases(e, tree, campaign),
+        **_programme_page_cases(e, tree, campaign),
         "tokens": (reverse("tokens"), {"label": "程序", "days": 0}),
         "token_revoke": (reverse("token_revoke", args=[e["foreign_token"].pk]), {}),
         "accounts:create": (
@@ -586,6 +639,22 @@ def _api_cases(e, tree, campaign):
         "merge_org": (f"/api/v1/organizations/{a1.pk}/merge", {"target_id": a1.pk}),
         "dissolve_org": (f"/api/v1/organizations/{a1.pk}/dissolve", {"receiver_id": a1.pk}),
         "import_orgs_api": ("/api/v1/organization-imports", None),  # no file
+        "create_programme": (  # no name (and only an office may set one)
+            "/api/v1/programmes",
+            {
+                "org_id": a1.pk,
+                "campaign_id": campaign.pk,
+                "name": "",
+                "starts_on": campaign.starts_on.isoformat(),
+                "ends_on": campaign.ends_on.isoformat(),
+                "lead_unit": "支部",
+            },
+        ),
+        "adopt_programme": (f"/api/v1/programmes/{e['programme'].pk}/plans", None),  # no file
+        "add_programme_item": (  # no measure
+            f"/api/v1/programmes/{e['programme'].pk}/items",
+            {"org_id": a1.pk, "title": "文山会海", "measures": []},
+        ),
     }
 
 

@@ -110,6 +110,11 @@ PAGES = {
     "supervision:submit": "demand",
     "supervision:submission": "submission",
     "supervision:decide": "submission",
+    "programmes:detail": "programme",
+    "programmes:adopt": "programme",
+    "programmes:item_new": "programme",
+    "programmes:export": "programme",
+    "programmes:plan_file": "programme_plan",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -170,6 +175,10 @@ API = {
     "api:demand_status": ("demand_id", "demand", "get"),
     "api:submit_report": ("demand_id", "demand", "post"),
     "api:decide_submission": ("submission_id", "submission", "post"),
+    "api:get_programme": ("programme_id", "programme", "get"),
+    "api:adopt_programme": ("programme_id", "programme", "post"),
+    "api:list_programme_items": ("programme_id", "programme", "get"),
+    "api:add_programme_item": ("programme_id", "programme", "post"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -208,6 +217,11 @@ JSON_BODIES = {
     "api:read_notification": {},
     "api:submit_report": {"org_id": 1},
     "api:decide_submission": {"receive": True},
+    "api:add_programme_item": {
+        "org_id": 1,
+        "title": "x",
+        "measures": [{"content": "x", "deadline_kind": "ongoing"}],
+    },
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no
@@ -365,8 +379,11 @@ def foreign(tree, campaign):  # noqa: F811
     team = people.add_team(actor=SYSTEM, org=tree.branch_b1, name="秘密支委会")
     seat = people.add_seat(actor=SYSTEM, team_id=team.pk, title="书记", person_name="秘密书记")
     supervision = _supervision(tree, owner, campaign)
+    programme, plan = _foreign_programme(tree, campaign, owner)
     return {
         **supervision,
+        "programme": programme.pk,
+        "programme_plan": plan.pk,
         "team": team.pk,
         "seat": seat.pk,
         "action_item": item.pk,
@@ -421,6 +438,40 @@ def _supervision(tree, owner, campaign) -> dict:  # noqa: F811
         "demand": demand.pk,
         "submission": submission.pk,
     }
+
+
+def _foreign_programme(tree, campaign, owner):  # noqa: F811
+    """County b's own programme (专项整治), branch b1's plan for it and an item."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from luoshi.programmes import services as programmes
+
+    county_office = user_with(tree.county_b, "office", username="b_office_sweep")
+    programme = programmes.create_programme(
+        actor=county_office,
+        org=tree.county_b,
+        campaign=campaign,
+        name="乙县秘密专项",
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+        lead_unit="秘密牵头单位",
+    )
+    plan = programmes.adopt_programme(
+        actor=owner,
+        programme_id=programme.pk,
+        org=tree.branch_b1,
+        doc_number="秘密文号",
+        issued_on=date.today(),
+        upload=SimpleUploadedFile("秘密方案.pdf", PDF),
+    )
+    programmes.add_item(
+        actor=owner,
+        programme_id=programme.pk,
+        org=tree.branch_b1,
+        title="秘密整治事项",
+        measures=[{"content": "秘密措施", "deadline_kind": "ongoing"}],
+    )
+    return programme, plan
 
 
 def _token_of(user) -> int:
@@ -482,7 +533,7 @@ def test_branch_user_gets_404_for_every_foreign_object_in_the_api(client, tree, 
         assert SECRET.encode() not in response.content
     listing = client.get("/api/v1/problems", **auth).json()
     assert listing == []
-    for url in ("/api/v1/study/activities", "/api/v1/research/topics"):
+    for url in ("/api/v1/study/activities", "/api/v1/research/topics", "/api/v1/programmes"):
         response = client.get(url, **auth)
         assert response.status_code == 200 and "秘密".encode() not in response.content, url
     assert client.get("/api/v1/opinions?state=", **auth).json() == []
@@ -540,6 +591,8 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/supervision/?step=yellow",
         "/supervision/inbox/",
         "/supervision/reports/",
+        "/programmes/",
+        f"/programmes/?org={tree.branch_a1.pk}",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
