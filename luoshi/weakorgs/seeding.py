@@ -1,0 +1,2 @@
+def seed_weak_orgs(context) -> None:
+    pass
