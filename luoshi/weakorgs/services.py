@@ -52,7 +52,9 @@ def _record(case, action: str, actor, note: str = "") -> None:
 
 def _case(actor, case_id: int, *, lock: bool = False) -> WeakOrgCase:
     cases = WeakOrgCase.objects.select_related("org", "campaign")
-    return get_visible_or_404(cases.select_for_update() if lock else cases, actor, pk=case_id)
+    return get_visible_or_404(
+        cases.select_for_update(of=("self",)) if lock else cases, actor, pk=case_id
+    )
 
 
 def _reasons(reasons) -> list[WeakReason]:
