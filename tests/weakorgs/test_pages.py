@@ -238,3 +238,36 @@ def test_the_export_has_the_four_support_columns(client, weak, offices, tree):
     assert row["县区"] == tree.county_a.name and row["乡镇"] == tree.town_a.name
     assert row["县级领导联系"] == "未落实" and weak.measure.content in row["整顿措施"]
     assert row["验收情况"] == "未验收"
+
+
+def test_the_new_rounds_page_shows_the_earlier_round(client, weak, offices, people, vocabulary):
+    earlier = weak.case
+    WeakOrgCase.objects.filter(pk=earlier.pk).update(year=today().year - 1)
+    support_all(offices.county_a, earlier)
+    close(people.branch_a1, offices.county_a, weak.measure)
+    from luoshi.weakorgs import services
+
+    services.accept_case(
+        actor=offices.town_a, case_id=earlier.pk, result="passed", accepted_on=today(), upload=pdf()
+    )
+    again = list_case(offices.county_a, earlier.org, vocabulary, earlier.campaign)
+    client.force_login(people.branch_a1)
+    html = client.get(reverse("weakorgs:case", args=[again.pk])).content.decode()
+    assert reverse("weakorgs:case", args=[earlier.pk]) in html
+    assert f"{today().year - 1}年 · 已验收销号" in html
+    listing = client.get(reverse("weakorgs:list")).content.decode()
+    assert listing.count('data-testid="weak-case"') == 2  # both rounds stay on the list
+
+
+def test_the_word_reports_carry_the_weak_organisations_paragraph(weak, tree):
+    from luoshi.core.registry import report_paragraphs
+
+    said = report_paragraphs(tree.city, subtree_figures(tree.city.path))
+    line = next(p for p in said if "软弱涣散" in p)
+    assert f"{today().year}年共排查确定软弱涣散基层党组织1个" in line
+    assert "已全部落实0个" in line and "已整顿验收合格0个" in line
+    assert not [
+        p
+        for p in report_paragraphs(tree.county_b, subtree_figures(tree.county_b.path))
+        if "软弱涣散" in p
+    ]
