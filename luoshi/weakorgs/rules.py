@@ -86,6 +86,12 @@ def may_record_work(user, case) -> bool:
     return may_keep_ledger(user, case.org_path)
 
 
+def may_edit_vocabulary(user) -> bool:
+    """The categories of 软弱涣散 are shared by the whole tree: edited by an office or
+    administrator of a top organisation (or of the whole installation)."""
+    return any(r in ABOVE and (p == "/" or p.count("/") == 2) for p, r in role_paths(user))
+
+
 def open_measures(case):
     """The plan's measures not yet closed (销号)."""
     return Measure.objects.filter(problem__weak_org_link__case=case).exclude(

@@ -297,11 +297,9 @@ def accept_case(
 
 @transaction.atomic
 def add_reason(*, actor, name: str) -> WeakReason:
-    """A new category of 软弱涣散 (the vocabulary is shared): administrators only."""
-    from luoshi.accounts.permissions import whole_installation
-
-    if not whole_installation(actor):
-        raise NotAllowed("软弱涣散类型由系统管理员维护")
+    """A new category of 软弱涣散 (rules.may_edit_vocabulary)."""
+    if not rules.may_edit_vocabulary(actor):
+        raise NotAllowed("软弱涣散类型由市级（顶级）党组织主题教育办公室维护")
     name = name.strip()
     if not name or len(name) > 60:
         raise Invalid("类型名称须为 1 到 60 个字")
@@ -309,3 +307,18 @@ def add_reason(*, actor, name: str) -> WeakReason:
         raise Invalid(f"已有类型“{name}”")
     rank = (WeakReason.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
     return WeakReason.objects.create(name=name, rank=rank)
+
+
+@transaction.atomic
+def set_reason_active(*, actor, reason_id: int, active: bool) -> WeakReason:
+    """Stop offering a category (停用) or offer it again; cases listed with it keep it."""
+    if not rules.may_edit_vocabulary(actor):
+        raise NotAllowed("软弱涣散类型由市级（顶级）党组织主题教育办公室维护")
+    reason = WeakReason.objects.filter(pk=reason_id).first()
+    if reason is None:
+        raise Invalid("没有这个软弱涣散类型")
+    if not active and WeakReason.objects.filter(active=True).exclude(pk=reason.pk).count() == 0:
+        raise Invalid("至少保留一个可选的软弱涣散类型")
+    WeakReason.objects.filter(pk=reason.pk).update(active=active)
+    reason.active = active
+    return reason

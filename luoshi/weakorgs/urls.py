@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_new, name="new"),
     path("org-options/", views.org_options, name="org_options"),
+    path("reasons/", views.reason_list, name="reasons"),
     path("export.xlsx", views.export, name="export"),
     path("<int:pk>/", views.case_detail, name="case"),
     path("<int:pk>/support/", views.support, name="support"),

@@ -58,7 +58,43 @@ def case_list(request):
             "text": text,
             "query": urlencode({k: v for k, v in query.items() if v}),
             "can_list": has_role_over(request.user, node.path, *rules.ABOVE),
+            "may_edit_reasons": rules.may_edit_vocabulary(request.user),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reason_list(request):
+    """The categories of 软弱涣散: add one, stop or resume offering one."""
+    from luoshi.weakorgs.models import WeakReason
+
+    reasons.ensure_standard()
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "add":
+                services.add_reason(actor=request.user, name=request.POST.get("name", "")[:100])
+            else:
+                services.set_reason_active(
+                    actor=request.user,
+                    reason_id=int_param(request.POST, "reason", default=0, max=2**31),
+                    active=request.POST.get("action") == "enable",
+                )
+        except DomainError as refused:
+            error, status = str(refused), status_for(refused)
+        else:
+            messages.success(request, "软弱涣散类型已保存")
+            return redirect("weakorgs:reasons")
+    return render(
+        request,
+        "weakorgs/reasons.html",
+        {
+            "reasons": WeakReason.objects.all(),
+            "may_edit": rules.may_edit_vocabulary(request.user),
+            "error": error,
+            "posted": request.POST,
+        },
+        status=status,
     )
 
 

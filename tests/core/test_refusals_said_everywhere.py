@@ -205,6 +205,7 @@ def _weak_page_cases(e, tree):
     case, a1 = e["weak_case"].pk, tree.branch_a1
     later = (date.today() + timedelta(days=400)).isoformat()
     return {
+        "weakorgs:reasons": (reverse("weakorgs:reasons"), {"action": "add", "name": " "}),
         "weakorgs:new": (
             reverse("weakorgs:new"),
             {"org": a1.code, "year": date.today().year, "reasons": []},

@@ -271,3 +271,22 @@ def test_the_word_reports_carry_the_weak_organisations_paragraph(weak, tree):
         for p in report_paragraphs(tree.county_b, subtree_figures(tree.county_b.path))
         if "软弱涣散" in p
     ]
+
+
+def test_the_city_office_edits_the_categories_and_a_county_office_may_not(
+    client, tree, offices, people, vocabulary
+):
+    from luoshi.weakorgs.models import WeakReason
+
+    client.force_login(offices.county_a)
+    refused = client.post(reverse("weakorgs:reasons"), {"action": "add", "name": "新类型"})
+    assert refused.status_code == 403 and "顶级" in refused.content.decode()
+    client.force_login(people.office)
+    url = reverse("weakorgs:reasons")
+    assert client.post(url, {"action": "add", "name": "软弱涣散的新类型"}).status_code == 302
+    old = vocabulary[0]
+    assert client.post(url, {"action": "disable", "reason": old.pk}).status_code == 302
+    assert client.post(url, {"action": "add", "name": old.name}).status_code == 400
+    form = client.get(reverse("weakorgs:new")).content.decode()
+    assert "软弱涣散的新类型" in form and f'name="reasons" value="{old.pk}"' not in form
+    assert WeakReason.objects.filter(active=False).get() == old
