@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from luoshi.accounts.permissions import has_role_over
 from luoshi.core.audit import record_event
-from luoshi.core.errors import BadParameter, DomainError, status_for
+from luoshi.core.errors import BadParameter, DomainError, Invalid, status_for
 from luoshi.core.files import CONTENT_TYPES, evidence_download
 from luoshi.core.nodes import node_from_request
 from luoshi.core.paging import page_of
@@ -27,6 +27,7 @@ from luoshi.weakorgs.models import (
     CaseState,
     Milestone,
     WeakOrgCase,
+    WeakReason,
 )
 
 PER_PAGE = 30
@@ -66,8 +67,6 @@ def case_list(request):
 @require_http_methods(["GET", "POST"])
 def reason_list(request):
     """The categories of 软弱涣散: add one, stop or resume offering one."""
-    from luoshi.weakorgs.models import WeakReason
-
     reasons.ensure_standard()
     error, status = None, 200
     if request.method == "POST":
@@ -143,8 +142,6 @@ def case_new(request):
 
 
 def _list_from_post(request, campaigns, today):
-    from luoshi.core.errors import Invalid
-
     post = request.POST
     org = selectors.organization_named(request.user, post.get("org", ""))
     if org is None:
@@ -271,8 +268,6 @@ def milestone_add(request, pk):
 
 
 def _missing(label: str):
-    from luoshi.core.errors import Invalid
-
     raise Invalid(f"请填写{label}")
 
 

@@ -63,6 +63,7 @@ def _list_branch(county, tree):
 def _assign_support_and_plan(county):
     page = county.page
     page.get_by_test_id("edit-support").click()
+    county.screenshot("weak-org-support-1366.png")
     for field, value in FOUR.items():
         page.locator(f"#{field}").fill(value)
     page.locator("#first_secretary_phone").fill("13900001234")
@@ -131,5 +132,9 @@ def test_a_weak_branch_is_listed_supported_and_accepted(
     expect(tile.get_by_test_id("fig-weak-accepted")).to_have_text("1")
     expect(tile.get_by_test_id("fig-weak-listed")).to_have_text("1")
     _shoot(county, county_phone, "weak-org-dashboard")
+    tile.click()
+    expect(county.page.get_by_test_id("weak-case")).to_have_count(1)
+    expect(county.page.get_by_test_id("weak-case")).to_contain_text("已验收销号")
+    _shoot(county, county_phone, "weak-org-list")
     for session in (county, county_phone, town, town_phone):
         session.assert_console_clean()
