@@ -134,6 +134,7 @@ api.add_router("/", "luoshi.opinions.api.router")
 api.add_router("/", "luoshi.accounts.api.router")
 api.add_router("/", "luoshi.supervision.api.router")
 api.add_router("/", "luoshi.programmes.api.router")
+api.add_router("/", "luoshi.weakorgs.api.router")
 
 
 def urls():

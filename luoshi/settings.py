@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "luoshi.opinions",
     "luoshi.supervision",
     "luoshi.programmes",
+    "luoshi.weakorgs",
     "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 

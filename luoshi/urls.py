@@ -33,6 +33,7 @@ urlpatterns = [
     path("dashboard/", include("luoshi.dashboards.urls")),
     path("study/", include("luoshi.study.urls")),
     path("research/", include("luoshi.research.urls")),
+    path("weak-orgs/", include("luoshi.weakorgs.urls")),
     path("ledger/", include("luoshi.ledger_io.urls")),
     path("supervision/", include("luoshi.supervision.urls")),
     path("programmes/", include("luoshi.programmes.urls")),

@@ -43,6 +43,10 @@ def test_city_seed_mirrors_yinchuan_and_stats_agree():
     # Yinchuan wrote 12 plans (issue 17).
     assert stats["programme_plans"] == 12 and stats["programmes"] == 11
     assert 0 < stats["programme_items_closed"] < stats["programme_items"]
+    # Yinchuan listed 60 weak organisations: some accepted, some still missing a support.
+    assert stats["weak_organizations"] == 60
+    assert 0 < stats["weak_organizations_accepted"] < stats["weak_organizations_supported"] < 60
+    assert stats["problems"] == 6145  # their plans are problems of the ledger, not new ones
     # Every member's copy of its organisation's path is that organisation's path.
     assert not Member.objects.exclude(org_path=models_path()).exists()
     roles = {(a["username"], a["role"]) for a in seeded["accounts"]}
@@ -109,6 +113,24 @@ def test_tiny_seed_puts_branch_accounts_in_two_different_counties():
     # The programmes' seed step writes twelve plans at every scale (issue 17).
     programmes = _run("stats", "--org", seeded["root"], "--json")
     assert programmes["programme_plans"] == 12 and programmes["programmes"] == 11
+    _weak_organisations_in_realistic_states(seeded["root"])
+
+
+def _weak_organisations_in_realistic_states(root_code):
+    """Issue 17: village and community branches listed this year; an accepted one has every
+    support and every measure of its plan closed (the rules' own conditions), another misses a
+    support."""
+    from luoshi.weakorgs import rules
+    from luoshi.weakorgs.models import CaseState, WeakOrgCase
+
+    stats = _run("stats", "--org", root_code, "--json")
+    cases = list(WeakOrgCase.objects.select_related("org"))
+    assert stats["weak_organizations"] == len(cases) == 4
+    assert all(c.org.level == 5 and c.plan.exists() for c in cases)
+    accepted = [c for c in cases if c.state == CaseState.ACCEPTED]
+    assert accepted and all(c.acceptances.filter(result="passed").exists() for c in accepted)
+    assert all(not c.missing_supports and not rules.open_measures(c).exists() for c in accepted)
+    assert any(c.missing_supports for c in cases)
 
 
 def _the_demo_city_runs_two_batches(root_code):

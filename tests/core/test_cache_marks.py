@@ -28,6 +28,8 @@ from luoshi.rectification.models import Problem, today
 from luoshi.research import services as research
 from luoshi.supervision import services as supervision
 from luoshi.supervision.models import Escalation
+from luoshi.weakorgs import reasons as weak_reasons
+from luoshi.weakorgs import services as weakorgs
 from tests.factories import user_with
 from tests.ledger_io.builders import simple_ledger
 from tests.rectification.conftest import (  # noqa: F401
@@ -217,7 +219,54 @@ def _new_campaign(s):
     )
 
 
+def _weak_case(s):
+    return weakorgs.list_organization(
+        actor=s.office,
+        org=s.tree.branch_a1,
+        year=today().year,
+        reasons=weak_reasons.ensure_standard()[:1],
+        campaign=s.campaign,
+    )
+
+
+def _weak_case_ready(s):
+    """A weak case with its four supports and its plan's measure closed: ready for 验收."""
+    from luoshi.rectification.models import Measure
+
+    case = _weak_case(s)
+    names = ("county_leader", "township_leader", "first_secretary", "paired_unit")
+    weakorgs.set_support(
+        actor=s.office, case_id=case.pk, version=case.version, **dict.fromkeys(names, "张三")
+    )
+    link = weakorgs.add_plan_problem(
+        actor=s.people.branch_a1,
+        case_id=case.pk,
+        title="组织生活不正常",
+        measure="按月开会",
+        due_on=None,
+    )
+    measure = Measure.objects.get(problem=link.problem)
+    progress(s.people.branch_a1, measure)
+    act(s.people.branch_a1, measure, "submit")
+    act(s.people.county_office_a, measure, "verify")
+    return case
+
+
+def _weak_accept(s, case):
+    from tests.rectification.conftest import pdf
+
+    return weakorgs.accept_case(
+        actor=s.office, case_id=case.pk, result="passed", accepted_on=today(), upload=pdf()
+    )
+
+
 SERVICES = {
+    # weak organisations: counted directly from the cases
+    "weakorgs.list_organization": _weak_case,
+    "weakorgs.set_support": lambda s, case: weakorgs.set_support(
+        actor=s.office, case_id=case.pk, version=case.version, county_leader="王县长"
+    ),
+    "weakorgs.accept_case": _weak_accept,
     # research: counted directly from its rows
     "research.create_topic": lambda s: research.create_topic(
         actor=s.office, org=s.tree.county_a, title="课题", leader_name="王"
@@ -392,6 +441,8 @@ SETUP = {
     "supervision.reply_escalation": _escalation,
     "supervision.submit_report": _demand,
     "supervision.decide_submission": _sent,
+    "weakorgs.set_support": _weak_case,
+    "weakorgs.accept_case": _weak_case_ready,
     "research.record_visit": _topic,
     "research.finding_to_problem": _topic,
     "research.conclude_topic": _topic,

@@ -166,6 +166,7 @@ def everything(world, tree, people, campaign):
         **world,
         **_supervision(tree, people, campaign, top),
         "programme": _adopted_programme(people, tree, campaign),
+        **_weak_case(tree, people, campaign),
         "team": team,
         "seat": seat,
         "member": members[0],
@@ -241,6 +242,63 @@ def _supervision_page_cases(e, tree, campaign):
     }
 
 
+def _weak_case(tree, people, campaign):
+    """Branch a1 listed as weak by the county office, with a milestone (its four supports not
+    yet assigned, so no one may accept it)."""
+    from luoshi.weakorgs import reasons
+    from luoshi.weakorgs import services as weak
+
+    case = weak.list_organization(
+        actor=people.county_office_a,
+        org=tree.branch_a1,
+        year=date.today().year,
+        reasons=reasons.ensure_standard()[:1],
+        campaign=campaign,
+    )
+    milestone = weak.add_milestone(
+        actor=people.branch_a1, case_id=case.pk, title="完成班子调整", due_on=date.today()
+    )
+    return {"weak_case": case, "weak_milestone": milestone}
+
+
+def _weak_page_cases(e, tree):
+    """软弱涣散整顿: a second listing this year, a stale version, empty fields, a date in the
+    future, an acceptance while the support is missing."""
+    case, a1 = e["weak_case"].pk, tree.branch_a1
+    later = (date.today() + timedelta(days=400)).isoformat()
+    return {
+        "weakorgs:reasons": (reverse("weakorgs:reasons"), {"action": "add", "name": " "}),
+        "weakorgs:new": (
+            reverse("weakorgs:new"),
+            {"org": a1.code, "year": date.today().year, "reasons": []},
+        ),
+        "weakorgs:support": (
+            reverse("weakorgs:support", args=[case]),
+            {"version": 999, "county_leader": "王县长"},
+        ),
+        "weakorgs:milestone_add": (
+            reverse("weakorgs:milestone_add", args=[case]),
+            {"title": " ", "due_on": date.today().isoformat()},
+        ),
+        "weakorgs:milestone_done": (
+            reverse("weakorgs:milestone_done", args=[e["weak_milestone"].pk]),
+            {"done_on": later},
+        ),
+        "weakorgs:progress_add": (
+            reverse("weakorgs:progress_add", args=[case]),
+            {"month": date.today().strftime("%Y-%m"), "text": " "},
+        ),
+        "weakorgs:plan_add": (
+            reverse("weakorgs:plan_add", args=[case]),
+            {"title": " ", "measure": "每月召开党员大会"},
+        ),
+        "weakorgs:accept": (
+            reverse("weakorgs:accept", args=[case]),
+            {"result": "passed", "accepted_on": date.today().isoformat()},
+        ),
+    }
+
+
 def _supervision_api_cases(e, tree):
     return {
         "reply_escalation": (f"/api/v1/escalations/{e['escalation'].pk}/reply", {"text": ""}),
@@ -304,6 +362,21 @@ def _programme_page_cases(e, tree, campaign):
             f"{reverse('programmes:item_new', args=[programme])}?org={a1}",
             {"org": a1, "title": "", "m-content": "措施", "m-deadline_kind": "ongoing"},
         ),
+    }
+
+
+def _weak_api_cases(e, tree):
+    case = e["weak_case"].pk
+    return {
+        "list_weak_org": (
+            "/api/v1/weak-orgs",
+            {"org_id": tree.branch_a1.pk, "year": date.today().year, "reason_ids": []},
+        ),
+        "set_weak_org_support": (
+            f"/api/v1/weak-orgs/{case}/support",
+            {"version": 999, "county_leader": "王县长"},
+        ),
+        "accept_weak_org": (f"/api/v1/weak-orgs/{case}/accept", None),  # no result, no file
     }
 
 
@@ -383,6 +456,7 @@ def _page_cases(e, tree, campaign):
         **_register_page_cases(e, tree),
         **_supervision_page_cases(e, tree, campaign),
         **_programme_page_cases(e, tree, campaign),
+        **_weak_page_cases(e, tree),
         "tokens": (reverse("tokens"), {"label": "程序", "days": 0}),
         "token_revoke": (reverse("token_revoke", args=[e["foreign_token"].pk]), {}),
         "accounts:create": (
@@ -547,6 +621,7 @@ def _api_cases(e, tree, campaign):
     return {
         **_register_api_cases(e, tree),
         **_supervision_api_cases(e, tree),
+        **_weak_api_cases(e, tree),
         "action_item_done": (f"/api/v1/action-items/{e['item'].pk}/done", None),  # no file
         "create_campaign": (  # ends before it starts (and only an office may create one)
             "/api/v1/campaigns",

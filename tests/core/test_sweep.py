@@ -115,6 +115,14 @@ PAGES = {
     "programmes:item_new": "programme",
     "programmes:export": "programme",
     "programmes:plan_file": "programme_plan",
+    "weakorgs:case": "weak_case",
+    "weakorgs:support": "weak_case",
+    "weakorgs:milestone_add": "weak_case",
+    "weakorgs:progress_add": "weak_case",
+    "weakorgs:plan_add": "weak_case",
+    "weakorgs:accept": "weak_case",
+    "weakorgs:milestone_done": "weak_milestone",
+    "weakorgs:acceptance_file": "weak_acceptance",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -179,6 +187,9 @@ API = {
     "api:adopt_programme": ("programme_id", "programme", "post"),
     "api:list_programme_items": ("programme_id", "programme", "get"),
     "api:add_programme_item": ("programme_id", "programme", "post"),
+    "api:get_weak_org": ("case_id", "weak_case", "get"),
+    "api:set_weak_org_support": ("case_id", "weak_case", "post"),
+    "api:accept_weak_org": ("case_id", "weak_case", "post"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -222,6 +233,7 @@ JSON_BODIES = {
         "title": "x",
         "measures": [{"content": "x", "deadline_kind": "ongoing"}],
     },
+    "api:set_weak_org_support": {"version": 1, "county_leader": "x"},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no
@@ -380,10 +392,12 @@ def foreign(tree, campaign):  # noqa: F811
     seat = people.add_seat(actor=SYSTEM, team_id=team.pk, title="书记", person_name="秘密书记")
     supervision = _supervision(tree, owner, campaign)
     programme, plan = _foreign_programme(tree, campaign, owner)
+    weak = _weak_case(tree, campaign, office, owner)
     return {
         **supervision,
         "programme": programme.pk,
         "programme_plan": plan.pk,
+        **weak,
         "team": team.pk,
         "seat": seat.pk,
         "action_item": item.pk,
@@ -474,6 +488,50 @@ def _foreign_programme(tree, campaign, owner):  # noqa: F811
     return programme, plan
 
 
+def _weak_case(tree, campaign, office, owner) -> dict:  # noqa: F811
+    """Branch b1 listed as weak, with a milestone and a 不合格 acceptance with its file."""
+
+    from luoshi.weakorgs import reasons
+    from luoshi.weakorgs import services as weak
+
+    case = weak.list_organization(
+        actor=office,
+        org=tree.branch_b1,
+        year=date.today().year,
+        reasons=reasons.ensure_standard()[:1],
+        campaign=campaign,
+        situation="秘密情况",
+    )
+    weak.set_support(
+        actor=office,
+        case_id=case.pk,
+        version=case.version,
+        county_leader="秘密县领导",
+        township_leader="秘密镇领导",
+        first_secretary="秘密书记",
+        paired_unit="秘密单位",
+    )
+    weak.add_plan_problem(
+        actor=owner, case_id=case.pk, title="秘密整顿问题", measure="秘密措施", due_on=None
+    )
+    milestone = weak.add_milestone(
+        actor=owner, case_id=case.pk, title="秘密节点", due_on=date.today()
+    )
+    from luoshi.weakorgs.models import Acceptance
+
+    acceptance = Acceptance.objects.create(
+        org=tree.branch_b1,
+        case=case,
+        accepted_on=date.today(),
+        result="failed",
+        note="秘密意见",
+        original_name="秘密验收.pdf",
+        stored_name="x.pdf",
+        kind="pdf",
+    )
+    return {"weak_case": case.pk, "weak_milestone": milestone.pk, "weak_acceptance": acceptance.pk}
+
+
 def _token_of(user) -> int:
     from luoshi.accounts.models import ApiToken
 
@@ -533,7 +591,12 @@ def test_branch_user_gets_404_for_every_foreign_object_in_the_api(client, tree, 
         assert SECRET.encode() not in response.content
     listing = client.get("/api/v1/problems", **auth).json()
     assert listing == []
-    for url in ("/api/v1/study/activities", "/api/v1/research/topics", "/api/v1/programmes"):
+    for url in (
+        "/api/v1/study/activities",
+        "/api/v1/research/topics",
+        "/api/v1/programmes",
+        "/api/v1/weak-orgs",
+    ):
         response = client.get(url, **auth)
         assert response.status_code == 200 and "秘密".encode() not in response.content, url
     assert client.get("/api/v1/opinions?state=", **auth).json() == []
@@ -555,6 +618,8 @@ def _post(client, url, name, auth):
             "text": "x",
             "progress": 1,
             "done_on": "2026-01-02",
+            "result": "passed",
+            "accepted_on": "2026-01-02",
             "evidence": SimpleUploadedFile("x.pdf", PDF),
             "file": SimpleUploadedFile("x.xlsx", b"x"),
         },
@@ -593,6 +658,11 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/supervision/reports/",
         "/programmes/",
         f"/programmes/?org={tree.branch_a1.pk}",
+        "/weak-orgs/",
+        "/weak-orgs/?year=0",
+        "/weak-orgs/export.xlsx",
+        "/weak-orgs/org-options/?q=乙",
+        "/weak-orgs/new/",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
