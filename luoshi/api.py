@@ -132,6 +132,8 @@ api.add_router("/", "luoshi.study.api.router")
 api.add_router("/", "luoshi.research.api.router")
 api.add_router("/", "luoshi.opinions.api.router")
 api.add_router("/", "luoshi.accounts.api.router")
+api.add_router("/", "luoshi.assessment.api.router")
+api.add_router("/", "luoshi.registers.api.router")
 
 
 def urls():

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "luoshi.research",
     "luoshi.dashboards",
     "luoshi.opinions",
+    "luoshi.assessment",
+    "luoshi.registers",
     "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 

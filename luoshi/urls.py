@@ -34,6 +34,8 @@ urlpatterns = [
     path("study/", include("luoshi.study.urls")),
     path("research/", include("luoshi.research.urls")),
     path("ledger/", include("luoshi.ledger_io.urls")),
+    path("assessment/", include("luoshi.assessment.urls")),
+    path("registers/", include("luoshi.registers.urls")),
     path("", include("luoshi.opinions.urls")),
     path("", include("luoshi.rectification.urls")),
 ]
