@@ -1,7 +1,7 @@
 from datetime import date
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from luoshi.assessment import scoring, selectors, services
@@ -109,4 +109,4 @@ def give_manual_score(request, scheme_id: int, data: ManualScoreIn):
         reason=data.reason,
         scored_on=data.scored_on or timezone.localdate(),
     )
-    return 201, {"id": score.pk}
+    return Status(201, {"id": score.pk})

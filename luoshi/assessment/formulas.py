@@ -131,7 +131,7 @@ def satisfaction_counts(path: str, as_of: date) -> dict:
 
 
 def public_satisfaction(path: str, as_of: date, campaign) -> Measured:
-    """群众满意度: (满意 + 基本满意) / ratings, from the opinions' ratings and the survey answers."""
+    """群众满意度: (满意 + 基本满意) / ratings, from opinions' ratings and survey answers."""
     c = satisfaction_counts(path, as_of)
     rated = sum(c.values())
     good = c["satisfied"] + c["basic"]

@@ -228,6 +228,9 @@ class SurveyCode(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "测评码"
 
+    def __str__(self) -> str:
+        return f"测评码 {self.pk}"
+
 
 class SurveyAnswer(OrgOwned):
     """One answer: a rating (满意/基本满意/不满意) per question, given with one code."""

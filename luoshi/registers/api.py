@@ -3,7 +3,7 @@ without the register's role (every operation, whatever the id)."""
 
 from typing import Literal
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from luoshi.core.api_schemas import Id
 from luoshi.core.errors import Invalid
@@ -59,7 +59,7 @@ def open_register_case(request, kind: Kind, data: CaseIn):
     if org is None:
         raise services.refuse(request.user, f"{kind}:org")
     row = services.open_case(actor=request.user, kind=kind, org=org, data=data.fields)
-    return 201, _out(register, row)
+    return Status(201, _out(register, row))
 
 
 @router.post("/registers/{kind}/{case_id}/step", response=CaseOut)
