@@ -62,10 +62,12 @@ def case(user, kind: str, pk: int, *, request=None):
 def form_for(register: Register, fields, data=None):
     """A form of the model's fields (their Chinese labels, types and choices), all required but
     the register's optional ones."""
-    form_class = forms.modelform_factory(register.model, fields=fields)
+    model_fields = [f for f in fields if f != "from_org"]  # chosen by its code, below
+    form_class = forms.modelform_factory(register.model, fields=model_fields)
     form = form_class(data)
-    if "from_org" in form.fields:
+    if "from_org" in fields:
         form.fields["from_org"] = forms.CharField(label="原单位（组织代码）", max_length=40)
+        form.order_fields(fields)
     for name, field in form.fields.items():
         field.required = name not in {"subject_post", "ends_on"}
         if isinstance(field, forms.NullBooleanField):

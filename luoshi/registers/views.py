@@ -111,7 +111,9 @@ def _detail(request, register, row, error: str = "", status: int = 200, data=Non
             "step": step,
             "step_form": step_form,
             "error": error,
-            "step_url": reverse(f"registers:{NAMES[register.kind]}_step", args=[row.pk]),
+            "step_url": reverse(f"registers:{NAMES[register.kind]}_step", args=[row.pk])
+            if step
+            else "",
         },
         status=status,
     )
