@@ -67,26 +67,36 @@ def _as_of(as_of: date | None) -> date:
     return as_of or today
 
 
+def _org(request, scheme, org_id: int | None):
+    pk = scheme.org_id if org_id is None else org_id
+    return get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
+
+
 @router.get("/assessment/schemes", response=list[SchemeOut])
 def list_schemes(request):
     return list(selectors.visible_schemes(request.user).order_by("-id")[:200])
 
 
 @router.get("/assessment/schemes/{scheme_id}/score", response=CardOut)
-def scheme_score(request, scheme_id: int, org_id: int, as_of: date | None = None):
+def scheme_score(request, scheme_id: int, org_id: int | None = None, as_of: date | None = None):
     """One organisation's score as of a day (today), each indicator with its figures."""
     scheme = selectors.scheme_or_404(request.user, scheme_id, request)
-    org = get_visible_or_404(Organization.objects, request.user, request=request, pk=org_id)
+    org = _org(request, scheme, org_id)
     return scoring.score_card(scheme, org, _as_of(as_of)).as_json()
 
 
 @router.get("/assessment/schemes/{scheme_id}/ranking", response=list[RankOut])
 def scheme_ranking(
-    request, scheme_id: int, org_id: int, as_of: date | None = None, worst_first: bool = False
+    request,
+    scheme_id: int,
+    org_id: int | None = None,
+    as_of: date | None = None,
+    worst_first: bool = False,
 ):
-    """The organisations of the scheme's level under `org_id`, best (or worst) first."""
+    """The organisations of the scheme's level under `org_id` (the scheme's organisation),
+    best (or worst) first."""
     scheme = selectors.scheme_or_404(request.user, scheme_id, request)
-    org = get_visible_or_404(Organization.objects, request.user, request=request, pk=org_id)
+    org = _org(request, scheme, org_id)
     ranked = selectors.ranking_for(
         request.user, scheme, org, _as_of(as_of), worst_first=worst_first
     )

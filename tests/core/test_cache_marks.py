@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from luoshi.accounts import services as accounts
 from luoshi.accounts.models import Assignment
+from luoshi.assessment import services as assessment
 from luoshi.campaigns import services as campaigns
 from luoshi.campaigns.models import ActionItem, KeyAction, Proof
 from luoshi.core import versions
@@ -183,7 +184,20 @@ def _new_campaign(s):
     )
 
 
+def _survey(s):
+    survey = assessment.create_survey(
+        actor=s.office, org=s.tree.county_a, title="测评", opens_on=today(), closes_on=today()
+    )
+    [code] = assessment.issue_codes(actor=s.office, survey=survey, count=1)
+    return survey, code
+
+
 SERVICES = {
+    # assessment: the surveys' figures are counted directly from their rows
+    "assessment.create_survey": lambda s: _survey(s)[0],
+    "assessment.answer_survey": lambda s, made: assessment.answer_survey(
+        survey=made[0], code=made[1], ratings=["satisfied"] * len(made[0].questions)
+    ),
     # research: counted directly from its rows
     "research.create_topic": lambda s: research.create_topic(
         actor=s.office, org=s.tree.county_a, title="课题", leader_name="王"
@@ -301,6 +315,7 @@ SERVICES = {
 }
 # what a service needs made before it (made outside the check)
 SETUP = {
+    "assessment.answer_survey": _survey,
     "research.record_visit": _topic,
     "research.finding_to_problem": _topic,
     "research.conclude_topic": _topic,
