@@ -107,7 +107,7 @@ def test_every_other_role_of_the_same_organisation_gets_404_everywhere(client, t
             assert response.status_code in (404, 405), (role, name, method, response.status_code)
             assert SECRET.encode() not in response.content
     auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user)}"}
-    for method, url, body in _api_urls(cases, tree.county_a.pk):
+    for _method, url, body in _api_urls(cases, tree.county_a.pk):
         if body is None:
             response = client.get(url, **auth)
         else:
