@@ -30,6 +30,7 @@ class RegisterQuerySet(ScopedQuerySet):
 
 class RegisterRow(OrgOwned):
     REGISTER_ROLES: tuple[str, ...] = ()
+    RESTRICTED = True  # counted nowhere another role sees (orgs.services.transfer_counts)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -271,3 +271,21 @@ def test_the_holder_opens_and_steps_a_case_through_the_pages(client, tree, cases
     assert InquiryCase.objects.get(pk=case.pk).decision == "talk"
     page = client.get(reverse("registers:inquiry", args=[case.pk])).content.decode()
     assert "本人说明" in page and "谈话提醒" in page
+
+
+def test_the_move_confirmation_counts_no_register_rows(tree, cases):
+    from luoshi.orgs.services import transfer_counts
+
+    before = transfer_counts(tree.county_a)["rows"]
+    services.open_case(
+        actor=cases["discipline"],
+        kind="inquiries",
+        org=tree.county_a,
+        data={
+            "subject": "又一人",
+            "clue_source": "other",
+            "clue_received_on": TODAY.isoformat(),
+            "clue_summary": "线索",
+        },
+    )
+    assert transfer_counts(tree.county_a)["rows"] == before
