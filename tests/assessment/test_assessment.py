@@ -228,6 +228,10 @@ def test_survey_takes_one_answer_per_code_and_feeds_satisfaction(client, tree, p
     figures = subtree_figures(tree.city.path)
     assert figures["assessment_survey_answers"] == 1
     assert figures["assessment_survey_satisfaction"] == 66.7
+    from luoshi.core.registry import report_paragraphs
+
+    said = " ".join(report_paragraphs(tree.city, figures))
+    assert "群众满意度测评1次" in said and "66.7%" in said
 
 
 def test_rankings_best_and_worst_first_and_the_county_sees_its_published_score(
