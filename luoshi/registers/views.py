@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from luoshi.core.errors import DomainError
 from luoshi.core.params import id_param
+from luoshi.core.paths import subtree_q
 from luoshi.orgs.models import Organization
 from luoshi.registers import services
 from luoshi.registers.models import register_paths
@@ -39,7 +40,7 @@ def index(request):
 def case_list(request, kind):
     register, rows = services.cases(request.user, kind, request=request)
     node = _node(request, register)
-    rows = rows.filter(org_path__startswith=node.path)[:200]
+    rows = rows.filter(subtree_q("org_path", node.path))[:200]
     fields = [register.model._meta.get_field(f) for f in register.columns]
     table = [(row, [_shown(row, f) for f in fields]) for row in rows]
     return render(
