@@ -135,6 +135,8 @@ api.add_router("/", "luoshi.accounts.api.router")
 api.add_router("/", "luoshi.supervision.api.router")
 api.add_router("/", "luoshi.programmes.api.router")
 api.add_router("/", "luoshi.weakorgs.api.router")
+api.add_router("/", "luoshi.assessment.api.router")
+api.add_router("/", "luoshi.registers.api.router")
 
 
 def urls():

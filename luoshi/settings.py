@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "luoshi.supervision",
     "luoshi.programmes",
     "luoshi.weakorgs",
+    "luoshi.assessment",
+    "luoshi.registers",
     "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 

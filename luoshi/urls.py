@@ -37,6 +37,8 @@ urlpatterns = [
     path("ledger/", include("luoshi.ledger_io.urls")),
     path("supervision/", include("luoshi.supervision.urls")),
     path("programmes/", include("luoshi.programmes.urls")),
+    path("assessment/", include("luoshi.assessment.urls")),
+    path("registers/", include("luoshi.registers.urls")),
     path("", include("luoshi.opinions.urls")),
     path("", include("luoshi.rectification.urls")),
 ]

@@ -9,6 +9,10 @@ class Role(models.TextChoices):
     LEADER = "leader", "领导"
     GUIDANCE = "guidance", "指导组"
     VIEWER = "viewer", "只读"
+    # The restricted registers' roles (luoshi.registers): they see those registers in their
+    # subtree and nothing more of them is shown to anyone else; they grant nothing.
+    DISCIPLINE = "discipline", "纪检部门"
+    ORGANIZATION_DEPT = "organization_dept", "组织部门"
 
 
 class Assignment(models.Model):
@@ -26,7 +30,7 @@ class Assignment(models.Model):
         related_name="assignments",
         verbose_name="组织",
     )
-    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
     created_at = models.DateTimeField("分配时间", auto_now_add=True)
 
     class Meta:

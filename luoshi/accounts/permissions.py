@@ -130,7 +130,18 @@ def may_see_sender(user, org_path: str) -> bool:
 # every pair. A viewer (只读) may see its subtree and do nothing: it is in none of the role sets
 # above (OWNER_ROLES, ABOVE_ROLES, guidance), so may_keep_ledger, may_report and verifier_role
 # never pass for it.
-ROLE_ORDER = (Role.ADMIN, Role.OFFICE, Role.GUIDANCE, Role.LEADER, Role.LIAISON, Role.VIEWER)
+# The registers' roles rank just below an office: only an office or an administrator over the
+# organisation grants them, and (not being office or admin) they grant nothing themselves.
+ROLE_ORDER = (
+    Role.ADMIN,
+    Role.OFFICE,
+    Role.DISCIPLINE,
+    Role.ORGANIZATION_DEPT,
+    Role.GUIDANCE,
+    Role.LEADER,
+    Role.LIAISON,
+    Role.VIEWER,
+)
 ROLE_RANK = {role.value: len(ROLE_ORDER) - i for i, role in enumerate(ROLE_ORDER)}
 
 

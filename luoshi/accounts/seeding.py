@@ -37,6 +37,9 @@ def create_demo_accounts(root: Organization, rng: random.Random) -> list[dict]:
         ("guidance", "第一指导组成员", [(county_a, Role.GUIDANCE), (county_b, Role.GUIDANCE)]),
         ("branch_a", f"{branch_a.name}联络员", [(branch_a, Role.LIAISON)]),
         ("branch_b", f"{branch_b.name}联络员", [(branch_b, Role.LIAISON)]),
+        # the restricted registers' holders (luoshi.registers): they alone see those registers
+        ("discipline", f"{root.short_name}纪委监委干部", [(root, Role.DISCIPLINE)]),
+        ("org_dept", f"{root.short_name}委组织部干部", [(root, Role.ORGANIZATION_DEPT)]),
     ]
     User = get_user_model()
     accounts = []

@@ -252,6 +252,8 @@ def transfer_counts(org: Organization) -> dict:
         m.objects.filter(subtree_q("org_path", org.path)).count()
         for m in _owned_models()
         if m._meta.label not in SUMMED_ON_MERGE | {"orgs.OrgTally"}
+        # the restricted registers' rows move too, but are not counted where others see it
+        and not getattr(m, "RESTRICTED", False)
     )
     organizations = Organization.objects.filter(subtree_q("path", org.path)).count()
     return {"organizations": organizations, "rows": rows}

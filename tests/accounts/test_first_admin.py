@@ -80,8 +80,8 @@ def test_every_page_opens_for_the_first_admin_on_an_empty_database(root_admin):
     client = _signed_in(root_admin)
     opened = []
     for name, url in _pages_without_arguments():
-        if name == "logout":
-            continue
+        if name == "logout" or name.startswith("registers:"):
+            continue  # the restricted registers: 404 to an admin without their role (by design)
         response = client.get(url)
         assert response.status_code < 500, (name, url, response.status_code)
         if response.status_code == 404:  # a page of one organisation: says why, and where to go
@@ -92,7 +92,7 @@ def test_every_page_opens_for_the_first_admin_on_an_empty_database(root_admin):
     city = make_org(name="某市委")
     make_org(city, name="某区委", kind="committee", level=3)
     for name, url in _pages_without_arguments():
-        if name != "logout":  # with a tree: every page opens on it (the top organisation)
+        if name != "logout" and not name.startswith("registers:"):  # with a tree: every page
             assert client.get(url).status_code in (200, 302, 405), (name, url)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(root_admin)}"}
     for url in ("/api/v1/organizations", "/api/v1/accounts"):

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from luoshi.accounts import services as accounts
 from luoshi.accounts.models import Assignment
+from luoshi.assessment import services as assessment
 from luoshi.campaigns import services as campaigns
 from luoshi.campaigns.models import ActionItem, KeyAction, Proof
 from luoshi.core import versions
@@ -413,6 +414,166 @@ SERVICES = {
 }
 
 
+def _survey(s):
+    survey = assessment.create_survey(
+        actor=s.office, org=s.tree.county_a, title="测评", opens_on=today(), closes_on=today()
+    )
+    [code] = assessment.issue_codes(actor=s.office, survey=survey, count=1)
+    return survey, code
+
+
+SERVICES = {
+    # assessment: the surveys' figures are counted directly from their rows
+    "assessment.create_survey": lambda s: _survey(s)[0],
+    "assessment.answer_survey": lambda s, made: assessment.answer_survey(
+        survey=made[0], code=made[1], ratings=["satisfied"] * len(made[0].questions)
+    ),
+    # research: counted directly from its rows
+    "research.create_topic": lambda s: research.create_topic(
+        actor=s.office, org=s.tree.county_a, title="课题", leader_name="王"
+    ),
+    "research.record_visit": lambda s, topic: research.record_visit(
+        actor=s.office, topic_id=topic.pk, visited_on=today(), place="乙村", findings=["积水"]
+    ),
+    "research.finding_to_problem": lambda s, topic: research.finding_to_problem(
+        actor=s.office, finding_id=topic.visits.get().findings.get().pk, campaign=s.campaign
+    ),
+    "research.conclude_topic": lambda s, topic: research.conclude_topic(
+        actor=s.office, topic_id=topic.pk, report="调研报告"
+    ),
+    # the tree and campaign settings: every node
+    "orgs.create_organization": lambda s: orgs.create_organization(
+        actor=s.office, parent=s.tree.county_a, code="M-1", name="新支部", kind="branch", level=5
+    ),
+    "orgs.update_organization": lambda s: orgs.update_organization(
+        actor=s.office, org=s.tree.branch_a1, name="改名支部"
+    ),
+    "orgs.move_subtree": lambda s: orgs.move_subtree(
+        actor=s.office, org=s.tree.branch_a1, new_parent=s.tree.town_b
+    ),
+    "campaigns.add_category": lambda s: campaigns.add_category(
+        actor=s.office, campaign_id=s.campaign.pk, name="新类别"
+    ),
+    "campaigns.rename_category": lambda s: campaigns.rename_category(
+        actor=s.office, category_id=s.campaign.categories.first().pk, name="改名类别"
+    ),
+    "campaigns.add_source": lambda s: campaigns.add_source(
+        actor=s.office, campaign_id=s.campaign.pk, name="新来源"
+    ),
+    "campaigns.define_key_action": lambda s: campaigns.define_key_action(
+        actor=s.office, campaign_id=s.campaign.pk, name="动作", due_on=today()
+    ),
+    "campaigns.launch_key_actions": lambda s, action: campaigns.launch_key_actions(
+        actor=s.office, campaign_id=s.campaign.pk
+    ),
+    "campaigns.create_campaign": lambda s: _new_campaign(s),
+    "campaigns.advance_campaign": lambda s, new: campaigns.advance_campaign(
+        actor=s.office, campaign_id=new.pk, action="launch"
+    ),
+    "campaigns.update_campaign": lambda s, new: campaigns.update_campaign(
+        actor=s.office, campaign_id=new.pk, name="改名的主题教育"
+    ),
+    "campaigns.save_batch": lambda s, new: campaigns.save_batch(
+        actor=s.office,
+        campaign_id=new.pk,
+        name="第一批",
+        starts_on=new.starts_on,
+        ends_on=new.starts_on + timedelta(days=95),
+    ),
+    "orgs.merge_organization": lambda s: orgs.merge_organization(
+        actor=s.office, org=s.tree.branch_a2, into=s.tree.branch_a1
+    ),
+    "orgs.dissolve_organization": lambda s: orgs.dissolve_organization(
+        actor=s.office, org=s.tree.branch_b1
+    ),
+    # the ledger: measures and problems listed on the dashboards
+    "rectification.create_problem": lambda s: rectification.create_problem(
+        actor=s.people.branch_a1, org=s.tree.branch_a1, campaign=s.campaign, title="新问题"
+    ),
+    "rectification.update_measure": lambda s: rectification.update_measure(
+        actor=s.people.branch_a1,
+        measure_id=s.measure.pk,
+        version=s.measure.version,
+        due_on=today() + timedelta(days=3),
+    ),
+    "rectification.transition_measure": lambda s: act(s.people.branch_a1, s.measure, "start"),
+    "rectification.record_regulation": lambda s: rectification.record_regulation(
+        actor=s.people.branch_a1, measure_id=s.measure.pk, title="制度"
+    ),
+    "rectification.delete_problem": lambda s: rectification.delete_problem(
+        actor=s.people.branch_a1,
+        problem_id=s.measure.problem_id,
+        version=Problem.objects.get(pk=s.measure.problem_id).version,
+        reason="重复录入",
+    ),
+    # imports
+    "ledger_io.import_ledger": lambda s: import_ledger(
+        actor=s.people.county_a,
+        data=simple_ledger([(1, "导入的问题", "导入的措施", "2030年6月底前", "张三")]),
+        name="台账.xlsx",
+        org=s.tree.county_a,
+    ),
+    "ledger_io.import_orgs": lambda s: import_orgs(
+        actor=SYSTEM,
+        data=org_book([("I-1", "导入支部", s.tree.town_a.code, "党支部")]),
+        name="组织.xlsx",
+    ),
+    # special rectification: a programme and a plan are in force in a whole subtree
+    "programmes.create_programme": _programme,
+    "programmes.adopt_programme": lambda s, programme: programmes.adopt_programme(
+        actor=s.office,
+        programme_id=programme.pk,
+        org=s.tree.county_a,
+        doc_number="甲党发〔2019〕2号",
+        issued_on=today(),
+        upload=_pdf(),
+    ),
+    "programmes.add_item": lambda s, programme: programmes.add_item(
+        actor=s.office,
+        programme_id=programme.pk,
+        org=s.tree.branch_a1,
+        title="文山会海",
+        measures=[{"content": "精简会议", "deadline_kind": "ongoing"}],
+    ),
+    # the submitted figures
+    "dashboards.submit_figures": lambda s: dashboards.submit_figures(
+        actor=s.office, org=s.tree.county_a, campaign=s.campaign
+    ),
+    # accounts: the signed-in user is cached per account version
+    "accounts.create_account": _account,
+    "accounts.rename_account": lambda s, user: accounts.rename_account(
+        actor=s.office, user_id=user.pk, name="李四"
+    ),
+    "accounts.add_assignment": lambda s, user: accounts.add_assignment(
+        actor=s.office, user_id=user.pk, org=s.tree.county_b, role="liaison"
+    ),
+    "accounts.remove_assignment": lambda s, user: accounts.remove_assignment(
+        actor=s.office,
+        user_id=user.pk,
+        assignment_id=Assignment.objects.filter(user=user).first().pk,
+    ),
+    "accounts.reset_password": lambda s, user: accounts.reset_password(
+        actor=s.office, user_id=user.pk
+    ),
+    "accounts.set_locked": lambda s, user: accounts.set_locked(
+        actor=s.office, user_id=user.pk, locked=True
+    ),
+    "accounts.password_changed": lambda s, user: accounts.password_changed(user=user),
+    # supervision: the 督办单 and the reports owed, on the dashboards' tiles
+    "supervision.sweep": lambda s: supervision.sweep(today() + timedelta(days=31), send=False),
+    "supervision.reply_escalation": lambda s, e: supervision.reply_escalation(
+        actor=s.people.branch_a1, escalation_id=e.pk, text="正在整改"
+    ),
+    "supervision.create_demand": lambda s: _demand(s),
+    "supervision.submit_report": lambda s, d: supervision.submit_report(
+        actor=s.people.branch_a1, demand_id=d.pk, org=s.tree.branch_a1
+    ),
+    "supervision.decide_submission": lambda s, sent: supervision.decide_submission(
+        actor=s.office, submission_id=sent.pk, receive=True
+    ),
+}
+
+
 def _demand(s):
     return supervision.create_demand(
         actor=s.office,
@@ -443,6 +604,7 @@ SETUP = {
     "supervision.decide_submission": _sent,
     "weakorgs.set_support": _weak_case,
     "weakorgs.accept_case": _weak_case_ready,
+    "assessment.answer_survey": _survey,
     "research.record_visit": _topic,
     "research.finding_to_problem": _topic,
     "research.conclude_topic": _topic,

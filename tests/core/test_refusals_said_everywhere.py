@@ -49,6 +49,7 @@ ELSEWHERE = {
     "opinions:track": "public, no role (tests/opinions)",
     "opinions:rate": "public, no role (tests/opinions)",
     "supervision:read_all": "marks the user's own messages read: nothing to refuse",
+    "assessment:public_survey": "public, no role (tests/assessment)",
 }
 # The ledger's API writes, posted by tests/rectification/test_refusals_said.py.
 LEDGER_API = {"create_problem", "transition", "report_progress"}
@@ -167,6 +168,7 @@ def everything(world, tree, people, campaign):
         **_supervision(tree, people, campaign, top),
         "programme": _adopted_programme(people, tree, campaign),
         **_weak_case(tree, people, campaign),
+        **_assessment_objects(people, tree, campaign),
         "team": team,
         "seat": seat,
         "member": members[0],
@@ -380,6 +382,66 @@ def _weak_api_cases(e, tree):
     }
 
 
+def _assessment_objects(people, tree, campaign):
+    """The city's scheme for its counties (one manual indicator) and branch a1's survey."""
+    from luoshi.assessment import services as assessment
+
+    scheme = assessment.create_scheme(
+        actor=people.office, org=tree.city, campaign=campaign, name="考核", level=3
+    )
+    manual = assessment.add_indicator(
+        actor=people.office, scheme=scheme, name="评价", weight=10, kind="manual"
+    )
+    survey = assessment.create_survey(
+        actor=people.office, org=tree.branch_a1, title="测评", opens_on=date.today(),
+        closes_on=date.today(),
+    )  # fmt: skip
+    return {"scheme": scheme, "manual": manual, "survey": survey}
+
+
+def _assessment_page_cases(e, tree, campaign):
+    """Assessment's forms with values refused for every role (and the registers' pages, which
+    are not there for any of these roles: 404)."""
+    scheme, manual, survey = e["scheme"].pk, e["manual"].pk, e["survey"].pk
+    county, a1 = tree.county_a.pk, tree.branch_a1.pk
+    cases = {
+        "assessment:scheme_new": (
+            f"{reverse('assessment:scheme_new')}?org={tree.city.pk}",
+            {"name": "", "campaign": campaign.pk, "level": 3},
+        ),
+        "assessment:indicator_add": (
+            reverse("assessment:indicator_add", args=[scheme]),
+            {"name": "", "weight": 5, "kind": "manual"},
+        ),
+        "assessment:publish": (reverse("assessment:publish", args=[scheme]), {"org": a1}),
+        "assessment:manual": (
+            reverse("assessment:manual", args=[scheme]),
+            {"org": county, "indicator": manual, "points": 5, "reason": ""},
+        ),
+        "assessment:adjust": (
+            reverse("assessment:adjust", args=[scheme]),
+            {"org": county, "kind": "bogus", "points": 5, "reason": "x"},
+        ),
+        "assessment:self": (
+            reverse("assessment:self", args=[scheme]),
+            {"org": county, "points": 95, "summary": "自评"},
+        ),
+        "assessment:survey_new": (
+            f"{reverse('assessment:survey_new')}?org={a1}",
+            {"title": "", "opens_on": date.today().isoformat()},
+        ),
+        "assessment:survey_codes": (
+            reverse("assessment:survey_codes", args=[survey]),
+            {"count": 0},
+        ),
+    }
+    for name in ("inquiry", "tolerance_case", "rotation"):
+        cases[f"registers:{name}_new"] = (reverse(f"registers:{name}_new"), {"subject": "x"})
+    for name in ("inquiry", "tolerance_case"):
+        cases[f"registers:{name}_step"] = (reverse(f"registers:{name}_step", args=[1]), {})
+    return cases
+
+
 def _register_page_cases(e, tree):
     """The register's people (orgs.member_views): values the rules refuse, for every role."""
     team, seat, member, a1 = e["team"], e["seat"], e["member"].pk, tree.branch_a1.pk
@@ -457,6 +519,7 @@ def _page_cases(e, tree, campaign):
         **_supervision_page_cases(e, tree, campaign),
         **_programme_page_cases(e, tree, campaign),
         **_weak_page_cases(e, tree),
+        **_assessment_page_cases(e, tree, campaign),
         "tokens": (reverse("tokens"), {"label": "程序", "days": 0}),
         "token_revoke": (reverse("token_revoke", args=[e["foreign_token"].pk]), {}),
         "accounts:create": (
@@ -618,10 +681,24 @@ def _page_cases(e, tree, campaign):
 def _api_cases(e, tree, campaign):
     """Operation -> (url, JSON body or None for a form): a change the rules refuse."""
     o, top, a1 = e["opinion"], e["top"], tree.branch_a1
+    manual = {"indicator_id": e["manual"].pk, "org_id": tree.county_a.pk, "points": 5}
     return {
         **_register_api_cases(e, tree),
         **_supervision_api_cases(e, tree),
         **_weak_api_cases(e, tree),
+        "give_manual_score": (
+            f"/api/v1/assessment/schemes/{e['scheme'].pk}/manual-scores",
+            {**manual, "reason": ""},
+        ),
+        # the registers: not there for any of these roles (404 未找到)
+        "open_inquiry": ("/api/v1/registers/inquiries", {"org_id": a1.pk, "fields": {}}),
+        "inquiry_step": ("/api/v1/registers/inquiries/1/step", {"step": "decide", "fields": {}}),
+        "open_tolerance_case": ("/api/v1/registers/tolerance", {"org_id": a1.pk, "fields": {}}),
+        "tolerance_case_step": (
+            "/api/v1/registers/tolerance/1/step",
+            {"step": "judge", "fields": {}},
+        ),
+        "open_rotation": ("/api/v1/registers/rotations", {"org_id": a1.pk, "fields": {}}),
         "action_item_done": (f"/api/v1/action-items/{e['item'].pk}/done", None),  # no file
         "create_campaign": (  # ends before it starts (and only an office may create one)
             "/api/v1/campaigns",

@@ -123,6 +123,22 @@ PAGES = {
     "weakorgs:accept": "weak_case",
     "weakorgs:milestone_done": "weak_milestone",
     "weakorgs:acceptance_file": "weak_acceptance",
+    "assessment:scheme": "scheme",
+    "assessment:indicator_add": "scheme",
+    "assessment:publish": "scheme",
+    "assessment:card": "scheme",
+    "assessment:manual": "scheme",
+    "assessment:adjust": "scheme",
+    "assessment:self": "scheme",
+    "assessment:export": "scheme",
+    "assessment:publication": "publication",
+    "assessment:survey": "survey",
+    "assessment:survey_codes": "survey",
+    "registers:inquiry": "inquiry",
+    "registers:inquiry_step": "inquiry",
+    "registers:tolerance_case": "tolerance_case",
+    "registers:tolerance_case_step": "tolerance_case",
+    "registers:rotation": "rotation",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -190,6 +206,14 @@ API = {
     "api:get_weak_org": ("case_id", "weak_case", "get"),
     "api:set_weak_org_support": ("case_id", "weak_case", "post"),
     "api:accept_weak_org": ("case_id", "weak_case", "post"),
+    "api:scheme_score": ("scheme_id", "scheme", "get"),
+    "api:scheme_ranking": ("scheme_id", "scheme", "get"),
+    "api:give_manual_score": ("scheme_id", "scheme", "post"),
+    "api:get_inquiry": ("case_id", "inquiry", "get"),
+    "api:inquiry_step": ("case_id", "inquiry", "post"),
+    "api:get_tolerance_case": ("case_id", "tolerance_case", "get"),
+    "api:tolerance_case_step": ("case_id", "tolerance_case", "post"),
+    "api:get_rotation": ("case_id", "rotation", "get"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -234,11 +258,16 @@ JSON_BODIES = {
         "measures": [{"content": "x", "deadline_kind": "ongoing"}],
     },
     "api:set_weak_org_support": {"version": 1, "county_leader": "x"},
+    "api:give_manual_score": {"indicator_id": 1, "org_id": 1, "points": 1, "reason": "x"},
+    "api:inquiry_step": {"step": "decide", "fields": {}},
+    "api:tolerance_case_step": {"step": "judge", "fields": {}},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no
 # opinion's text (tests/opinions); swept below for the foreign branch's secrets.
 PUBLIC = {"opinions:public_form", "opinions:public_thanks", "opinions:board", "opinions:qr"}
+# Public pages keyed by a survey's unguessable key (tests/assessment): the survey's questions.
+PUBLIC_KEYED = {"assessment:public_survey", "assessment:survey_qr"}
 
 
 def _patterns(resolver=None, ns=""):
@@ -398,6 +427,7 @@ def foreign(tree, campaign):  # noqa: F811
         "programme": programme.pk,
         "programme_plan": plan.pk,
         **weak,
+        **_assessment_and_registers(tree, county_campaign, owner),
         "team": team.pk,
         "seat": seat.pk,
         "action_item": item.pk,
@@ -535,6 +565,53 @@ def _weak_case(tree, campaign, office, owner) -> dict:  # noqa: F811
 def _token_of(user) -> int:
     from luoshi.accounts.models import ApiToken
 
+
+def _assessment_and_registers(tree, county_campaign, owner) -> dict:
+    """County b's scheme, published ranking and branch b1's survey; register cases of b1."""
+    from luoshi.assessment import services as assessment
+    from luoshi.registers import services as registers
+
+    county_office = user_with(tree.county_b, "office", username="county_b_office_sweep")
+    scheme = assessment.create_scheme(
+        actor=county_office, org=tree.county_b, campaign=county_campaign, name="秘密方案", level=4
+    )
+    publication = assessment.publish_rankings(
+        actor=county_office, scheme=scheme, org=tree.county_b, as_of=date.today()
+    )
+    survey = assessment.create_survey(
+        actor=owner, org=tree.branch_b1, title="秘密测评", opens_on=date.today(),
+        closes_on=date.today(),
+    )  # fmt: skip
+    jiwei = user_with(tree.county_b, "discipline", username="county_b_jiwei")
+    zuzhi = user_with(tree.county_b, "organization_dept", username="county_b_zuzhi")
+    day = date.today().isoformat()
+    inquiry = registers.open_case(
+        actor=jiwei, kind="inquiries", org=tree.branch_b1,
+        data={"subject": "秘密", "clue_source": "petition", "clue_received_on": day,
+              "clue_summary": SECRET},
+    )  # fmt: skip
+    tolerance = registers.open_case(
+        actor=jiwei, kind="tolerance", org=tree.branch_b1,
+        data={"subject": "秘密", "happened_on": day, "case_summary": SECRET},
+    )  # fmt: skip
+    rotation = registers.open_case(
+        actor=zuzhi, kind="rotations", org=tree.branch_b1,
+        data={"cadre_name": "秘密", "kind": "rotation", "from_org": tree.town_b.code,
+              "from_post": "x", "to_post": "y", "starts_on": day},
+    )  # fmt: skip
+    return {
+        "scheme": scheme.pk,
+        "publication": publication.pk,
+        "survey": survey.pk,
+        "inquiry": inquiry.pk,
+        "tolerance_case": tolerance.pk,
+        "rotation": rotation.pk,
+    }
+
+
+def _token_of(user) -> int:
+    from luoshi.accounts.models import ApiToken
+
     issue_token(user)
     return ApiToken.objects.filter(user=user).latest("pk").pk
 
@@ -546,7 +623,7 @@ def _media(settings, tmp_path):
 
 def test_every_url_with_an_id_is_swept():
     with_ids = {name for name, p in _patterns() if p.pattern.converters or "<" in str(p.pattern)}
-    assert with_ids - set(PAGES) - set(API) - TOKEN_URLS - PUBLIC == set()
+    assert with_ids - set(PAGES) - set(API) - TOKEN_URLS - PUBLIC - PUBLIC_KEYED == set()
 
 
 def test_branch_user_gets_404_for_every_foreign_object_on_every_page(client, tree, foreign):
@@ -663,6 +740,7 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/weak-orgs/export.xlsx",
         "/weak-orgs/org-options/?q=乙",
         "/weak-orgs/new/",
+        "/assessment/",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
