@@ -562,10 +562,6 @@ def _weak_case(tree, campaign, office, owner) -> dict:  # noqa: F811
     return {"weak_case": case.pk, "weak_milestone": milestone.pk, "weak_acceptance": acceptance.pk}
 
 
-def _token_of(user) -> int:
-    from luoshi.accounts.models import ApiToken
-
-
 def _assessment_and_registers(tree, county_campaign, owner) -> dict:
     """County b's scheme, published ranking and branch b1's survey; register cases of b1."""
     from luoshi.assessment import services as assessment
