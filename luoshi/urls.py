@@ -40,5 +40,6 @@ urlpatterns = [
 ]
 
 handler400 = "luoshi.core.views.bad_request"
+handler403 = "luoshi.core.views.permission_denied"
 handler404 = "luoshi.core.views.not_found"
 handler500 = "luoshi.core.views.server_error"

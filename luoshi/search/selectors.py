@@ -90,10 +90,12 @@ class KindHits:
     more: bool = False
 
 
-def search(user, query: str, *, within: str | None = None, per_kind: int = PER_KIND):
+def search(
+    user, query: str, *, within: str | None = None, per_kind: int = PER_KIND, kinds=tuple(KINDS)
+):
     """The user's best hits of each kind, grouped in the kinds' order, each with its `url`."""
     groups = []
-    for kind in KINDS:
+    for kind in kinds:
         entries = SearchEntry.objects.visible_to(user, within=within).filter(kind=kind)
         found = list(
             matching(entries, query, ranked=True).only(
