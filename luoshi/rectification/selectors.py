@@ -26,7 +26,7 @@ from luoshi.rectification.models import (
     Regulation,
     today,
 )
-from luoshi.search.selectors import matching_ids
+from luoshi.search.selectors import text_q
 
 
 def ledger_figures(path: str) -> dict:
@@ -197,7 +197,7 @@ def _ledger_problems(user, f: LedgerFilter):
         problems = problems.filter(responsible_leaders__contains=f.leader.strip())
     if f.text.strip():
         # Word by word through the search index: "路灯 村口" finds both words in either order.
-        problems = problems.filter(pk__in=matching_ids(user, "problem", f.text.strip()[:100]))
+        problems = problems.filter(text_q(user, "problem", f.text, "title", "description"))
     return problems
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import BooleanField, Value
+from django.db.models import BooleanField, Q, Value
 from django.db.models.expressions import RawSQL
 
 from luoshi.search.kinds import KINDS
@@ -15,6 +15,7 @@ from luoshi.search.words import query_words
 
 _CJK_CHAR = re.compile(r"^[\u3400-\u9fff]$")
 PER_KIND = 20
+MAX_QUERY = 100
 
 
 def split_words(query: str) -> tuple[list[str], list[str]]:
@@ -80,6 +81,16 @@ def matching_ids(user, kind: str, query: str):
     subquery, for a list's own filter)."""
     entries = SearchEntry.objects.visible_to(user).filter(kind=kind)
     return matching(entries, query).values("object_id")
+
+
+def text_q(user, kind: str, query: str, *fields: str) -> Q:
+    """A list's search box: the records holding every word of the query in any order (through
+    the index), or, as before the index, holding the query as written in one of `fields`."""
+    query = query.strip()[:MAX_QUERY]
+    found = Q(pk__in=matching_ids(user, kind, query))
+    for name in fields:
+        found |= Q(**{f"{name}__icontains": query})
+    return found
 
 
 @dataclass

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from luoshi.opinions import services as opinion_services
 from luoshi.rectification import services
-from luoshi.rectification.models import today
+from luoshi.rectification.models import Problem, today
 from luoshi.research import services as research_services
 from luoshi.search import selectors
 from luoshi.search.models import SearchEntry
@@ -166,3 +166,53 @@ def test_a_single_character_is_found_inside_words(problems, people):
     assert _found(people.branch_a1, "灯") == {lamp.pk}
     assert _found(people.branch_a1, "灯 村口") == {lamp.pk}
     assert _found(people.branch_a1, "，。") == set()
+
+
+def test_a_ledger_import_is_indexed_and_a_reimport_writes_no_entry(tree, people, campaign):
+    from luoshi.ledger_io.importer import import_ledger
+    from luoshi.search import services as search
+    from tests.ledger_io.builders import messy_ledger
+
+    data = messy_ledger()
+    args = {"actor": people.office, "data": data, "name": "台账.xlsx", "org": tree.county_a}
+    result = import_ledger(**args, add_missing=True)
+    assert result.errors == [] and result.written
+    found = _found(people.county_a, "办事 群众")
+    titles = set(Problem.objects.filter(pk__in=found).values_list("title", flat=True))
+    assert "群众办事多头跑" in titles
+    assert _found(people.county_a, "一窗受理", "measure")
+    import_ledger(**args, add_missing=True)
+    assert search.reindex_subtree(["problem", "measure"], tree.county_a.path) == 0
+
+
+def test_the_opinion_study_and_research_lists_find_words_in_either_order(
+    client, tree, campaign, people, users
+):
+    opinion_services.record_opinion(
+        actor=people.branch_a1,
+        org=tree.branch_a1,
+        channel="talk",
+        topic="livelihood",
+        text="村口的路灯晚上不亮，老人出门不方便",
+    )
+    study_services.record_activity(
+        actor=people.branch_a1,
+        org=tree.branch_a1,
+        kind="lesson",
+        topic="为群众办实事：村口路灯亮起来",
+        speaker="李书记",
+        starts_on=today(),
+    )
+    research_services.create_topic(
+        actor=users.county_a, org=tree.county_a, title="村口路灯维护调研", leader_name="王明"
+    )
+    client.force_login(people.office)
+    pages = {
+        "/opinions/": "老人出门不方便",
+        f"/study/?org={tree.city.pk}": "村口路灯亮起来",
+        f"/research/?org={tree.city.pk}": "村口路灯维护调研",
+    }
+    for url, text in pages.items():
+        sep = "&" if "?" in url else "?"
+        assert text in client.get(f"{url}{sep}q=路灯 村口").content.decode(), url
+        assert text not in client.get(f"{url}{sep}q=路灯 营商").content.decode(), url
