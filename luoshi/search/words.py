@@ -7,7 +7,7 @@ it holds must be in the document, in any order. Punctuation and spaces are no wo
 import logging
 import re
 import warnings
-from functools import cache
+from functools import cache, lru_cache
 
 # A word is made of letters, digits or CJK characters; anything else (punctuation, spaces) is not.
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
@@ -37,8 +37,16 @@ def _kept(words) -> list[str]:
 
 def document_tokens(*texts: str) -> str:
     """The words of the texts, space separated, as the index stores them."""
-    jieba = _jieba()
-    return " ".join(t for text in texts if text for t in _kept(jieba.cut_for_search(text)))
+    return " ".join(_tokens(text) if len(text) <= 500 else _cut(text) for text in texts if text)
+
+
+def _cut(text: str) -> str:
+    return " ".join(_kept(_jieba().cut_for_search(text)))
+
+
+# Many records repeat a short text (a measure copied to several branches, the seed's wordings):
+# each is cut once while it is among the recent ones.
+_tokens = lru_cache(maxsize=2048)(_cut)
 
 
 def query_words(query: str) -> list[str]:
