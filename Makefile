@@ -6,7 +6,7 @@ bootstrap:
 
 ## Install everything, migrate, seed the demo city if the database is empty, serve 127.0.0.1:8000.
 demo: bootstrap
-	DEBUG=1 .venv/bin/luoshi demo
+	DEMO=1 .venv/bin/luoshi demo
 
 ## The whole test suite, on the database DATABASE_URL names (SQLite in ./var by default).
 test: bootstrap

@@ -2,7 +2,8 @@
 
 DATABASE_URL   default: SQLite in ./var/luoshi.sqlite3 (WAL)
 SECRET_KEY     default: generated once and kept in ./var/secret_key (demo and development)
-DEBUG          "1" turns it on; off by default
+DEBUG          "1" turns it on; off by default (and always off in the demo)
+DEMO           "1": the demo's settings (`make demo`; `luoshi demo` sets it itself), see below
 ALLOWED_HOSTS  comma separated; default localhost names
 MEDIA_ROOT     evidence files; default ./var/media
 STORAGE_S3_*   evidence files on an S3-compatible store instead (see below and the README)
@@ -46,7 +47,12 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = _env_bool("DEBUG")
+# The demo (`make demo`, `luoshi demo`) never shows Django's debug pages: its errors are the
+# product's own Chinese pages. It keeps its conveniences: cookies over plain HTTP on 127.0.0.1,
+# static files straight from the app and npm folders (WhiteNoise), unmarked writes logged, and
+# a task worker beside the web server (TASKS_BACKEND=db, started by `luoshi demo`).
+DEMO = _env_bool("DEMO")
+DEBUG = _env_bool("DEBUG") and not DEMO
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
@@ -61,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks_db",
     "luoshi.core",
     "luoshi.orgs",
     "luoshi.accounts",
@@ -76,6 +83,7 @@ INSTALLED_APPS = [
     "luoshi.weakorgs",
     "luoshi.assessment",
     "luoshi.registers",
+    "luoshi.search",
     "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 
@@ -192,8 +200,10 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 if not DEBUG:
-    SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = _env_bool("SECURE_COOKIES", True)
+    SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not DEMO)
+    CSRF_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not DEMO)
+# A refused CSRF check is a 403 page in Chinese that says what to do, not Django's English one.
+CSRF_FAILURE_VIEW = "luoshi.core.views.csrf_failure"
 # Behind TLS in production: HTTPS_ONLY=1 redirects HTTP and sends HSTS (the demo leaves it off).
 if _env_bool("HTTPS_ONLY"):
     SECURE_SSL_REDIRECT = True
@@ -309,16 +319,21 @@ if _bucket := os.environ.get("STORAGE_S3_BUCKET"):
     }
 
 # --- background work -------------------------------------------------------------------------
-# TASKS_BACKEND=immediate (default: the demo and the tests run tasks in the request) or rq (RQ on
-# Redis at REDIS_URL; run `luoshi rqworker default --job-class django_tasks_rq.Job`).
+# TASKS_BACKEND=immediate (default: the tests run tasks in the request), db (the demo's default:
+# tasks wait in the database for `luoshi db_worker`, which `luoshi demo` starts beside the web
+# server; one server) or rq (RQ on Redis at REDIS_URL; run `luoshi rqworker default --job-class
+# django_tasks_rq.Job`; several workers).
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
-if os.environ.get("TASKS_BACKEND", "immediate") == "rq":
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db" if DEMO else "immediate")
+if TASKS_BACKEND == "rq":
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     # The address space an import's work-horse process may add (ledger_io.tasks._cap_memory).
     LUOSHI_IMPORT_MEMORY_MB = int(os.environ.get("IMPORT_MEMORY_MB", "1024"))
     # Only where tasks go to RQ: importing redis and rq is a fifth of every command's start-up.
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+elif TASKS_BACKEND == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
@@ -371,7 +386,7 @@ LUOSHI_FIGURES_CACHE = _env_bool(
 )
 # A request that writes a table what is cached reads without marking its version is an error
 # ("raise": the tests) or logged ("log": DEBUG); off in production (core.versions.checking_marks).
-LUOSHI_CHECK_MARKS = "log" if DEBUG else ""
+LUOSHI_CHECK_MARKS = "log" if DEBUG or DEMO else ""
 
 LOGGING = {
     "version": 1,

@@ -39,10 +39,12 @@ urlpatterns = [
     path("programmes/", include("luoshi.programmes.urls")),
     path("assessment/", include("luoshi.assessment.urls")),
     path("registers/", include("luoshi.registers.urls")),
+    path("search/", include("luoshi.search.urls")),
     path("", include("luoshi.opinions.urls")),
     path("", include("luoshi.rectification.urls")),
 ]
 
 handler400 = "luoshi.core.views.bad_request"
+handler403 = "luoshi.core.views.permission_denied"
 handler404 = "luoshi.core.views.not_found"
 handler500 = "luoshi.core.views.server_error"

@@ -64,7 +64,9 @@ def smoke_runs(request, tmp_path_factory):
 
 
 def test_benches_are_found():
-    assert {"excel.py", "dashboard.py", "ledger.py"} <= {script.name for script in BENCHES}
+    assert {"excel.py", "dashboard.py", "ledger.py", "search.py"} <= {
+        script.name for script in BENCHES
+    }
     assert "common.py" not in {script.name for script in BENCHES}
 
 

@@ -54,6 +54,32 @@ def bad_request(request, exception):
     return HttpResponse(html, status=status)
 
 
+FORBIDDEN = "您没有进行此操作的权限"
+CSRF_REFUSED = "页面已过期或来源无法验证，请刷新页面后重新提交"
+
+
+def _forbidden(request, message: str):
+    if _api(request):
+        return JsonResponse({"detail": message}, status=403)
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+@login_not_required
+def permission_denied(request, exception):
+    """403: the plain page in Chinese (the reason, when the code gave one in Chinese), or JSON
+    for the API."""
+    reason = str(exception or "")
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in reason)
+    return _forbidden(request, reason if chinese else FORBIDDEN)
+
+
+@login_not_required
+def csrf_failure(request, reason: str = ""):
+    """A refused CSRF check (an expired page, a form sent from elsewhere): 403, in Chinese."""
+    log.warning("CSRF refused: %s", reason)
+    return _forbidden(request, CSRF_REFUSED)
+
+
 @login_not_required
 def not_found(request, exception):
     """404: the plain page, or JSON for an API path that names no operation."""

@@ -92,18 +92,25 @@ def statistics_xlsx(*, user, org, campaign, target, on: date | None = None) -> N
     book.close()
 
 
-def word_report(*, user, org, campaign, kind: str, target, on: date | None = None) -> None:
-    """The progress report (进展情况报告) or the summary (综述) of the node, in Word."""
+def word_report(
+    *, user, org, campaign, kind: str, target, on: date | None = None, progress=None
+) -> None:
+    """The progress report (进展情况报告) or the summary (综述) of the node, in Word.
+    `progress(percent)` is told as each part is done (the job's page shows it)."""
     from luoshi.core.registry import subtree_figures
     from luoshi.dashboards import word
 
+    progress = progress or (lambda percent: None)
     on = on or timezone.localdate()
     figures = subtree_figures(org.path)
+    progress(35)
     ledger = selectors.node_ledger(org.path, campaign)
     measures = selectors.measure_figures(ledger)
     charts = selectors.charts(org.path, campaign, node=ledger)
+    progress(60)
     if kind == "progress":
         rows = selectors.children_rows(user, org, campaign)
+        progress(75)
         charts["overdue_by_child"] = [(r.org.display_name, r.figures["overdue"]) for r in rows]
         word.render_progress(
             target=target,

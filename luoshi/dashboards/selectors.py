@@ -439,3 +439,14 @@ def snapshot_figures(user, org, campaign) -> dict:
             for r in children_rows(user, org, campaign)
         ],
     }
+
+
+def earlier_reports(user, org: Organization, *, excluding: int | None = None, limit: int = 20):
+    """The organisation's Word reports, newest first, with who asked for each: the same list
+    for everyone who may see the organisation."""
+    from luoshi.dashboards.models import ReportJob
+
+    jobs = ReportJob.objects.visible_to(user).filter(org=org)
+    if excluding is not None:
+        jobs = jobs.exclude(pk=excluding)
+    return list(jobs.select_related("user", "campaign").order_by("-created_at", "-id")[:limit])

@@ -16,11 +16,15 @@ def reports_dir() -> Path:
     return path
 
 
+def _progress(job_id: int, percent: int) -> None:
+    ReportJob.objects.filter(pk=job_id).update(progress=percent)
+
+
 @task
 def build_report(job_id: int) -> None:
-    """Generate the job's Word report as its user sees the data."""
+    """Generate the job's Word report as its user sees the data, telling its progress."""
     job = ReportJob.objects.select_related("org", "campaign").get(pk=job_id)
-    ReportJob.objects.filter(pk=job_id).update(state=ReportJob.State.RUNNING, progress=20)
+    ReportJob.objects.filter(pk=job_id).update(state=ReportJob.State.RUNNING, progress=10)
     name = f"{uuid.uuid4().hex}.docx"
     try:
         word_report(
@@ -29,6 +33,7 @@ def build_report(job_id: int) -> None:
             campaign=job.campaign,
             kind=job.kind,
             target=reports_dir() / name,
+            progress=lambda percent: _progress(job_id, percent),
         )
     except Exception:
         ReportJob.objects.filter(pk=job_id).update(

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from luoshi.accounts.permissions import may_keep_ledger
 from luoshi.core import versions
@@ -193,10 +193,17 @@ def snapshots(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def report(request, pk):
-    """Queue a Word report of the node for the background worker."""
+    """GET: the organisation's reports so far (who asked, when, which; download) and buttons to
+    make another. POST: queue a Word report of the node for the background worker; its page
+    shows the progress."""
     org = get_visible_or_404(Organization.objects, request.user, request=request, pk=pk)
+    if request.method == "GET":
+        _, campaign = _campaign(request)
+        context = {"org": org, "campaign": campaign, "kinds": ReportJob.Kind.choices}
+        context["jobs"] = selectors.earlier_reports(request.user, org)
+        return render(request, "dashboards/reports.html", context)
     kind = request.POST.get("kind")
     if kind not in ReportJob.Kind.values:
         raise Http404
@@ -209,16 +216,19 @@ def report(request, pk):
 
 
 def _job(request, pk):
-    return get_visible_or_404(
-        ReportJob.objects.filter(user=request.user), request.user, request=request, pk=pk
-    )
+    """A report of an organisation the user may see (whoever asked for it: a report is the
+    subtree's figures, the same for everyone who sees that organisation)."""
+    jobs = ReportJob.objects.select_related("org", "user")
+    return get_visible_or_404(jobs, request.user, request=request, pk=pk)
 
 
 @require_GET
 def report_job(request, pk):
     job = _job(request, pk)
-    template = "dashboards/_report_job.html" if request.htmx else "dashboards/report_job.html"
-    return render(request, template, {"job": job})
+    if request.htmx:
+        return render(request, "dashboards/_report_job.html", {"job": job})
+    jobs = selectors.earlier_reports(request.user, job.org, excluding=job.pk)
+    return render(request, "dashboards/report_job.html", {"job": job, "jobs": jobs})
 
 
 @require_GET

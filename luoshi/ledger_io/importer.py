@@ -51,6 +51,7 @@ from luoshi.rectification.models import (
 )
 from luoshi.rectification.rollups import refresh_ledger_tallies
 from luoshi.rectification.services import refresh_problem_status
+from luoshi.search import services as search
 
 BATCH = 2000  # problems read, checked and written at a time: memory stays flat for any file
 _JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(ensure_ascii=False) builds one a call
@@ -494,6 +495,8 @@ def import_ledger(
         result.written = True
         vocabulary.remember(actor)
         _record_import(actor, org, campaign, name, result)
+        # Written in bulk, past the services: the index takes what changed under the organisation.
+        search.reindex_subtree(["problem", "measure"], org.path)
     return result
 
 

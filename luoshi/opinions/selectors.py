@@ -10,6 +10,7 @@ from luoshi.core.paths import subtree_q
 from luoshi.opinions.models import OPEN_STATES, Opinion, OpinionState, Rating, Symposium
 from luoshi.opinions.tallies import TOPIC
 from luoshi.rectification.models import Measure, MeasureState, Problem, ProblemStatus
+from luoshi.search.selectors import text_q
 
 DAY = 86400
 
@@ -89,8 +90,8 @@ def opinions(user, f: OpinionFilter):
         rows = rows.filter(channel=f.channel)
     if f.topic:
         rows = rows.filter(topic=f.topic)
-    if f.text.strip():
-        rows = rows.filter(text__contains=f.text.strip())
+    if f.text.strip():  # every word, in any order (the search index), or the text as written
+        rows = rows.filter(text_q(user, "opinion", f.text, "text"))
     return rows.select_related("org", "problem").order_by("-submitted_at", "-id")
 
 

@@ -40,6 +40,7 @@ from luoshi.opinions.photos import MAX_PHOTOS, clean_photo, delete_photo, store_
 from luoshi.orgs.models import Organization
 from luoshi.rectification import services as ledger
 from luoshi.rectification.models import DeadlineKind, Problem, ProblemStatus
+from luoshi.search import services as search
 
 MIN_TEXT, MAX_TEXT = 5, 2000
 MAX_ANSWER = 2000
@@ -226,6 +227,7 @@ def _create(
                     size=len(photo.data),
                 )
             _record(opinion, "received", actor, channel=channel, photos=len(cleaned))
+            search.index("opinion", opinion)
     except Exception:
         for stored_name in stored:
             delete_photo(stored_name)
@@ -422,6 +424,7 @@ def answer_opinion(*, actor, opinion_id: int, version: int, answer: str) -> Opin
         raise Invalid(f"答复不能超过 {MAX_ANSWER} 字")
     _decide(opinion, actor, version, state=OpinionState.ANSWERED, answer=answer)
     opinion.refresh_from_db()
+    search.index("opinion", opinion)
     _record(opinion, "answered", actor, note=answer)
     return opinion
 
@@ -468,6 +471,7 @@ def transfer_opinion(
     OpinionPhoto.objects.filter(opinion=opinion).update(org=target, org_path=target.path)
     tallies.refresh(source.path)
     opinion.refresh_from_db()
+    search.index("opinion", opinion)
     _record(
         opinion, "transferred", actor, note=clean_text(note), source=source.name, target=target.name
     )

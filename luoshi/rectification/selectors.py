@@ -26,6 +26,7 @@ from luoshi.rectification.models import (
     Regulation,
     today,
 )
+from luoshi.search.selectors import text_q
 
 
 def ledger_figures(path: str) -> dict:
@@ -195,8 +196,8 @@ def _ledger_problems(user, f: LedgerFilter):
     if f.leader.strip():
         problems = problems.filter(responsible_leaders__contains=f.leader.strip())
     if f.text.strip():
-        text = f.text.strip()
-        problems = problems.filter(Q(title__contains=text) | Q(description__contains=text))
+        # Word by word through the search index: "路灯 村口" finds both words in either order.
+        problems = problems.filter(text_q(user, "problem", f.text, "title", "description"))
     return problems
 
 

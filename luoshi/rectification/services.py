@@ -45,6 +45,7 @@ from luoshi.rectification.models import (
 )
 from luoshi.rectification.numbers import clean_problem_number
 from luoshi.rectification.rollups import refresh_ledger_tallies
+from luoshi.search import services as search
 
 LedgerError = DomainError  # the ledger's refusals are the shared ones (core/errors.py)
 
@@ -206,6 +207,7 @@ def create_problem(
     _link_responsible_orgs(problem)
     refresh_ledger_tallies([org.pk])
     mix_tallies.refresh([org.path])
+    search.index("problem", problem)
     _record(
         problem=problem,
         action="problem_created",
@@ -262,6 +264,7 @@ def update_problem(*, actor, problem_id: int, version: int, **changes) -> Proble
         mix_tallies.refresh([problem.org_path])
     if "responsible_units" in after:
         _link_responsible_orgs(problem)
+    search.index("problem", problem)
     _record(problem=problem, action="problem_updated", actor=actor, before=before, after=after)
     return problem
 
@@ -292,6 +295,8 @@ def delete_problem(*, actor, problem_id: int, version: int, reason: str) -> None
         .exclude(stored_name="")
         .values_list("stored_name", flat=True)
     )
+    search.forget("measure", *problem.measures.values_list("pk", flat=True))
+    search.forget("problem", problem.pk)
     problem.delete()
     refresh_ledger_tallies(owners)
     mix_tallies.refresh([problem.org_path])
@@ -371,6 +376,7 @@ def add_measure(
     )
     refresh_problem_status(problem.pk)
     refresh_ledger_tallies([org.pk, problem.org_id])
+    search.index("measure", measure)
     return measure
 
 
@@ -421,6 +427,7 @@ def update_measure(*, actor, measure_id: int, version: int, **changes) -> Measur
     measure.refresh_from_db()
     if "due_on" in after or "deadline_kind" in after:  # the lights read the deadlines' tally
         refresh_ledger_tallies([measure.org_id])
+    search.index("measure", measure)
     _record(
         problem=measure.problem,
         measure=measure,

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from luoshi.core.paths import subtree_q
 from luoshi.research.models import Finding, ResearchTopic, TopicState, Visit
+from luoshi.search.selectors import text_q
 
 
 def topics(user, path: str, *, state: str = "", campaign=None, q: str = ""):
@@ -27,7 +28,7 @@ def topics(user, path: str, *, state: str = "", campaign=None, q: str = ""):
     if campaign is not None:
         items = items.filter(campaign=campaign)
     if q:
-        items = items.filter(Q(title__icontains=q) | Q(leader_name__icontains=q))
+        items = items.filter(text_q(user, "research", q, "title", "leader_name"))
     return items
 
 

@@ -18,6 +18,7 @@ from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
 from luoshi.rectification.services import create_problem
 from luoshi.research.models import Finding, PlaceKind, ResearchTopic, TopicState, Visit
+from luoshi.search import services as search
 
 RECORD_ROLES = (Role.LIAISON, Role.OFFICE, Role.ADMIN)
 SOURCE_NAME = "调研发现"
@@ -42,7 +43,7 @@ def create_topic(
     if campaign is not None and not org.path.startswith(campaign.org_path):
         raise Invalid("该组织不在本次主题教育的范围内")
     versions.changed([org.path])
-    return ResearchTopic.objects.create(
+    topic = ResearchTopic.objects.create(
         org=org,
         org_path=org.path,
         campaign=campaign,
@@ -52,6 +53,8 @@ def create_topic(
         description=description.strip(),
         created_by=actor,
     )
+    search.index("research", topic)
+    return topic
 
 
 @transaction.atomic
@@ -100,6 +103,7 @@ def record_visit(
         on=visited_on,
         note=f"调研走访：{visit.place}（{visited_on:%Y-%m-%d}）",
     )
+    search.index("research", topic)
     return visit
 
 
@@ -154,4 +158,5 @@ def conclude_topic(
     topic.concluded_on = concluded_on or timezone.localdate()
     topic.save()
     versions.changed([topic.org_path])
+    search.index("research", topic)
     return topic

@@ -9,6 +9,7 @@ from luoshi.campaigns.models import Proof
 from luoshi.core import tallies
 from luoshi.core.paths import subtree_q
 from luoshi.orgs.models import LeadershipTeam
+from luoshi.search.selectors import text_q
 from luoshi.study.models import Attendance, AttendanceStatus, StudyActivity, StudyKind
 from luoshi.study.tallies import TOPIC
 
@@ -61,7 +62,7 @@ def activities(user, path: str, *, kind: str = "", campaign=None, team_only=Fals
     if team_only:
         items = items.exclude(team=None)
     if q:
-        items = items.filter(Q(topic__icontains=q) | Q(speaker__icontains=q))
+        items = items.filter(text_q(user, "study", q, "topic", "speaker"))
     return items
 
 

@@ -16,6 +16,7 @@ from luoshi.core.files import UploadRefused, check_upload, store_upload
 from luoshi.core.paths import subtree_q
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import LeadershipTeam, Member, Organization
+from luoshi.search import services as search
 from luoshi.study import tallies as study_tallies
 from luoshi.study.models import (
     Attendance,
@@ -85,6 +86,7 @@ def record_activity(
     study_tallies.refresh([org.path, *(row.org_path for row in rows)])
     _store_files(activity, org, checked)
     _credit_key_actions(org, kind, topic, starts_on)
+    search.index("study", activity)
     return activity
 
 

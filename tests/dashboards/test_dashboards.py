@@ -261,7 +261,9 @@ def test_word_report_is_generated_as_a_job_and_downloaded(client, seeded, settin
     job = ReportJob.objects.get()
     download = client.get(reverse("dashboards:report_download", args=[job.pk]))
     assert b"".join(download.streaming_content)[:2] == b"PK"
-    client.force_login(user_with(root, "office", username="someone_else_word"))
+    # The organisation's reports are for whoever sees it; below it, nobody sees them.
+    below = Organization.objects.filter(parent=root).first()
+    client.force_login(user_with(below, "office", username="someone_below_word"))
     assert client.get(reverse("dashboards:report_download", args=[job.pk])).status_code == 404
 
 

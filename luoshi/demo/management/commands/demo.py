@@ -1,5 +1,9 @@
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -17,6 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")
 
     def handle(self, *args, scale, addr, no_serve, **options):
+        if not no_serve and not settings.DEMO:
+            # Settings are read once, at start: run again with the demo's (no debug pages, the
+            # task worker's queue in the database).
+            argv = [sys.executable, "-m", "luoshi.cli", "demo", "--scale", scale, "--addr", addr]
+            os.execve(sys.executable, argv, {**os.environ, "DEMO": "1"})
         call_command("migrate", verbosity=0)
         accounts_file = settings.VAR_DIR / "demo-accounts.json"
         if not Organization.objects.exists():
@@ -38,5 +47,37 @@ class Command(BaseCommand):
                     f"  {a['username']:<15} {a['password']:<14} {a['org']:<14} {a['role']}"
                 )
         if not no_serve:
-            self.stdout.write(f"打开 http://{addr}/ 登录")
+            self.serve(addr)
+
+    def serve(self, addr: str) -> None:
+        """The web server, with the task worker beside it (reports and imports run there, not in
+        the request); the worker stops with the server."""
+        worker = start_worker() if settings.TASKS_BACKEND == "db" else None
+        # Stopped by a signal, the server still stops its worker (the finally below runs).
+        before = signal.signal(signal.SIGTERM, _exit)
+        self.stdout.write(f"打开 http://{addr}/ 登录")
+        try:
             call_command("runserver", addr, use_reloader=False)
+        finally:
+            signal.signal(signal.SIGTERM, before)
+            if worker is not None:
+                stop_worker(worker)
+
+
+def _exit(signum, frame):
+    raise SystemExit(0)
+
+
+def start_worker() -> subprocess.Popen:
+    """`luoshi db_worker` in a process of its own, with the demo's environment."""
+    command = [sys.executable, "-m", "luoshi.cli", "db_worker", "--no-reload", "--interval", "1"]
+    return subprocess.Popen(command, env={**os.environ, "DEMO": "1"})
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()

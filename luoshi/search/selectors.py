@@ -1,0 +1,120 @@
+"""Searching the index, scoped: a user finds only entries in their subtree (core.scoping, through
+the entries' own `org_path`). Every word of the query must be in a hit, in any order; hits are
+ranked by the database's own measure (bm25 on SQLite's FTS5, ts_rank on PostgreSQL)."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import BooleanField, Q, Value
+from django.db.models.expressions import RawSQL
+
+from luoshi.search.kinds import KINDS
+from luoshi.search.models import Kind, SearchEntry
+from luoshi.search.words import query_words
+
+_CJK_CHAR = re.compile(r"^[\u3400-\u9fff]$")
+PER_KIND = 20
+MAX_QUERY = 100
+
+
+def split_words(query: str) -> tuple[list[str], list[str]]:
+    """The query's words the index holds (two characters or more, or Latin words and numbers),
+    and its single Chinese characters, which no jieba word is and are found as substrings."""
+    words = query_words(query)
+    chars = [w for w in words if _CJK_CHAR.match(w)]
+    return [w for w in words if w not in chars], chars
+
+
+def _fts_query(words: list[str]) -> str:
+    # Each word quoted: FTS5 reads it as a plain token, never as an operator.
+    return " ".join(f'"{w}"' for w in words)
+
+
+def matching(entries, query: str, *, ranked: bool = False):
+    """The entries that hold every word of the query (none for a query without words); with
+    `ranked`, best first, each with `rank` (higher is better)."""
+    words, chars = split_words(query)
+    if not words and not chars:
+        return entries.none()
+    for char in chars:
+        entries = entries.filter(text__contains=char)
+    if not words:
+        return entries.annotate(rank=Value(0.0)).order_by("-id") if ranked else entries
+    if connection.vendor == "postgresql":
+        return _postgres(entries, " ".join(words), ranked)
+    return _sqlite(entries, _fts_query(words), ranked)
+
+
+def _sqlite(entries, fts: str, ranked: bool):
+    if not ranked:
+        hits = RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [fts])
+        return entries.filter(id__in=hits)
+    # bm25() needs the MATCH in its own query: the FTS table joins the entries (lower is better).
+    return entries.extra(
+        tables=["search_fts"],
+        where=["search_fts.rowid = search_searchentry.id", "search_fts MATCH %s"],
+        params=[fts],
+        select={"rank": "-bm25(search_fts)"},
+        order_by=["-rank", "-id"],
+    )
+
+
+def _postgres(entries, words: str, ranked: bool):
+    hit = RawSQL(
+        "tsv @@ plainto_tsquery('simple', %s)",
+        [words],
+        output_field=BooleanField(),
+    )
+    entries = entries.alias(hit=hit).filter(hit=True)
+    if not ranked:
+        return entries
+    return entries.extra(
+        select={"rank": "ts_rank(tsv, plainto_tsquery('simple', %s))"},
+        select_params=[words],
+        order_by=["-rank", "-id"],
+    )
+
+
+def matching_ids(user, kind: str, query: str):
+    """The ids of the user's records of this kind that hold every word of the query (a
+    subquery, for a list's own filter)."""
+    entries = SearchEntry.objects.visible_to(user).filter(kind=kind)
+    return matching(entries, query).values("object_id")
+
+
+def text_q(user, kind: str, query: str, *fields: str) -> Q:
+    """A list's search box: the records holding every word of the query in any order (through
+    the index), or, as before the index, holding the query as written in one of `fields`."""
+    query = query.strip()[:MAX_QUERY]
+    found = Q(pk__in=matching_ids(user, kind, query))
+    for name in fields:
+        found |= Q(**{f"{name}__icontains": query})
+    return found
+
+
+@dataclass
+class KindHits:
+    kind: str
+    label: str
+    hits: list = field(default_factory=list)
+    more: bool = False
+
+
+def search(
+    user, query: str, *, within: str | None = None, per_kind: int = PER_KIND, kinds=tuple(KINDS)
+):
+    """The user's best hits of each kind, grouped in the kinds' order, each with its `url`."""
+    groups = []
+    for kind in kinds:
+        entries = SearchEntry.objects.visible_to(user, within=within).filter(kind=kind)
+        found = list(
+            matching(entries, query, ranked=True).only(
+                "id", "kind", "object_id", "page_id", "title", "text", "org_path"
+            )[: per_kind + 1]
+        )
+        if found:
+            for entry in found:
+                entry.url = KINDS[kind].url(entry)
+            groups.append(KindHits(kind, Kind(kind).label, found[:per_kind], len(found) > per_kind))
+    return groups
