@@ -34,6 +34,7 @@ urlpatterns = [
     path("study/", include("luoshi.study.urls")),
     path("research/", include("luoshi.research.urls")),
     path("ledger/", include("luoshi.ledger_io.urls")),
+    path("guidance/", include("luoshi.guidance.urls")),
     path("", include("luoshi.opinions.urls")),
     path("", include("luoshi.rectification.urls")),
 ]
