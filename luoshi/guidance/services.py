@@ -235,6 +235,7 @@ def draw_sample(*, actor, inspection_id: int, seed: int | None = None) -> list[S
     Inspection.objects.filter(pk=inspection.pk).update(
         sample_seed=seed, sampled_at=timezone.now(), version=F("version") + 1
     )
+    versions.changed([inspection.org_path])
     record_event("inspection_sample", user=actor, org_path=inspection.org_path, seed=seed)
     return rows
 
@@ -254,6 +255,7 @@ def record_notes(
     Inspection.objects.filter(pk=inspection.pk).update(
         talked_to=talked_to.strip(), found=found.strip(), version=F("version") + 1
     )
+    versions.changed([inspection.org_path])
     inspection.refresh_from_db()
     return inspection
 

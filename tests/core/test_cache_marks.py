@@ -19,6 +19,7 @@ from luoshi.campaigns.models import ActionItem, KeyAction, Proof
 from luoshi.core import versions
 from luoshi.core.scoping import SYSTEM
 from luoshi.dashboards import services as dashboards
+from luoshi.guidance import services as guidance
 from luoshi.ledger_io.importer import import_ledger
 from luoshi.ledger_io.tables import import_orgs
 from luoshi.orgs import services as orgs
@@ -299,8 +300,115 @@ SERVICES = {
     ),
     "accounts.password_changed": lambda s, user: accounts.password_changed(user=user),
 }
+
+
+# guidance (issue 19): a group over county a, its inspection of township a, a finding fed back
+# and replied, a circular of the city office drafted and issued
+def _g_group(s):
+    from tests.factories import UserFactory
+
+    UserFactory(username="g_mark")
+    return guidance.create_group(
+        actor=s.office,
+        campaign=s.campaign,
+        name="第一指导组",
+        leader="g_mark",
+        members=[],
+        subtrees=[s.tree.county_a],
+        starts_on=s.campaign.starts_on,
+        ends_on=s.campaign.ends_on,
+    )
+
+
+def _g_inspection(s):
+    group = _g_group(s)
+    return guidance.plan_inspection(
+        actor=group.leader, group_id=group.pk, org=s.tree.town_a, kind="interviews",
+        visited_on=today(), sample_size=2,
+    )  # fmt: skip
+
+
+def _g_finding(s):
+    inspection = _g_inspection(s)
+    return guidance.feed_back(
+        actor=inspection.group.leader,
+        inspection_id=inspection.pk,
+        title="台账不全",
+        reply_due_on=today() + timedelta(days=9),
+    )
+
+
+def _g_town(s):
+    return user_with(s.tree.town_a, "liaison", username="g_town")
+
+
+def _g_replied(s):
+    finding = _g_finding(s)
+    return guidance.reply_to_finding(
+        actor=_g_town(s), finding_id=finding.pk, version=finding.version, reply="已整改"
+    )
+
+
+def _g_circular(s):
+    return guidance.draft_circular(actor=s.office, issued_to=s.tree.city, title="通报", body="正文")
+
+
+def _g_issued(s):
+    return guidance.issue_circular(actor=s.office, circular_id=_g_circular(s).pk)
+
+
+SERVICES.update(
+    {
+        "guidance.create_group": _g_group,
+        "guidance.change_group": lambda s, g: guidance.change_group(
+            actor=s.office, group_id=g.pk, members=[], subtrees=[s.tree.county_a], ends_on=today()
+        ),
+        "guidance.plan_inspection": lambda s, g: guidance.plan_inspection(
+            actor=g.leader, group_id=g.pk, org=s.tree.town_a, kind="ledgers", visited_on=today()
+        ),
+        "guidance.draw_sample": lambda s, i: guidance.draw_sample(
+            actor=i.group.leader, inspection_id=i.pk
+        ),
+        "guidance.record_notes": lambda s, i: guidance.record_notes(
+            actor=i.group.leader,
+            inspection_id=i.pk,
+            version=i.version,
+            talked_to="与书记谈话",
+            found="台账不全",
+            talked=[],
+        ),
+        "guidance.feed_back": lambda s, i: guidance.feed_back(
+            actor=i.group.leader,
+            inspection_id=i.pk,
+            title="台账不全",
+            reply_due_on=today() + timedelta(days=9),
+        ),
+        "guidance.reply_to_finding": lambda s, f: guidance.reply_to_finding(
+            actor=_g_town(s), finding_id=f.pk, version=f.version, reply="已整改"
+        ),
+        "guidance.check_reply": lambda s, f: guidance.check_reply(
+            actor=f.inspection.group.leader, finding_id=f.pk, version=f.version, accept=True
+        ),
+        "guidance.draft_circular": _g_circular,
+        "guidance.issue_circular": lambda s, c: guidance.issue_circular(
+            actor=s.office, circular_id=c.pk
+        ),
+        "guidance.confirm_circular": lambda s, c: guidance.confirm_circular(
+            actor=s.people.county_a, circular_id=c.pk
+        ),
+    }
+)
 # what a service needs made before it (made outside the check)
 SETUP = {
+    "guidance.change_group": _g_group,
+    "guidance.plan_inspection": _g_group,
+    "guidance.draw_sample": _g_inspection,
+    "guidance.record_notes": _g_inspection,
+    "guidance.feed_back": _g_inspection,
+    "guidance.reply_to_finding": _g_finding,
+    "guidance.check_reply": _g_replied,
+    "guidance.issue_circular": _g_circular,
+    "guidance.confirm_circular": _g_issued,
     "research.record_visit": _topic,
     "research.finding_to_problem": _topic,
     "research.conclude_topic": _topic,
@@ -392,6 +500,7 @@ WRITES = {"create", "update", "bulk_create", "bulk_update", "delete"}
 WRITES |= {"get_or_create", "update_or_create", "create_user", "create_superuser"}
 # functions that write a declared table and the service (above) whose check covers them
 COVERED_BY = {
+    "guidance._feedback_source": "guidance.feed_back",
     "campaigns._write_checklists": "campaigns.launch_key_actions",
     "campaigns.copy_vocabulary": "campaigns.create_campaign",
     "campaigns._copy_key_actions": "campaigns.create_campaign",

@@ -102,6 +102,18 @@ PAGES = {
     "orgs:member_transfer": "member",
     "orgs:member_mobile": "member",
     "orgs:member_leave": "member",
+    "guidance:group": "guidance_group",
+    "guidance:group_change": "guidance_group",
+    "guidance:inspection": "inspection",
+    "guidance:sample": "inspection",
+    "guidance:notes": "inspection",
+    "guidance:feed_back": "inspection",
+    "guidance:finding": "guidance_finding",
+    "guidance:check": "guidance_finding",
+    "guidance:circular": "circular",
+    "guidance:circular_issue": "circular",
+    "guidance:circular_confirm": "circular",
+    "guidance:circular_download": "circular",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -156,6 +168,16 @@ API = {
     "api:mark_mobile": ("member_id", "member", "post"),
     "api:mark_left": ("member_id", "member", "post"),
     "api:import_members_sheet": ("org_id", "org", "post"),
+    "api:get_guidance_group": ("group_id", "guidance_group", "get"),
+    "api:get_inspection": ("inspection_id", "inspection", "get"),
+    "api:draw_inspection_sample": ("inspection_id", "inspection", "post"),
+    "api:feed_back_finding": ("inspection_id", "inspection", "post"),
+    "api:get_guidance_finding": ("finding_id", "guidance_finding", "get"),
+    "api:reply_to_finding": ("finding_id", "guidance_finding", "post"),
+    "api:check_finding_reply": ("finding_id", "guidance_finding", "post"),
+    "api:get_circular": ("circular_id", "circular", "get"),
+    "api:issue_circular": ("circular_id", "circular", "post"),
+    "api:confirm_circular": ("circular_id", "circular", "post"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -190,6 +212,9 @@ JSON_BODIES = {
     "api:transfer_member": {"version": 1, "to_org_id": 1, "reason": "x"},
     "api:mark_mobile": {"version": 1, "mobile": True, "place": "x"},
     "api:mark_left": {"version": 1, "reason": "x"},
+    "api:feed_back_finding": {"title": "x", "reply_due_on": "2099-01-02"},
+    "api:reply_to_finding": {"version": 1, "reply": "x"},
+    "api:check_finding_reply": {"version": 1, "accept": True},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no
@@ -347,6 +372,7 @@ def foreign(tree, campaign):  # noqa: F811
     team = people.add_team(actor=SYSTEM, org=tree.branch_b1, name="秘密支委会")
     seat = people.add_seat(actor=SYSTEM, team_id=team.pk, title="书记", person_name="秘密书记")
     return {
+        **_guidance(tree, campaign, office),
         "team": team.pk,
         "seat": seat.pk,
         "action_item": item.pk,
@@ -371,6 +397,47 @@ def foreign(tree, campaign):  # noqa: F811
         "extension": extension.pk,
         "api_token": _token_of(owner),
         "account": owner.pk,
+    }
+
+
+def _guidance(tree, campaign, office) -> dict:  # noqa: F811
+    """A group over county b, its inspection of branch b1 with a finding fed back, a circular
+    issued to township b (issue 19)."""
+    from luoshi.guidance import services as guidance
+    from tests.factories import UserFactory
+
+    UserFactory(username="b_guide")
+    group = guidance.create_group(
+        actor=office,
+        campaign=campaign,
+        name="秘密指导组",
+        leader="b_guide",
+        members=[],
+        subtrees=[tree.county_b],
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+    )
+    guide = group.leader
+    inspection = guidance.plan_inspection(
+        actor=guide, group_id=group.pk, org=tree.branch_b1, kind="interviews",
+        visited_on=date.today(), sample_size=2,
+    )  # fmt: skip
+    guidance.draw_sample(actor=guide, inspection_id=inspection.pk)
+    finding = guidance.feed_back(
+        actor=guide,
+        inspection_id=inspection.pk,
+        title="秘密督导问题",
+        reply_due_on=date.today() + timedelta(days=9),
+    )
+    circular = guidance.draft_circular(
+        actor=guide, group=group, issued_to=tree.town_b, title="秘密通报", body="秘密正文"
+    )
+    guidance.issue_circular(actor=guide, circular_id=circular.pk)
+    return {
+        "guidance_group": group.pk,
+        "inspection": inspection.pk,
+        "guidance_finding": finding.pk,
+        "circular": circular.pk,
     }
 
 
@@ -433,7 +500,13 @@ def test_branch_user_gets_404_for_every_foreign_object_in_the_api(client, tree, 
         assert SECRET.encode() not in response.content
     listing = client.get("/api/v1/problems", **auth).json()
     assert listing == []
-    for url in ("/api/v1/study/activities", "/api/v1/research/topics"):
+    for url in (
+        "/api/v1/study/activities",
+        "/api/v1/research/topics",
+        "/api/v1/guidance/groups",
+        "/api/v1/guidance/inspections",
+        "/api/v1/guidance/circulars",
+    ):
         response = client.get(url, **auth)
         assert response.status_code == 200 and "秘密".encode() not in response.content, url
     assert client.get("/api/v1/opinions?state=", **auth).json() == []
@@ -487,6 +560,10 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/opinions/?state=",
         "/opinions/symposia/",
         "/opinions/export.xlsx",
+        "/guidance/",
+        "/guidance/mine/",
+        "/guidance/inspections/",
+        "/guidance/circulars/",
     ):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -247,7 +247,7 @@ def test_a_circular_is_confirmed_once_by_each_recipient(client, tree, users, cam
     )
     assert circular.figures == [["党组织数", 9], ["督导检查次数", 0]]
     issued = services.issue_circular(actor=users.office, circular_id=circular.pk)
-    assert issued.number.endswith("〔%d〕1号" % today().year)
+    assert issued.number.endswith(f"〔{today().year}〕1号")
     assert set(issued.recipients.values_list("org_id", flat=True)) == {
         tree.county_a.pk,
         tree.county_b.pk,
