@@ -449,6 +449,7 @@ def circular_detail(request, pk):
             "circular": circular,
             "confirmed": [r for r in recipients if r.confirmed_at],
             "pending": [r for r in recipients if not r.confirmed_at],
+            "total": len(recipients),
             "may_confirm": any(r.confirmed_at is None for r in mine),
             "may_issue": circular.state == CircularState.DRAFT
             and (
