@@ -16,16 +16,17 @@ def assignments_of(user) -> list[tuple[str, str]]:
     the same list). A superuser (the first administrator, made by `luoshi createsuperuser`) is
     the 系统管理员 of the whole installation: admin over "/" besides any assignment, even
     before any organisation exists."""
-    held = list(Assignment.objects.filter(user=user).values_list("org__path", "role"))
-    held += guidance_group_assignments(user)
+    own = Assignment.objects.filter(user=user).values_list("org__path", "role").order_by()
+    held = list(own.union(guidance_group_assignments(user), all=True))  # one query
     if getattr(user, "is_superuser", False):
         held.insert(0, WHOLE_INSTALLATION)
     return held
 
 
-def guidance_group_assignments(user, on=None) -> list[tuple[str, str]]:
+def guidance_group_assignments(user, on=None):
     """(subtree path, guidance) for each subtree of each guidance group (guidance.GuidanceGroup)
-    the user is a member of, on the days of its period (default today).
+    the user is a member of, on the days of its period (default today), as a query that
+    `assignments_of` reads together with the user's Assignment rows (one query).
 
     Why here and not Assignment rows made by the group's services: the group is the one record
     of who guides what and when. Read here, a member gains the role on the first day and loses
@@ -37,17 +38,19 @@ def guidance_group_assignments(user, on=None) -> list[tuple[str, str]]:
     The group's services mark each member's account version (core.versions.account_changed),
     so the cached signed-in user (accounts.backends) follows a change at once; a period that
     begins or ends at midnight shows within ACCOUNT_CACHE_SECONDS."""
+    from django.db.models import CharField, Value
     from django.utils import timezone
 
     from luoshi.guidance.models import GuidanceGroup  # the app above reads the role through here
 
-    if getattr(user, "pk", None) is None:
-        return []
     on = on or timezone.localdate()
-    paths = GuidanceGroup.objects.filter(
-        members=user, starts_on__lte=on, ends_on__gte=on
-    ).values_list("subtrees__path", flat=True)
-    return [(path, Role.GUIDANCE) for path in dict.fromkeys(paths) if path]
+    return (
+        GuidanceGroup.objects.filter(
+            members=user, starts_on__lte=on, ends_on__gte=on, subtrees__isnull=False
+        )
+        .values_list("subtrees__path", Value(Role.GUIDANCE.value, output_field=CharField()))
+        .order_by()
+    )
 
 
 def whole_installation(user) -> bool:

@@ -181,7 +181,11 @@ def _inspection_targets(group) -> list[Organization]:
 
 @require_http_methods(["GET", "POST"])
 def inspection_new(request):
-    group = selectors.group_or_404(request.user, id_param(request.GET, "group") or 0, request)
+    group_id = id_param(request.GET, "group")
+    if group_id is None:  # an inspection is a group's: chosen from the subtrees it guides
+        messages.info(request, "请在“我负责指导的组织”中选择要督导的组织")
+        return redirect("guidance:mine")
+    group = selectors.group_or_404(request.user, group_id, request)
     targets = _inspection_targets(group)
     form = InspectionForm(request.POST or None, initial={"visited_on": timezone.localdate()})
     form.fields["org"].choices = [(o.pk, o.name) for o in targets]
