@@ -77,6 +77,7 @@ def render_circular(circular, target) -> None:
             "parts": _parts(circular),
             "unit": circular.issuer_name,
             "date": _date(circular.issued_on) if circular.issued_on else "",
-        }
+        },
+        autoescape=True,  # typed text: "<" and "&" are characters, not XML
     )
     doc.save(target)

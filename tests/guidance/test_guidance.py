@@ -367,3 +367,16 @@ def test_my_work_lists_replies_due_replies_to_check_and_circulars_to_confirm(
     services.issue_circular(actor=users.office, circular_id=circular.pk)
     client.force_login(town.liaison)
     assert "待确认已阅的通报" in client.get(reverse("rectification:my_work")).content.decode()
+
+
+def test_a_circular_with_markup_characters_downloads_as_they_were_typed(client, tree, users):
+    title = '关于<script>alert("x")</script> & “三会一课”的通报'
+    circular = services.draft_circular(
+        actor=users.office, issued_to=tree.county_a, title=title, body="A&B <b>正文</b>"
+    )
+    client.force_login(users.office)
+    response = client.get(reverse("guidance:circular_download", args=[circular.pk]))
+    text = [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
+    assert text[0] == title and "A&B <b>正文</b>" in text and "（草稿，未印发）" in text
+    page = client.get(reverse("guidance:circular", args=[circular.pk])).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
