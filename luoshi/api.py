@@ -137,6 +137,7 @@ api.add_router("/", "luoshi.programmes.api.router")
 api.add_router("/", "luoshi.weakorgs.api.router")
 api.add_router("/", "luoshi.assessment.api.router")
 api.add_router("/", "luoshi.registers.api.router")
+api.add_router("/", "luoshi.guidance.api.router")
 
 
 def urls():

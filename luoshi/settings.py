@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "luoshi.assessment",
     "luoshi.registers",
     "luoshi.search",
+    "luoshi.guidance",
     "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 

@@ -40,6 +40,7 @@ urlpatterns = [
     path("assessment/", include("luoshi.assessment.urls")),
     path("registers/", include("luoshi.registers.urls")),
     path("search/", include("luoshi.search.urls")),
+    path("guidance/", include("luoshi.guidance.urls")),
     path("", include("luoshi.opinions.urls")),
     path("", include("luoshi.rectification.urls")),
 ]

@@ -16,10 +16,41 @@ def assignments_of(user) -> list[tuple[str, str]]:
     the same list). A superuser (the first administrator, made by `luoshi createsuperuser`) is
     the 系统管理员 of the whole installation: admin over "/" besides any assignment, even
     before any organisation exists."""
-    held = list(Assignment.objects.filter(user=user).values_list("org__path", "role"))
+    own = Assignment.objects.filter(user=user).values_list("org__path", "role").order_by()
+    held = list(own.union(guidance_group_assignments(user), all=True))  # one query
     if getattr(user, "is_superuser", False):
         held.insert(0, WHOLE_INSTALLATION)
     return held
+
+
+def guidance_group_assignments(user, on=None):
+    """(subtree path, guidance) for each subtree of each guidance group (guidance.GuidanceGroup)
+    the user is a member of, on the days of its period (default today), as a query that
+    `assignments_of` reads together with the user's Assignment rows (one query).
+
+    Why here and not Assignment rows made by the group's services: the group is the one record
+    of who guides what and when. Read here, a member gains the role on the first day and loses
+    it after the last without a job that starts and ends rows (and could miss a day), a member
+    removed or a subtree withdrawn loses it at once, and a guidance role also granted by hand
+    (an Assignment) is never deleted by a group ending. What the role allows is decided below
+    like any other guidance assignment: seeing the subtree (scope), verifying and returning
+    closures (verifier_role); never keeping a ledger or reporting (OWNER_ROLES, ABOVE_ROLES).
+    The group's services mark each member's account version (core.versions.account_changed),
+    so the cached signed-in user (accounts.backends) follows a change at once; a period that
+    begins or ends at midnight shows within ACCOUNT_CACHE_SECONDS."""
+    from django.db.models import CharField, Value
+    from django.utils import timezone
+
+    from luoshi.guidance.models import GuidanceGroup  # the app above reads the role through here
+
+    on = on or timezone.localdate()
+    return (
+        GuidanceGroup.objects.filter(
+            members=user, starts_on__lte=on, ends_on__gte=on, subtrees__isnull=False
+        )
+        .values_list("subtrees__path", Value(Role.GUIDANCE.value, output_field=CharField()))
+        .order_by()
+    )
 
 
 def whole_installation(user) -> bool:
@@ -109,6 +140,13 @@ def verifier_role(user, org_path: str, *, not_from: str = "") -> str | None:
         if role in ABOVE_ROLES and path != org_path and path != not_from:
             return role
     return None
+
+
+def may_feed_back(user, org_path: str) -> bool:
+    """May the user feed a problem back into the list of the organisation at `org_path`
+    (督导反馈): those who may verify its work (`verifier_role`), a guidance group over it or an
+    office strictly above it. It writes nothing else of that ledger."""
+    return verifier_role(user, org_path) is not None
 
 
 def may_verify(user, measure) -> bool:

@@ -171,11 +171,19 @@ def create_problem(
     responsible_units: str = "",
     immediate: bool = False,
     number: str = "",
+    fed_back: bool = False,
 ) -> Problem:
-    """Add a problem to the list of `org`. The actor must own `org`'s ledger; the campaign must be
-    one the actor works in, run by `org` or a level above it, and still open to new problems
+    """Add a problem to the list of `org`. The actor must own `org`'s ledger, or, for a problem
+    fed back by a guidance group or the level above (`fed_back`, 督导反馈), be one who may verify
+    its work (permissions.may_feed_back); the campaign must be one the actor works in, run by
+    `org` or a level above it, and still open to new problems
     (campaigns.lifecycle.new_problems_refusal)."""
-    _require_owner(actor, org.path)
+    if not fed_back:
+        _require_owner(actor, org.path)
+    elif not can_see_path(actor, org.path):
+        raise Http404
+    elif not permissions.may_feed_back(actor, org.path):
+        raise NotAllowed("只有指导组或上级可以向该单位反馈问题")
     if not org.path.startswith(campaign.org_path):
         raise Invalid("该组织不在本次主题教育的范围内")
     refusal = new_problems_refusal(campaign)

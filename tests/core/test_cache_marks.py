@@ -20,6 +20,7 @@ from luoshi.campaigns.models import ActionItem, KeyAction, Proof
 from luoshi.core import versions
 from luoshi.core.scoping import SYSTEM
 from luoshi.dashboards import services as dashboards
+from luoshi.guidance import services as guidance
 from luoshi.ledger_io.importer import import_ledger
 from luoshi.ledger_io.tables import import_orgs
 from luoshi.orgs import services as orgs
@@ -261,159 +262,6 @@ def _weak_accept(s, case):
     )
 
 
-SERVICES = {
-    # weak organisations: counted directly from the cases
-    "weakorgs.list_organization": _weak_case,
-    "weakorgs.set_support": lambda s, case: weakorgs.set_support(
-        actor=s.office, case_id=case.pk, version=case.version, county_leader="王县长"
-    ),
-    "weakorgs.accept_case": _weak_accept,
-    # research: counted directly from its rows
-    "research.create_topic": lambda s: research.create_topic(
-        actor=s.office, org=s.tree.county_a, title="课题", leader_name="王"
-    ),
-    "research.record_visit": lambda s, topic: research.record_visit(
-        actor=s.office, topic_id=topic.pk, visited_on=today(), place="乙村", findings=["积水"]
-    ),
-    "research.finding_to_problem": lambda s, topic: research.finding_to_problem(
-        actor=s.office, finding_id=topic.visits.get().findings.get().pk, campaign=s.campaign
-    ),
-    "research.conclude_topic": lambda s, topic: research.conclude_topic(
-        actor=s.office, topic_id=topic.pk, report="调研报告"
-    ),
-    # the tree and campaign settings: every node
-    "orgs.create_organization": lambda s: orgs.create_organization(
-        actor=s.office, parent=s.tree.county_a, code="M-1", name="新支部", kind="branch", level=5
-    ),
-    "orgs.update_organization": lambda s: orgs.update_organization(
-        actor=s.office, org=s.tree.branch_a1, name="改名支部"
-    ),
-    "orgs.move_subtree": lambda s: orgs.move_subtree(
-        actor=s.office, org=s.tree.branch_a1, new_parent=s.tree.town_b
-    ),
-    "campaigns.add_category": lambda s: campaigns.add_category(
-        actor=s.office, campaign_id=s.campaign.pk, name="新类别"
-    ),
-    "campaigns.rename_category": lambda s: campaigns.rename_category(
-        actor=s.office, category_id=s.campaign.categories.first().pk, name="改名类别"
-    ),
-    "campaigns.add_source": lambda s: campaigns.add_source(
-        actor=s.office, campaign_id=s.campaign.pk, name="新来源"
-    ),
-    "campaigns.define_key_action": lambda s: campaigns.define_key_action(
-        actor=s.office, campaign_id=s.campaign.pk, name="动作", due_on=today()
-    ),
-    "campaigns.launch_key_actions": lambda s, action: campaigns.launch_key_actions(
-        actor=s.office, campaign_id=s.campaign.pk
-    ),
-    "campaigns.create_campaign": lambda s: _new_campaign(s),
-    "campaigns.advance_campaign": lambda s, new: campaigns.advance_campaign(
-        actor=s.office, campaign_id=new.pk, action="launch"
-    ),
-    "campaigns.update_campaign": lambda s, new: campaigns.update_campaign(
-        actor=s.office, campaign_id=new.pk, name="改名的主题教育"
-    ),
-    "campaigns.save_batch": lambda s, new: campaigns.save_batch(
-        actor=s.office,
-        campaign_id=new.pk,
-        name="第一批",
-        starts_on=new.starts_on,
-        ends_on=new.starts_on + timedelta(days=95),
-    ),
-    "orgs.merge_organization": lambda s: orgs.merge_organization(
-        actor=s.office, org=s.tree.branch_a2, into=s.tree.branch_a1
-    ),
-    "orgs.dissolve_organization": lambda s: orgs.dissolve_organization(
-        actor=s.office, org=s.tree.branch_b1
-    ),
-    # the ledger: measures and problems listed on the dashboards
-    "rectification.create_problem": lambda s: rectification.create_problem(
-        actor=s.people.branch_a1, org=s.tree.branch_a1, campaign=s.campaign, title="新问题"
-    ),
-    "rectification.update_measure": lambda s: rectification.update_measure(
-        actor=s.people.branch_a1,
-        measure_id=s.measure.pk,
-        version=s.measure.version,
-        due_on=today() + timedelta(days=3),
-    ),
-    "rectification.transition_measure": lambda s: act(s.people.branch_a1, s.measure, "start"),
-    "rectification.record_regulation": lambda s: rectification.record_regulation(
-        actor=s.people.branch_a1, measure_id=s.measure.pk, title="制度"
-    ),
-    "rectification.delete_problem": lambda s: rectification.delete_problem(
-        actor=s.people.branch_a1,
-        problem_id=s.measure.problem_id,
-        version=Problem.objects.get(pk=s.measure.problem_id).version,
-        reason="重复录入",
-    ),
-    # imports
-    "ledger_io.import_ledger": lambda s: import_ledger(
-        actor=s.people.county_a,
-        data=simple_ledger([(1, "导入的问题", "导入的措施", "2030年6月底前", "张三")]),
-        name="台账.xlsx",
-        org=s.tree.county_a,
-    ),
-    "ledger_io.import_orgs": lambda s: import_orgs(
-        actor=SYSTEM,
-        data=org_book([("I-1", "导入支部", s.tree.town_a.code, "党支部")]),
-        name="组织.xlsx",
-    ),
-    # special rectification: a programme and a plan are in force in a whole subtree
-    "programmes.create_programme": _programme,
-    "programmes.adopt_programme": lambda s, programme: programmes.adopt_programme(
-        actor=s.office,
-        programme_id=programme.pk,
-        org=s.tree.county_a,
-        doc_number="甲党发〔2019〕2号",
-        issued_on=today(),
-        upload=_pdf(),
-    ),
-    "programmes.add_item": lambda s, programme: programmes.add_item(
-        actor=s.office,
-        programme_id=programme.pk,
-        org=s.tree.branch_a1,
-        title="文山会海",
-        measures=[{"content": "精简会议", "deadline_kind": "ongoing"}],
-    ),
-    # the submitted figures
-    "dashboards.submit_figures": lambda s: dashboards.submit_figures(
-        actor=s.office, org=s.tree.county_a, campaign=s.campaign
-    ),
-    # accounts: the signed-in user is cached per account version
-    "accounts.create_account": _account,
-    "accounts.rename_account": lambda s, user: accounts.rename_account(
-        actor=s.office, user_id=user.pk, name="李四"
-    ),
-    "accounts.add_assignment": lambda s, user: accounts.add_assignment(
-        actor=s.office, user_id=user.pk, org=s.tree.county_b, role="liaison"
-    ),
-    "accounts.remove_assignment": lambda s, user: accounts.remove_assignment(
-        actor=s.office,
-        user_id=user.pk,
-        assignment_id=Assignment.objects.filter(user=user).first().pk,
-    ),
-    "accounts.reset_password": lambda s, user: accounts.reset_password(
-        actor=s.office, user_id=user.pk
-    ),
-    "accounts.set_locked": lambda s, user: accounts.set_locked(
-        actor=s.office, user_id=user.pk, locked=True
-    ),
-    "accounts.password_changed": lambda s, user: accounts.password_changed(user=user),
-    # supervision: the 督办单 and the reports owed, on the dashboards' tiles
-    "supervision.sweep": lambda s: supervision.sweep(today() + timedelta(days=31), send=False),
-    "supervision.reply_escalation": lambda s, e: supervision.reply_escalation(
-        actor=s.people.branch_a1, escalation_id=e.pk, text="正在整改"
-    ),
-    "supervision.create_demand": lambda s: _demand(s),
-    "supervision.submit_report": lambda s, d: supervision.submit_report(
-        actor=s.people.branch_a1, demand_id=d.pk, org=s.tree.branch_a1
-    ),
-    "supervision.decide_submission": lambda s, sent: supervision.decide_submission(
-        actor=s.office, submission_id=sent.pk, receive=True
-    ),
-}
-
-
 def _survey(s):
     survey = assessment.create_survey(
         actor=s.office, org=s.tree.county_a, title="测评", opens_on=today(), closes_on=today()
@@ -428,6 +276,12 @@ SERVICES = {
     "assessment.answer_survey": lambda s, made: assessment.answer_survey(
         survey=made[0], code=made[1], ratings=["satisfied"] * len(made[0].questions)
     ),
+    # weak organisations: counted directly from the cases
+    "weakorgs.list_organization": _weak_case,
+    "weakorgs.set_support": lambda s, case: weakorgs.set_support(
+        actor=s.office, case_id=case.pk, version=case.version, county_leader="王县长"
+    ),
+    "weakorgs.accept_case": _weak_accept,
     # research: counted directly from its rows
     "research.create_topic": lambda s: research.create_topic(
         actor=s.office, org=s.tree.county_a, title="课题", leader_name="王"
@@ -597,14 +451,119 @@ def _sent(s):
     )
 
 
+# guidance (issue 19): a group over county a, its inspection of township a, a finding fed back
+# and replied, a circular of the city office drafted and issued
+def _g_group(s):
+    from tests.factories import UserFactory
+
+    UserFactory(username="g_mark")
+    return guidance.create_group(
+        actor=s.office,
+        campaign=s.campaign,
+        name="第一指导组",
+        leader="g_mark",
+        members=[],
+        subtrees=[s.tree.county_a],
+        starts_on=s.campaign.starts_on,
+        ends_on=s.campaign.ends_on,
+    )
+
+
+def _g_inspection(s):
+    group = _g_group(s)
+    return guidance.plan_inspection(
+        actor=group.leader, group_id=group.pk, org=s.tree.town_a, kind="interviews",
+        visited_on=today(), sample_size=2,
+    )  # fmt: skip
+
+
+def _g_finding(s):
+    inspection = _g_inspection(s)
+    return guidance.feed_back(
+        actor=inspection.group.leader,
+        inspection_id=inspection.pk,
+        title="台账不全",
+        reply_due_on=today() + timedelta(days=9),
+    )
+
+
+def _g_town(s):
+    return user_with(s.tree.town_a, "liaison", username="g_town")
+
+
+def _g_replied(s):
+    finding = _g_finding(s)
+    return guidance.reply_to_finding(
+        actor=_g_town(s), finding_id=finding.pk, version=finding.version, reply="已整改"
+    )
+
+
+def _g_circular(s):
+    return guidance.draft_circular(actor=s.office, issued_to=s.tree.city, title="通报", body="正文")
+
+
+def _g_issued(s):
+    return guidance.issue_circular(actor=s.office, circular_id=_g_circular(s).pk)
+
+
+SERVICES.update(
+    {
+        "guidance.create_group": _g_group,
+        "guidance.change_group": lambda s, g: guidance.change_group(
+            actor=s.office, group_id=g.pk, members=[], subtrees=[s.tree.county_a], ends_on=today()
+        ),
+        "guidance.plan_inspection": lambda s, g: guidance.plan_inspection(
+            actor=g.leader, group_id=g.pk, org=s.tree.town_a, kind="ledgers", visited_on=today()
+        ),
+        "guidance.draw_sample": lambda s, i: guidance.draw_sample(
+            actor=i.group.leader, inspection_id=i.pk
+        ),
+        "guidance.record_notes": lambda s, i: guidance.record_notes(
+            actor=i.group.leader,
+            inspection_id=i.pk,
+            version=i.version,
+            talked_to="与书记谈话",
+            found="台账不全",
+            talked=[],
+        ),
+        "guidance.feed_back": lambda s, i: guidance.feed_back(
+            actor=i.group.leader,
+            inspection_id=i.pk,
+            title="台账不全",
+            reply_due_on=today() + timedelta(days=9),
+        ),
+        "guidance.reply_to_finding": lambda s, f: guidance.reply_to_finding(
+            actor=_g_town(s), finding_id=f.pk, version=f.version, reply="已整改"
+        ),
+        "guidance.check_reply": lambda s, f: guidance.check_reply(
+            actor=f.inspection.group.leader, finding_id=f.pk, version=f.version, accept=True
+        ),
+        "guidance.draft_circular": _g_circular,
+        "guidance.issue_circular": lambda s, c: guidance.issue_circular(
+            actor=s.office, circular_id=c.pk
+        ),
+        "guidance.confirm_circular": lambda s, c: guidance.confirm_circular(
+            actor=s.people.county_a, circular_id=c.pk
+        ),
+    }
+)
 # what a service needs made before it (made outside the check)
 SETUP = {
+    "guidance.change_group": _g_group,
+    "guidance.plan_inspection": _g_group,
+    "guidance.draw_sample": _g_inspection,
+    "guidance.record_notes": _g_inspection,
+    "guidance.feed_back": _g_inspection,
+    "guidance.reply_to_finding": _g_finding,
+    "guidance.check_reply": _g_replied,
+    "guidance.issue_circular": _g_circular,
+    "guidance.confirm_circular": _g_issued,
+    "assessment.answer_survey": _survey,
     "supervision.reply_escalation": _escalation,
     "supervision.submit_report": _demand,
     "supervision.decide_submission": _sent,
     "weakorgs.set_support": _weak_case,
     "weakorgs.accept_case": _weak_case_ready,
-    "assessment.answer_survey": _survey,
     "research.record_visit": _topic,
     "research.finding_to_problem": _topic,
     "research.conclude_topic": _topic,
@@ -698,6 +657,7 @@ WRITES = {"create", "update", "bulk_create", "bulk_update", "delete"}
 WRITES |= {"get_or_create", "update_or_create", "create_user", "create_superuser"}
 # functions that write a declared table and the service (above) whose check covers them
 COVERED_BY = {
+    "guidance._feedback_source": "guidance.feed_back",
     "campaigns._write_checklists": "campaigns.launch_key_actions",
     "campaigns.copy_vocabulary": "campaigns.create_campaign",
     "campaigns._copy_key_actions": "campaigns.create_campaign",

@@ -169,6 +169,7 @@ def everything(world, tree, people, campaign):
         "programme": _adopted_programme(people, tree, campaign),
         **_weak_case(tree, people, campaign),
         **_assessment_objects(people, tree, campaign),
+        **_guidance(tree, people, campaign),
         "team": team,
         "seat": seat,
         "member": members[0],
@@ -442,6 +443,129 @@ def _assessment_page_cases(e, tree, campaign):
     return cases
 
 
+def _guidance(tree, people, campaign):
+    """Issue 19: a group over county a (its one member holds none of the demo roles), its
+    inspection of branch a1 with a finding, and a circular to township a read by both branches."""
+    from luoshi.guidance import services as guidance
+    from tests.factories import UserFactory
+
+    UserFactory(username="g_member")
+    group = guidance.create_group(
+        actor=people.office,
+        campaign=campaign,
+        name="第一指导组",
+        leader="g_member",
+        members=[],
+        subtrees=[tree.county_a],
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+    )
+    member = group.leader
+    inspection = guidance.plan_inspection(
+        actor=member, group_id=group.pk, org=tree.branch_a1, kind="ledgers", visited_on=date.today()
+    )
+    finding = guidance.feed_back(
+        actor=member,
+        inspection_id=inspection.pk,
+        title="台账不全",
+        reply_due_on=date.today() + timedelta(days=9),
+    )
+    circular = guidance.draft_circular(
+        actor=member, group=group, issued_to=tree.town_a, title="通报", body="正文"
+    )
+    guidance.issue_circular(actor=member, circular_id=circular.pk)
+    guidance.confirm_circular(actor=people.branch_a1, circular_id=circular.pk)
+    a2 = user_with(tree.branch_a2, "liaison", username="a2_reader")
+    guidance.confirm_circular(actor=a2, circular_id=circular.pk)
+    return {"group": group, "inspection": inspection, "gfinding": finding, "circular": circular}
+
+
+def _guidance_page_cases(e, tree, campaign):
+    """Guidance's pages: an empty form, or a step only the group's member may take (none of the
+    demo roles is one), or one already taken (a circular issued and confirmed)."""
+    g, i, f, c, a1 = (
+        e["group"].pk,
+        e["inspection"].pk,
+        e["gfinding"].pk,
+        e["circular"].pk,
+        tree.branch_a1.pk,
+    )
+    return {
+        "guidance:group_new": (
+            f"{reverse('guidance:group_new')}?org={a1}",
+            {"campaign": campaign.pk, "name": "", "leader": "g_member", "subtrees": "x"},
+        ),
+        "guidance:group_change": (
+            reverse("guidance:group_change", args=[g]),
+            {"members": "", "subtrees": "", "ends_on": ""},
+        ),
+        "guidance:inspection_new": (
+            f"{reverse('guidance:inspection_new')}?group={g}",
+            {"org": a1, "kind": "no-such-kind", "visited_on": date.today().isoformat()},
+        ),
+        "guidance:sample": (reverse("guidance:sample", args=[i]), {}),
+        "guidance:notes": (reverse("guidance:notes", args=[i]), {"version": 1, "found": "x"}),
+        "guidance:feed_back": (
+            reverse("guidance:feed_back", args=[i]),
+            {"title": "问题", "reply_due_on": "2000-01-01"},
+        ),
+        "guidance:finding": (reverse("guidance:finding", args=[f]), {"version": 1, "reply": ""}),
+        "guidance:check": (
+            reverse("guidance:check", args=[f]),
+            {"version": 1, "decision": "accept", "reason": ""},
+        ),
+        "guidance:circular_new": (
+            f"{reverse('guidance:circular_new')}?org={a1}",
+            {"title": "", "body": "正文"},
+        ),
+        "guidance:circular_issue": (reverse("guidance:circular_issue", args=[c]), {}),
+        "guidance:circular_confirm": (reverse("guidance:circular_confirm", args=[c]), {}),
+    }
+
+
+def _guidance_api_cases(e, tree, campaign):
+    g, i, f, c, a1 = (
+        e["group"].pk,
+        e["inspection"].pk,
+        e["gfinding"].pk,
+        e["circular"].pk,
+        tree.branch_a1.pk,
+    )
+    return {
+        "create_guidance_group": (
+            "/api/v1/guidance/groups",
+            {
+                "campaign_id": campaign.pk,
+                "name": " ",
+                "leader": "g_member",
+                "subtree_ids": [a1],
+                "starts_on": str(campaign.starts_on),
+                "ends_on": str(campaign.ends_on),
+            },
+        ),
+        "create_inspection": (
+            "/api/v1/guidance/inspections",
+            {"group_id": g, "org_id": a1, "kind": "no-such-kind", "visited_on": str(date.today())},
+        ),
+        "draw_inspection_sample": (f"/api/v1/guidance/inspections/{i}/sample", {}),
+        "feed_back_finding": (
+            f"/api/v1/guidance/inspections/{i}/findings",
+            {"title": "问题", "reply_due_on": "2000-01-01"},
+        ),
+        "reply_to_finding": (f"/api/v1/guidance/findings/{f}/reply", {"version": 1, "reply": ""}),
+        "check_finding_reply": (
+            f"/api/v1/guidance/findings/{f}/check",
+            {"version": 1, "accept": False, "reason": ""},
+        ),
+        "create_circular": (
+            "/api/v1/guidance/circulars",
+            {"issued_to_id": a1, "title": "", "body": "x"},
+        ),
+        "issue_circular": (f"/api/v1/guidance/circulars/{c}/issue", {}),
+        "confirm_circular": (f"/api/v1/guidance/circulars/{c}/confirm", {}),
+    }
+
+
 def _register_page_cases(e, tree):
     """The register's people (orgs.member_views): values the rules refuse, for every role."""
     team, seat, member, a1 = e["team"], e["seat"], e["member"].pk, tree.branch_a1.pk
@@ -520,6 +644,7 @@ def _page_cases(e, tree, campaign):
         **_programme_page_cases(e, tree, campaign),
         **_weak_page_cases(e, tree),
         **_assessment_page_cases(e, tree, campaign),
+        **_guidance_page_cases(e, tree, campaign),
         "tokens": (reverse("tokens"), {"label": "程序", "days": 0}),
         "token_revoke": (reverse("token_revoke", args=[e["foreign_token"].pk]), {}),
         "accounts:create": (
@@ -699,6 +824,7 @@ def _api_cases(e, tree, campaign):
             {"step": "judge", "fields": {}},
         ),
         "open_rotation": ("/api/v1/registers/rotations", {"org_id": a1.pk, "fields": {}}),
+        **_guidance_api_cases(e, tree, campaign),
         "action_item_done": (f"/api/v1/action-items/{e['item'].pk}/done", None),  # no file
         "create_campaign": (  # ends before it starts (and only an office may create one)
             "/api/v1/campaigns",

@@ -139,6 +139,18 @@ PAGES = {
     "registers:tolerance_case": "tolerance_case",
     "registers:tolerance_case_step": "tolerance_case",
     "registers:rotation": "rotation",
+    "guidance:group": "guidance_group",
+    "guidance:group_change": "guidance_group",
+    "guidance:inspection": "inspection",
+    "guidance:sample": "inspection",
+    "guidance:notes": "inspection",
+    "guidance:feed_back": "inspection",
+    "guidance:finding": "guidance_finding",
+    "guidance:check": "guidance_finding",
+    "guidance:circular": "circular",
+    "guidance:circular_issue": "circular",
+    "guidance:circular_confirm": "circular",
+    "guidance:circular_download": "circular",
 }
 API = {
     "api:get_organization": ("org_id", "org", "get"),
@@ -214,6 +226,16 @@ API = {
     "api:get_tolerance_case": ("case_id", "tolerance_case", "get"),
     "api:tolerance_case_step": ("case_id", "tolerance_case", "post"),
     "api:get_rotation": ("case_id", "rotation", "get"),
+    "api:get_guidance_group": ("group_id", "guidance_group", "get"),
+    "api:get_inspection": ("inspection_id", "inspection", "get"),
+    "api:draw_inspection_sample": ("inspection_id", "inspection", "post"),
+    "api:feed_back_finding": ("inspection_id", "inspection", "post"),
+    "api:get_guidance_finding": ("finding_id", "guidance_finding", "get"),
+    "api:reply_to_finding": ("finding_id", "guidance_finding", "post"),
+    "api:check_finding_reply": ("finding_id", "guidance_finding", "post"),
+    "api:get_circular": ("circular_id", "circular", "get"),
+    "api:issue_circular": ("circular_id", "circular", "post"),
+    "api:confirm_circular": ("circular_id", "circular", "post"),
 }
 JSON_BODIES = {
     "api:transition": {"action": "verify", "version": 1},
@@ -261,6 +283,9 @@ JSON_BODIES = {
     "api:give_manual_score": {"indicator_id": 1, "org_id": 1, "points": 1, "reason": "x"},
     "api:inquiry_step": {"step": "decide", "fields": {}},
     "api:tolerance_case_step": {"step": "judge", "fields": {}},
+    "api:feed_back_finding": {"title": "x", "reply_due_on": "2099-01-02"},
+    "api:reply_to_finding": {"version": 1, "reply": "x"},
+    "api:check_finding_reply": {"version": 1, "accept": True},
 }
 TOKEN_URLS = {"ledger_io:confirm", "ledger_io:report", "ledger_io:map"}  # session-bound
 # Public pages (no account) keyed by organisation code: they show no personal data and no
@@ -428,6 +453,7 @@ def foreign(tree, campaign):  # noqa: F811
         "programme_plan": plan.pk,
         **weak,
         **_assessment_and_registers(tree, county_campaign, owner),
+        **_guidance(tree, campaign, office),
         "team": team.pk,
         "seat": seat.pk,
         "action_item": item.pk,
@@ -605,6 +631,47 @@ def _assessment_and_registers(tree, county_campaign, owner) -> dict:
     }
 
 
+def _guidance(tree, campaign, office) -> dict:  # noqa: F811
+    """A group over county b, its inspection of branch b1 with a finding fed back, a circular
+    issued to township b (issue 19)."""
+    from luoshi.guidance import services as guidance
+    from tests.factories import UserFactory
+
+    UserFactory(username="b_guide")
+    group = guidance.create_group(
+        actor=office,
+        campaign=campaign,
+        name="秘密指导组",
+        leader="b_guide",
+        members=[],
+        subtrees=[tree.county_b],
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+    )
+    guide = group.leader
+    inspection = guidance.plan_inspection(
+        actor=guide, group_id=group.pk, org=tree.branch_b1, kind="interviews",
+        visited_on=date.today(), sample_size=2,
+    )  # fmt: skip
+    guidance.draw_sample(actor=guide, inspection_id=inspection.pk)
+    finding = guidance.feed_back(
+        actor=guide,
+        inspection_id=inspection.pk,
+        title="秘密督导问题",
+        reply_due_on=date.today() + timedelta(days=9),
+    )
+    circular = guidance.draft_circular(
+        actor=guide, group=group, issued_to=tree.town_b, title="秘密通报", body="秘密正文"
+    )
+    guidance.issue_circular(actor=guide, circular_id=circular.pk)
+    return {
+        "guidance_group": group.pk,
+        "inspection": inspection.pk,
+        "guidance_finding": finding.pk,
+        "circular": circular.pk,
+    }
+
+
 def _token_of(user) -> int:
     from luoshi.accounts.models import ApiToken
 
@@ -669,6 +736,9 @@ def test_branch_user_gets_404_for_every_foreign_object_in_the_api(client, tree, 
         "/api/v1/research/topics",
         "/api/v1/programmes",
         "/api/v1/weak-orgs",
+        "/api/v1/guidance/groups",
+        "/api/v1/guidance/inspections",
+        "/api/v1/guidance/circulars",
     ):
         response = client.get(url, **auth)
         assert response.status_code == 200 and "秘密".encode() not in response.content, url
@@ -737,6 +807,10 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/weak-orgs/org-options/?q=乙",
         "/weak-orgs/new/",
         "/assessment/",
+        "/guidance/",
+        "/guidance/mine/",
+        "/guidance/inspections/",
+        "/guidance/circulars/",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
