@@ -7,6 +7,7 @@ urlpatterns = [
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/bulk/", views.bulk, name="bulk"),
     path("my-work/", views.my_work, name="my_work"),
+    path("my-work/verify/", views.verify_many, name="verify_many"),
     path("problems/new/", views.problem_create, name="problem_create"),
     path("problems/immediate/", views.immediate_fix, name="immediate_fix"),
     path("problems/<int:pk>/", views.problem_detail, name="problem"),

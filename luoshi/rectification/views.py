@@ -63,6 +63,8 @@ def ledger(request):
         page.number = number
     else:
         page = page_of(problems, number, PER_PAGE)
+    # How many problems match, said above the first page (a deeper page keeps its one query).
+    total = problems.count() if number == 1 and not cursor else None
     selectors.finish_ledger_rows(page.rows)
     source_of = {s.pk: s for s in sources}
     # One reverse() for the page instead of one per row: ".../problems/0/" less its "0/".
@@ -86,6 +88,9 @@ def ledger(request):
         {
             **chosen,
             "filter": f,
+            "total": total,
+            "work_title": selectors.WORK_SECTIONS.get(f.work, ("",))[0],
+            "can_keep": bool(selectors.owner_organizations(user, limit=1)),
             "next_cursor": next_cursor,
             "page": page,
             "sources": sources,
@@ -108,6 +113,7 @@ def _problem_context(request, problem, **extra):
         m.can_edit = permissions.may_keep_ledger(user, m.org_path)
         m.on_behalf = permissions.reports_only_on_behalf(user, m.org_path)
         m.can_decide = permissions.verifier_role(user, m.org_path) is not None
+    selectors.with_waiting_line([m for m in measures if not m.actions])
     context = {
         "problem": problem,
         "measures": measures,
@@ -417,6 +423,24 @@ def my_work(request):
     work = selectors.my_work(request.user)
     sections = [s for s in (func(request.user) for func in MY_WORK) if s]
     return render(request, "rectification/my_work.html", {"work": work, "sections": sections})
+
+
+@require_POST
+def verify_many(request):
+    """同意销号 for the measures ticked on the work page, each through the one verify service;
+    every refused one is said (which measure, why), the others are verified."""
+    ids = ids_param(request.POST, "measure")
+    back = next_url(request, reverse("rectification:my_work"))
+    if not ids:
+        messages.error(request, "请先勾选要核验的整改措施")
+        return redirect(back)
+    versions = {pk: int_param(request.POST, f"version-{pk}", default=0) for pk in ids}
+    done, refused = services.verify_measures(actor=request.user, versions=versions)
+    if done:
+        messages.success(request, f"已同意销号 {len(done)} 条整改措施")
+    for reason in refused:
+        messages.error(request, f"未销号：{reason}")
+    return redirect(back)
 
 
 @require_POST
