@@ -124,7 +124,7 @@ VERIFIER_ROLES = (Role.GUIDANCE, *ABOVE_ROLES)
 def waiting_verifiers(items: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
     """Who will verify each (organisation path, path that asked for 销号) of `items`: the
     (organisation path, role) of the nearest assignment that `verifier_role` would accept
-    (an office above before a guidance group over it, the nearest level first). Read with one
+    (the nearest level first; at one level an office before a guidance group). Read with one
     query for all the items; an item nobody can verify yet is left out."""
     wanted = {p for org_path, _ in items for p in ancestor_paths(org_path)}
     held = set(
@@ -137,7 +137,7 @@ def waiting_verifiers(items: list[tuple[str, str]]) -> dict[tuple[str, str], tup
     for org_path, not_from in set(items):
         able = [(p, r) for p, r in held if _verifies(p, r, org_path, not_from)]
         if able:
-            found[(org_path, not_from)] = min(able, key=lambda a: (order[a[1]], -len(a[0])))
+            found[(org_path, not_from)] = min(able, key=lambda a: (-len(a[0]), order[a[1]]))
     return found
 
 

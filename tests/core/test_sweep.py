@@ -469,6 +469,8 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/ledger/",
         "/ledger/?overdue=1",
         "/my-work/",
+        "/ledger/?work=overdue",
+        "/ledger/?work=to_verify",
         "/orgs/",
         "/orgs/search/?q=乙",
         "/campaigns/",
