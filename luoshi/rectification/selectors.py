@@ -227,6 +227,26 @@ def categories_of(campaign: Campaign | None):
     return Category.objects.filter(campaign=campaign).select_related("parent")
 
 
+def category_choices(campaign: Campaign | None) -> list:
+    """The campaign's categories for a picker, in the campaign's order (rank): a top category
+    with sub-categories is a group (<optgroup>) holding itself (整类) and its children; one
+    without is a plain choice. Grouped choices as Django's ChoiceField takes them."""
+    rows = sorted(categories_of(campaign), key=lambda c: (c.rank, c.pk))
+    children: dict[int, list] = {}
+    for c in rows:
+        if c.parent_id:
+            children.setdefault(c.parent_id, []).append((c.pk, c.name))
+    choices: list = [("", "（未填）")]
+    for c in rows:
+        if c.parent_id:
+            continue
+        if c.pk in children:
+            choices.append((c.name, [(c.pk, f"{c.name}（整类）"), *children[c.pk]]))
+        else:
+            choices.append((c.pk, c.name))
+    return choices
+
+
 def with_links(problems):
     """Problems with `has_similar` and `has_opinions`: whether any similar problem is linked
     and any opinion was taken into them (whoever may see it). Most problems have neither, and
@@ -453,6 +473,29 @@ def with_waiting_line(measures) -> None:
             if who
             else "等待上级党组织核验"
         )
+
+
+def pick_problems(user, text: str = "", *, open_only: bool = False, exclude=None, limit=20):
+    """Problems for a picker (举一反三, 并入已有问题): in the user's scope, of organisations whose
+    ledger they keep, matching every word of `text` in the title, newest first; with
+    `open_only`, none already closed."""
+    keeper_paths = _owner_paths(user)
+    problems = Problem.objects.visible_to(user).select_related("org")
+    if not keeper_paths:
+        return []
+    scope = Q()
+    for path in keeper_paths:
+        scope |= subtree_q("org_path", path)
+    problems = problems.filter(scope)
+    for word in text.split()[:5]:
+        problems = problems.filter(title__contains=word)
+    if open_only:
+        problems = problems.exclude(status="closed")
+    if exclude:
+        problems = problems.exclude(pk=exclude)
+    return list(
+        problems.only("id", "title", "org__name", "org__short_name").order_by("-id")[:limit]
+    )
 
 
 def problems_finder(campaign):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("my-work/verify/", views.verify_many, name="verify_many"),
     path("problems/new/", views.problem_create, name="problem_create"),
     path("problems/immediate/", views.immediate_fix, name="immediate_fix"),
+    path("problems/pick/", views.problem_picker, name="problem_picker"),
     path("problems/<int:pk>/", views.problem_detail, name="problem"),
     path("problems/<int:pk>/edit/", views.problem_edit, name="problem_edit"),
     path("problems/<int:pk>/measures/", views.measure_add, name="measure_add"),

@@ -130,6 +130,9 @@ def _problem_context(request, problem, **extra):
         if getattr(problem, "has_opinions", True)
         else [],
         "can_edit": permissions.may_keep_ledger(user, problem.org_path),
+        "similar_choices": selectors.pick_problems(user, exclude=problem.pk)
+        if permissions.may_keep_ledger(user, problem.org_path)
+        else [],
         "deadline_kinds": DeadlineKind.choices,
         "origins": [o for func in PROBLEM_ORIGINS for o in func(problem)],
     }
@@ -160,9 +163,7 @@ def _fill_problem_choices(form, user, campaign=None):
     form.fields["source"].choices = [("", "（未填）")] + [
         (s.pk, s.name) for s in (campaign.sources.all() if campaign else [])
     ]
-    form.fields["category"].choices = [("", "（未填）")] + [
-        (c.pk, str(c)) for c in selectors.categories_of(campaign)
-    ]
+    form.fields["category"].choices = selectors.category_choices(campaign)
     return campaign
 
 
@@ -496,13 +497,26 @@ def measure_edit(request, pk):
     return _back_to_problem(request, measure)
 
 
+@require_GET
+def problem_picker(request):
+    """The options of a problem picker, for the words typed (htmx swaps them into its select):
+    problems of the ledgers the user keeps, by title."""
+    rows = selectors.pick_problems(
+        request.user,
+        request.GET.get("pq", "")[:100],
+        open_only=request.GET.get("open") == "1",
+        exclude=id_param(request.GET, "exclude"),
+    )
+    return render(request, "rectification/_problem_options.html", {"rows": rows})
+
+
 @require_POST
 def problem_similar(request, pk):
     problem = _problem(request, pk)
     try:
         other = id_param(request.POST, "other")
         if other is None:
-            raise Invalid("请填写要关联的问题编号")
+            raise Invalid("请选择要关联的同类问题")
         services.link_similar(actor=request.user, problem_id=problem.pk, other_id=other)
     except Http404:
         messages.error(request, "没有找到该问题，或您无权查看")
