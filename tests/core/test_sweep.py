@@ -483,6 +483,8 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         f"/study/new/?org={tree.branch_a1.pk}",
         "/research/",
         "/research/?q=秘密",
+        "/problems/pick/",
+        "/problems/pick/?pq=秘密",
         f"/orgs/{tree.branch_a1.pk}/",
         "/ledger/export.xlsx",
         "/opinions/",
