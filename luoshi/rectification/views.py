@@ -90,7 +90,8 @@ def ledger(request):
             "filter": f,
             "total": total,
             "work_title": selectors.WORK_SECTIONS.get(f.work, ("",))[0],
-            "can_keep": bool(selectors.owner_organizations(user, limit=1)),
+            # the entry buttons only for those who keep a ledger (no form with nothing to pick)
+            "can_keep": any(r in permissions.OWNER_ROLES for _, r in permissions.role_paths(user)),
             "next_cursor": next_cursor,
             "page": page,
             "sources": sources,
