@@ -394,7 +394,7 @@ WORK_ORDER = {
 }
 
 
-def my_work(user, limit: int = 20) -> MyWork:
+def my_work(user, limit: int = 10) -> MyWork:
     """What waits for the signed-in user, each section counted in full (the page shows the
     first `limit` of each and links to the ledger for all): measures of their own
     organisations to report on or waiting for verification, closures and extensions waiting
