@@ -5,6 +5,7 @@ from django.http import Http404
 
 from luoshi.accounts.models import Assignment, Role
 from luoshi.core.errors import NotAllowed
+from luoshi.core.paths import ancestor_paths
 from luoshi.core.scoping import assigned, can_see_path
 
 WHOLE_INSTALLATION = ("/", Role.ADMIN)
@@ -127,17 +128,23 @@ def reports_only_on_behalf(user, org_path: str) -> bool:
     return reporting_path(user, org_path) is None and may_report(user, org_path, on_behalf=True)
 
 
+def _verifies(path: str, role: str, org_path: str, not_from: str) -> bool:
+    """Does the role held at `path` verify work of the organisation at `org_path` asked by
+    `not_from`? (The one rule of `verifier_role` and `waiting_verifiers`.)"""
+    if not org_path.startswith(path):
+        return False
+    if role == Role.GUIDANCE:
+        return True
+    return role in ABOVE_ROLES and path != org_path and path != not_from
+
+
 def verifier_role(user, org_path: str, *, not_from: str = "") -> str | None:
     """The role in which the user may verify work of the organisation at `org_path`, if any: an
     office or admin strictly above it, or a guidance group over it (a group of its own, never
     the unit itself). `not_from` is the organisation that asked for 销号: an assignment there
     does not count, so that a colleague of the one who asked cannot close it."""
     for path, role in role_paths(user):
-        if not org_path.startswith(path):
-            continue
-        if role == Role.GUIDANCE:
-            return role
-        if role in ABOVE_ROLES and path != org_path and path != not_from:
+        if _verifies(path, role, org_path, not_from):
             return role
     return None
 
@@ -147,6 +154,29 @@ def may_feed_back(user, org_path: str) -> bool:
     (督导反馈): those who may verify its work (`verifier_role`), a guidance group over it or an
     office strictly above it. It writes nothing else of that ledger."""
     return verifier_role(user, org_path) is not None
+
+
+VERIFIER_ROLES = (Role.GUIDANCE, *ABOVE_ROLES)
+
+
+def waiting_verifiers(items: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Who will verify each (organisation path, path that asked for 销号) of `items`: the
+    (organisation path, role) of the nearest assignment that `verifier_role` would accept
+    (the nearest level first; at one level an office before a guidance group). Read with one
+    query for all the items; an item nobody can verify yet is left out."""
+    wanted = {p for org_path, _ in items for p in ancestor_paths(org_path)}
+    held = set(
+        Assignment.objects.filter(org__path__in=wanted, role__in=VERIFIER_ROLES).values_list(
+            "org__path", "role"
+        )
+    )
+    order = {Role.OFFICE: 0, Role.ADMIN: 1, Role.GUIDANCE: 2}
+    found = {}
+    for org_path, not_from in set(items):
+        able = [(p, r) for p, r in held if _verifies(p, r, org_path, not_from)]
+        if able:
+            found[(org_path, not_from)] = min(able, key=lambda a: (-len(a[0]), order[a[1]]))
+    return found
 
 
 def may_verify(user, measure) -> bool:

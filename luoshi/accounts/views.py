@@ -98,13 +98,16 @@ def _setup_steps(cards) -> dict:
 
 @require_GET
 def home(request):
-    """The signed-in user's start page: the organisations they are assigned to, with figures;
-    for the administrator of the whole installation, also the next step of setting it up (on
+    """The signed-in user's start page: their work page (我的工作) when they hold a role; with
+    `stay` (the menu's 我的岗位), the organisations they are assigned to, with figures; for the
+    administrator of the whole installation, also the next step of setting it up (on
     an empty database: create the top organisation)."""
+    if request.GET.get("stay") is None and not whole_installation(request.user):
+        if role_paths(request.user):
+            # Every role lands on what it has to do next (我的工作); 我的岗位 stays in the menu.
+            return redirect("rectification:my_work")
     cards = _cards(request.user)
     if whole_installation(request.user):
         context = {"cards": cards, "setup": _setup_steps(cards)}
         return render(request, "accounts/home.html", context)
-    if len(cards) == 1 and request.GET.get("stay") is None:
-        return redirect("orgs:detail", pk=cards[0]["org"].pk)
     return render(request, "accounts/home.html", {"cards": cards})

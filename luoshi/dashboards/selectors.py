@@ -387,10 +387,36 @@ def charts(path: str, campaign, node: dict | None = None) -> dict:
     weekly = weekly_closures_of(path, campaign)
     return {
         "status": by_status,
-        "sources": sorted(sources.items(), key=lambda kv: -kv[1]),
-        "categories": sorted(categories.items(), key=lambda kv: -kv[1]),
-        "weekly_closures": weekly,
+        "sources": top_and_others(sorted(sources.items(), key=lambda kv: -kv[1])),
+        "categories": top_and_others(sorted(categories.items(), key=lambda kv: -kv[1])),
+        "weekly_closures": every_week(weekly),
     }
+
+
+def top_and_others(rows: list[tuple[str, int]], n: int = 8) -> list[tuple[str, int]]:
+    """The first `n` rows and one 其他 summing the rest (labels that would collide on a chart
+    are folded, the total kept)."""
+    if len(rows) <= n + 1:
+        return list(rows)
+    return [*rows[:n], ("其他", sum(v for _, v in rows[n:]))]
+
+
+PARTIAL_WEEK = "（本周至今）"
+
+
+def every_week(weekly: list[tuple[str, int]], weeks: int = 12) -> list[tuple[str, int]]:
+    """`weekly_closures_of` with every week since `weeks` weeks ago (a week without closures
+    is 0, not left out) and the current week, not over yet, labelled 本周至今."""
+    counts = dict(weekly)
+    this_monday = today() - timedelta(days=today().weekday())
+    first = today() - timedelta(weeks=weeks)
+    monday = first - timedelta(days=first.weekday())
+    rows = []
+    while monday <= this_monday:
+        label = monday.strftime("%m-%d")
+        rows.append((label + (PARTIAL_WEEK if monday == this_monday else ""), counts.get(label, 0)))
+        monday += timedelta(weeks=1)
+    return rows
 
 
 def weekly_closures_of(path: str, campaign, weeks: int = 12) -> list[tuple[str, int]]:

@@ -51,6 +51,20 @@ def home(request):
     return redirect(reverse("dashboards:node", args=[root.pk]) + query)
 
 
+# A rate means nothing where there is nothing to rate: those units show "—" and rank last,
+# whichever way the list is ranked (never as the worst at 0 %).
+RATE_BASES = {"closure_rate": "measures", "on_time_rate": "closed"}
+
+
+def _ranked(rows: list, sort: str, worst_first: bool) -> list:
+    _, higher_is_worse = SORTS[sort]
+    reverse = (not higher_is_worse) != worst_first
+    base = RATE_BASES.get(sort)
+    rated = [r for r in rows if not base or r.figures[base]]
+    unrated = [r for r in rows if base and not r.figures[base]]
+    return sorted(rated, key=lambda r: r.figures[sort], reverse=reverse) + unrated
+
+
 def _figures(user, org, campaign, sort: str, worst_first: bool) -> dict:
     """The node's figures rendered (headline, children, charts, the most overdue measures) and
     its measure figures: the same for everyone who may open the node (who sees all below it),
@@ -65,15 +79,15 @@ def _figures(user, org, campaign, sort: str, worst_first: bool) -> dict:
     board = selectors.board(user, org, campaign)
     rows = board.rows
     if sort in SORTS:
-        _, higher_is_worse = SORTS[sort]
-        best_first = not higher_is_worse
-        reverse = best_first != worst_first
-        rows.sort(key=lambda r: r.figures[sort], reverse=reverse)
+        rows = _ranked(rows, sort, worst_first)
     # The rows cover the whole subtree (a user who sees the node sees all below it).
     ledger = selectors.rows_total(rows) if rows else selectors.node_ledger(org.path, campaign)
     measures = selectors.measure_figures(ledger)
     chart_data = selectors.charts(org.path, campaign, node=ledger)
-    chart_data["overdue_by_child"] = [(r.org.display_name, r.figures["overdue"]) for r in rows]
+    by_child = [(r.org.display_name, r.figures["overdue"]) for r in rows if r.figures["overdue"]]
+    chart_data["overdue_by_child"] = selectors.top_and_others(
+        sorted(by_child, key=lambda r: -r[1]), n=12
+    )
     html = render_to_string(
         "dashboards/_figures.html",
         {

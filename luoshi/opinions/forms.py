@@ -111,12 +111,12 @@ class RateForm(TrackForm):
 class AcceptForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     problem = forms.IntegerField(
-        label="并入已有问题（填写问题编号）",
+        label="并入已有问题",
         required=False,
         min_value=1,
         max_value=2**63 - 1,
         widget=forms.NumberInput(attrs=TEXT),
-        help_text="多条意见反映同一问题时，填写已有问题的编号即可合并",
+        help_text="多条意见反映同一问题时，选择已有问题即可合并",
     )
     title = forms.CharField(
         label="新建问题", max_length=300, required=False, widget=forms.TextInput(attrs=TEXT)

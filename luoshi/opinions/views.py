@@ -31,7 +31,7 @@ from luoshi.opinions.photos import open_photo
 from luoshi.opinions.public import form_url
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import at_paths
-from luoshi.rectification.selectors import categories_of, owner_organizations
+from luoshi.rectification.selectors import category_choices, owner_organizations, pick_problems
 
 PER_PAGE = 30
 
@@ -79,7 +79,7 @@ def opinion_list(request):
             "org": org,
             "home": home,
             "figures": selectors.opinion_figures(home.path) if home else None,
-            "states": [("open", "待办理"), ("", "全部"), *OpinionState.choices],
+            "states": [("open", "未办结（待处理、已转交）"), ("", "全部"), *OpinionState.choices],
             "channels": Channel.choices,
             "topics": Topic.choices,
             "query": query,
@@ -123,9 +123,7 @@ def _detail_context(request, opinion: Opinion, **extra) -> dict:
     accept = extra.pop("accept_form", None) or AcceptForm(
         initial={"version": opinion.version, "title": opinion.text[:60].replace("\n", " ")}
     )
-    accept.fields["category"].choices = [("", "（未填）")] + [
-        (c.pk, str(c)) for c in categories_of(opinion.campaign)
-    ]
+    accept.fields["category"].choices = category_choices(opinion.campaign)
     transfer = extra.pop("transfer_form", None) or TransferForm(
         initial={"version": opinion.version}
     )
@@ -143,6 +141,7 @@ def _detail_context(request, opinion: Opinion, **extra) -> dict:
         if opinion.problem_id
         else 0,
         "can_handle": can_handle,
+        "problem_choices": pick_problems(user, open_only=True) if can_handle else [],
         "show_sender": may_see_sender(user, opinion.org_path),
         "accept_form": accept,
         "answer_form": extra.pop("answer_form", None)
@@ -173,9 +172,7 @@ def _after(request, opinion, error=None, message="", **forms):
 def opinion_accept(request, pk):
     opinion = _opinion(request, pk)
     form = AcceptForm(request.POST)
-    form.fields["category"].choices = [("", "")] + [
-        (c.pk, str(c)) for c in categories_of(opinion.campaign)
-    ]
+    form.fields["category"].choices = category_choices(opinion.campaign)
     if not form.is_valid():
         return _after(request, opinion, Invalid("请检查填写的内容"), accept_form=form)
     data = form.cleaned_data
@@ -196,7 +193,7 @@ def opinion_accept(request, pk):
     except DomainError as error:
         return _after(request, opinion, error, accept_form=form)
     verb = "并入" if data["problem"] else "纳入"
-    return _after(request, opinion, message=f"已采纳，{verb}问题清单（问题编号 {problem.pk}）")
+    return _after(request, opinion, message=f"已采纳，{verb}问题清单：{problem.title}")
 
 
 @require_POST

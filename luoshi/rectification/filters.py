@@ -12,7 +12,10 @@ def ledger_filter(request, campaigns=None) -> tuple[selectors.LedgerFilter, dict
     campaigns, the campaign, the organisation)."""
     user = request.user
     campaigns = list(selectors.visible_campaigns(user)) if campaigns is None else campaigns
-    campaign = chosen(campaigns, request.GET)
+    work = request.GET.get("work", "")
+    work = work if work in selectors.WORK_SECTIONS else ""
+    # A section of the work page counts every campaign: its list does too unless one is chosen.
+    campaign = chosen(campaigns, request.GET, first=not work)
     org = None
     if org_id := id_param(request.GET, "org"):
         org = get_visible_or_404(Organization.objects, user, request=request, pk=org_id)
@@ -28,5 +31,6 @@ def ledger_filter(request, campaigns=None) -> tuple[selectors.LedgerFilter, dict
         leader=request.GET.get("leader", ""),
         text=request.GET.get("q", ""),
         sort=request.GET.get("sort", "org"),
+        work=work,
     )
     return f, {"campaigns": campaigns, "campaign": campaign, "org": org}

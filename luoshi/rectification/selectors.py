@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from luoshi.accounts.permissions import OWNER_ROLES, role_paths
@@ -102,6 +102,7 @@ class LedgerFilter:
     leader: str = ""
     text: str = ""
     sort: str = "org"
+    work: str = ""  # a section of the work page (WORK_SECTIONS): only its measures
 
 
 SORTS = {
@@ -153,6 +154,8 @@ def ledger_page(user, f: LedgerFilter, *, campaign_known: bool):
             *LEDGER_PAGE_FIELDS, "source__name", "campaign__warning_days"
         )
     measures = Measure.objects.only(*LEDGER_PAGE_MEASURE_FIELDS).order_by()
+    if f.work:
+        measures = measures.filter(pk__in=work_measures(user, f.work).values("pk"))
     return problems.prefetch_related(
         Prefetch("measures", queryset=measures, to_attr="measure_rows")
     ).order_by(*SORTS.get(f.sort, SORTS["org"]))
@@ -198,6 +201,9 @@ def _ledger_problems(user, f: LedgerFilter):
     if f.text.strip():
         # Word by word through the search index: "路灯 村口" finds both words in either order.
         problems = problems.filter(text_q(user, "problem", f.text, "title", "description"))
+    if f.work:
+        work = work_measures(user, f.work).order_by()
+        problems = problems.filter(Exists(work.filter(problem=OuterRef("pk"))))
     return problems
 
 
@@ -220,6 +226,26 @@ def categories_of(campaign: Campaign | None):
     if campaign is None:
         return Category.objects.none()
     return Category.objects.filter(campaign=campaign).select_related("parent")
+
+
+def category_choices(campaign: Campaign | None) -> list:
+    """The campaign's categories for a picker, in the campaign's order (rank): a top category
+    with sub-categories is a group (<optgroup>) holding itself (整类) and its children; one
+    without is a plain choice. Grouped choices as Django's ChoiceField takes them."""
+    rows = sorted(categories_of(campaign), key=lambda c: (c.rank, c.pk))
+    children: dict[int, list] = {}
+    for c in rows:
+        if c.parent_id:
+            children.setdefault(c.parent_id, []).append((c.pk, c.name))
+    choices: list = [("", "（未填）")]
+    for c in rows:
+        if c.parent_id:
+            continue
+        if c.pk in children:
+            choices.append((c.name, [(c.pk, f"{c.name}（整类）"), *children[c.pk]]))
+        else:
+            choices.append((c.pk, c.name))
+    return choices
 
 
 def with_links(problems):
@@ -276,6 +302,29 @@ def problem_timeline(problem: Problem, measures: list[Measure] | None = None) ->
     return events
 
 
+WORK_SECTIONS = {
+    # key: (title, what the empty list says), most urgent first
+    "overdue": ("已逾期", "没有逾期的整改措施"),
+    "to_verify": ("待我核验销号", "没有等待核验的销号申请"),
+    "to_update": ("待我填报", "没有需要填报的整改措施"),
+    "waiting": ("已申请销号，等待核验", "没有等待上级核验的措施"),
+    "upcoming": ("7 天内到期", "近期没有到期的整改措施"),
+}
+
+
+@dataclass
+class WorkSection:
+    key: str
+    title: str
+    empty: str
+    count: int
+    rows: list
+
+    @property
+    def testid(self) -> str:
+        return self.key.replace("_", "-")
+
+
 @dataclass
 class MyWork:
     to_update: list
@@ -283,49 +332,171 @@ class MyWork:
     extensions: list
     overdue: list
     upcoming: list
+    waiting: list
+    counts: dict
+    extension_count: int = 0
+    shown: tuple = ()
+
+    @property
+    def sections(self) -> list[WorkSection]:
+        """The sections with their true counts, most urgent first; a section that can never
+        hold anything for this user (nothing to verify for a liaison) is left out when empty."""
+        return [
+            WorkSection(key, title, empty, self.counts[key], getattr(self, key))
+            for key, (title, empty) in WORK_SECTIONS.items()
+            if self.counts[key] or key in self.shown
+        ]
 
 
-def my_work(user, limit: int = 50) -> MyWork:
-    """What waits for the signed-in user: measures of the organisations they are assigned to as
-    owners, closures and extensions waiting for their verification, and the overdue and soon-due
-    measures of their subtrees."""
-    from luoshi.accounts.permissions import OWNER_ROLES, may_verify, role_paths, verifier_role
+def _owner_paths(user) -> set[str]:
+    return {path for path, role in role_paths(user) if role in OWNER_ROLES}
 
-    assigned = {path for path, role in role_paths(user) if role in OWNER_ROLES}
-    visible = Measure.objects.visible_to(user).select_related("problem", "org")
-    to_update = (
-        list(
-            visible.filter(org_path__in=assigned)
-            .exclude(state__in=[MeasureState.CLOSED, MeasureState.SUBMITTED])
-            .order_by("-state", "due_on", "id")[:limit]
-        )
-        if assigned
-        else []
-    )
-    waiting = [
-        m
-        for m in visible.filter(state=MeasureState.SUBMITTED)
+
+def verifiable_ids(user) -> list[int]:
+    """Ids of the submitted measures in the user's scope that the user may verify now: asked by
+    someone else, and passing `permissions.verifier_role` (the one rule) for each."""
+    from luoshi.accounts.permissions import verifier_role
+
+    rows = (
+        Measure.objects.visible_to(user)
+        .filter(state=MeasureState.SUBMITTED)
         .exclude(submitted_by=user)
-        .order_by("submitted_at", "id")[: limit * 4]
-        if may_verify(user, m)
-    ][:limit]
+        .values_list("id", "org_path", "submitted_from")
+    )
+    return [pk for pk, path, asked in rows if verifier_role(user, path, not_from=asked)]
+
+
+def work_measures(user, section: str, *, verifiable: list[int] | None = None):
+    """The measures of one section of the user's work page (WORK_SECTIONS), unordered and
+    uncut: the page counts them and the ledger lists all of them (`?work=section`)."""
+    visible = Measure.objects.visible_to(user)
+    if section == "to_verify":
+        return visible.filter(pk__in=verifiable_ids(user) if verifiable is None else verifiable)
+    if section == "overdue":
+        return visible.filter(overdue_q())
+    if section == "upcoming":
+        soon = today() + timedelta(days=7)
+        return visible.filter(clock.open_q() & clock.dated_q() & ~clock.late_q(), due_on__lte=soon)
+    owned = visible.filter(org_path__in=_owner_paths(user))
+    if section == "to_update":
+        return owned.exclude(state__in=[MeasureState.CLOSED, MeasureState.SUBMITTED])
+    if section == "waiting":
+        return owned.filter(state=MeasureState.SUBMITTED)
+    return visible.none()
+
+
+WORK_ORDER = {
+    # overdue and returned work first, then by deadline (长期坚持, without one, last)
+    "to_update": ("-state", F("due_on").asc(nulls_last=True), "id"),
+    "to_verify": ("submitted_at", "id"),
+    "waiting": ("submitted_at", "id"),
+    "overdue": ("due_on", "id"),
+    "upcoming": ("due_on", "id"),
+}
+
+
+def my_work(user, limit: int = 10) -> MyWork:
+    """What waits for the signed-in user, each section counted in full (the page shows the
+    first `limit` of each and links to the ledger for all): measures of their own
+    organisations to report on or waiting for verification, closures and extensions waiting
+    for their verification, and the overdue and soon-due measures of their subtrees."""
+    from luoshi.accounts.permissions import verifier_role
+
+    verifiable = verifiable_ids(user)
+    rows, counts = {}, {}
+    for key in WORK_SECTIONS:
+        measures = work_measures(user, key, verifiable=verifiable)
+        counts[key] = measures.count()
+        rows[key] = list(
+            measures.select_related("problem__campaign", "org").order_by(*WORK_ORDER[key])[:limit]
+            if counts[key]
+            else []
+        )
+        for m in rows[key]:
+            m.light = m.light_on(m.problem.campaign.warning_days)
     extensions = [
         e
         for e in DeadlineExtension.objects.visible_to(user)
         .filter(state=ExtensionState.PENDING)
         .exclude(requested_by=user)
         .select_related("measure__problem", "org")
-        .order_by("requested_at")[: limit * 4]
+        .order_by("requested_at")
         if verifier_role(user, e.org_path)
-    ][:limit]
-    overdue = list(visible.filter(overdue_q()).order_by("due_on", "id")[:limit])
-    soon = today() + timedelta(days=7)
-    upcoming = list(
-        visible.filter(
-            clock.open_q() & clock.dated_q() & ~clock.late_q(), due_on__lte=soon
-        ).order_by("due_on", "id")[:limit]
+    ]
+    with_waiting_line([m for key in WORK_SECTIONS if key != "to_verify" for m in rows[key]])
+    return MyWork(
+        rows["to_update"],
+        rows["to_verify"],
+        extensions[:limit],
+        rows["overdue"],
+        rows["upcoming"],
+        rows["waiting"],
+        counts,
+        len(extensions),
+        _work_roles(user),
     )
-    return MyWork(to_update, waiting, extensions, overdue, upcoming)
+
+
+def _work_roles(user) -> tuple[str, ...]:
+    """The sections shown even when empty: the owner's when the user keeps a ledger, the
+    verifier's when they may verify somewhere."""
+    from luoshi.accounts.models import Role
+    from luoshi.accounts.permissions import ABOVE_ROLES
+
+    held = {role for _, role in role_paths(user)}
+    shown = ["overdue"]
+    if held & OWNER_ROLES:
+        shown += ["to_update"]
+    if held & {*ABOVE_ROLES, Role.GUIDANCE}:
+        shown += ["to_verify"]
+    return tuple(shown)
+
+
+def with_waiting_line(measures) -> None:
+    """Sets `waiting_for` on each submitted measure: who will verify it, as "等待 X 主题教育办公室
+    核验" (permissions.waiting_verifiers, the rule of verifier_role), or the level above."""
+    from luoshi.accounts.models import Role
+    from luoshi.accounts.permissions import waiting_verifiers
+
+    submitted = [m for m in measures if m.state == MeasureState.SUBMITTED]
+    if not submitted:
+        return
+    found = waiting_verifiers([(m.org_path, m.submitted_from) for m in submitted])
+    names = dict(
+        Organization.objects.filter(path__in={p for p, _ in found.values()}).values_list(
+            "path", "name"
+        )
+    )
+    for m in submitted:
+        who = found.get((m.org_path, m.submitted_from))
+        m.waiting_for = (
+            f"等待 {names.get(who[0], '上级党组织')} {Role(who[1]).label} 核验"
+            if who
+            else "等待上级党组织核验"
+        )
+
+
+def pick_problems(user, text: str = "", *, open_only: bool = False, exclude=None, limit=20):
+    """Problems for a picker (举一反三, 并入已有问题): in the user's scope, of organisations whose
+    ledger they keep, matching every word of `text` in the title, newest first; with
+    `open_only`, none already closed."""
+    keeper_paths = _owner_paths(user)
+    problems = Problem.objects.visible_to(user).select_related("org")
+    if not keeper_paths:
+        return []
+    scope = Q()
+    for path in keeper_paths:
+        scope |= subtree_q("org_path", path)
+    problems = problems.filter(scope)
+    for word in text.split()[:5]:
+        problems = problems.filter(title__contains=word)
+    if open_only:
+        problems = problems.exclude(status="closed")
+    if exclude:
+        problems = problems.exclude(pk=exclude)
+    return list(
+        problems.only("id", "title", "org__name", "org__short_name").order_by("-id")[:limit]
+    )
 
 
 def problems_finder(campaign):

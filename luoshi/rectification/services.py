@@ -749,6 +749,27 @@ def bulk_request_extension(*, actor, measure_ids: list[int], new_due_on: date, r
     return count
 
 
+def verify_measures(*, actor, versions: dict[int, int]) -> tuple[list[Measure], list[str]]:
+    """同意销号 for several measures at once (measure id -> the version the verifier saw), each
+    through `transition_measure` in its own transaction: one refused (not the actor's to
+    verify, changed meanwhile, not waiting) leaves the others verified. Returns the verified
+    measures and, for each refused one, why, in Chinese (naming the measure)."""
+    done, refused = [], []
+    for measure_id, version in versions.items():
+        try:
+            done.append(
+                transition_measure(
+                    actor=actor, measure_id=measure_id, action="verify", version=version
+                )
+            )
+        except Http404:
+            refused.append("没有找到所选的一条措施，或您无权查看")
+        except DomainError as error:
+            measure = Measure.objects.select_related("problem").get(pk=measure_id)
+            refused.append(f"“{measure.problem.title}”措施 {measure.number}：{error}")
+    return done, refused
+
+
 # --- outcomes --------------------------------------------------------------------------------
 @transaction.atomic
 def record_regulation(

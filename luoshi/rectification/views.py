@@ -63,6 +63,8 @@ def ledger(request):
         page.number = number
     else:
         page = page_of(problems, number, PER_PAGE)
+    # How many problems match, said above the first page (a deeper page keeps its one query).
+    total = problems.count() if number == 1 and not cursor else None
     selectors.finish_ledger_rows(page.rows)
     source_of = {s.pk: s for s in sources}
     # One reverse() for the page instead of one per row: ".../problems/0/" less its "0/".
@@ -86,6 +88,10 @@ def ledger(request):
         {
             **chosen,
             "filter": f,
+            "total": total,
+            "work_title": selectors.WORK_SECTIONS.get(f.work, ("",))[0],
+            # the entry buttons only for those who keep a ledger (no form with nothing to pick)
+            "can_keep": any(r in permissions.OWNER_ROLES for _, r in permissions.role_paths(user)),
             "next_cursor": next_cursor,
             "page": page,
             "sources": sources,
@@ -108,6 +114,7 @@ def _problem_context(request, problem, **extra):
         m.can_edit = permissions.may_keep_ledger(user, m.org_path)
         m.on_behalf = permissions.reports_only_on_behalf(user, m.org_path)
         m.can_decide = permissions.verifier_role(user, m.org_path) is not None
+    selectors.with_waiting_line([m for m in measures if not m.actions])
     context = {
         "problem": problem,
         "measures": measures,
@@ -124,6 +131,9 @@ def _problem_context(request, problem, **extra):
         if getattr(problem, "has_opinions", True)
         else [],
         "can_edit": permissions.may_keep_ledger(user, problem.org_path),
+        "similar_choices": selectors.pick_problems(user, exclude=problem.pk)
+        if permissions.may_keep_ledger(user, problem.org_path)
+        else [],
         "deadline_kinds": DeadlineKind.choices,
         "origins": [o for func in PROBLEM_ORIGINS for o in func(problem)],
     }
@@ -154,9 +164,7 @@ def _fill_problem_choices(form, user, campaign=None):
     form.fields["source"].choices = [("", "（未填）")] + [
         (s.pk, s.name) for s in (campaign.sources.all() if campaign else [])
     ]
-    form.fields["category"].choices = [("", "（未填）")] + [
-        (c.pk, str(c)) for c in selectors.categories_of(campaign)
-    ]
+    form.fields["category"].choices = selectors.category_choices(campaign)
     return campaign
 
 
@@ -420,6 +428,24 @@ def my_work(request):
 
 
 @require_POST
+def verify_many(request):
+    """同意销号 for the measures ticked on the work page, each through the one verify service;
+    every refused one is said (which measure, why), the others are verified."""
+    ids = ids_param(request.POST, "measure")
+    back = next_url(request, reverse("rectification:my_work"))
+    if not ids:
+        messages.error(request, "请先勾选要核验的整改措施")
+        return redirect(back)
+    versions = {pk: int_param(request.POST, f"version-{pk}", default=0) for pk in ids}
+    done, refused = services.verify_measures(actor=request.user, versions=versions)
+    if done:
+        messages.success(request, f"已同意销号 {len(done)} 条整改措施")
+    for reason in refused:
+        messages.error(request, f"未销号：{reason}")
+    return redirect(back)
+
+
+@require_POST
 def bulk(request):
     ids = ids_param(request.POST, "measure")
     action = request.POST.get("action")
@@ -472,13 +498,26 @@ def measure_edit(request, pk):
     return _back_to_problem(request, measure)
 
 
+@require_GET
+def problem_picker(request):
+    """The options of a problem picker, for the words typed (htmx swaps them into its select):
+    problems of the ledgers the user keeps, by title."""
+    rows = selectors.pick_problems(
+        request.user,
+        request.GET.get("pq", "")[:100],
+        open_only=request.GET.get("open") == "1",
+        exclude=id_param(request.GET, "exclude"),
+    )
+    return render(request, "rectification/_problem_options.html", {"rows": rows})
+
+
 @require_POST
 def problem_similar(request, pk):
     problem = _problem(request, pk)
     try:
         other = id_param(request.POST, "other")
         if other is None:
-            raise Invalid("请填写要关联的问题编号")
+            raise Invalid("请选择要关联的同类问题")
         services.link_similar(actor=request.user, problem_id=problem.pk, other_id=other)
     except Http404:
         messages.error(request, "没有找到该问题，或您无权查看")

@@ -224,7 +224,14 @@ def _weekly(path):
         if m.org_path.startswith(path) and day >= since:
             monday = day - timedelta(days=day.weekday())
             weeks[monday] = weeks.get(monday, 0) + 1
-    return [(monday.strftime("%m-%d"), weeks[monday]) for monday in sorted(weeks)]
+    # every week since, 0 where nothing closed, the current week marked as not over
+    start = since - timedelta(days=since.weekday())
+    this_week = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    every = [start + timedelta(weeks=i) for i in range((this_week - start).days // 7 + 1)]
+    return [
+        (m.strftime("%m-%d") + ("（本周至今）" if m == this_week else ""), weeks.get(m, 0))
+        for m in every
+    ]
 
 
 def _work(path):

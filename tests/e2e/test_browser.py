@@ -23,8 +23,9 @@ def test_county_user_browses_tree_to_branch_members(session, tree, users):
     session.screenshot("01-login.png")
 
     session.login("county_a")
-    # A single assignment lands on that organisation's page.
-    expect(page).to_have_url(re.compile(rf"/orgs/{tree.county_a.pk}/$"))
+    # Every role lands on its work page; the organisation is one link away.
+    expect(page).to_have_url(re.compile(r"/my-work/$"))
+    session.goto(f"/orgs/{tree.county_a.pk}/")
     expect(page.get_by_test_id("org-name")).to_have_text("甲区委")
 
     page.locator("#main-nav").get_by_role("link", name="组织架构").click()
@@ -116,6 +117,7 @@ def test_tree_search_updates_results_in_place(session, tree, users):
 def test_branch_liaison_gets_404_for_another_branch(session, tree, users):
     page = session.page
     session.login("branch_a1")
+    session.goto(f"/orgs/{tree.branch_a1.pk}/")
     expect(page.get_by_test_id("org-name")).to_have_text("甲一社区党支部")
 
     foreign = tree.branch_b1
@@ -165,7 +167,9 @@ def test_phone_width_has_no_horizontal_scroll(open_session, tree, users):
     session = open_session(PHONE)
     page = session.page
     session.login("county_a")
-    expect(page).to_have_url(re.compile(rf"/orgs/{tree.county_a.pk}/$"))
+    expect(page).to_have_url(re.compile(r"/my-work/$"))
+    assert _scroll_width(page) <= PHONE["width"] + 2
+    session.goto(f"/orgs/{tree.county_a.pk}/")
     expect(page.get_by_test_id("org-name")).to_have_text("甲区委")
     assert _scroll_width(page) <= PHONE["width"] + 2
 

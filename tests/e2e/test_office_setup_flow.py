@@ -88,6 +88,11 @@ def _change_password(session, username, password, new_password):
     page.get_by_label("新密码确认").fill(new_password)
     page.get_by_role("button", name="保存新密码").click()
     page.get_by_role("link", name="返回首页").click()
+    # every role lands on 我的工作; its organisation is one step away, under 我的岗位
+    expect(page.get_by_role("heading", name="我的工作")).to_be_visible()
+    page.get_by_role("link", name="账号菜单").click()
+    page.get_by_role("link", name="我的岗位").click()
+    page.locator(".card-title a").first.click()
 
 
 def _create_account(session, username, name, org, role):

@@ -55,8 +55,10 @@ def test_tree_children_fragment_lazy_loads_one_level(client, tree, users):
     assert "2 个下级" in html
 
 
-def test_home_redirects_single_assignment_to_its_organisation(client, tree, users):
+def test_home_lands_every_assigned_role_on_its_work_page(client, tree, users):
     client.force_login(users.branch_a1)
     response = client.get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("orgs:detail", args=[tree.branch_a1.pk])
+    assert response["Location"] == reverse("rectification:my_work")
+    page = client.get(reverse("home"), {"stay": 1}).content.decode()
+    assert tree.branch_a1.name in page

@@ -255,15 +255,16 @@ def test_ledger_pages_by_keyset_without_gaps_or_repeats(client, tree, campaign, 
     assert seen == sorted(seen)
 
 
-def test_submitted_measure_tells_its_owner_who_acts_next(client, people, ledger):
+def test_submitted_measure_tells_its_owner_who_acts_next(client, people, ledger, tree):
     m = progress(people.branch_a1, ledger.measure)
     act(people.branch_a1, m, "submit")
     client.force_login(people.branch_a1)
     page = client.get(reverse("rectification:problem", args=[m.problem_id])).content.decode()
-    assert "等待上级党组织核验" in page
+    # the nearest office strictly above the branch verifies (permissions.verifier_role)
+    assert f"等待 {tree.county_a.name} 主题教育办公室 核验" in page
     client.force_login(people.guidance_a)
     page = client.get(reverse("rectification:problem", args=[m.problem_id])).content.decode()
-    assert "同意销号" in page and "等待上级党组织核验" not in page
+    assert "同意销号" in page and "等待" not in page.split('data-testid="measure"')[1]
 
 
 def test_problem_history_names_edited_fields_in_chinese(client, people, ledger):

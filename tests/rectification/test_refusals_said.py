@@ -149,6 +149,11 @@ def _forms(world, tree, campaign):
             {"measure": [m.pk], "action": "assign", "owner_name": ""},
         ),
         (
+            "verify_many",  # a measure still under way: nobody may close it yet
+            reverse("rectification:verify_many"),
+            {"measure": [m.pk], f"version-{m.pk}": m.version},
+        ),
+        (
             "immediate_fix",  # no evidence
             reverse("rectification:immediate_fix"),
             {"org": tree.branch_a1.pk, "campaign": campaign.pk, "title": "立查", "measure": "改"},

@@ -58,7 +58,8 @@ def _problem_cell(problem) -> str:
     source = f" · {_e(problem.source.name)}" if problem.source else ""
     immediate = ' · <span class="text-red">立查立改</span>' if problem.immediate else ""
     return (
-        f'<td rowspan="{len(problem.measure_rows)}" class="problem-cell">\n'
+        f'<td rowspan="{len(problem.measure_rows)}" class="problem-cell cell-title"'
+        ' data-label="">\n'
         f'          <a href="{_e(problem.url)}" class="fw-medium">{_e(problem.title)}</a>\n'
         f'          <div class="text-secondary small">{_e(problem.org.display_name)}{source}'
         f" · {_e(problem.get_level_display())}{immediate}</div>\n"
@@ -74,14 +75,16 @@ def _measure_row(problem, m, first: bool) -> str:
     first_class = ' class="problem-first"' if first else ""
     return (
         f"      <tr{first_class}>\n"
-        '        <td><input class="form-check-input" type="checkbox" name="measure"'
-        f' value="{_e(m.pk)}" aria-label="选择措施 {_e(m.pk)}"></td>\n'
+        '        <td class="cell-check" data-label="">'
+        '<input class="form-check-input" type="checkbox"'
+        f' name="measure" value="{_e(m.pk)}" aria-label="选择措施 {_e(m.number)}"></td>\n'
         f"        {_problem_cell(problem) if first else ''}\n"
-        f"        <td>{_e(m.number)}. {_e(Truncator(m.content).chars(80))}</td>\n"
-        f'        <td class="d-none d-lg-table-cell small">{_e(m.org.display_name or "")}{owner}'
-        "</td>\n"
-        f'        <td class="text-nowrap small">{_e(m.deadline_label)}{extended}</td>\n'
-        f'        <td class="text-nowrap">{_light(m)} {_state(m)}</td>\n'
+        f'        <td data-label="措施 {_e(m.number)}">{_e(Truncator(m.content).chars(80))}</td>\n'
+        '        <td class="d-none d-lg-table-cell small cell-owner" data-label="责任单位">'
+        f"{_e(m.org.display_name or '')}{owner}</td>\n"
+        '        <td class="text-nowrap small cell-inline" data-label="时限">'
+        f"{_e(m.deadline_label)}{extended}</td>\n"
+        f'        <td class="text-nowrap cell-inline">{_light(m)} {_state(m)}</td>\n'
         "      </tr>\n"
     )
 
