@@ -54,6 +54,26 @@ def guidance_group_assignments(user, on=None):
     )
 
 
+def guidance_groups_over(paths):
+    """(subtree path, guidance) for each of `paths` that a guidance group in force today guides
+    (a group with members or a leader): whom a submitted measure waits for, as the members'
+    role is read by `guidance_group_assignments`."""
+    from django.db.models import CharField, Value
+    from django.utils import timezone
+
+    from luoshi.guidance.models import GuidanceGroup
+
+    on = timezone.localdate()
+    return (
+        GuidanceGroup.objects.filter(
+            subtrees__path__in=paths, starts_on__lte=on, ends_on__gte=on, members__isnull=False
+        )
+        .values_list("subtrees__path", Value(Role.GUIDANCE.value, output_field=CharField()))
+        .distinct()
+        .order_by()
+    )
+
+
 def whole_installation(user) -> bool:
     """Is the user administrator over the whole installation (a superuser, the command line)?"""
     return WHOLE_INSTALLATION in role_paths(user)
@@ -170,6 +190,7 @@ def waiting_verifiers(items: list[tuple[str, str]]) -> dict[tuple[str, str], tup
             "org__path", "role"
         )
     )
+    held |= set(guidance_groups_over(wanted))  # a group in force verifies like the role
     order = {Role.OFFICE: 0, Role.ADMIN: 1, Role.GUIDANCE: 2}
     found = {}
     for org_path, not_from in set(items):

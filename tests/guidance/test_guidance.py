@@ -380,3 +380,23 @@ def test_a_circular_with_markup_characters_downloads_as_they_were_typed(client, 
     assert text[0] == title and "A&B <b>正文</b>" in text and "（草稿，未印发）" in text
     page = client.get(reverse("guidance:circular", args=[circular.pk])).content.decode()
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_a_measure_of_a_guided_county_waits_for_its_guidance_group_when_no_office_verifies(
+    tree,
+    users,
+    campaign,
+    group,
+    guide,  # noqa: F811
+):
+    """The "等待 … 核验" line (permissions.waiting_verifiers) reads a group in force as the
+    guidance role it gives its members: with no office and no guidance assignment over county
+    a, its measures wait for the group that guides it, and the group's member may verify."""
+    from luoshi.accounts.models import Assignment
+    from luoshi.accounts.permissions import verifier_role, waiting_verifiers
+
+    Assignment.objects.filter(org__path__in=[tree.county_a.path, tree.city.path]).delete()
+    branch = tree.branch_a1.path
+    found = waiting_verifiers([(branch, branch)])
+    assert found[(branch, branch)] == (tree.county_a.path, "guidance")
+    assert verifier_role(guide, branch, not_from=branch) == "guidance"
