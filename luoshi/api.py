@@ -132,6 +132,7 @@ api.add_router("/", "luoshi.study.api.router")
 api.add_router("/", "luoshi.research.api.router")
 api.add_router("/", "luoshi.opinions.api.router")
 api.add_router("/", "luoshi.accounts.api.router")
+api.add_router("/", "luoshi.monthly.api.router")
 
 
 def urls():

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "luoshi.research",
     "luoshi.dashboards",
     "luoshi.opinions",
+    "luoshi.monthly",
     "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 

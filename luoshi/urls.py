@@ -33,6 +33,7 @@ urlpatterns = [
     path("dashboard/", include("luoshi.dashboards.urls")),
     path("study/", include("luoshi.study.urls")),
     path("research/", include("luoshi.research.urls")),
+    path("monthly/", include("luoshi.monthly.urls")),
     path("ledger/", include("luoshi.ledger_io.urls")),
     path("", include("luoshi.opinions.urls")),
     path("", include("luoshi.rectification.urls")),
