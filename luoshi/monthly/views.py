@@ -1,6 +1,7 @@
 """Pages of the monthly cycle: thin, each a selector or a service call."""
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -116,7 +117,7 @@ def target_list(request):
             "text": text,
             "kind": kind,
             "kinds": TargetKind.choices,
-            "query": f"org={node.pk}&q={text}&kind={kind}",
+            "query": urlencode({"org": node.pk, "q": text, "kind": kind}),
             "can_manage": services.may_manage(request.user, node.path),
             "cadres": _cadres_of(node),
             "error": error,
