@@ -72,7 +72,6 @@ def month_figures(path: str, month: date) -> dict:
     )
     meetings = MonthlyMeeting.objects.filter(within, month=month).count()
     return {
-        "monthly_month": f"{month:%Y-%m}",
         "monthly_targets_assigned": a["targets"],
         "monthly_targets_visited": v["targets"],
         "monthly_coverage": _pct(v["targets"], a["targets"]),
@@ -258,8 +257,7 @@ def report_paragraphs(org, figures: dict) -> list[str]:
     if not figures.get("monthly_targets_assigned") and not figures.get("monthly_visits"):
         return []
     return [
-        f"一月一走访、一月一研判、一月一解决：{figures['monthly_month'][:4]}年"
-        f"{int(figures['monthly_month'][5:])}月，包联走访对象"
+        f"一月一走访、一月一研判、一月一解决：{label(current_month())}，包联走访对象"
         f"{figures['monthly_targets_assigned']}户（家），已走访{figures['monthly_targets_visited']}户"
         f"（家），走访覆盖率{figures['monthly_coverage']}%，走访{figures['monthly_visits']}次；"
         f"发现问题{figures['monthly_findings']}个，研判{figures['monthly_judged']}个，"
