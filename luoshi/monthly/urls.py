@@ -16,4 +16,5 @@ urlpatterns = [
     path("meeting/", views.meeting, name="meeting"),
     path("findings/<int:pk>/decide/", views.decide, name="decide"),
     path("export/", views.export, name="export"),
+    path("sw.js", views.service_worker, name="service_worker"),
 ]

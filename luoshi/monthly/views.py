@@ -1,9 +1,10 @@
 """Pages of the monthly cycle: thin, each a selector or a service call."""
 
-import json
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.contrib.auth import get_user_model
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -382,5 +383,11 @@ def export(request):
     return response
 
 
-def chart_json(chart: dict) -> str:
-    return json.dumps(chart, ensure_ascii=False)
+@require_GET
+def service_worker(request):
+    """The visit form's service worker, served under /monthly/ so that its scope covers the
+    form (a worker's scope cannot reach above the folder it is served from)."""
+    path = finders.find("luoshi/monthly-sw.js")
+    response = HttpResponse(Path(path).read_bytes(), content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -75,6 +75,14 @@ def test_offline_visit_is_sent_once_when_online_and_the_meeting_judges_it(
     expect(page.get_by_test_id("outbox-state")).to_have_text("已发送")
     assert MonthlyVisit.objects.count() == 1
     phone.screenshot("monthly-visit-phone.png")
+    # the form itself opens without a connection (its service worker kept the page)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("button", name="保存走访")).to_be_visible()
+    expect(page.get_by_test_id("outbox-state")).to_have_text("已发送")
+    page.context.set_offline(False)
 
     assert _coverage(office, tree.town_a) == "50.0%"
     office.goto(f"/monthly/meeting/?org={tree.branch_a1.pk}")

@@ -140,6 +140,9 @@
   });
   window.addEventListener("online", flush);
   setInterval(flush, 15000);
+  if ("serviceWorker" in navigator && form.dataset.worker) {
+    navigator.serviceWorker.register(form.dataset.worker, { scope: "/monthly/" }).catch(() => {});
+  }
   reset();
   render().then(flush);
 })();
