@@ -94,10 +94,6 @@ class TargetAssignment(OrgOwned):
     class Meta(OrgOwned.Meta):
         verbose_name = verbose_name_plural = "包联分配"
         ordering = ["target", "starts_on", "id"]
-        indexes = [
-            *OrgOwned.Meta.indexes,
-            models.Index(fields=["starts_on", "ends_on"], name="monthly_assign_span"),
-        ]
 
 
 class MonthlyVisit(OrgOwned):
@@ -105,8 +101,13 @@ class MonthlyVisit(OrgOwned):
     sent twice (offline, then again) is stored once."""
 
     key = models.UUIDField("提交标识", unique=True, default=uuid.uuid4, editable=False)
+    # no index of its own: monthly_visit_target starts with it
     target = models.ForeignKey(
-        VisitTarget, on_delete=models.PROTECT, related_name="visits", verbose_name="走访对象"
+        VisitTarget,
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="visits",
+        verbose_name="走访对象",
     )
     cadre = models.ForeignKey(
         settings.AUTH_USER_MODEL,

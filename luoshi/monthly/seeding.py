@@ -4,7 +4,6 @@ organisation's cadres (demo accounts without a password); six months of visits (
 each month, fewer in the current month so far), what they found, the monthly meetings, and the
 findings each meeting decided or carried over. Inserted with COPY / executemany."""
 
-import uuid
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -157,19 +156,24 @@ def _visits(targets, months, rng) -> None:
     vid = next_id(MonthlyVisit)
     visits, findings = [], []
     rate = {org_id: rng.uniform(0.7, 0.98) for _, org_id, _, _ in targets}
+    minutes = [timedelta(minutes=m) for m in range(600)]
     for month in months:
         days = (today - month).days + 1 if month == this else (add_months(month, 1) - month).days
         share = min(1.0, days / 30) if month == this else 1.0
+        # 9 o'clock of each day of the month, made aware once (not once per visit)
+        mornings = [
+            timezone.make_aware(datetime.combine(month + timedelta(days=d), time(9)))
+            for d in range(days)
+        ]
+        random, choice, bits = rng.random, rng.choice, rng.getrandbits
         for tid, org_id, path, cadre in targets:
-            if rng.random() > rate[org_id] * share:
+            if random() > rate[org_id] * share:
                 continue
-            at = datetime.combine(month + timedelta(days=rng.randrange(days)), time(9))
-            at = timezone.make_aware(at + timedelta(minutes=rng.randrange(600)))
-            at = min(at, now)
+            at = min(choice(mornings) + choice(minutes), now)
             visits.append(
-                (vid, org_id, path, uuid.uuid4().hex, tid, cadre, month, at, rng.choice(ASKED), at)
+                (vid, org_id, path, f"{bits(128):032x}", tid, cadre, month, at, choice(ASKED), at)
             )
-            if rng.random() < 0.1:
+            if random() < 0.1:
                 findings.append(_finding(vid, org_id, path, month, this, rng))
             vid += 1
     insert_rows(
