@@ -5,7 +5,8 @@
 (() => {
   const form = document.getElementById("visit-form");
   if (!form) return;
-  const DB = "luoshi-monthly", STORE = "outbox";
+  // one outbox per account: a phone shared by two cadres never sends one's visits as the other
+  const DB = `luoshi-monthly-${form.dataset.user}`, STORE = "outbox";
   const box = document.querySelector("[data-testid=outbox]");
   const card = document.querySelector("[data-testid=outbox-card]");
   const status = form.querySelector("[data-status]");
@@ -76,14 +77,22 @@
         headers: { "X-CSRFToken": token, "X-Requested-With": "luoshi-offline" },
       });
     } catch (_) { return false; }  // no connection: stays 待发送
-    if (response.status === 200 || response.status === 201) {
+    let answer = null;
+    if (!response.redirected && (response.headers.get("Content-Type") || "").includes("json")) {
+      try { answer = await response.json(); } catch (_) { answer = null; }
+    }
+    if ((response.status === 200 || response.status === 201) && answer && answer.visit) {
       Object.assign(entry, { state: "sent", photos: [] });
-    } else if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-      let reason = "请求被拒绝";
-      try { reason = (await response.json()).detail || reason; } catch (_) { /* not JSON */ }
-      Object.assign(entry, { state: "refused", reason, photos: [] });
+    } else if (response.status >= 400 && response.status < 500 && answer && answer.detail) {
+      Object.assign(entry, { state: "refused", reason: answer.detail, photos: [] });
+    } else if (response.status === 404) {
+      Object.assign(entry, { state: "refused", reason: "走访对象不存在或不在您的范围内", photos: [] });
     } else {
-      return false;  // the server is unavailable: try again later
+      // signed out (a redirect to the login page), a stale form token, the server unavailable:
+      // kept, and sent again later
+      status.textContent = response.redirected || response.status === 403
+        ? "登录已过期，请重新登录，待发送的走访会自动发送" : "服务器暂时不可用，稍后自动重试";
+      return false;
     }
     await put(entry);
     return true;
