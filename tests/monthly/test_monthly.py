@@ -7,13 +7,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
 from luoshi.core.errors import Conflict, Invalid, NotAllowed
-from luoshi.core.paths import subtree_q
 from luoshi.monthly import importer, selectors, services
 from luoshi.monthly.models import (
     Finding,
@@ -24,6 +22,7 @@ from luoshi.monthly.models import (
 )
 from luoshi.monthly.months import add_months, current_month
 from luoshi.rectification.models import Problem
+from tests.factories import user_with
 from tests.opinions.conftest import png
 
 pytestmark = pytest.mark.django_db
@@ -98,12 +97,10 @@ def test_only_the_assigned_cadre_or_a_manager_records_a_visit(cycle, tree):
 
     with pytest.raises(Http404):  # another branch's target: not found
         visit(cycle.cadre_a, other)
-    stranger = cycle.targets["甲二企业"]  # in scope of nobody's cadre_a? a1's cadre sees only a1
+    stranger = cycle.targets["甲二企业"]  # branch a2: outside the a1 cadre's scope
     with pytest.raises(Http404):
         visit(cycle.cadre_a, stranger)
-    colleague = __import__("tests.factories", fromlist=["user_with"]).user_with(
-        tree.branch_a1, "viewer", username="colleague"
-    )
+    colleague = user_with(tree.branch_a1, "viewer", username="colleague")
     with pytest.raises(NotAllowed):
         visit(colleague, cycle.targets["张三户"])
     v, created = visit(cycle.liaison_a, cycle.targets["张三户"])
@@ -339,4 +336,25 @@ def test_stats_carry_the_monthly_keys(cycle, tree):
     stats = json.loads(out.getvalue())
     assert stats["monthly_coverage"] == round(100 * 1 / 3, 1)
     assert {"monthly_carried_over", "monthly_visits", "monthly_passed_up"} <= set(stats)
-    _ = Q, subtree_q
+
+
+def test_the_months_ledger_export_masks_contacts_and_keeps_text_as_text(client, cycle, tree):
+    from python_calamine import CalamineWorkbook
+
+    visit(cycle.cadre_a, cycle.targets["张三户"], findings=[("other", "=1+1 不应被执行")])
+    client.force_login(cycle.office)
+    response = client.get(f"{reverse('monthly:export')}?org={tree.county_a.pk}")
+    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    cells = [str(c) for row in book.get_sheet_by_index(0).to_python() for c in row]
+    assert "张三户" in cells and "139****5678" in cells and "13912345678" not in cells
+    assert any("=1+1 不应被执行" in c for c in cells)
+    assert "王五户" not in cells  # the other county's visit
+
+
+def test_the_word_report_says_the_months_coverage(cycle, tree):
+    from luoshi.core.registry import report_paragraphs, subtree_figures
+
+    visit(cycle.cadre_a, cycle.targets["张三户"])
+    lines = report_paragraphs(tree.city, subtree_figures(tree.city.path))
+    monthly = [line for line in lines if line.startswith("一月一走访")]
+    assert len(monthly) == 1 and "走访覆盖率33.3%" in monthly[0]
