@@ -169,6 +169,42 @@ def org_rows(node, month: date) -> list[OrgRow]:
     return result
 
 
+def cadre_rows(path: str, month: date, limit: int = 20) -> list[dict]:
+    """Visits per cadre in the subtree: each cadre's targets assigned in the month, the targets
+    they visited and their visits; those who visited the smallest share first."""
+    from django.contrib.auth import get_user_model
+
+    within = subtree_q("org_path", path)
+    rows: dict[int, dict] = {}
+    assigned = (
+        TargetAssignment.objects.filter(within, assigned_in(month))
+        .values("cadre_id")
+        .annotate(n=Count("target", distinct=True))
+        .order_by()
+    )
+    for r in assigned:
+        rows[r["cadre_id"]] = {"assigned": r["n"], "visited": 0, "visits": 0}
+    made = (
+        MonthlyVisit.objects.filter(within, month=month)
+        .values("cadre_id")
+        .annotate(n=Count("id"), targets=Count("target", distinct=True))
+        .order_by()
+    )
+    for r in made:
+        row = rows.setdefault(r["cadre_id"], {"assigned": 0, "visited": 0, "visits": 0})
+        row["visited"], row["visits"] = r["targets"], r["n"]
+    for row in rows.values():
+        row["completeness"] = _pct(min(row["visited"], row["assigned"]), row["assigned"])
+    worst = sorted(rows.items(), key=lambda kv: (kv[1]["completeness"], -kv[1]["assigned"]))
+    worst = worst[:limit]
+    names = dict(
+        get_user_model()
+        .objects.filter(pk__in=[pk for pk, _ in worst])
+        .values_list("pk", "first_name")
+    )
+    return [{"name": names.get(pk) or "（未填姓名）", **row} for pk, row in worst]
+
+
 # --- lists -------------------------------------------------------------------------------------
 def targets(user, path: str, *, q: str = "", kind: str = ""):
     month = current_month()

@@ -54,6 +54,7 @@ def index(request):
             "figures": figures,
             "history": history,
             "rows": selectors.org_rows(node, month),
+            "cadres": selectors.cadre_rows(node.path, month),
             "chart": {
                 "coverage": [(m, f["monthly_coverage"]) for m, f in history],
                 "findings": [(m, f["monthly_findings"]) for m, f in history],

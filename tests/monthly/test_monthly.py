@@ -318,6 +318,11 @@ def test_the_pages_render_at_every_level(client, cycle, tree, campaign):
         f"{reverse('monthly:export')}?org={tree.county_a.pk}",
     ):
         assert client.get(url).status_code == 200, url
+    cadres = client.get(reverse("monthly:index")).context["cadres"]
+    assert [(c["name"], c["assigned"], c["visited"]) for c in cadres] == [
+        ("李干部", 1, 0),
+        ("王干部", 2, 1),
+    ]
     board = client.get(reverse("dashboards:node", args=[tree.city.pk])).content.decode()
     assert 'data-testid="tile-monthly"' in board
     client.force_login(cycle.cadre_b)
