@@ -147,6 +147,7 @@ def measure(runs: int) -> list[tuple]:
             lambda: floor_figures(county.path, month),
         ),
         ("root: per-organisation table", lambda: selectors.org_rows(root, month), None),
+        ("root: visits per cadre", lambda: selectors.cadre_rows(root.path, month), None),
         ("root: six months' history", lambda: selectors.history(root.path, 6), None),
     ):
         mine = summary(timed(fn_ours, runs))["median_ms"]
