@@ -138,6 +138,7 @@ api.add_router("/", "luoshi.weakorgs.api.router")
 api.add_router("/", "luoshi.assessment.api.router")
 api.add_router("/", "luoshi.registers.api.router")
 api.add_router("/", "luoshi.guidance.api.router")
+api.add_router("/", "luoshi.monthly.api.router")
 
 
 def urls():

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "luoshi.registers",
     "luoshi.search",
     "luoshi.guidance",
+    "luoshi.monthly",
     "luoshi.demo",  # the seed and demo commands: above every other app
 ]
 

@@ -34,6 +34,7 @@ urlpatterns = [
     path("study/", include("luoshi.study.urls")),
     path("research/", include("luoshi.research.urls")),
     path("weak-orgs/", include("luoshi.weakorgs.urls")),
+    path("monthly/", include("luoshi.monthly.urls")),
     path("ledger/", include("luoshi.ledger_io.urls")),
     path("supervision/", include("luoshi.supervision.urls")),
     path("programmes/", include("luoshi.programmes.urls")),

@@ -5,11 +5,13 @@ without marking fails the tests (versions.checking_marks, on in tests/conftest.p
 
 import ast
 import io
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from luoshi.accounts import services as accounts
@@ -23,6 +25,8 @@ from luoshi.dashboards import services as dashboards
 from luoshi.guidance import services as guidance
 from luoshi.ledger_io.importer import import_ledger
 from luoshi.ledger_io.tables import import_orgs
+from luoshi.monthly import importer as monthly_import
+from luoshi.monthly import services as monthly
 from luoshi.orgs import services as orgs
 from luoshi.programmes import services as programmes
 from luoshi.rectification import services as rectification
@@ -174,6 +178,34 @@ def _research(s):
     return topic, visit
 
 
+def _target(s):
+    return monthly.create_target(
+        actor=s.office, org=s.tree.branch_a1, name="李四户", kind="household", cadre=s.office
+    )
+
+
+def _monthly_finding(s):
+    visit, _ = monthly.record_visit(
+        actor=s.office,
+        key=uuid.uuid4(),
+        target_id=_target(s).pk,
+        visited_at=timezone.now(),
+        findings=[("other", "积水")],
+    )
+    return visit.findings.get()
+
+
+def _target_book(s) -> bytes:
+    book = Workbook()
+    book.active.append(["走访对象", "对象类别", "所属组织代码", "联系方式", "住址", "包联干部账号"])
+    book.active.append(
+        ["王五户", "农户", s.tree.branch_a1.code, "", "", s.people.branch_a1.username]
+    )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def _account(s):
     user, _ = accounts.create_account(
         actor=s.office, username="marked", name="张三", assignments=[(s.tree.county_a, "liaison")]
@@ -294,6 +326,33 @@ SERVICES = {
     ),
     "research.conclude_topic": lambda s, topic: research.conclude_topic(
         actor=s.office, topic_id=topic.pk, report="调研报告"
+    ),
+    # the monthly cycle: counted directly from its rows
+    "monthly.create_target": lambda s: monthly.create_target(
+        actor=s.office, org=s.tree.branch_a1, name="张三户", kind="household"
+    ),
+    "monthly.assign_target": lambda s, target: monthly.assign_target(
+        actor=s.office, target_id=target.pk, cadre=s.people.branch_a1
+    ),
+    "monthly.record_visit": lambda s, target: monthly.record_visit(
+        actor=s.people.branch_a1,
+        key=uuid.uuid4(),
+        target_id=target.pk,
+        visited_at=timezone.now(),
+        findings=[("other", "路灯不亮")],
+    )[0],
+    "monthly.record_meeting": lambda s: monthly.record_meeting(
+        actor=s.office,
+        org=s.tree.branch_a1,
+        month=today().replace(day=1),
+        held_on=today(),
+        attendees="支委会成员",
+    ),
+    "monthly.decide_finding": lambda s, finding: monthly.decide_finding(
+        actor=s.office, finding_id=finding.pk, decision="pass_up", campaign=s.campaign
+    ),
+    "monthly.import_targets": lambda s: monthly_import.import_targets(
+        actor=s.office, org=s.tree.county_a, data=_target_book(s), name="包联.xlsx"
     ),
     # the tree and campaign settings: every node
     "orgs.create_organization": lambda s: orgs.create_organization(
@@ -564,6 +623,9 @@ SETUP = {
     "supervision.decide_submission": _sent,
     "weakorgs.set_support": _weak_case,
     "weakorgs.accept_case": _weak_case_ready,
+    "monthly.assign_target": lambda s: _target(s),
+    "monthly.record_visit": lambda s: _target(s),
+    "monthly.decide_finding": lambda s: _monthly_finding(s),
     "research.record_visit": _topic,
     "research.finding_to_problem": _topic,
     "research.conclude_topic": _topic,
@@ -675,6 +737,8 @@ COVERED_BY = {
     "rectification.update_problem": "rectification.create_problem",
     "supervision._write_escalation": "supervision.sweep",
     "supervision.stop_standing": "supervision.sweep",
+    "monthly._write_visit": "monthly.record_visit",
+    "monthly._pass_up": "monthly.decide_finding",
 }
 
 

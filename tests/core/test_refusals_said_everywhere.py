@@ -8,11 +8,13 @@ own forms and writes are in tests/rectification/test_refusals_said.py."""
 
 import json
 import re
+import uuid
 from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
 from django.urls import reverse
+from django.utils import timezone
 
 from luoshi.accounts.models import ApiToken, Assignment
 from luoshi.accounts.tokens import issue_token
@@ -154,6 +156,18 @@ def everything(world, tree, people, campaign):
     visit = research.record_visit(
         actor=a1, topic_id=topic.pk, visited_on=date.today(), place="村委会", findings=["发现"]
     )
+    from luoshi.monthly import services as monthly
+
+    target = monthly.create_target(
+        actor=a1, org=tree.branch_a1, name="张三户", kind="household", cadre=a1
+    )
+    monthly_visit, _ = monthly.record_visit(
+        actor=a1,
+        key=uuid.uuid4(),
+        target_id=target.pk,
+        visited_at=timezone.now(),
+        findings=[("other", "路灯不亮")],
+    )
     # An administrator of the whole city: no demo role may manage that account.
     top = user_with(tree.city, "admin", username="city_admin")
     other = user_with(tree.branch_a1, "liaison", username="token_owner")
@@ -180,6 +194,8 @@ def everything(world, tree, people, campaign):
         "attendance": activity.attendance.get(member=members[0]),
         "topic": topic,
         "finding": visit.findings.get(),
+        "target": target,
+        "monthly_finding": monthly_visit.findings.get(),
         "top": top,
         "top_assignment": Assignment.objects.get(user=top),
         "foreign_token": ApiToken.objects.get(user=other),
@@ -749,6 +765,29 @@ def _page_cases(e, tree, campaign):
             reverse("research:finding_problem", args=[e["finding"].pk]),
             {"campaign": 999999, "title": "问题"},
         ),
+        # the monthly cycle: an empty name, no file, an unknown cadre, no target, no
+        # attendees, no action without a reason
+        "monthly:targets": (
+            reverse("monthly:targets"),
+            {"org": a1.pk, "name": " ", "kind": "household"},
+        ),
+        "monthly:import": (f"{reverse('monthly:import')}?org={a1.pk}", {}),
+        "monthly:assign": (
+            reverse("monthly:assign", args=[e["target"].pk]),
+            {"cadre": "no-such-account"},
+        ),
+        "monthly:visit_submit": (
+            reverse("monthly:visit_submit"),
+            {"key": str(uuid.uuid4()), "asked": "x"},
+        ),
+        "monthly:meeting": (
+            f"{reverse('monthly:meeting')}?org={a1.pk}",
+            {"org": a1.pk, "held_on": date.today().isoformat(), "attendees": " "},
+        ),
+        "monthly:decide": (
+            reverse("monthly:decide", args=[e["monthly_finding"].pk]),
+            {"org": a1.pk, "decision": "no_action", "note": ""},
+        ),
         "opinions:record": (
             reverse("opinions:record"),
             {"org": a1.pk, "channel": "talk", "topic": "other", "text": ""},
@@ -873,6 +912,18 @@ def _api_cases(e, tree, campaign):
         "finding_to_problem": (
             f"/api/v1/research/findings/{e['finding'].pk}/problem",
             {"campaign_id": 999999, "title": "问题"},
+        ),
+        "record_visit": (  # made tomorrow
+            "/api/v1/monthly/visits",
+            {
+                "key": str(uuid.uuid4()),
+                "target_id": e["target"].pk,
+                "visited_at": (timezone.now() + timedelta(days=1)).isoformat(),
+            },
+        ),
+        "decide_finding": (
+            f"/api/v1/monthly/findings/{e['monthly_finding'].pk}/decide",
+            {"decision": "no_action", "note": ""},
         ),
         "accept_opinion": (
             f"/api/v1/opinions/{o.pk}/accept",

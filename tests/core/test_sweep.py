@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from luoshi.accounts.tokens import issue_token
 from luoshi.campaigns.models import Campaign
@@ -66,6 +67,11 @@ PAGES = {
     "research:visit_add": "topic",
     "research:conclude": "topic",
     "research:finding_problem": "finding",
+    "monthly:target": "target",
+    "monthly:assign": "target",
+    "monthly:visit": "monthly_visit",
+    "monthly:photo": "visit_photo",
+    "monthly:decide": "monthly_finding",
     "opinions:detail": "opinion",
     "opinions:accept": "opinion",
     "opinions:answer": "opinion",
@@ -181,6 +187,8 @@ API = {
     "api:get_topic": ("topic_id", "topic", "get"),
     "api:add_visit": ("topic_id", "topic", "post"),
     "api:finding_to_problem": ("finding_id", "finding", "post"),
+    "api:get_visit": ("visit_id", "monthly_visit", "get"),
+    "api:decide_finding": ("finding_id", "monthly_finding", "post"),
     "api:get_account": ("account_id", "account", "get"),
     "api:lock_account": ("account_id", "account", "post"),
     "api:reset_password": ("account_id", "account", "post"),
@@ -242,6 +250,7 @@ JSON_BODIES = {
     "api:make_up": {"made_up_on": "2026-01-02", "note": "x"},
     "api:add_visit": {"visited_on": "2026-01-02", "place": "x", "findings": ["x"]},
     "api:finding_to_problem": {},
+    "api:decide_finding": {"decision": "resolve"},
     "api:accept_opinion": {"version": 1, "title": "x"},
     "api:answer_opinion": {"version": 1, "answer": "x"},
     "api:decline_opinion": {"version": 1, "reason": "x"},
@@ -440,8 +449,21 @@ def foreign(tree, campaign):  # noqa: F811
         findings=["秘密发现"],
     )
     from luoshi.core.scoping import SYSTEM
+    from luoshi.monthly import services as monthly
     from luoshi.orgs import people
 
+    target = monthly.create_target(
+        actor=owner, org=tree.branch_b1, name="秘密户", kind="household", cadre=owner
+    )
+    monthly_visit, _ = monthly.record_visit(
+        actor=owner,
+        key="5f0c6c1e-0000-4000-8000-000000000001",
+        target_id=target.pk,
+        visited_at=timezone.now(),
+        asked="秘密情况",
+        findings=[("other", "秘密走访发现")],
+        photos=[png()],
+    )
     team = people.add_team(actor=SYSTEM, org=tree.branch_b1, name="秘密支委会")
     seat = people.add_seat(actor=SYSTEM, team_id=team.pk, title="书记", person_name="秘密书记")
     supervision = _supervision(tree, owner, campaign)
@@ -463,6 +485,10 @@ def foreign(tree, campaign):  # noqa: F811
         "member": b1_members[0].pk,
         "topic": topic.pk,
         "finding": visit.findings.get().pk,
+        "target": target.pk,
+        "monthly_visit": monthly_visit.pk,
+        "visit_photo": monthly_visit.photos.get().pk,
+        "monthly_finding": monthly_visit.findings.get().pk,
         "opinion": opinion.pk,
         "opinion_photo": opinion.photos.get().pk,
         "symposium": symposium.pk,
