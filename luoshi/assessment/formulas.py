@@ -139,6 +139,46 @@ def public_satisfaction(path: str, as_of: date, campaign) -> Measured:
     return ratio(good, rated, figures)
 
 
+def monthly_coverage(path: str, as_of: date, campaign) -> Measured:
+    """一月一走访覆盖率: of the targets assigned in the month of `as_of` by that day, those visited
+    in that month by its end (the monthly cycle's own month and assignment rule)."""
+    from luoshi.monthly.models import MonthlyVisit, TargetAssignment
+    from luoshi.monthly.months import month_of
+    from luoshi.monthly.selectors import assigned_in
+
+    month, within = month_of(as_of), subtree_q("org_path", path)
+    assigned = set(
+        TargetAssignment.objects.filter(within, assigned_in(month), starts_on__lte=as_of)
+        .values_list("target_id", flat=True)
+        .distinct()
+    )
+    visited = set(
+        MonthlyVisit.objects.filter(within, month=month, visited_at__lte=end_of(as_of))
+        .values_list("target_id", flat=True)
+        .distinct()
+    )
+    reached = len(assigned & visited)
+    return ratio(reached, len(assigned), [("包联对象", len(assigned)), ("本月已走访", reached)])
+
+
+def supervision_replied(path: str, as_of: date, campaign) -> Measured:
+    """督办单按期回复率: the 督办单 (yellow, orange, red) whose reply was due by `as_of`, less
+    those whose measure was closed (销号) before the reply was due, replied by their deadline."""
+    from django.db.models import F
+
+    from luoshi.supervision.models import COLOURS, Escalation
+
+    due = Escalation.objects.filter(
+        subtree_q("org_path", path), step__in=COLOURS, reply_due_on__lte=as_of
+    ).exclude(measure__closed_at__date__lte=F("reply_due_on"))
+    if campaign is not None:
+        due = due.filter(campaign=campaign)
+    f = due.aggregate(
+        due=Count("id"), on_time=Count("id", filter=Q(replied_on__lte=F("reply_due_on")))
+    )
+    return ratio(f["on_time"], f["due"], [("应回复督办单", f["due"]), ("按期回复", f["on_time"])])
+
+
 def not_available(what: str) -> Callable[[str, date, object], Measured]:
     """A formula whose part of luoshi is not built yet: 暂无数据 until it registers its own."""
 
@@ -156,9 +196,8 @@ FORMULAS: dict[str, Formula] = {
         Formula("study_target", "学习教育达标率", study_against_target),
         Formula("opinions_answered", "群众意见办结率", opinions_answered),
         Formula("public_satisfaction", "群众满意度", public_satisfaction),
-        # Hooks: the monthly visits and the 督办单 apps register their own (register_formula).
-        Formula("monthly_coverage", "一月一走访覆盖率", not_available("一月一走访")),
-        Formula("supervision_replied", "督办单按期回复率", not_available("督办单")),
+        Formula("monthly_coverage", "一月一走访覆盖率", monthly_coverage),
+        Formula("supervision_replied", "督办单按期回复率", supervision_replied),
     ]
 }
 
