@@ -176,6 +176,9 @@ def psql(sql: str) -> None:
 def env_for(var: Path) -> dict:
     env = {**os.environ, "LUOSHI_VAR": str(var), "DJANGO_SETTINGS_MODULE": "luoshi.settings"}
     env.pop("DATABASE_URL", None)  # SQLite in LUOSHI_VAR
+    # An import's search indexing (jieba cutting every new text) runs on the task queue after
+    # the commit, as on every deployment with a worker: queued here, not run in the command.
+    env["TASKS_BACKEND"] = "db"
     if PG_PREFIX:
         env["DATABASE_URL"] = PG_URL + pg_name(var)
     return env

@@ -495,8 +495,11 @@ def import_ledger(
         result.written = True
         vocabulary.remember(actor)
         _record_import(actor, org, campaign, name, result)
-        # Written in bulk, past the services: the index takes what changed under the organisation.
-        search.reindex_subtree(["problem", "measure"], org.path)
+        # Written in bulk, past the services: the index takes the problems and measures written
+        # (each has its event), not the whole subtree (a re-import that changes nothing reads
+        # no search entry).
+        search.reindex_later("problem", writer.written_problems)
+        search.reindex_later("measure", writer.written_measures)
     return result
 
 
@@ -867,6 +870,8 @@ class _Writer:
         self.touched_orgs: set[int] = set()  # organisations whose roll-up rows are recounted
         self.touched_paths: set[str] = set()  # and their paths, for the problem mix's tallies
         self.unit_ids: dict[str, int | None] = {}  # 责任单位 names looked up so far
+        self.written_problems: set[int] = set()  # for the search index, when all is written
+        self.written_measures: set[int] = set()
 
     def finish(self) -> None:
         """After the last batch: recount the roll-up rows of every organisation written to,
@@ -1181,6 +1186,8 @@ class _Writer:
         # Every row written has its event, carrying the organisation it belongs to.
         self.touched_orgs.update(e[0] for e in rows.events)
         self.touched_paths.update(e[1] for e in rows.events)
+        self.written_problems.update(e[2] for e in rows.events if e[4] == "problem_imported")
+        self.written_measures.update(e[3] for e in rows.events if e[4] == "measure_imported")
 
 
 def _link_units(campaign, links: list[tuple[int, str]], found: dict[str, int | None]) -> None:

@@ -102,6 +102,29 @@ def _write_batch(kind: str, rows: list) -> int:
     return len(fresh)
 
 
+def reindex_ids(kind: str, ids) -> int:
+    """Reindexes the records of the kind with these ids (after a bulk write of them), a
+    batch of ids at a time."""
+    ids, written = sorted(ids), 0
+    for start in range(0, len(ids), 5 * BATCH):
+        chunk = ids[start : start + 5 * BATCH]
+        written += reindex(kind, model_of(kind).objects.filter(pk__in=chunk))
+    return written
+
+
+def reindex_later(kind: str, ids) -> None:
+    """After the transaction commits, index the records with these ids on the task queue: a
+    bulk write (a ledger import of 100,000 rows cuts as many texts into words, four times the
+    import's own work) does not keep its user waiting for the index. The immediate backend
+    (tests, the command line without a worker) indexes them at the commit."""
+    if not ids:
+        return
+    from luoshi.search.tasks import reindex_records
+
+    ids = sorted(ids)
+    transaction.on_commit(lambda: reindex_records.enqueue(kind, ids))
+
+
 def reindex_subtree(kinds, path: str) -> int:
     """Reindexes the records of these kinds in the subtree (after a bulk write there), and
     forgets entries there whose records are gone."""

@@ -168,20 +168,30 @@ def test_a_single_character_is_found_inside_words(problems, people):
     assert _found(people.branch_a1, "，。") == set()
 
 
-def test_a_ledger_import_is_indexed_and_a_reimport_writes_no_entry(tree, people, campaign):
+def test_a_ledger_import_is_indexed_and_a_reimport_writes_no_entry(
+    tree, people, campaign, django_capture_on_commit_callbacks
+):
+    """The import's problems and measures are indexed on the task queue once it commits (the
+    immediate backend here); a re-import that changes nothing indexes nothing."""
     from luoshi.ledger_io.importer import import_ledger
     from luoshi.search import services as search
     from tests.ledger_io.builders import messy_ledger
 
     data = messy_ledger()
     args = {"actor": people.office, "data": data, "name": "台账.xlsx", "org": tree.county_a}
-    result = import_ledger(**args, add_missing=True)
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        result = import_ledger(**args, add_missing=True)
     assert result.errors == [] and result.written
+    assert not _found(people.county_a, "办事 群众")  # not yet: the task runs after the commit
+    for callback in waiting:
+        callback()
     found = _found(people.county_a, "办事 群众")
     titles = set(Problem.objects.filter(pk__in=found).values_list("title", flat=True))
     assert "群众办事多头跑" in titles
     assert _found(people.county_a, "一窗受理", "measure")
-    import_ledger(**args, add_missing=True)
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        import_ledger(**args, add_missing=True)
+    assert waiting == []  # nothing written, nothing to index
     assert search.reindex_subtree(["problem", "measure"], tree.county_a.path) == 0
 
 
