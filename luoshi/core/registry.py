@@ -11,6 +11,8 @@
 - TILES: templates of a module's own tiles on every dashboard, rendered with the node's
   `figures` (every FIGURES key), `org` and `campaign`: a module shows its figures without
   editing the dashboard's template.
+- CHARTS: functions (path) -> [Chart], a module's charts on every dashboard (each with its
+  table view, like the dashboard's own); an empty list where the subtree has nothing of it.
 - REPORT_PARAGRAPHS: functions (org, figures) -> [str], a module's paragraphs in the Word
   progress report (总体进展) and the summary (综述), written from the subtree's figures; an empty
   list when the subtree has nothing of it to report.
@@ -41,6 +43,15 @@ class Rollup:
     name: str
     rebuild: Callable[[], int]
     drift: Callable[[], list[str]]
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str  # unique on the page
+    title: str
+    type: str  # line | bar | hbar | pie (dashboards.js)
+    rows: list  # [(label, value)]
+    color: str = ""
 
 
 @dataclass
@@ -92,6 +103,7 @@ MY_WORK: list[Callable] = []
 PROBLEM_ORIGINS: list[Callable] = []
 TILES: list[tuple[int, str]] = []
 REPORT_PARAGRAPHS: list[Callable] = []
+CHARTS: list[Callable] = []
 
 
 def add_nav(item: NavItem) -> None:
@@ -139,6 +151,17 @@ def add_tile(template: str, order: int = 100) -> None:
 
 def tiles() -> list[str]:
     return [name for _, name in TILES]
+
+
+def add_chart(func: Callable[[str], list[Chart]]) -> Callable:
+    if func not in CHARTS:
+        CHARTS.append(func)
+    return func
+
+
+def module_charts(path: str) -> list[Chart]:
+    """Every module's charts for the subtree at `path`, in the order they were added."""
+    return [chart for func in CHARTS for chart in func(path)]
 
 
 def add_report_paragraphs(func: Callable) -> Callable:

@@ -15,7 +15,7 @@ from luoshi.core import versions
 from luoshi.core.audit import record_event
 from luoshi.core.errors import Invalid
 from luoshi.core.params import chosen, date_param
-from luoshi.core.registry import subtree_figures, tiles
+from luoshi.core.registry import module_charts, subtree_figures, tiles
 from luoshi.core.scoping import SYSTEM, can_see_path, get_visible_or_404
 from luoshi.dashboards import reports, selectors, services
 from luoshi.dashboards.models import ReportJob, Snapshot
@@ -88,6 +88,8 @@ def _figures(user, org, campaign, sort: str, worst_first: bool) -> dict:
     chart_data["overdue_by_child"] = selectors.top_and_others(
         sorted(by_child, key=lambda r: -r[1]), n=12
     )
+    more_charts = module_charts(org.path)
+    chart_data.update((c.key, c.rows) for c in more_charts)
     html = render_to_string(
         "dashboards/_figures.html",
         {
@@ -95,6 +97,7 @@ def _figures(user, org, campaign, sort: str, worst_first: bool) -> dict:
             "campaign": campaign,
             "figures": subtree_figures(org.path, known=board.known),
             "tiles": tiles(),
+            "more_charts": more_charts,
             "measures": measures,
             "rows": rows,
             "sorts": SORTS,

@@ -10,6 +10,7 @@ class MonthlyConfig(AppConfig):
         from luoshi.core import versions
         from luoshi.core.registry import (
             NavItem,
+            add_chart,
             add_figures,
             add_my_work,
             add_nav,
@@ -35,4 +36,5 @@ class MonthlyConfig(AppConfig):
         add_my_work(selectors.my_unvisited)
         add_problem_origin(selectors.problem_origin)
         add_tile("monthly/_tile.html", order=50)
+        add_chart(selectors.dashboard_charts)
         add_report_paragraphs(selectors.report_paragraphs)

@@ -101,6 +101,46 @@ def history(path: str, months: int = 6, until: date | None = None) -> list[tuple
     return [(label(m), month_figures(path, m)) for m in last_months(months, until)]
 
 
+def coverage_by_month(path: str, months: int = 6) -> list[tuple[str, float]]:
+    """(month, coverage %) of the last `months` months for the subtree, as `month_figures`
+    counts them, in two queries (targets assigned in each month; targets visited in each),
+    from the first month with a target assigned (a later month with none is None, drawn as a
+    gap); an empty list when no target was assigned in any of them."""
+    wanted = last_months(months)
+    within = subtree_q("org_path", path)
+    assigned = TargetAssignment.objects.filter(within).aggregate(
+        **{
+            f"m{i}": Count("target", distinct=True, filter=assigned_in(m))
+            for i, m in enumerate(wanted)
+        }
+    )
+    if not any(assigned.values()):
+        return []
+    visited = dict(
+        MonthlyVisit.objects.filter(within, month__in=wanted)
+        .values_list("month")
+        .annotate(n=Count("target", distinct=True))
+        .order_by()
+    )
+    rows = [
+        (label(m), _pct(visited.get(m, 0), assigned[f"m{i}"]) if assigned[f"m{i}"] else None)
+        for i, m in enumerate(wanted)
+    ]
+    while rows[0][1] is None:  # the months before any target was assigned: nothing to rate
+        rows.pop(0)
+    return rows
+
+
+def dashboard_charts(path: str) -> list:
+    """The month-by-month coverage on every dashboard whose subtree has targets."""
+    from luoshi.core.registry import Chart
+
+    rows = coverage_by_month(path)
+    if not rows:
+        return []
+    return [Chart("monthly_coverage", "逐月走访覆盖率（%）", "line", rows, "#0ca678")]
+
+
 # --- per organisation: completeness and timeliness, the worst first ----------------------------
 @dataclass
 class OrgRow:

@@ -363,3 +363,32 @@ def test_the_word_report_says_the_months_coverage(cycle, tree):
     lines = report_paragraphs(tree.city, subtree_figures(tree.city.path))
     monthly = [line for line in lines if line.startswith("一月一走访")]
     assert len(monthly) == 1 and "走访覆盖率33.3%" in monthly[0]
+
+
+def test_every_dashboard_with_targets_charts_coverage_month_by_month(client, cycle, tree, users):
+    """The dashboard's month-by-month chart (core.registry.CHARTS) gives each of the last six
+    months the coverage `month_figures` counts; a subtree with no target assigned has none."""
+    last = add_months(current_month(), -1)
+    visit(
+        cycle.cadre_a,
+        cycle.targets["张三户"],
+        at=timezone.make_aware(timezone.datetime.combine(last, timezone.datetime.min.time())),
+    )
+    visit(cycle.cadre_a, cycle.targets["李四户"])
+    # the targets were assigned this month: last month has nothing to rate and is not drawn
+    assert selectors.coverage_by_month(tree.county_a.path) == [
+        (f"{current_month().year}年{current_month().month}月", 50.0)  # one of its two targets
+    ]
+    TargetAssignment.objects.update(starts_on=last)  # as if assigned since last month
+    rows = selectors.coverage_by_month(tree.county_a.path)
+    assert [v for _, v in rows] == [
+        selectors.month_figures(tree.county_a.path, m)["monthly_coverage"]
+        for m in (last, current_month())
+    ]
+    assert [v for _, v in rows] == [50.0, 50.0]
+    client.force_login(users.office)
+    page = client.get(reverse("dashboards:node", args=[tree.county_a.pk])).content.decode()
+    assert 'data-testid="module-chart-monthly_coverage"' in page and "逐月走访覆盖率" in page
+    assert selectors.coverage_by_month(tree.branch_a2.path) == []  # its target has no cadre
+    page = client.get(reverse("dashboards:node", args=[tree.branch_a2.pk])).content.decode()
+    assert "module-chart-monthly_coverage" not in page
