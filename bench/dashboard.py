@@ -744,7 +744,7 @@ class Floor:
                 "status": [(labels[s], n) for s, n in sorted(status_chosen.items()) if n],
                 "sources": dict(sources),
                 "categories": dict(categories),
-                "weekly_closures": weekly,
+                "weekly_closures": shown_weeks(weekly),
             },
             "overdue": [r[0] for r in out["overdue"]],
             "crumbs": len(out["crumbs"]),
@@ -773,6 +773,23 @@ class Floor:
             },
             "overdue": [m.pk for m in selectors.most_overdue(self.user, org.path, self.campaign)],
         }
+
+
+def shown_weeks(weekly: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """A floor's weeks with closures as the page draws them: all twelve, the current one
+    marked (the page's own presentation, dashboards.selectors.every_week)."""
+    from luoshi.dashboards import selectors
+
+    return selectors.every_week(weekly)
+
+
+def shown_overdue(by_child: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """A floor's overdue per child as the page draws them (dashboards.views._figures): those
+    with any, the most first, the thirteenth on folded into 其他."""
+    from luoshi.dashboards import selectors
+
+    ranked = sorted((r for r in by_child if r[1]), key=lambda r: -r[1])
+    return selectors.top_and_others(ranked, n=12)
 
 
 def counted_here(page: dict, counted: dict) -> dict:
@@ -1159,10 +1176,10 @@ class Replay:
                 "status": {labels[s]: n for s, n in status_chart.items()},
                 "sources": dict(source_chart),
                 "categories": dict(category_chart),
-                "weekly_closures": [
-                    (week.strftime("%m-%d"), n) for week, n in sorted(weekly.items())
-                ],
-                "overdue_by_child": by_child,
+                "weekly_closures": shown_weeks(
+                    [(week.strftime("%m-%d"), n) for week, n in sorted(weekly.items())]
+                ),
+                "overdue_by_child": shown_overdue(by_child),
             },
         }
 
@@ -1518,7 +1535,7 @@ def failures(results: list[dict]) -> list[str]:
         for page in r.get("w2", []):
             if page["same"] or page["n_plus_1_same"]:
                 found.append(
-                    f"{where} W2: the floor's figures for {page['level']} differ from the "
+                    f"{where} W2: the floor's figures for {page['workload']} differ from the "
                     f"page's: {(page['same'] + page['n_plus_1_same'])[:3]}"
                 )
         if "w10" in r:

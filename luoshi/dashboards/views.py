@@ -251,8 +251,9 @@ def report_job(request, pk):
 @require_GET
 def report_download(request, pk):
     job = _job(request, pk)
-    if job.state != ReportJob.State.DONE:
-        raise Http404
+    stored = reports_dir() / job.stored_file if job.stored_file else None
+    if job.state != ReportJob.State.DONE or stored is None or not stored.is_file():
+        raise Http404("报告文件不存在（可能已被清理），请重新生成")
     record_event(
         "export",
         user=request.user,
@@ -262,7 +263,7 @@ def report_download(request, pk):
     )
     stamp = timezone.localtime(job.created_at).strftime("%Y%m%d")
     return FileResponse(
-        open(reports_dir() / job.stored_file, "rb"),
+        open(stored, "rb"),
         as_attachment=True,
         filename=f"{job.org.display_name}{job.get_kind_display()}-{stamp}.docx",
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
