@@ -30,7 +30,7 @@ from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.faults import pause_points
 from luoshi.core.paths import ancestor_paths, subtree_q
 from luoshi.core.scoping import can_see_path
-from luoshi.ledger_io.layout import Issue, ParsedProblem, read_sheet
+from luoshi.ledger_io.layout import TEMPLATE_SHEETS, Issue, ParsedProblem, read_sheet
 from luoshi.ledger_io.models import ImportMapping
 from luoshi.ledger_io.workbook import WorkbookError, stream_workbook
 from luoshi.orgs.models import Organization
@@ -113,8 +113,11 @@ def parse_ledger(data: bytes, name: str, result: ImportResult) -> Iterator[Parse
     recognised = 0
     try:
         for sheet in stream_workbook(data, name):
+            if sheet.name in TEMPLATE_SHEETS:  # the template's instructions and lists
+                sheet.close()
+                continue
             before = len(result.errors)
-            problems = read_sheet(sheet, result.errors)
+            problems = read_sheet(sheet, result.errors, result.warnings)
             if problems is None:
                 if any(any(str(v).strip() for v in row) for row in sheet.rows):
                     result.warnings.append(
