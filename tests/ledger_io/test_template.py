@@ -175,3 +175,18 @@ def test_a_column_name_it_does_not_know_is_warned(tree, campaign, liaison):
     assert [w.message for w in result.warnings] == [
         "第E列“督导意见”不会导入：无法识别的列名，该列内容不会读取"
     ]
+
+
+def test_the_template_of_a_campaign_out_of_scope_is_404(client, tree, campaign, liaison):
+    hidden = Campaign.objects.create(
+        org=tree.county_b,
+        slug="county-b",
+        name="乙县的主题教育",
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+    )
+    ProblemSource.objects.create(campaign=hidden, name="乙县的来源")
+    client.force_login(liaison)
+    response = client.get(reverse("ledger_io:template"), {"campaign": hidden.pk})
+    assert response.status_code == 404
+    assert "乙县的来源".encode() not in response.content
