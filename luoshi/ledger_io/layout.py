@@ -105,6 +105,7 @@ class ParsedProblem:
     units: str = ""
     person_name: str = ""
     org_code: str = ""
+    org_name: str = ""  # 所属组织 as written: checked against the code, never read as the org
     measures: list[ParsedMeasure] = field(default_factory=list)
     columns: dict = field(default_factory=dict)  # field → column letter, for messages
 
@@ -382,6 +383,7 @@ def _new_problem(where_from, get, title, number, letters, issues) -> ParsedProbl
         units=text_of(get("unit")),
         person_name=text_of(get(person_field if level == "personal" else "subject")),
         org_code=text_of(get("org_code")),
+        org_name=text_of(get("org_name")),
         columns=letters,
     )
     try:

@@ -190,3 +190,38 @@ def test_the_template_of_a_campaign_out_of_scope_is_404(client, tree, campaign, 
     response = client.get(reverse("ledger_io:template"), {"campaign": hidden.pk})
     assert response.status_code == 404
     assert "乙县的来源".encode() not in response.content
+
+
+def test_an_organisation_name_that_does_not_say_where_the_row_lands_is_warned(
+    tree, campaign, liaison
+):
+    header = ["序号", "所属组织", "组织代码", "存在问题", "整改措施", "整改时限"]
+    code = tree.branch_a1.code
+    rows = [
+        ("1", "某某不存在的支部", "", "会议记录不全", "补齐会议记录", "立行立改"),
+        ("2", "甲二社区党支部", code, "学习不深入", "制定学习计划", "长期坚持"),
+        ("3", tree.county_a.name, "", "制度不健全", "修订制度", "长期坚持"),
+    ]
+    result = import_ledger(
+        actor=liaison,
+        data=sheet_of(header, rows),
+        name="台账.xlsx",
+        org=tree.county_a,
+        campaign=campaign,
+    )
+    assert result.errors == [] and result.created_problems == 3
+    named = [(w.row, w.column, w.message) for w in result.warnings if w.row > 1]
+    assert named == [
+        (
+            2,
+            "B",
+            "所属组织“某某不存在的支部”未填组织代码，该问题归入 甲区委；"
+            "如属其他组织，请填写其组织代码",
+        ),
+        (
+            3,
+            "B",
+            f"组织代码“{code}”是 甲一社区党支部，与所属组织“甲二社区党支部”不一致，按组织代码导入",
+        ),
+    ]
+    assert Problem.objects.get(title="学习不深入").org == tree.branch_a1
