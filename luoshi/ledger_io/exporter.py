@@ -25,7 +25,13 @@ class Column:
     group: str = ""  # the upper header over several columns
 
 
-def columns_for(personal: bool) -> list[Column]:
+TEMPLATE_LEAVES_OUT = {"org_name", "state"}  # columns the importer does not read
+
+
+def columns_for(personal: bool, template: bool = False) -> list[Column]:
+    """The ledger's columns; the import template leaves out those the importer does not read."""
+    if template:
+        return [c for c in columns_for(personal) if c.key not in TEMPLATE_LEAVES_OUT]
     cols = [
         Column("number", "序号", 6),
         Column("org_name", "所属组织", 16),
@@ -101,7 +107,10 @@ class LedgerSheet(Worksheet):
 
 
 class LedgerWriter:
-    def __init__(self, target, *, title: str, unit: str, on: date | None = None):
+    def __init__(
+        self, target, *, title: str, unit: str, on: date | None = None, template: bool = False
+    ):
+        self.template = template
         self.book = xlsxwriter.Workbook(
             target,
             {
@@ -134,7 +143,7 @@ class LedgerWriter:
         name = PERSONAL if level == "personal" else TEAM
         if name not in self.sheets:
             ws = self.book.add_worksheet(name, worksheet_class=LedgerSheet)
-            cols = columns_for(level == "personal")
+            cols = columns_for(level == "personal", self.template)
             last = len(cols) - 1
             for i, col in enumerate(cols):
                 ws.set_column(i, i, col.width)

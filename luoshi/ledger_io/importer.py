@@ -30,7 +30,7 @@ from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.faults import pause_points
 from luoshi.core.paths import ancestor_paths, subtree_q
 from luoshi.core.scoping import can_see_path
-from luoshi.ledger_io.layout import Issue, ParsedProblem, read_sheet
+from luoshi.ledger_io.layout import TEMPLATE_SHEETS, Issue, ParsedProblem, read_sheet
 from luoshi.ledger_io.models import ImportMapping
 from luoshi.ledger_io.workbook import WorkbookError, stream_workbook
 from luoshi.orgs.models import Organization
@@ -113,8 +113,11 @@ def parse_ledger(data: bytes, name: str, result: ImportResult) -> Iterator[Parse
     recognised = 0
     try:
         for sheet in stream_workbook(data, name):
+            if sheet.name in TEMPLATE_SHEETS:  # the template's instructions and lists
+                sheet.close()
+                continue
             before = len(result.errors)
-            problems = read_sheet(sheet, result.errors)
+            problems = read_sheet(sheet, result.errors, result.warnings)
             if problems is None:
                 if any(any(str(v).strip() for v in row) for row in sheet.rows):
                     result.warnings.append(
@@ -365,6 +368,31 @@ class _Checks:
         self.orgs: dict[str, _Org | None] = {}
         self.owner: dict[int, bool] = {}
         self.seen: dict[tuple, int] = {}
+        self.named: set[tuple[str, str]] = set()  # (所属组织, 组织代码) already warned about
+
+    def _org_names(self, batch: list[ParsedProblem]) -> None:
+        """Warn (once per name) where 所属组织 does not say where the row lands: a name without
+        a code (the row goes to the chosen organisation), or one the code does not name."""
+        org = self.org
+        for p in batch:
+            target = self.orgs.get(p.org_code) if p.org_code else org
+            if not p.org_name or target is None or p.org_name == target.name:
+                continue
+            if (p.org_name, p.org_code) in self.named:
+                continue
+            self.named.add((p.org_name, p.org_code))
+            if p.org_code:
+                why = (
+                    f"组织代码“{p.org_code}”是 {target.name}，与所属组织“{p.org_name}”不一致，"
+                    "按组织代码导入"
+                )
+            else:
+                why = (
+                    f"所属组织“{p.org_name}”未填组织代码，该问题归入 {org.name}；"
+                    "如属其他组织，请填写其组织代码"
+                )
+            column = p.columns.get("org_name", "")
+            self.result.warnings.append(Issue(p.sheet, p.row, column, why))
 
     def __call__(self, batch: list[ParsedProblem]) -> None:
         org, result, vocabulary = self.org, self.result, self.vocabulary
@@ -376,6 +404,7 @@ class _Checks:
                 (code, _Org(pk, path, name))
                 for code, pk, path, name in found.values_list("code", "pk", "path", "name")
             )
+        self._org_names(batch)
         for p in batch:
             target = org
             if p.org_code:

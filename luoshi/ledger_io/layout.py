@@ -54,6 +54,14 @@ _TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计)")
 _TOTAL_FIRST = ("合", "总", "小")
 _SPACE = re.compile(r"[\s\u3000]+")
 HEADER_SCAN = 20  # rows searched for the header, below any title and unit lines
+# Columns the header names that the importer does not read, and why (said in the preview).
+NOT_READ = {
+    "state": "整改状态由措施的进展和销号流程确定，不从文件导入",
+    "note": "备注不属于台账的导入内容",
+    "org_name": "问题所属组织按“组织代码”列确定（未填代码的行归入所选组织），名称本身不导入",
+}
+# The import template's own sheets (its instructions and drop-down lists): never a ledger.
+TEMPLATE_SHEETS = ("填表说明", "下拉选项")
 
 
 @dataclass
@@ -97,6 +105,7 @@ class ParsedProblem:
     units: str = ""
     person_name: str = ""
     org_code: str = ""
+    org_name: str = ""  # 所属组织 as written: checked against the code, never read as the org
     measures: list[ParsedMeasure] = field(default_factory=list)
     columns: dict = field(default_factory=dict)  # field → column letter, for messages
 
@@ -167,17 +176,52 @@ def _level_of(sheet_name: str) -> str | None:
     return None
 
 
-def read_sheet(sheet: SheetStream, issues: list[Issue]) -> Iterator[ParsedProblem] | None:
+def unread_columns(sheet: Sheet, header_end: int, columns: dict[str, int]) -> list[Issue]:
+    """A warning for each headed column the importer will not read: one it does not read by
+    design (整改状态, 备注…), one whose name it does not know, and a second column of a name."""
+    rows = [header_end - 1, header_end] if header_end else [header_end]
+    if len(rows) == 2 and not any(
+        field_of(v) for v in sheet.rows[rows[0]] if v is not None
+    ):  # the row above is a title or unit line, not the header's upper row
+        rows = [header_end]
+    width = max(len(sheet.rows[r]) for r in rows)
+    read = {c: f for f, c in columns.items()}
+    warnings = []
+    for c in range(width):
+        label = next((t for r in reversed(rows) if (t := text_of(sheet.value(r, c)))), "")
+        name = field_of(label)
+        if not label or (c in read and name not in NOT_READ):
+            continue
+        if name in NOT_READ:
+            why = NOT_READ[name]
+        elif name is None:
+            why = "无法识别的列名，该列内容不会读取"
+        else:
+            why = f"与第{col_letter(columns[name])}列重复，只读取第{col_letter(columns[name])}列"
+        letter = col_letter(c)
+        warnings.append(
+            Issue(sheet.name, header_end + 1, letter, f"第{letter}列“{label}”不会导入：{why}")
+        )
+    return warnings
+
+
+def read_sheet(
+    sheet: SheetStream, issues: list[Issue], warnings: list[Issue] | None = None
+) -> Iterator[ParsedProblem] | None:
     """The sheet's problems, read as its rows stream by; None when the first rows hold no ledger
     header (the rows read are put back into `sheet.rows`). A problem is given once no later row
-    can add to it, so a big sheet is never held whole."""
+    can add to it, so a big sheet is never held whole. The columns it will not read are said in
+    `warnings`."""
     rows = iter(sheet.rows)
     head = list(islice(rows, HEADER_SCAN + 1))
-    found = find_header(Sheet(sheet.name, head, merges=sheet.merges), HEADER_SCAN)
+    view = Sheet(sheet.name, head, merges=sheet.merges)
+    found = find_header(view, HEADER_SCAN)
     if found is None:
         sheet.rows = chain(head, rows)
         return None
     header_end, columns = found
+    if warnings is not None:
+        warnings.extend(unread_columns(view, header_end, columns))
     letters = {f: col_letter(c) for f, c in columns.items()}
     for required in ("deadline",):
         if required not in columns:
@@ -339,6 +383,7 @@ def _new_problem(where_from, get, title, number, letters, issues) -> ParsedProbl
         units=text_of(get("unit")),
         person_name=text_of(get(person_field if level == "personal" else "subject")),
         org_code=text_of(get("org_code")),
+        org_name=text_of(get("org_name")),
         columns=letters,
     )
     try:

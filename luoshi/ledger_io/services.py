@@ -1,6 +1,5 @@
 """Ledger files in and out, as the pages and the commands use them."""
 
-import io
 from datetime import date, datetime
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from luoshi.core.audit import record_event
 from luoshi.core.errors import Conflict
+from luoshi.ledger_io import import_template
 from luoshi.ledger_io.exporter import LedgerRow, LedgerWriter
 from luoshi.ledger_io.layout import Issue
 from luoshi.ledger_io.workbook import WorkbookError
@@ -131,13 +131,9 @@ def export_ledger(*, user, ledger_filter, target, title: str, unit: str, request
     return count
 
 
-def blank_template(unit: str = "") -> bytes:
-    out = io.BytesIO()
-    writer = LedgerWriter(out, title="问题整改台账", unit=unit or "（填报单位）")
-    writer._sheet("team")
-    writer._sheet("personal")
-    writer.close()
-    return out.getvalue()
+def blank_template(campaign=None, unit: str = "") -> bytes:
+    """The import template, with `campaign`'s sources and categories in its drop-downs."""
+    return import_template.blank_template(campaign, unit)
 
 
 def _column_index(letters: str) -> int:

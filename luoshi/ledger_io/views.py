@@ -278,7 +278,16 @@ def import_report(request, token):
 
 @require_GET
 def template(request):
-    response = HttpResponse(services.blank_template(), content_type=XLSX)
+    """The import template for the chosen campaign (?campaign=), else the first one the user
+    sees (the import page's default): its sources and categories are the drop-downs."""
+    campaign_id = id_param(request.GET, "campaign")
+    if campaign_id is None:
+        campaign = next(iter(selectors.visible_campaigns(request.user)), None)
+    else:
+        campaign = get_visible_or_404(
+            Campaign.objects, request.user, request=request, pk=campaign_id
+        )
+    response = HttpResponse(services.blank_template(campaign), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, "整改台账模板.xlsx")
     return response
 

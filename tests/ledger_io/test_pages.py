@@ -78,7 +78,7 @@ def test_template_download_is_the_standard_layout(client, liaison):
     client.force_login(liaison)
     response = client.get(reverse("ledger_io:template"))
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["班子问题", "个人问题"]
+    assert book.sheetnames == ["班子问题", "个人问题", "填表说明", "下拉选项"]
     assert book["班子问题"]["A3"].value == "序号"
 
 
