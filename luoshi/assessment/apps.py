@@ -19,7 +19,7 @@ class AssessmentConfig(AppConfig):
             add_tile,
         )
 
-        add_nav(NavItem("评估考核", "assessment:index", "/assessment/", order=70))
+        add_nav(NavItem("评估考核", "assessment:index", "/assessment/", order=70, group="专项工作"))
         add_figures(selectors.assessment_figures)
         add_tile("assessment/_tile.html", order=80)
         add_report_paragraphs(selectors.report_paragraphs)

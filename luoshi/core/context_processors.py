@@ -13,15 +13,24 @@ def _nav_url(url_name: str, prefix: str, urlconf: str) -> str:
 
 
 def navigation(request):
+    """The top navigation: each item the user may see, those of a group gathered under one
+    drop-down where the group's first item stands (a bar of 17 items wrapped every label)."""
     prefix, urlconf = get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
-    return {
-        "nav_items": [
-            {
-                "label": i.label,
-                "url": _nav_url(i.url_name, prefix, urlconf),
-                "active": request.path.startswith(i.prefix),
-            }
-            for i in NAVIGATION
-            if i.visible is None or i.visible(request.user)
-        ]
-    }
+    items, groups = [], {}
+    for i in NAVIGATION:
+        if i.visible is not None and not i.visible(request.user):
+            continue
+        entry = {
+            "label": i.label,
+            "url": _nav_url(i.url_name, prefix, urlconf),
+            "active": request.path.startswith(i.prefix),
+        }
+        if not i.group:
+            items.append(entry)
+            continue
+        if i.group not in groups:
+            groups[i.group] = {"label": i.group, "children": [], "active": False}
+            items.append(groups[i.group])
+        groups[i.group]["children"].append(entry)
+        groups[i.group]["active"] |= entry["active"]
+    return {"nav_items": items}

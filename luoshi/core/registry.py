@@ -36,6 +36,7 @@ class NavItem:
     prefix: str
     order: int = 100
     visible: Callable[[Any], bool] | None = None  # (user) -> shown to them; None: to everyone
+    group: str = ""  # shown under this drop-down of the top navigation; "": on the bar itself
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ class GuidanceConfig(AppConfig):
             Inspection,
         )
 
-        add_nav(NavItem("督导指导", "guidance:groups", "/guidance/", order=55))
+        add_nav(NavItem("督导指导", "guidance:groups", "/guidance/", order=55, group="专项工作"))
         add_figures(selectors.guidance_figures)
         add_tile("guidance/_tile.html", order=50)
         add_report_paragraphs(selectors.report_paragraphs)

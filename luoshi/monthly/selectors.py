@@ -21,6 +21,7 @@ from luoshi.monthly.models import (
 )
 from luoshi.monthly.months import add_months, current_month, label, last_months, months_between
 
+PARTIAL_MONTH = "（本月至今）"  # the current month on a chart: not over (dashboards.js shades it)
 TIMELY_DAY = 20  # a visit made by the 20th is in time for the month's meeting
 
 
@@ -123,7 +124,10 @@ def coverage_by_month(path: str, months: int = 6) -> list[tuple[str, float]]:
         .order_by()
     )
     rows = [
-        (label(m), _pct(visited.get(m, 0), assigned[f"m{i}"]) if assigned[f"m{i}"] else None)
+        (
+            label(m) + (PARTIAL_MONTH if m == wanted[-1] else ""),
+            _pct(visited.get(m, 0), assigned[f"m{i}"]) if assigned[f"m{i}"] else None,
+        )
         for i, m in enumerate(wanted)
     ]
     while rows[0][1] is None:  # the months before any target was assigned: nothing to rate

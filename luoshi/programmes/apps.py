@@ -20,7 +20,7 @@ class ProgrammesConfig(AppConfig):
         from luoshi.programmes import seeding, selectors
         from luoshi.programmes.models import ProgrammeItem, ProgrammePlan, SpecialProgramme
 
-        add_nav(NavItem("专项整治", "programmes:list", "/programmes/", order=55))
+        add_nav(NavItem("专项整治", "programmes:list", "/programmes/", order=55, group="专项工作"))
         add_figures(selectors.programme_figures)
         add_tile("programmes/_tile.html", order=20)
         add_report_paragraphs(selectors.report_paragraphs)

@@ -20,7 +20,11 @@ class SupervisionConfig(AppConfig):
         from luoshi.supervision import seeding, selectors
         from luoshi.supervision.models import Escalation, ReportDemand, Submission
 
-        add_nav(NavItem("督办报送", "supervision:escalations", "/supervision/", order=60))
+        add_nav(
+            NavItem(
+                "督办报送", "supervision:escalations", "/supervision/", order=60, group="专项工作"
+            )
+        )
         add_figures(selectors.escalation_figures)
         add_figures(selectors.submission_figures)
         add_tile("supervision/_tile.html", order=80)

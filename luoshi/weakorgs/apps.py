@@ -19,7 +19,7 @@ class WeakOrgsConfig(AppConfig):
         from luoshi.weakorgs import seeding, selectors
         from luoshi.weakorgs.models import WeakOrgCase
 
-        add_nav(NavItem("软弱涣散整顿", "weakorgs:list", "/weak-orgs/", order=55))
+        add_nav(NavItem("软弱涣散整顿", "weakorgs:list", "/weak-orgs/", order=55, group="专项工作"))
         add_figures(selectors.weak_org_figures)
         # counted directly (no tally): the services mark them
         versions.read_from(versions.ROWS, WeakOrgCase)

@@ -377,7 +377,7 @@ def test_every_dashboard_with_targets_charts_coverage_month_by_month(client, cyc
     visit(cycle.cadre_a, cycle.targets["李四户"])
     # the targets were assigned this month: last month has nothing to rate and is not drawn
     assert selectors.coverage_by_month(tree.county_a.path) == [
-        (f"{current_month().year}年{current_month().month}月", 50.0)  # one of its two targets
+        (f"{current_month().year}年{current_month().month}月（本月至今）", 50.0)  # 1 of 2 targets
     ]
     TargetAssignment.objects.update(starts_on=last)  # as if assigned since last month
     rows = selectors.coverage_by_month(tree.county_a.path)

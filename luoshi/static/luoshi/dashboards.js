@@ -13,6 +13,8 @@
     "其他": "#adb5bd",
   };
   const PARTIAL = "（本周至今）";
+  const PARTIAL_MONTH = "（本月至今）"; // the current month of a month-by-month chart
+  const isPartial = (v) => v.endsWith(PARTIAL) || v.endsWith(PARTIAL_MONTH);
   const number = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 1 });
   const format = (v) => number.format(v);
 
@@ -32,7 +34,7 @@
     const labels = rows.map((r) => r[0]);
     const color = el.dataset.color || palette[0];
     const data = rows.map((r) => {
-      const partial = r[0].endsWith(PARTIAL);
+      const partial = isPartial(r[0]);
       const other = r[0] === "其他";
       if (!partial && !other) return r[1];
       return { value: r[1], itemStyle: { color: other ? STATE_COLORS["其他"] : "#adb5bd", opacity: partial ? 0.7 : 1 } };
@@ -43,17 +45,20 @@
     const labelWidth = Math.min(Math.round(width * 0.45), 260);
     if (horizontal) el.style.height = `${Math.max(200, rows.length * 30 + 50)}px`;
     const rotate = horizontal || labels.length < 7 ? 0 : 40;
-    const short = (v) => (v.endsWith(PARTIAL) ? "本周" : v);
+    const short = (v) =>
+      v.endsWith(PARTIAL) ? "本周" : v.endsWith(PARTIAL_MONTH) ? v.slice(0, -PARTIAL_MONTH.length) : v;
     const category = { type: "category", data: labels,
       axisLabel: horizontal
         ? { interval: 0, width: labelWidth - 10, overflow: "truncate", ellipsis: "…" }
         : { interval: 0, rotate, width: 80, overflow: "truncate", hideOverlap: true, formatter: short } };
     const value = { type: "value", minInterval: 1, axisLabel: { formatter: format } };
     const series = { type: line ? "line" : "bar", data, itemStyle: { color } };
-    if (line && rows.length && rows[rows.length - 1][0].endsWith(PARTIAL)) {
-      // the current week is not over: shade it so a low count does not read as a collapse
+    const last = rows.length ? rows[rows.length - 1][0] : "";
+    if (line && isPartial(last)) {
+      // the current week (or month) is not over: shade it so a low count does not read as a
+      // collapse
       series.markArea = { silent: true, itemStyle: { color: "rgba(173,181,189,0.18)" },
-        label: { show: true, position: "insideTop", color: "#667382", fontSize: 11, formatter: "本周未完" },
+        label: { show: true, position: "insideTop", color: "#667382", fontSize: 11, formatter: last.endsWith(PARTIAL) ? "本周未完" : "本月未完" },
         data: [[{ xAxis: labels[labels.length - 1] }, { xAxis: labels[labels.length - 1] }]] };
     }
     return {
