@@ -43,6 +43,7 @@ def _shoot(session, phone, name):
 
 def _list_branch(county, tree):
     page = county.page
+    page.locator("#main-nav").get_by_role("button", name="专项工作").click()  # the drop-down
     page.locator("#main-nav").get_by_role("link", name="软弱涣散整顿").click()
     expect(page).to_have_url(re.compile(r"/weak-orgs/"))
     page.get_by_test_id("list-weak-org").click()
