@@ -40,15 +40,12 @@ def guidance_group_assignments(user, on=None):
     so the cached signed-in user (accounts.backends) follows a change at once; a period that
     begins or ends at midnight shows within ACCOUNT_CACHE_SECONDS."""
     from django.db.models import CharField, Value
-    from django.utils import timezone
 
     from luoshi.guidance.models import GuidanceGroup  # the app above reads the role through here
 
-    on = on or timezone.localdate()
     return (
-        GuidanceGroup.objects.filter(
-            members=user, starts_on__lte=on, ends_on__gte=on, subtrees__isnull=False
-        )
+        GuidanceGroup.objects.in_force(on)
+        .filter(members=user, subtrees__isnull=False)
         .values_list("subtrees__path", Value(Role.GUIDANCE.value, output_field=CharField()))
         .order_by()
     )
@@ -59,15 +56,12 @@ def guidance_groups_over(paths):
     (a group with members or a leader): whom a submitted measure waits for, as the members'
     role is read by `guidance_group_assignments`."""
     from django.db.models import CharField, Value
-    from django.utils import timezone
 
     from luoshi.guidance.models import GuidanceGroup
 
-    on = timezone.localdate()
     return (
-        GuidanceGroup.objects.filter(
-            subtrees__path__in=paths, starts_on__lte=on, ends_on__gte=on, members__isnull=False
-        )
+        GuidanceGroup.objects.in_force()
+        .filter(subtrees__path__in=paths, members__isnull=False)
         .values_list("subtrees__path", Value(Role.GUIDANCE.value, output_field=CharField()))
         .distinct()
         .order_by()

@@ -7,6 +7,15 @@ from django.db import models
 from django.utils import timezone
 
 from luoshi.core.models import OrgOwned
+from luoshi.core.scoping import ScopedQuerySet
+
+
+class GuidanceGroupQuerySet(ScopedQuerySet):
+    def in_force(self, on=None):
+        """The groups whose period covers `on` (default today): the one rule of when a group's
+        members hold the guidance role (accounts.permissions reads it through here)."""
+        on = on or timezone.localdate()
+        return self.filter(starts_on__lte=on, ends_on__gte=on)
 
 
 class GuidanceGroup(OrgOwned):
@@ -14,6 +23,8 @@ class GuidanceGroup(OrgOwned):
     (starts_on..ends_on), each of its members holds the guidance role over each of its subtrees
     (accounts.permissions.assignments_of reads it): read-only, plus verifying and returning
     closures (销号)."""
+
+    objects = GuidanceGroupQuerySet.as_manager()
 
     campaign = models.ForeignKey(
         "campaigns.Campaign",

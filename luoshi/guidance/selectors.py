@@ -94,14 +94,11 @@ def circular_or_404(user, pk: int, request=None) -> Circular:
 
 def groups_over(user, path: str):
     """The groups in force today that the user is a member of and that guide `path`."""
-    from django.utils import timezone
-
-    today = timezone.localdate()
     return [
         g
-        for g in GuidanceGroup.objects.filter(
-            pk__in=_member_groups(user), starts_on__lte=today, ends_on__gte=today
-        ).prefetch_related("subtrees")
+        for g in GuidanceGroup.objects.in_force()
+        .filter(pk__in=_member_groups(user))
+        .prefetch_related("subtrees")
         if any(is_within(path, o.path) for o in g.subtrees.all())
     ]
 

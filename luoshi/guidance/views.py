@@ -147,10 +147,7 @@ def group_change(request, pk):
 @require_GET
 def my_subtrees(request):
     """The subtrees the user guides today, with their ledgers and dashboards."""
-    today = timezone.localdate()
-    groups = selectors.visible_groups(request.user).filter(
-        members=request.user, starts_on__lte=today, ends_on__gte=today
-    )
+    groups = selectors.visible_groups(request.user).in_force().filter(members=request.user)
     return render(
         request,
         "guidance/mine.html",
