@@ -47,6 +47,7 @@ The export of the plain city seed (7,197 rows) is shown too, to see whether memo
     bench/excel.py --repeat 3 --profile /tmp/imp.prof   # medians of 3; cProfile a 10 k import
     bench/excel.py --smoke              # every step once on the tiny seed, small files
     bench/excel.py --only w4 --rows 100000 --reimport-only --repeat 2 --db postgres
+    BENCH_CPROFILE=/tmp/prof bench/excel.py ...   # cProfile every command step into that folder
 
 Exits 1 when a step fails: a command that fails or finds errors in its own file, a re-import
 that changes anything (or, edited, anything but the edited measures), figures that disagree with
@@ -951,12 +952,22 @@ def child_command(*args: str) -> dict:
 
         workbook.MAX_UNCOMPRESSED = max(workbook.MAX_UNCOMPRESSED, BENCH_MAX_UNCOMPRESSED)
     out, code = io.StringIO(), 0
+    profiler = None
+    if target := os.environ.get("BENCH_CPROFILE"):  # a folder: one .prof per command run
+        import cProfile
+
+        profiler = cProfile.Profile()
     started = time.perf_counter()
     try:
+        if profiler:
+            profiler.enable()
         call_command(command, *args[1:], stdout=out)
     except SystemExit as exc:
         code = exc.code
     seconds = time.perf_counter() - started
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(f"{target}/{args[0]}-{os.getpid()}.prof")
     return {"in_process_seconds": seconds, "stdout": out.getvalue(), "code": code}
 
 

@@ -18,6 +18,7 @@ import zipfile
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -439,23 +440,36 @@ def read_workbook(data: bytes, name: str) -> list[Sheet]:
 
 
 def stream_workbook(data: bytes, name: str, keep_ranges: bool = False) -> Iterator[SheetStream]:
-    """Every sheet of the file, one at a time, its rows one at a time: only one sheet is held
-    (by calamine, compactly) and never as Python lists. Raises WorkbookError, possibly after
-    earlier sheets were given. `keep_ranges` gives each sheet's merged areas as calamine lists
-    them, too."""
+    """Every sheet of the file, one at a time, its rows one at a time, never as Python lists:
+    at most two sheets are held (by calamine, compactly), the one being read and the next.
+    Raises WorkbookError, possibly after earlier sheets were given. `keep_ranges` gives each
+    sheet's merged areas as calamine lists them, too.
+
+    The next sheet is loaded on a thread of its own while the caller reads this one: calamine
+    lets go of the GIL while it parses, so a ledger whose rows are being read and checked (and
+    whose existing rows are being fetched from the database) has its next sheet ready when it
+    gets there. Every entry of the file has passed `check_upload` before calamine sees any."""
     opened = _open(data, name)
     if isinstance(opened, list):
         yield SheetStream(Path(name).stem, iter(opened), Merges())
         return
-    for sheet_name in opened.sheet_names:
-        try:
-            sheet, merges, ranges = _load(opened, sheet_name, keep_ranges)
-        except WorkbookError:
-            raise
-        except Exception as exc:
-            raise _damaged(name, exc) from exc
-        yield SheetStream(sheet_name, _rows_from_a1(sheet, name), merges, ranges)
-        del sheet  # calamine's copy of this sheet goes before the next one is loaded
+    names = opened.sheet_names
+    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheet-ahead")
+    try:
+        loading = ahead.submit(_load, opened, names[0], keep_ranges) if names else None
+        for i, sheet_name in enumerate(names):
+            try:
+                sheet, merges, ranges = loading.result()
+            except WorkbookError:
+                raise
+            except Exception as exc:
+                raise _damaged(name, exc) from exc
+            if i + 1 < len(names):
+                loading = ahead.submit(_load, opened, names[i + 1], keep_ranges)
+            yield SheetStream(sheet_name, _rows_from_a1(sheet, name), merges, ranges)
+            del sheet  # calamine's copy of this sheet goes once its rows are read
+    finally:  # a caller that stops early (a refused file) does not wait for the next sheet
+        ahead.shutdown(wait=False, cancel_futures=True)
 
 
 def _rows_from_a1(sheet, name: str) -> Iterator[list]:

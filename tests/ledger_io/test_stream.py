@@ -1,0 +1,62 @@
+"""Reading a workbook sheet by sheet, the next one loaded while this one is read."""
+
+import threading
+import time
+
+import pytest
+
+from luoshi.ledger_io import workbook
+from tests.ledger_io.builders import messy_ledger
+
+
+def _until(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_the_next_sheet_loads_while_the_first_is_read_and_the_rows_are_those_of_the_file(
+    monkeypatch,
+):
+    data = messy_ledger()
+    loads: list[tuple[str, str]] = []
+    real_load = workbook._load
+
+    def recording(book, sheet_name, keep_ranges=False):
+        loads.append((sheet_name, threading.current_thread().name))
+        return real_load(book, sheet_name, keep_ranges)
+
+    monkeypatch.setattr(workbook, "_load", recording)
+    sheets = workbook.stream_workbook(data, "台账.xlsx")
+    first = next(sheets)
+    # Not one row of the first sheet read yet, and the second is already being loaded.
+    assert _until(lambda: len(loads) == 2), loads
+    assert all(thread.startswith("sheet-ahead") for _, thread in loads)
+    streamed = [(first.name, list(first.rows))] + [(s.name, list(s.rows)) for s in sheets]
+    loaded = [name for name, _ in loads]
+
+    whole = workbook.read_workbook(data, "台账.xlsx")
+    assert streamed == [(s.name, s.rows) for s in whole]
+    assert loaded == [s.name for s in whole]
+
+
+def test_a_sheet_over_the_row_limit_is_refused_when_reached_after_the_sheets_before_it(
+    monkeypatch,
+):
+    data = messy_ledger()
+    names = [s.name for s in workbook.read_workbook(data, "台账.xlsx")]
+    real_load = workbook._load
+
+    def second_too_long(book, sheet_name, keep_ranges=False):
+        if sheet_name == names[1]:
+            raise workbook.WorkbookError(f"工作表“{sheet_name}”超过 {workbook.MAX_ROWS} 行")
+        return real_load(book, sheet_name, keep_ranges)
+
+    monkeypatch.setattr(workbook, "_load", second_too_long)
+    sheets = workbook.stream_workbook(data, "台账.xlsx")
+    assert next(sheets).name == names[0]
+    with pytest.raises(workbook.WorkbookError, match=names[1]):
+        next(sheets)
