@@ -296,6 +296,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # import: its file limit). The TLS proxy in front sets the same (nginx: client_max_body_size),
 # and gunicorn bounds the request line and headers (scripts/production.sh).
 LUOSHI_MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_MB", "64")) * 2**20
+# An uploaded workbook's size once inflated (ledger_io.workbook): 50 MB by default; raise it to
+# re-import our own exports of more than about 45,000 rows (1.1 kB of sheet XML a row).
+LUOSHI_MAX_IMPORT_UNPACKED_BYTES = int(os.environ.get("MAX_IMPORT_UNPACKED_MB", "50")) * 2**20
 # Form fields (and a non-form body, e.g. the API's JSON) held in memory at most; files above
 # FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file while the request lasts.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -28,7 +28,12 @@ import python_calamine
 from django.conf import settings
 
 MAX_ZIP_ENTRIES = 500
-# What real ledgers need: a 100,000-row ledger is 20-40 MB of sheet XML. Said in the error.
+# An upload's size once inflated, by default (settings.LUOSHI_MAX_IMPORT_UNPACKED_BYTES, from
+# MAX_IMPORT_UNPACKED_MB): said in the error. Our own export, with every text inline and every
+# cell styled, takes 1.1 kB of sheet XML a row, so a 100,000-row export is 106 MB unpacked. An
+# installation that re-imports exports that large raises the setting: the 100,000-row import
+# then peaks at about 255 MB (docs/capacity.md, W4), as the cells and merges are bounded apart
+# (MAX_CELLS, MAX_MERGES).
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_COLS = 60
@@ -145,6 +150,10 @@ class SheetStream:
         close = getattr(self.rows, "close", None)
         if close is not None:
             close()
+
+
+def max_unpacked_bytes() -> int:
+    return getattr(settings, "LUOSHI_MAX_IMPORT_UNPACKED_BYTES", MAX_UNCOMPRESSED)
 
 
 def max_import_bytes() -> int:
@@ -293,17 +302,16 @@ def _check_zip(data: bytes, name: str) -> None:
     """Every entry inflated once, bounded, and each sheet's extent measured on the way."""
     from luoshi.core.files import UploadRefused, inflate_entries, zip_entries
 
+    limit = max_unpacked_bytes()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = zip_entries(
-                archive, name=name, max_entries=MAX_ZIP_ENTRIES, max_uncompressed=MAX_UNCOMPRESSED
+                archive, name=name, max_entries=MAX_ZIP_ENTRIES, max_uncompressed=limit
             )
             if not any(i.filename.startswith("xl/") for i in infos):
                 raise WorkbookError(f"文件“{name}”不是 Excel（.xlsx）文件")
             extent, current = None, None
-            for info, chunk in inflate_entries(
-                archive, infos, name=name, max_uncompressed=MAX_UNCOMPRESSED
-            ):
+            for info, chunk in inflate_entries(archive, infos, name=name, max_uncompressed=limit):
                 if info is not current:
                     if extent is not None:
                         _check_extent(extent, name)

@@ -1,7 +1,9 @@
 """Reading a workbook sheet by sheet, the next one loaded while this one is read."""
 
+import io
 import threading
 import time
+import zipfile
 
 import pytest
 
@@ -60,3 +62,20 @@ def test_a_sheet_over_the_row_limit_is_refused_when_reached_after_the_sheets_bef
     assert next(sheets).name == names[0]
     with pytest.raises(workbook.WorkbookError, match=names[1]):
         next(sheets)
+
+
+def test_the_unpacked_size_limit_is_the_installations_setting(settings):
+    """MAX_IMPORT_UNPACKED_MB (settings.LUOSHI_MAX_IMPORT_UNPACKED_BYTES) is the limit checked
+    and said: an installation that re-imports large exports raises it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row/>" * (3 * 2**20 // 6))  # 3 MB
+    data = buffer.getvalue()
+    settings.LUOSHI_MAX_IMPORT_UNPACKED_BYTES = 2 * 2**20
+    with pytest.raises(workbook.WorkbookError, match="解压后过大：超过 2 MB 的上限"):
+        workbook.check_upload(data, "台账.xlsx")
+    settings.LUOSHI_MAX_IMPORT_UNPACKED_BYTES = 4 * 2**20
+    with pytest.raises(workbook.WorkbookError) as refused:
+        workbook.check_upload(data, "台账.xlsx")
+    assert "解压后过大" not in str(refused.value)  # past the size: refused for what it is
