@@ -35,5 +35,5 @@ if [ -n "${ACCESS_LOG:-}" ]; then access_log=(--access-logfile "$ACCESS_LOG"); f
 .venv/bin/gunicorn luoshi.wsgi:application --bind "$exec_bind" \
   --workers "${WEB_WORKERS:-$(nproc)}" --threads "${WEB_THREADS:-1}" --timeout 120 \
   --limit-request-line 4094 --limit-request-fields 60 --limit-request-field_size 8190 \
-  "${access_log[@]}" --error-logfile - \
+  --preload "${access_log[@]}" --error-logfile - \
   --control-socket "${LUOSHI_VAR:-$PWD/var}/gunicorn.ctl"

@@ -61,3 +61,9 @@ def query_words(query: str) -> list[str]:
 
 # Only letters, digits and CJK characters reach a full-text query (no operators, no quotes).
 _WORD_CHARS = re.compile(r"[^\w]|_", re.UNICODE)
+
+
+def load() -> None:
+    """Load jieba's dictionary now rather than at the first search: the web server's master
+    process calls it before it forks its workers, so that they share one copy (luoshi/wsgi.py)."""
+    query_words("主题教育 营商环境")

@@ -49,3 +49,21 @@ def test_production_settings_keep_database_connections_and_read_sessions_from_th
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["60", "True", "django.contrib.sessions.backends.cached_db"]
+
+
+def test_the_web_servers_master_loads_the_search_words_and_hands_no_connection_to_its_workers(
+    tmp_path,
+):
+    """gunicorn runs with --preload: what luoshi.wsgi loads before the fork (jieba's dictionary,
+    some 70 MB) is shared by the workers, and no database connection opened at start-up is."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(LUOSHI_VAR=str(tmp_path), DJANGO_SETTINGS_MODULE="luoshi.settings")
+    code = (
+        "import luoshi.wsgi, jieba; from django.db import connections;"
+        "print(jieba.dt.initialized, [c.connection is None for c in connections.all()])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().split(maxsplit=1) == ["True", "[True]"]
+    assert "--preload" in open("scripts/production.sh").read()
