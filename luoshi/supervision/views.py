@@ -26,11 +26,19 @@ from luoshi.supervision.models import (
 REFUSED = (Invalid, NotAllowed)
 
 
+def _as_of(request):
+    """查看历史: the day a page shows its facts as of (None: now); never after today."""
+    return date_param(request.GET, "as_of", latest=timezone.localdate(), label="查看日期")
+
+
 @require_GET
 def escalation_list(request):
     step, state = request.GET.get("step", ""), request.GET.get("state", "")
-    rows = selectors.escalations(request.user, step=step, state=state)
+    as_of = _as_of(request)
+    rows = selectors.escalations(request.user, step=step, state=state, as_of=as_of)
     page = page_of(rows, page_param(request.GET), 50)
+    for e in page.rows:
+        e.state_label = EscalationState(e.state_then).label
     return render(
         request,
         "supervision/escalations.html",
@@ -38,6 +46,7 @@ def escalation_list(request):
             "page": page,
             "step": step,
             "state": state,
+            "as_of": as_of,
             "steps": Step.choices,
             "states": EscalationState.choices,
             "campaigns": visible_campaigns(request.user),
@@ -183,12 +192,13 @@ def demand_detail(request, pk):
         request=request,
         pk=pk,
     )
-    today = timezone.localdate()
+    as_of = _as_of(request)
+    today = as_of or timezone.localdate()
     choices = periods.deadlines(demand, today)
     period = date_param(request.GET, "period") or selectors.default_period(demand, today)
     if period not in choices:
         period = selectors.default_period(demand, today)
-    rows = selectors.demand_status(request.user, demand, period, today)
+    rows = selectors.demand_status(request.user, demand, period, today, as_of=as_of)
     return render(
         request,
         "supervision/demand.html",
@@ -199,8 +209,11 @@ def demand_detail(request, pk):
             "rows": rows,
             "missing": [r for r in rows if r.submission is None],
             "late": [r for r in rows if r.submission is None and r.late],
-            "history": selectors.history(request.user, demand)[:100],
-            "my_orgs": selectors.sender_orgs(request.user, demand),
+            "history": selectors.labelled(
+                selectors.history(request.user, demand, as_of=as_of)[:100]
+            ),
+            "as_of": as_of,
+            "my_orgs": [] if as_of else selectors.sender_orgs(request.user, demand),
             "may_decide": has_role_over(request.user, demand.org_path, Role.OFFICE, Role.ADMIN),
         },
     )
