@@ -75,6 +75,14 @@ def inspections_for(user):
     )
 
 
+def current_sample(inspection):
+    """The members of the inspection's latest draw (earlier draws stay as history)."""
+    from luoshi.guidance.models import SampledMember
+
+    latest = inspection.draws.order_by("-number").values("pk")[:1]
+    return SampledMember.objects.filter(inspection=inspection, draw__in=latest)
+
+
 def findings_for(user):
     return Finding.objects.visible_to(user)
 

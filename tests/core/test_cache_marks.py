@@ -513,9 +513,8 @@ def _sent(s):
 # guidance (issue 19): a group over county a, its inspection of township a, a finding fed back
 # and replied, a circular of the city office drafted and issued
 def _g_group(s):
-    from tests.factories import UserFactory
 
-    UserFactory(username="g_mark")
+    user_with(s.tree.county_b, "viewer", username="g_mark")  # cross-inspection: county b's cadre
     return guidance.create_group(
         actor=s.office,
         campaign=s.campaign,

@@ -463,9 +463,8 @@ def _guidance(tree, people, campaign):
     """Issue 19: a group over county a (its one member holds none of the demo roles), its
     inspection of branch a1 with a finding, and a circular to township a read by both branches."""
     from luoshi.guidance import services as guidance
-    from tests.factories import UserFactory
 
-    UserFactory(username="g_member")
+    user_with(tree.county_b, "viewer", username="g_member")  # cross-inspection: county b's cadre
     group = guidance.create_group(
         actor=people.office,
         campaign=campaign,
