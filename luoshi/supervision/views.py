@@ -10,7 +10,7 @@ from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.paging import page_of
 from luoshi.core.params import date_param, id_param, int_param, page_param
 from luoshi.core.scoping import get_visible_or_404
-from luoshi.orgs.models import Organization
+from luoshi.orgs.models import Organization, OrgLevel
 from luoshi.rectification.selectors import visible_campaigns
 from luoshi.supervision import ladder, periods, selectors, services
 from luoshi.supervision.models import (
@@ -19,6 +19,7 @@ from luoshi.supervision.models import (
     Period,
     ReportDemand,
     ReportKind,
+    Senders,
     Step,
     Submission,
 )
@@ -151,6 +152,8 @@ def demand_list(request):
             "offices": offices,
             "kinds": ReportKind.choices,
             "periods": Period.choices,
+            "senders": Senders.choices,
+            "levels": OrgLevel.choices[1:],
         },
     )
 
@@ -166,6 +169,7 @@ def _create_demand(request, campaigns):
         if first_due_on is None:
             raise Invalid("请填写首次报送截止日期")
         keys = [k.strip() for k in request.POST.get("figure_keys", "").split(",") if k.strip()]
+        senders = request.POST.get("senders") or Senders.CHILDREN
         demand = services.create_demand(
             actor=request.user,
             org=org,
@@ -176,12 +180,30 @@ def _create_demand(request, campaigns):
             first_due_on=first_due_on,
             batch=campaign.batches.filter(pk=id_param(request.POST, "batch")).first(),
             figure_keys=keys[:30],
+            senders=senders,
+            sender_level=int_param(
+                request.POST, "sender_level", default=0, max=9, label="报送层级"
+            ),
+            sender_list=_orgs_by_code(request, request.POST.get("sender_codes", ""))
+            if senders == Senders.LIST
+            else [],
         )
     except REFUSED as refused:
         messages.error(request, f"{refused}，未保存")
         return redirect("supervision:demands")
     messages.success(request, "报送要求已设置")
     return redirect("supervision:demand", pk=demand.pk)
+
+
+def _orgs_by_code(request, text: str) -> list[Organization]:
+    """The organisations named by code (one a line or separated by commas) that the user sees;
+    a code not found is said."""
+    codes = [c.strip() for c in text.replace(",", "\n").replace("，", "\n").split() if c.strip()]
+    found = list(Organization.objects.visible_to(request.user).filter(code__in=codes[:500]))
+    missing = sorted(set(codes) - {o.code for o in found})
+    if missing:
+        raise Invalid(f"没有这些组织代码：{'、'.join(missing[:5])}")
+    return found
 
 
 @require_GET

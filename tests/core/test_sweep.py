@@ -147,6 +147,8 @@ PAGES = {
     "registers:rotation": "rotation",
     "guidance:group": "guidance_group",
     "guidance:group_change": "guidance_group",
+    "guidance:group_end": "guidance_group",
+    "guidance:group_delete": "guidance_group",
     "guidance:inspection": "inspection",
     "guidance:sample": "inspection",
     "guidance:notes": "inspection",
