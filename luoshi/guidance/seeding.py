@@ -22,6 +22,7 @@ from luoshi.guidance.models import (
     Inspection,
     InspectionKind,
     SampledMember,
+    SampleDraw,
 )
 from luoshi.orgs.models import Member, Organization, OrgLevel, UnitType
 from luoshi.rectification.models import Problem, today
@@ -126,9 +127,21 @@ def _inspection(rng, group, org_id, path, start, span) -> Inspection:
         chosen = rules.sample_members(ids, seed, inspection.sample_size)
         where = dict(Member.objects.filter(pk__in=chosen).values_list("pk", "org_path"))
         orgs = dict(Member.objects.filter(pk__in=chosen).values_list("pk", "org_id"))
+        draw = SampleDraw.objects.create(
+            inspection=inspection,
+            number=1,
+            seed=seed,
+            size=inspection.sample_size,
+            drawn_by=group.leader,
+        )
         SampledMember.objects.bulk_create(
             SampledMember(
-                inspection=inspection, member_id=pk, org_id=orgs[pk], org_path=where[pk], rank=i
+                inspection=inspection,
+                draw=draw,
+                member_id=pk,
+                org_id=orgs[pk],
+                org_path=where[pk],
+                rank=i,
             )
             for i, pk in enumerate(chosen, start=1)
         )

@@ -2,9 +2,14 @@
 change when later facts arrive (replies, new 督办单, a closure that stops one, submissions,
 receipts and returns), and they equal a direct count of the facts as they stood then."""
 
+import io
+import json
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
+from luoshi.accounts.tokens import issue_token
 from luoshi.core.registry import subtree_figures, subtree_figures_as_of
 from luoshi.supervision import selectors, services
 from luoshi.supervision.models import Escalation, Period, ReportKind, Step
@@ -48,6 +53,10 @@ def test_escalation_figures_as_of_a_day_do_not_change_when_later_facts_arrive(
     between = escalation_figures(tree.city.path, as_of=due + days(8))
     assert (between["escalations"], between["escalations_replied"]) == (2, 1)
     assert (between["escalations_waiting"], between["escalations_stopped"]) == (1, 0)
+    out = io.StringIO()
+    call_command("stats", "--org", tree.city.code, "--json", "--as-of", str(then), stdout=out)
+    stats = json.loads(out.getvalue())
+    assert {k: stats[k] for k in before} == before and stats["as_of"] == str(then)
 
 
 def test_the_escalation_list_as_of_a_day_shows_what_was_issued_then_in_its_state_then(
@@ -71,6 +80,9 @@ def test_the_escalation_list_as_of_a_day_shows_what_was_issued_then_in_its_state
     assert replied_then.context["page"].rows == []
     bad = client.get(url, {"as_of": "2999-01-01"})
     assert bad.status_code == 400 and "查看日期" in bad.content.decode()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(people.county_office_a)}"}
+    api = client.get(f"/api/v1/escalations?as_of={due + days(3)}", **auth).json()
+    assert [(e["step"], e["state"]) for e in api] == [(Step.YELLOW, "issued")]
 
 
 @pytest.fixture
