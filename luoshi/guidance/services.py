@@ -137,8 +137,8 @@ def change_group(
 ) -> GuidanceGroup:
     """The office changes a group's members, subtrees or its period: the end (ending it early
     takes the role away from the next day), the start while it has not acted or to a day not
-    after its first act (rules.start_refusal). The leader stays a member; every member is one
-    the rule allows (rules.member_refusal)."""
+    after its first act (rules.start_refusal). The leader stays a member; each member added is
+    one the rule allows (rules.member_refusal)."""
     group = get_visible_or_404(GuidanceGroup.objects.select_for_update(), actor, pk=group_id)
     if not subtrees:
         raise Invalid("请选择指导组负责的组织")
@@ -151,8 +151,9 @@ def change_group(
     if refusal := rules.start_refusal(group, starts_on, ends_on):
         raise Invalid(refusal)
     people = _active_users([group.leader.username, *members])
-    _check_members(people, group.org_path, subtrees)
     before = set(group.members.values_list("pk", flat=True))
+    # the rule is checked when someone is made a member (those already in stay while kept)
+    _check_members([u for u in people if u.pk not in before], group.org_path, subtrees)
     group.starts_on, group.ends_on = starts_on, ends_on
     group.save(update_fields=["starts_on", "ends_on"])
     group.members.set(people)
