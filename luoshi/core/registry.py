@@ -3,6 +3,9 @@
 - NAVIGATION: (label, url name, active-prefix) entries in the top navigation, in order.
 - FIGURES: functions (path) -> dict of subtree figures; `luoshi stats` and the dashboards show
   every figure registered here, so a module adds its counts once.
+  A function registered with `as_of=True` also takes `as_of` (a date): its figures as they
+  stood at the end of that day, from the dates its facts carry, so that they never change when
+  later facts arrive (`subtree_figures_as_of`, the dashboard's 查看历史数字).
 - SEED_STEPS: functions (context) -> None run by `luoshi seed` after the tree and accounts exist,
   in the order given when added (the ledger before study, study before the key actions it proves).
 - MY_WORK: functions (user) -> dict(title, template, items) | None, extra sections of "my work".
@@ -10,7 +13,8 @@
   (a research finding, an opinion), shown on the problem's page.
 - TILES: templates of a module's own tiles on every dashboard, rendered with the node's
   `figures` (every FIGURES key), `org` and `campaign`: a module shows its figures without
-  editing the dashboard's template.
+  editing the dashboard's template. A tile added with `as_of=True` reads only figures of
+  functions registered `as_of=True`: the dashboard shows it again as of a past day.
 - CHARTS: functions (path) -> [Chart], a module's charts on every dashboard (each with its
   table view, like the dashboard's own); an empty list where the subtree has nothing of it.
 - REPORT_PARAGRAPHS: functions (org, figures) -> [str], a module's paragraphs in the Word
@@ -99,10 +103,12 @@ def assignments(user) -> list[tuple[str, str]]:
 NAVIGATION: list[NavItem] = []
 ROLLUPS: list[Rollup] = []
 FIGURES: list[Callable[[str], dict]] = []
+FIGURES_AS_OF: list[Callable[..., dict]] = []  # those of FIGURES that also take as_of=
 SEED_STEPS: list[Callable] = []
 MY_WORK: list[Callable] = []
 PROBLEM_ORIGINS: list[Callable] = []
 TILES: list[tuple[int, str]] = []
+TILES_AS_OF: list[str] = []
 REPORT_PARAGRAPHS: list[Callable] = []
 CHARTS: list[Callable] = []
 
@@ -113,9 +119,11 @@ def add_nav(item: NavItem) -> None:
         NAVIGATION.sort(key=lambda i: i.order)
 
 
-def add_figures(func: Callable[[str], dict]) -> Callable[[str], dict]:
+def add_figures(func: Callable[[str], dict], *, as_of: bool = False) -> Callable[[str], dict]:
     if func not in FIGURES:
         FIGURES.append(func)
+    if as_of and func not in FIGURES_AS_OF:
+        FIGURES_AS_OF.append(func)
     return func
 
 
@@ -144,14 +152,17 @@ def add_problem_origin(func: Callable) -> Callable:
     return func
 
 
-def add_tile(template: str, order: int = 100) -> None:
+def add_tile(template: str, order: int = 100, *, as_of: bool = False) -> None:
     if all(name != template for _, name in TILES):
         TILES.append((order, template))
         TILES.sort()
+    if as_of and template not in TILES_AS_OF:
+        TILES_AS_OF.append(template)
 
 
-def tiles() -> list[str]:
-    return [name for _, name in TILES]
+def tiles(*, as_of: bool = False) -> list[str]:
+    """The tiles in order; with as_of, only those that can be shown as of a past day."""
+    return [name for _, name in TILES if not as_of or name in TILES_AS_OF]
 
 
 def add_chart(func: Callable[[str], list[Chart]]) -> Callable:
@@ -183,4 +194,13 @@ def subtree_figures(path: str, known: dict | None = None) -> dict:
     figures: dict = {}
     for func in FIGURES:
         figures.update(known[func] if known and func in known else func(path))
+    return figures
+
+
+def subtree_figures_as_of(path: str, day) -> dict:
+    """The figures of the subtree at `path` as they stood at the end of `day`, from every
+    function registered with as_of=True (the others cannot say what they were then)."""
+    figures: dict = {}
+    for func in FIGURES_AS_OF:
+        figures.update(func(path, as_of=day))
     return figures

@@ -15,7 +15,7 @@ from luoshi.core import versions
 from luoshi.core.audit import record_event
 from luoshi.core.errors import Invalid
 from luoshi.core.params import chosen, date_param
-from luoshi.core.registry import module_charts, subtree_figures, tiles
+from luoshi.core.registry import module_charts, subtree_figures, subtree_figures_as_of, tiles
 from luoshi.core.scoping import SYSTEM, can_see_path, get_visible_or_404
 from luoshi.dashboards import reports, selectors, services
 from luoshi.dashboards.models import ReportJob, Snapshot
@@ -127,7 +127,7 @@ def node(request, pk):
     worst_first = request.GET.get("order") == "worst"
     part = _figures(request.user, org, campaign, sort, worst_first)
     measures = part["measures"]
-    as_of = date_param(request.GET, "as_of")
+    as_of = date_param(request.GET, "as_of", latest=timezone.localdate(), label="查看日期")
     last = part["last"]
     since_last = (
         {
@@ -151,6 +151,9 @@ def node(request, pk):
             "since_last": since_last,
             "as_of": as_of,
             "then": selectors.measure_figures_as_of(org.path, campaign, as_of) if as_of else None,
+            # the modules' figures that can say how they stood then, in their own tiles
+            "then_figures": subtree_figures_as_of(org.path, as_of) if as_of else None,
+            "then_tiles": tiles(as_of=True) if as_of else [],
             "can_submit": may_keep_ledger(request.user, org.path),
             "kinds": ReportJob.Kind.choices,
         },

@@ -175,7 +175,7 @@ def _inspection_out(i: Inspection) -> dict:
 
 
 def _inspection_detail(i: Inspection) -> dict:
-    sample = i.sample.select_related("member")
+    sample = selectors.current_sample(i).select_related("member")
     return {
         **_inspection_out(i),
         "sample": [

@@ -27,8 +27,8 @@ class GuidanceConfig(AppConfig):
         )
 
         add_nav(NavItem("督导指导", "guidance:groups", "/guidance/", order=55, group="专项工作"))
-        add_figures(selectors.guidance_figures)
-        add_tile("guidance/_tile.html", order=50)
+        add_figures(selectors.guidance_figures, as_of=True)
+        add_tile("guidance/_tile.html", order=50, as_of=True)
         add_report_paragraphs(selectors.report_paragraphs)
         add_seed_step(seeding.seed_guidance, order=80)
         add_my_work(selectors.my_replies_due)

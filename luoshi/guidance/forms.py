@@ -46,6 +46,7 @@ class GroupChangeForm(StyledForm):
     subtrees = forms.CharField(
         label="指导范围（组织代码）", widget=forms.Textarea(attrs={"rows": 2})
     )
+    starts_on = forms.DateField(label="开始日期", widget=DateInput(), required=False)
     ends_on = forms.DateField(label="结束日期", widget=DateInput())
 
 

@@ -115,11 +115,52 @@ class Inspection(OrgOwned):
         return f"{self.visited_on:%Y-%m-%d} {self.get_kind_display()}"
 
 
+class SampleDraw(models.Model):
+    """One draw of an inspection's sample, kept when it is redrawn: its seed, size and the
+    members it drew (SampledMember), so that every draw can be reproduced."""
+
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="draws", verbose_name="督导检查"
+    )
+    number = models.PositiveSmallIntegerField("抽取次数")
+    seed = models.BigIntegerField("抽样种子")
+    size = models.PositiveSmallIntegerField("访谈人数")
+    reason = models.CharField("重新抽取原因", max_length=200, blank=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="抽取人",
+    )
+    drawn_at = models.DateTimeField("抽样时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "抽样记录"
+        ordering = ["inspection", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "number"], name="guidance_draw_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"第{self.number}次抽取"
+
+
 class SampledMember(OrgOwned):
-    """A member drawn at random for an interview (`org`: the member's organisation)."""
+    """A member drawn at random for an interview (`org`: the member's organisation). The
+    inspection's sample is its latest draw's; earlier draws' members stay for the history."""
 
     inspection = models.ForeignKey(
         Inspection, on_delete=models.CASCADE, related_name="sample", verbose_name="督导检查"
+    )
+    draw = models.ForeignKey(
+        SampleDraw,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name="抽样记录",
     )
     member = models.ForeignKey(
         "orgs.Member", on_delete=models.PROTECT, related_name="+", verbose_name="党员"
@@ -131,7 +172,7 @@ class SampledMember(OrgOwned):
         verbose_name = verbose_name_plural = "随机访谈对象"
         ordering = ["inspection", "rank"]
         constraints = [
-            models.UniqueConstraint(fields=["inspection", "member"], name="guidance_sample_once")
+            models.UniqueConstraint(fields=["draw", "member"], name="guidance_sample_once")
         ]
 
 

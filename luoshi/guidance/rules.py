@@ -79,3 +79,109 @@ def sample_members(member_ids: list[int], seed: int, size: int) -> list[int]:
     for the same seed and the same list, whatever order the list was read in."""
     ordered = sorted(set(member_ids))
     return random.Random(seed).sample(ordered, min(size, len(ordered)))
+
+
+# --- a group's life ------------------------------------------------------------------------------
+def _verifications(group):
+    """Closures verified or returned by its members in the guidance role over its subtrees."""
+    from django.db.models import Q
+
+    from luoshi.core.paths import subtree_q
+    from luoshi.rectification.models import Verification
+
+    inside = Q(pk__in=[])
+    for path in group.subtrees.values_list("path", flat=True):
+        inside |= subtree_q("org_path", path)
+    return Verification.objects.filter(
+        inside, verifier_role=Role.GUIDANCE, verifier__in=group.members.all()
+    )
+
+
+def acts_of(group) -> dict[str, int]:
+    """What the group has done, by kind (only kinds it has done): its inspections, its
+    circulars (drafts too) and the closures its members verified or returned in its name."""
+    done = {
+        "督导检查": group.inspections.count(),
+        "通报": group.circulars.count(),
+        "销号核验": _verifications(group).count(),
+    }
+    return {kind: n for kind, n in done.items() if n}
+
+
+def first_act_on(group):
+    """The day of the group's first act (an inspection's visit, a circular drafted, a closure
+    verified), or None: its period may not begin after it."""
+    days = [
+        group.inspections.order_by("visited_on").values_list("visited_on", flat=True).first(),
+        *(
+            timezone.localdate(at)
+            for at in (
+                group.circulars.order_by("created_at").values_list("created_at", flat=True).first(),
+                _verifications(group)
+                .order_by("created_at")
+                .values_list("created_at", flat=True)
+                .first(),
+            )
+            if at is not None
+        ),
+    ]
+    days = [d for d in days if d is not None]
+    return min(days) if days else None
+
+
+def deletion_refusal(group) -> str | None:
+    """A group that has done nothing may be deleted (set up by mistake); one that has acted is
+    part of the record and can only be ended."""
+    acts = acts_of(group)
+    if not acts:
+        return None
+    done = "、".join(f"{kind}{n}次" for kind, n in acts.items())
+    return f"{group.name}已开展工作（{done}），不能删除；可以结束指导，结束日期设为今天"
+
+
+def ending_refusal(group, today) -> str | None:
+    if group.starts_on > today:
+        return f"{group.name}尚未开始指导，不需结束；可以删除或修改开始日期"
+    if group.ends_on < today:
+        return f"{group.name}已于{group.ends_on}结束指导"
+    return None
+
+
+def start_refusal(group, starts_on, ends_on) -> str | None:
+    """The start may move while the group has not acted, or to a day not after its first act
+    (its acts stay inside its period)."""
+    if starts_on is None:
+        return "请填写指导开始日期"
+    if ends_on < starts_on:
+        return "指导结束日期不能早于开始日期"
+    if starts_on == group.starts_on:
+        return None
+    first = first_act_on(group)
+    if first is not None and starts_on > first:
+        return f"{group.name}已于{first}开展工作，开始日期不能晚于这一天"
+    return None
+
+
+# --- who may be a member -------------------------------------------------------------------------
+def member_refusal(user, org_path: str, subtree_paths: list[str]) -> str | None:
+    """A group is formed by the level above from its cadres (DOMAIN.md part 11): each member and
+    the leader holds an assignment (other than a guidance role) at the setting-up organisation
+    or a level above it, or elsewhere in its subtree but outside the subtrees guided and the
+    line above them (cross-inspection: another county's cadres); never someone the group
+    would guide, nor an account of another region, since membership grants read access to the
+    subtrees guided."""
+    from luoshi.accounts.permissions import assignments_of
+
+    held = [p for p, r in assignments_of(user) if r != Role.GUIDANCE]
+    for path in held:
+        if is_within(org_path, path):  # the organisation itself or above it
+            return None
+        if is_within(path, org_path) and not any(
+            is_within(path, s) or is_within(s, path) for s in subtree_paths
+        ):
+            return None
+    name = user.get_full_name() or user.get_username()
+    return (
+        f"{name}（{user.get_username()}）不能担任指导组成员：成员须是本级或上级组织的干部，"
+        "或本级范围内被指导单位以外的干部"
+    )

@@ -5,7 +5,7 @@ accepted or awaiting the group's check), and a circular per group issued to one 
 confirmed by most recipients. Rows are written in bulk (the seed's tallies are rebuilt at its
 end; these figures are direct counts)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -22,6 +22,7 @@ from luoshi.guidance.models import (
     Inspection,
     InspectionKind,
     SampledMember,
+    SampleDraw,
 )
 from luoshi.orgs.models import Member, Organization, OrgLevel, UnitType
 from luoshi.rectification.models import Problem, today
@@ -126,16 +127,35 @@ def _inspection(rng, group, org_id, path, start, span) -> Inspection:
         chosen = rules.sample_members(ids, seed, inspection.sample_size)
         where = dict(Member.objects.filter(pk__in=chosen).values_list("pk", "org_path"))
         orgs = dict(Member.objects.filter(pk__in=chosen).values_list("pk", "org_id"))
+        draw = SampleDraw.objects.create(
+            inspection=inspection,
+            number=1,
+            seed=seed,
+            size=inspection.sample_size,
+            drawn_by=group.leader,
+        )
         SampledMember.objects.bulk_create(
             SampledMember(
-                inspection=inspection, member_id=pk, org_id=orgs[pk], org_path=where[pk], rank=i
+                inspection=inspection,
+                draw=draw,
+                member_id=pk,
+                org_id=orgs[pk],
+                org_path=where[pk],
+                rank=i,
             )
             for i, pk in enumerate(chosen, start=1)
         )
         Inspection.objects.filter(pk=inspection.pk).update(
             sample_seed=seed, sampled_at=timezone.now()
         )
+    # recorded on the day of the visit, so that figures as of a past day have them
+    Inspection.objects.filter(pk=inspection.pk).update(created_at=_at(visited))
     return inspection
+
+
+def _at(day, hour: int = 17):
+    """An aware time on `day` (never after now): when a seeded fact was recorded."""
+    return min(timezone.make_aware(datetime.combine(day, time(hour))), timezone.now())
 
 
 def _finding(rng, inspection, problem_id) -> None:
@@ -156,8 +176,11 @@ def _finding(rng, inspection, problem_id) -> None:
         state=state,
         reply=rng.choice(REPLIES) if replied else "",
         first_replied_on=replied,
-        replied_at=timezone.now() if replied else None,
-        checked_at=timezone.now() if state == FindingState.ACCEPTED else None,
+        replied_at=_at(replied, 10) if replied else None,
+        checked_at=_at(replied + timedelta(days=2)) if state == FindingState.ACCEPTED else None,
+    )
+    Finding.objects.filter(inspection=inspection, problem_id=problem_id).update(
+        created_at=_at(inspection.visited_on)
     )
 
 
@@ -187,7 +210,9 @@ def _circular(rng, group, county_path) -> None:
             circular=circular,
             org=o,
             org_path=o.path,
-            confirmed_at=timezone.now() if rng.random() < 0.7 else None,
+            confirmed_at=_at(issued_on + timedelta(days=rng.randint(1, 5)))
+            if rng.random() < 0.7
+            else None,
         )
         for o in recipients
     )

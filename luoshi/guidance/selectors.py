@@ -3,7 +3,10 @@ inspections (an unannounced one is not shown to the organisation visited), findi
 organisation's and its levels above, the group's), circulars (the issuer's scope, the writing
 group, and once issued the recipients), the figures of a subtree and the sections of my work."""
 
-from django.db.models import Exists, OuterRef, Q
+from datetime import date, datetime, time
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
 
 from luoshi.accounts.permissions import role_paths
 from luoshi.core.audit import record_refusal
@@ -72,6 +75,14 @@ def inspections_for(user):
     )
 
 
+def current_sample(inspection):
+    """The members of the inspection's latest draw (earlier draws stay as history)."""
+    from luoshi.guidance.models import SampledMember
+
+    latest = inspection.draws.order_by("-number").values("pk")[:1]
+    return SampledMember.objects.filter(inspection=inspection, draw__in=latest)
+
+
 def findings_for(user):
     return Finding.objects.visible_to(user)
 
@@ -104,37 +115,54 @@ def groups_over(user, path: str):
 
 
 # --- figures -----------------------------------------------------------------------------------
-def guidance_figures(path: str) -> dict:
+def end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def guidance_figures(path: str, as_of: date | None = None) -> dict:
     """Inspections, findings fed back and replied (on time), circulars issued by the subtree's
-    organisations and confirmed by its recipients: direct counts."""
+    organisations and confirmed by its recipients: direct counts. With `as_of`, as they stood at
+    the end of that day, from the dates the rows carry (recorded, first replied, checked,
+    issued, confirmed), so a past day's figures never change when later facts arrive."""
     inside = subtree_q("org_path", path)
     inspections = Inspection.objects.filter(inside)
     findings = Finding.objects.filter(inside)
-    recipients = CircularRecipient.objects.filter(inside)
-    n_findings = findings.count()
-    replied = findings.filter(first_replied_on__isnull=False)
-    on_time = replied.filter(first_replied_on__lte=_due()).count()
-    n_recipients = recipients.count()
-    confirmed = recipients.filter(confirmed_at__isnull=False).count()
+    recipients = CircularRecipient.objects.filter(inside, circular__state=CircularState.ISSUED)
+    issued = Circular.objects.filter(inside, state=CircularState.ISSUED)
+    replied_q, accepted_q = Q(first_replied_on__isnull=False), Q(state=FindingState.ACCEPTED)
+    confirmed_q = Q(confirmed_at__isnull=False)
+    if as_of is not None:
+        end = end_of(as_of)
+        inspections = inspections.filter(created_at__lte=end)
+        findings = findings.filter(created_at__lte=end)
+        recipients = recipients.filter(circular__issued_on__lte=as_of)
+        issued = issued.filter(issued_on__lte=as_of)
+        replied_q = Q(first_replied_on__lte=as_of)
+        accepted_q &= Q(checked_at__lte=end)  # accepting is final: its check is the last
+        confirmed_q = Q(confirmed_at__lte=end)
+    visits = inspections.aggregate(
+        n=Count("id"), unannounced=Count("id", filter=Q(unannounced=True))
+    )
+    f = findings.aggregate(
+        n=Count("id"),
+        replied=Count("id", filter=replied_q),
+        on_time=Count("id", filter=replied_q & Q(first_replied_on__lte=F("reply_due_on"))),
+        accepted=Count("id", filter=accepted_q),
+    )
+    c = recipients.aggregate(n=Count("id"), confirmed=Count("id", filter=confirmed_q))
     return {
-        "inspections": inspections.count(),
-        "inspections_unannounced": inspections.filter(unannounced=True).count(),
-        "inspections_findings": n_findings,
-        "inspections_replied": replied.count(),
-        "inspections_replied_on_time": on_time,
-        "inspections_accepted": findings.filter(state=FindingState.ACCEPTED).count(),
-        "inspections_on_time_rate": round(100 * on_time / n_findings, 1) if n_findings else 0.0,
-        "circulars_issued": Circular.objects.filter(inside, state=CircularState.ISSUED).count(),
-        "circulars_received": n_recipients,
-        "circulars_confirmed": confirmed,
-        "circulars_confirm_rate": round(100 * confirmed / n_recipients, 1) if n_recipients else 0.0,
+        "inspections": visits["n"],
+        "inspections_unannounced": visits["unannounced"],
+        "inspections_findings": f["n"],
+        "inspections_replied": f["replied"],
+        "inspections_replied_on_time": f["on_time"],
+        "inspections_accepted": f["accepted"],
+        "inspections_on_time_rate": round(100 * f["on_time"] / f["n"], 1) if f["n"] else 0.0,
+        "circulars_issued": issued.count(),
+        "circulars_received": c["n"],
+        "circulars_confirmed": c["confirmed"],
+        "circulars_confirm_rate": round(100 * c["confirmed"] / c["n"], 1) if c["n"] else 0.0,
     }
-
-
-def _due():
-    from django.db.models import F
-
-    return F("reply_due_on")
 
 
 def report_paragraphs(org, figures: dict) -> list[str]:

@@ -31,6 +31,7 @@ from luoshi.guidance.models import (
     Inspection,
     InspectionKind,
     SampledMember,
+    SampleDraw,
 )
 from luoshi.orgs.models import Member, Organization
 from luoshi.rectification import services as ledger
@@ -50,6 +51,13 @@ def _active_users(usernames) -> list:
     if missing:
         raise Invalid(f"没有这些在用的账号：{'、'.join(missing)}")
     return users
+
+
+def _check_members(people, org_path: str, subtrees) -> None:
+    paths = [o.path for o in subtrees]
+    refusals = [r for u in people if (r := rules.member_refusal(u, org_path, paths))]
+    if refusals:
+        raise NotAllowed("；".join(refusals[:3]))
 
 
 # --- groups ------------------------------------------------------------------------------------
@@ -91,6 +99,7 @@ def create_group(
     head = next((u for u in people if u.username == leader.strip()), None)
     if head is None:
         raise Invalid("请填写组长账号")
+    _check_members(people, org.path, subtrees)
     group = GuidanceGroup.objects.create(
         org=org,
         org_path=org.path,
@@ -118,22 +127,35 @@ def create_group(
 
 @transaction.atomic
 def change_group(
-    *, actor, group_id: int, members: list[str], ends_on: date, subtrees: list[Organization]
+    *,
+    actor,
+    group_id: int,
+    members: list[str],
+    ends_on: date,
+    subtrees: list[Organization],
+    starts_on: date | None = None,
 ) -> GuidanceGroup:
-    """The office changes a group's members, subtrees or the end of its period (ending it early
-    takes the role away from the next day). The leader stays a member."""
+    """The office changes a group's members, subtrees or its period: the end (ending it early
+    takes the role away from the next day), the start while it has not acted or to a day not
+    after its first act (rules.start_refusal). The leader stays a member; each member added is
+    one the rule allows (rules.member_refusal)."""
     group = get_visible_or_404(GuidanceGroup.objects.select_for_update(), actor, pk=group_id)
     if not subtrees:
         raise Invalid("请选择指导组负责的组织")
     refusal = rules.setup_refusal(actor, group.org_path, [o.path for o in subtrees])
     if refusal:
         raise NotAllowed(refusal)
-    if ends_on is None or ends_on < group.starts_on:
-        raise Invalid("指导结束日期不能早于开始日期")
+    starts_on = starts_on or group.starts_on
+    if ends_on is None:
+        raise Invalid("请填写指导结束日期")
+    if refusal := rules.start_refusal(group, starts_on, ends_on):
+        raise Invalid(refusal)
     people = _active_users([group.leader.username, *members])
     before = set(group.members.values_list("pk", flat=True))
-    group.ends_on = ends_on
-    group.save(update_fields=["ends_on"])
+    # the rule is checked when someone is made a member (those already in stay while kept)
+    _check_members([u for u in people if u.pk not in before], group.org_path, subtrees)
+    group.starts_on, group.ends_on = starts_on, ends_on
+    group.save(update_fields=["starts_on", "ends_on"])
     group.members.set(people)
     group.subtrees.set(subtrees)
     for user_id in before | {u.pk for u in people}:
@@ -145,8 +167,48 @@ def change_group(
         target=group.name,
         members=[u.username for u in people],
         subtrees=[o.code for o in subtrees],
+        starts_on=starts_on.isoformat(),
         ends_on=ends_on.isoformat(),
     )
+    return group
+
+
+def _office_of(actor, group_id: int) -> GuidanceGroup:
+    group = get_visible_or_404(GuidanceGroup.objects.select_for_update(), actor, pk=group_id)
+    if refusal := rules.setup_refusal(actor, group.org_path, []):
+        raise NotAllowed(refusal)
+    return group
+
+
+@transaction.atomic
+def delete_group(*, actor, group_id: int) -> None:
+    """The office deletes a group that has done nothing (set up by mistake); one that has
+    acted is refused, in words that say it can be ended (rules.deletion_refusal). Its members'
+    accounts are marked: their role over its subtrees ends at once."""
+    group = _office_of(actor, group_id)
+    if refusal := rules.deletion_refusal(group):
+        raise Invalid(refusal)
+    member_ids = list(group.members.values_list("pk", flat=True))
+    name, path = group.name, group.org_path
+    group.delete()
+    for user_id in member_ids:
+        versions.account_changed(user_id)
+    record_event("guidance_group_deleted", user=actor, org_path=path, target=name)
+
+
+@transaction.atomic
+def end_group(*, actor, group_id: int) -> GuidanceGroup:
+    """The office ends a group today: its end date becomes today, so its members hold the role
+    to the end of the day; what it did stays (rules.ending_refusal)."""
+    group = _office_of(actor, group_id)
+    today = timezone.localdate()
+    if refusal := rules.ending_refusal(group, today):
+        raise Invalid(refusal)
+    group.ends_on = today
+    group.save(update_fields=["ends_on"])
+    for user_id in group.members.values_list("pk", flat=True):
+        versions.account_changed(user_id)
+    record_event("guidance_group_ended", user=actor, org_path=group.org_path, target=group.name)
     return group
 
 
@@ -198,13 +260,20 @@ def _acting_on(actor, inspection_id: int) -> Inspection:
 
 
 @transaction.atomic
-def draw_sample(*, actor, inspection_id: int, seed: int | None = None) -> list[SampledMember]:
+def draw_sample(
+    *, actor, inspection_id: int, seed: int | None = None, reason: str = ""
+) -> list[SampledMember]:
     """Draw the members to interview at random from the organisation's members (its subtree,
-    those who have not left), once, and keep the seed: drawing again from the same seed and the
-    same members gives the same people (rules.sample_members)."""
+    those who have not left) and keep the seed: drawing again from the same seed and the same
+    members gives the same people (rules.sample_members). It may be drawn again, with a reason
+    (a member away, the list changed): a new draw with a new seed; the earlier draws stay in
+    the history (SampleDraw), each reproducible from its own seed."""
     inspection = _acting_on(actor, inspection_id)
-    if inspection.sampled_at is not None:
-        raise Invalid("已抽取访谈对象，不能重新抽取")
+    reason = reason.strip()
+    if inspection.sampled_at is not None and not reason:
+        raise Invalid("已抽取访谈对象；重新抽取须说明原因")
+    if len(reason) > 200:
+        raise Invalid("重新抽取原因最多 200 个字")
     if inspection.sample_size < 1:
         raise Invalid("本次督导未设访谈人数")
     ids = list(
@@ -216,6 +285,15 @@ def draw_sample(*, actor, inspection_id: int, seed: int | None = None) -> list[S
         raise Invalid(f"{inspection.org.name}没有可访谈的党员")
     seed = secrets.randbits(62) if seed is None else seed
     chosen = rules.sample_members(ids, seed, inspection.sample_size)
+    last = inspection.draws.order_by("-number").values_list("number", flat=True).first()
+    draw = SampleDraw.objects.create(
+        inspection=inspection,
+        number=(last or 0) + 1,
+        seed=seed,
+        size=inspection.sample_size,
+        reason=reason,
+        drawn_by=actor if getattr(actor, "pk", None) else None,
+    )
     where = {
         pk: (org_id, path)
         for pk, org_id, path in Member.objects.filter(pk__in=chosen).values_list(
@@ -225,6 +303,7 @@ def draw_sample(*, actor, inspection_id: int, seed: int | None = None) -> list[S
     rows = SampledMember.objects.bulk_create(
         SampledMember(
             inspection=inspection,
+            draw=draw,
             member_id=pk,
             org_id=where[pk][0],
             org_path=where[pk][1],
@@ -236,7 +315,14 @@ def draw_sample(*, actor, inspection_id: int, seed: int | None = None) -> list[S
         sample_seed=seed, sampled_at=timezone.now(), version=F("version") + 1
     )
     versions.changed([inspection.org_path])
-    record_event("inspection_sample", user=actor, org_path=inspection.org_path, seed=seed)
+    record_event(
+        "inspection_sample",
+        user=actor,
+        org_path=inspection.org_path,
+        seed=seed,
+        draw=draw.number,
+        reason=reason,
+    )
     return rows
 
 
@@ -250,8 +336,9 @@ def record_notes(
         raise Conflict()
     if not (talked_to.strip() or found.strip()):
         raise Invalid("请填写访谈情况或发现情况")
-    SampledMember.objects.filter(inspection=inspection).update(talked=False)
-    SampledMember.objects.filter(inspection=inspection, member_id__in=talked).update(talked=True)
+    sample = selectors.current_sample(inspection)
+    SampledMember.objects.filter(pk__in=sample.values("pk")).update(talked=False)
+    sample.filter(member_id__in=talked).update(talked=True)
     Inspection.objects.filter(pk=inspection.pk).update(
         talked_to=talked_to.strip(), found=found.strip(), version=F("version") + 1
     )

@@ -103,6 +103,7 @@ def group_detail(request, pk):
         initial={
             "members": "\n".join(group.members.values_list("username", flat=True)),
             "subtrees": "\n".join(group.subtrees.values_list("code", flat=True)),
+            "starts_on": group.starts_on,
             "ends_on": group.ends_on,
         }
     )
@@ -117,6 +118,7 @@ def group_detail(request, pk):
             "circulars": selectors.circulars_for(request.user).filter(group=group)[:20],
             "is_member": rules.is_member(request.user, group),
             "may_change": may_change,
+            "acts": rules.acts_of(group) if may_change else {},
             "change_form": change,
         },
     )
@@ -135,6 +137,7 @@ def group_change(request, pk):
             group_id=group.pk,
             members=words(data["members"]),
             ends_on=data["ends_on"],
+            starts_on=data["starts_on"],
             subtrees=_orgs_by_code(request.user, data["subtrees"], "指导范围"),
         )
     except DomainError as error:
@@ -142,6 +145,30 @@ def group_change(request, pk):
     else:
         messages.success(request, "指导组已调整")
     return redirect("guidance:group", pk=group.pk)
+
+
+@require_POST
+def group_end(request, pk):
+    group = selectors.group_or_404(request.user, pk, request)
+    try:
+        services.end_group(actor=request.user, group_id=group.pk)
+    except DomainError as error:
+        messages.error(request, f"{error}，未结束")
+    else:
+        messages.success(request, "指导组已结束指导，结束日期为今天")
+    return redirect("guidance:group", pk=group.pk)
+
+
+@require_POST
+def group_delete(request, pk):
+    group = selectors.group_or_404(request.user, pk, request)
+    try:
+        services.delete_group(actor=request.user, group_id=group.pk)
+    except DomainError as error:
+        messages.error(request, f"{error}，未删除")
+        return redirect("guidance:group", pk=group.pk)
+    messages.success(request, f"已删除{group.name}")
+    return redirect("guidance:groups")
 
 
 @require_GET
@@ -228,7 +255,10 @@ def inspection_detail(request, pk):
         "guidance/inspection.html",
         {
             "inspection": inspection,
-            "sample": inspection.sample.select_related("member", "org"),
+            "sample": selectors.current_sample(inspection).select_related("member", "org"),
+            "draws": inspection.draws.select_related("drawn_by").prefetch_related(
+                "members__member"
+            ),
             "findings": inspection.findings.select_related("problem"),
             "acting": acting,
             "notes_form": NotesForm(
@@ -263,7 +293,9 @@ def draw_sample(request, pk):
     return _inspection_post(
         request,
         pk,
-        lambda i: services.draw_sample(actor=request.user, inspection_id=i.pk),
+        lambda i: services.draw_sample(
+            actor=request.user, inspection_id=i.pk, reason=request.POST.get("reason", "")
+        ),
         "已随机抽取访谈对象",
     )
 

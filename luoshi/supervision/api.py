@@ -4,6 +4,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from luoshi.core.api_schemas import ERRORS, Id, text_of
+from luoshi.core.errors import Invalid
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
@@ -91,10 +92,24 @@ def _submission(s: Submission) -> dict:
 
 
 @router.get("/escalations", response=list[EscalationOut])
-def list_escalations(request, step: str = "", state: str = "", limit: int = 100, offset: int = 0):
+def list_escalations(
+    request,
+    step: str = "",
+    state: str = "",
+    limit: int = 100,
+    offset: int = 0,
+    as_of: date | None = None,
+):
+    """With `as_of`: the 督办单 issued by the end of that day, each in its state then."""
     limit, offset = bounded(limit, offset)
-    rows = selectors.escalations(request.user, step=step, state=state)[offset : offset + limit]
-    return [_escalation(e) for e in rows]
+    rows = selectors.escalations(request.user, step=step, state=state, as_of=_past(as_of))
+    return [_escalation(e) | {"state": e.state_then} for e in rows[offset : offset + limit]]
+
+
+def _past(as_of: date | None) -> date | None:
+    if as_of is not None and as_of > timezone.localdate():
+        raise Invalid("查看日期不能晚于今天")
+    return as_of
 
 
 @router.get("/escalations/{escalation_id}", response={200: EscalationOut, **ERRORS})
@@ -128,18 +143,20 @@ def read_notification(request, notification_id: int):
 
 
 @router.get("/report-demands/{demand_id}/status", response={200: list[SenderOut], **ERRORS})
-def demand_status(request, demand_id: int, period: date | None = None):
+def demand_status(request, demand_id: int, period: date | None = None, as_of: date | None = None):
+    """Each sender's standing for the period; with `as_of`, as it stood at the end of that day."""
     demand = get_visible_or_404(ReportDemand.objects, request.user, request=request, pk=demand_id)
-    today = timezone.localdate()
+    as_of = _past(as_of)
+    today = as_of or timezone.localdate()
     rows = selectors.demand_status(
-        request.user, demand, period or selectors.default_period(demand, today), today
+        request.user, demand, period or selectors.default_period(demand, today), today, as_of=as_of
     )
     return [
         {
             "org_id": r.org.pk,
             "org_name": r.org.name,
             "submission_id": r.submission.pk if r.submission else None,
-            "state": r.submission.state if r.submission else "missing",
+            "state": r.submission.state_then if r.submission else "missing",
             "late": r.late,
             "difference": r.difference,
         }

@@ -25,9 +25,9 @@ class SupervisionConfig(AppConfig):
                 "督办报送", "supervision:escalations", "/supervision/", order=60, group="专项工作"
             )
         )
-        add_figures(selectors.escalation_figures)
-        add_figures(selectors.submission_figures)
-        add_tile("supervision/_tile.html", order=80)
+        add_figures(selectors.escalation_figures, as_of=True)
+        add_figures(selectors.submission_figures, as_of=True)
+        add_tile("supervision/_tile.html", order=80, as_of=True)
         add_my_work(selectors.my_escalations_section)
         add_report_paragraphs(selectors.report_paragraphs)
         add_seed_step(seeding.seed_supervision, order=90)

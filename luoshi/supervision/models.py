@@ -6,7 +6,9 @@ from django.db import models
 from django.db.models import Q
 
 from luoshi.core.models import OrgOwned
+from luoshi.core.paths import ancestor_paths
 from luoshi.core.scoping import ScopedQuerySet, scope_paths, scope_q
+from luoshi.orgs.models import Organization, OrgLevel
 
 
 class Step(models.TextChoices):
@@ -94,6 +96,8 @@ class Escalation(OrgOwned):
         verbose_name="回复人",
     )
     stop_reason = models.CharField("终止原因", max_length=60, blank=True)
+    # the day it was stopped: figures as of an earlier day count it as it stood then
+    stopped_on = models.DateField("终止日期", null=True, blank=True)
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
 
     class Meta(OrgOwned.Meta):
@@ -210,22 +214,45 @@ class Period(models.TextChoices):
     ONCE = "once", "一次"
 
 
+class Senders(models.TextChoices):
+    CHILDREN = "children", "直属下级组织"
+    LEVEL = "level", "指定层级的全部组织"
+    LIST = "list", "指定的组织"
+
+
 class DemandQuerySet(ScopedQuerySet):
     def visible_to(self, user, within: str | None = None):
-        """Demands set in the user's scope, or by the level directly above it (the units that
-        must report see what is asked of them)."""
+        """Demands set in the user's scope, or above it naming an organisation of the user's
+        scope as a sender (the units that must report see what is asked of them): by the level
+        directly above (direct children), by any level above at a level the scope reaches down
+        to, or by name."""
         if within is not None:
             return super().visible_to(user, within)
         q = scope_q(user, self.scope_field)
         if q is None:
             return self.none()
-        parents = {p.rstrip("/").rsplit("/", 1)[0] + "/" for p in scope_paths(user)}
-        return self.filter(q | Q(org_path__in=parents - {"/"}))
+        paths = scope_paths(user)
+        parents = {p.rstrip("/").rsplit("/", 1)[0] + "/" for p in paths} - {"/"}
+        above = {a for p in paths for a in ancestor_paths(p) if a != p}
+        top_level = min(
+            Organization.objects.filter(path__in=paths).values_list("level", flat=True),
+            default=None,
+        )
+        named = Q(sender_list__path__in=paths)
+        for path in paths:
+            named |= Q(sender_list__path__startswith=path)
+        return self.filter(
+            q
+            | Q(org_path__in=parents, senders=Senders.CHILDREN)
+            | Q(org_path__in=above, senders=Senders.LEVEL, sender_level__gte=top_level or 99)
+            | Q(org_path__in=above, senders=Senders.LIST) & named
+        ).distinct()
 
 
 class ReportDemand(OrgOwned):
-    """A report a campaign's office (of `org`) expects from the organisations directly below it,
-    every period, by a deadline (the first one is `first_due_on`)."""
+    """A report a campaign's office (of `org`) expects, every period, by a deadline (the first
+    one is `first_due_on`), from its senders: the organisations directly below it (default),
+    every organisation of its subtree at `sender_level`, or the ones listed (periods.senders)."""
 
     campaign = models.ForeignKey(
         "campaigns.Campaign",
@@ -246,6 +273,15 @@ class ReportDemand(OrgOwned):
         verbose_name="批次",
     )
     figure_keys = models.JSONField("指定数字", default=list, blank=True)
+    senders = models.CharField(
+        "报送单位", max_length=10, choices=Senders.choices, default=Senders.CHILDREN
+    )
+    sender_level = models.PositiveSmallIntegerField(
+        "报送层级", choices=OrgLevel.choices, null=True, blank=True
+    )
+    sender_list = models.ManyToManyField(
+        "orgs.Organization", blank=True, related_name="+", verbose_name="指定报送单位"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -5,8 +5,9 @@ after its deadline)."""
 import calendar
 from datetime import date, timedelta
 
-from luoshi.orgs.models import Organization
-from luoshi.supervision.models import Period, SubmissionState
+from luoshi.core.paths import is_within, subtree_q
+from luoshi.orgs.models import Organization, OrgLevel
+from luoshi.supervision.models import Period, Senders, SubmissionState
 
 MAX_PERIODS = 120
 DIFF_KEYS = ("problems", "measures", "measures_closed", "measures_overdue", "closure_rate")
@@ -47,12 +48,43 @@ def is_late(period_due_on: date, on: date) -> bool:
 
 
 def senders(demand):
-    """The organisations that must report: those directly below the demand's organisation."""
-    return Organization.objects.filter(parent_id=demand.org_id).order_by("path")
+    """The organisations that must report, never outside the subtree of the demand's
+    organisation nor that organisation itself: those directly below it (default), every one of
+    its subtree at the chosen level, or the ones listed."""
+    if demand.senders == Senders.LEVEL:
+        rows = Organization.objects.filter(
+            subtree_q("path", demand.org_path), level=demand.sender_level
+        )
+    elif demand.senders == Senders.LIST:
+        rows = Organization.objects.filter(
+            subtree_q("path", demand.org_path), pk__in=demand.sender_list.values("pk")
+        )
+    else:
+        return Organization.objects.filter(parent_id=demand.org_id).order_by("path")
+    return rows.exclude(pk=demand.org_id).order_by("path")
 
 
 def is_sender(demand, org) -> bool:
-    return org.parent_id == demand.org_id
+    return senders(demand).filter(pk=org.pk).exists()
+
+
+def senders_refusal(org, senders_kind: str, level, chosen) -> str | None:
+    """Why these senders may not be named for a demand of `org`, or None."""
+    if senders_kind not in Senders.values:
+        return "请选择报送单位的范围"
+    if senders_kind == Senders.LEVEL:
+        if level not in OrgLevel.values or level <= org.level:
+            return "报送层级须是本级组织以下的层级"
+        found = Organization.objects.filter(subtree_q("path", org.path), level=level)
+        if not found.exclude(pk=org.pk).exists():
+            return f"本级组织范围内没有{OrgLevel(level).label}组织"
+    if senders_kind == Senders.LIST:
+        if not chosen:
+            return "请选择报送单位"
+        outside = [o.name for o in chosen if o.pk == org.pk or not is_within(o.path, org.path)]
+        if outside:
+            return f"报送单位须是本级组织的下级组织：{'、'.join(outside[:5])}不是"
+    return None
 
 
 def open_period(demand, org, today: date, live: set[date]) -> date | None:

@@ -2,7 +2,7 @@
 replied), and a weekly report the root's office expects from the organisations below it, sent
 by most of them (one late, one returned and sent again), so that every page has something."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 
@@ -68,3 +68,26 @@ def _seed_reports(context, campaign) -> None:
             services.submit_report(actor=office, demand_id=demand.pk, org=org)
         elif i % 2:
             services.decide_submission(actor=office, submission_id=sent.pk, receive=True)
+    _date_back(demand)
+
+
+def _date_back(demand) -> None:
+    """Give the seeded reports the days they would have had (the demand set two weeks ago, most
+    sent the day before the first deadline and decided the day after, the one returned sent
+    again two days late), so that the overview as of a past day has a story to show."""
+    from django.utils import timezone
+
+    from luoshi.supervision.models import ReportDemand, Submission, SubmissionState
+
+    def at(day, hour):
+        return timezone.make_aware(datetime.combine(day, time(hour)))
+
+    due = demand.first_due_on
+    ReportDemand.objects.filter(pk=demand.pk).update(created_at=at(due - timedelta(days=6), 9))
+    seen = set()
+    for s in Submission.objects.filter(demand=demand).order_by("pk"):
+        again = s.org_id in seen  # sent again after a return
+        seen.add(s.org_id)
+        sent = at(due + timedelta(days=2), 15) if again else at(due - timedelta(days=1), 10)
+        decided = at(due + timedelta(days=1), 11) if s.state != SubmissionState.SUBMITTED else None
+        Submission.objects.filter(pk=s.pk).update(submitted_at=sent, decided_at=decided, late=again)

@@ -2,13 +2,13 @@
 figures of a subtree (keys beginning `escalations` and `submissions`)."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
-from django.db.models import Count, Q
+from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.utils import timezone
 
 from luoshi.accounts.permissions import has_role_over, role_paths
-from luoshi.core.paths import subtree_q
+from luoshi.core.paths import ancestor_paths, subtree_q
 from luoshi.orgs.models import Organization
 from luoshi.supervision import ladder, periods
 from luoshi.supervision.models import (
@@ -17,19 +17,59 @@ from luoshi.supervision.models import (
     EscalationState,
     Notification,
     ReportDemand,
+    Senders,
     Step,
     Submission,
     SubmissionState,
 )
 
 
-def escalations(user, *, step: str = "", state: str = ""):
-    """督办单 and reminders of the measures the user may see, newest first."""
+def end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+# --- as of a day: the one place that says how a 督办单 or a submission stood then ----------
+def escalation_state_then(day: date | None):
+    """A 督办单's state at the end of `day`, from its dates: replied once replied_on has come,
+    stopped once stopped_on has (one stopped before the day was kept, stopped_on empty, counts
+    as stopped), else waiting. None: its state now."""
+    if day is None:
+        return F("state")
+    return Case(
+        When(replied_on__lte=day, then=Value(EscalationState.REPLIED)),
+        When(
+            Q(state=EscalationState.STOPPED)
+            & (Q(stopped_on__isnull=True) | Q(stopped_on__lte=day)),
+            then=Value(EscalationState.STOPPED),
+        ),
+        default=Value(EscalationState.ISSUED),
+        output_field=CharField(),
+    )
+
+
+def submission_state_then(day: date | None):
+    """A submission's state at the end of `day`: received or returned once decided by then,
+    else waiting. None: its state now."""
+    if day is None:
+        return F("state")
+    return Case(
+        When(decided_at__lte=end_of(day), then="state"),
+        default=Value(SubmissionState.SUBMITTED),
+        output_field=CharField(),
+    )
+
+
+def escalations(user, *, step: str = "", state: str = "", as_of: date | None = None):
+    """督办单 and reminders of the measures the user may see, newest first; with `as_of`, those
+    issued by the end of that day, each in the state it had then (`state_then`)."""
     rows = Escalation.objects.visible_to(user).select_related("to_org", "org", "measure")
+    rows = rows.annotate(state_then=escalation_state_then(as_of))
+    if as_of is not None:
+        rows = rows.filter(issued_on__lte=as_of)
     if step in Step.values:
         rows = rows.filter(step=step)
     if state in EscalationState.values:
-        rows = rows.filter(state=state)
+        rows = rows.filter(state_then=state)
     return rows.order_by("-issued_on", "-id")
 
 
@@ -85,18 +125,33 @@ class SenderRow:
     difference: dict | None
 
 
-def demand_status(user, demand, period: date, today: date | None = None) -> list[SenderRow]:
+def standing_submissions(demand, orgs, as_of: date | None = None):
+    """The demand's submissions of `orgs` that answer their period (not returned), each with
+    its `state_then`; with `as_of`, those sent by the end of that day and not returned by then,
+    so that a past day's overview never changes when later facts arrive."""
+    subs = Submission.objects.filter(demand=demand, org__in=orgs).annotate(
+        state_then=submission_state_then(as_of)
+    )
+    if as_of is not None:
+        subs = subs.filter(submitted_at__lte=end_of(as_of))
+    return subs.exclude(state_then=SubmissionState.RETURNED)
+
+
+def demand_status(
+    user, demand, period: date, today: date | None = None, *, as_of: date | None = None
+) -> list[SenderRow]:
     """For one period: each organisation that must report (those the user may see) with its
     standing submission, whether it is late (not in by the day after the deadline, or sent
-    after it), and the change of its figures since its previous submission."""
-    today = today or timezone.localdate()
+    after it), and the change of its figures since its previous submission. With `as_of`, as it
+    stood at the end of that day (`today` is then that day)."""
+    today = as_of or today or timezone.localdate()
     orgs = list(periods.senders(demand).visible_to(user))
     subs = (
-        Submission.objects.filter(demand=demand, org__in=orgs)
-        .exclude(state=SubmissionState.RETURNED)
+        standing_submissions(demand, orgs, as_of)
         .select_related("snapshot")
         .order_by("org_id", "-period_due_on", "-id")
     )
+    subs = labelled(subs)
     by_org: dict[int, list[Submission]] = {}
     for s in subs:
         by_org.setdefault(s.org_id, []).append(s)
@@ -112,12 +167,24 @@ def demand_status(user, demand, period: date, today: date | None = None) -> list
     return rows
 
 
-def history(user, demand, org=None):
-    """Every submission of the demand the user may see, returned ones included, newest first."""
+def history(user, demand, org=None, *, as_of: date | None = None):
+    """Every submission of the demand the user may see, returned ones included, newest first;
+    with `as_of`, those sent by the end of that day, each in its state then."""
     rows = Submission.objects.visible_to(user).filter(demand=demand)
+    rows = rows.annotate(state_then=submission_state_then(as_of))
+    if as_of is not None:
+        rows = rows.filter(submitted_at__lte=end_of(as_of))
     if org is not None:
         rows = rows.filter(org=org)
     return rows.select_related("org", "submitted_by", "decided_by").order_by("-submitted_at", "-id")
+
+
+def labelled(submissions) -> list[Submission]:
+    """The submissions with `state_label`: the words of the state they had then."""
+    rows = list(submissions)
+    for s in rows:
+        s.state_label = SubmissionState(s.state_then).label
+    return rows
 
 
 def default_period(demand, today: date) -> date:
@@ -134,12 +201,16 @@ def sender_orgs(user, demand) -> list[Organization]:
 
 
 # --- figures ------------------------------------------------------------------------------
-def escalation_figures(path: str) -> dict:
+def escalation_figures(path: str, as_of: date | None = None) -> dict:
     """督办单 of the subtree by colour and state, and the reply rate (replied of those replied
-    or waiting; the stopped ones need none)."""
+    or waiting; the stopped ones need none). With `as_of`: those issued by the end of that day,
+    each in the state it had then."""
+    rows = Escalation.objects.filter(subtree_q("org_path", path))
+    if as_of is not None:
+        rows = rows.filter(issued_on__lte=as_of)
     rows = (
-        Escalation.objects.filter(subtree_q("org_path", path))
-        .values_list("step", "state")
+        rows.annotate(state_then=escalation_state_then(as_of))
+        .values_list("step", "state_then")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -166,35 +237,38 @@ def escalation_figures(path: str) -> dict:
     }
 
 
-def submission_figures(path: str, today: date | None = None) -> dict:
-    """Reports the subtree's organisations owe upward: expected (each reporting organisation in
-    the subtree times the periods whose deadline has passed), received, waiting, returned, sent
-    late, and missing (expected with no standing submission)."""
-    today = today or timezone.localdate()
-    parent_path = path.rstrip("/").rsplit("/", 1)[0] + "/"
-    rows = ReportDemand.objects.filter(Q(org_path=parent_path) | subtree_q("org_path", path))
-    demand_list = list(rows.only("id", "org_id", "org_path", "period", "first_due_on", "batch"))
-    inside = [d.org_id for d in demand_list if d.org_path.startswith(path)]
-    children = dict(
-        Organization.objects.filter(parent_id__in=inside)
-        .values_list("parent_id")
-        .annotate(n=Count("id"))
-        .order_by()
+def submission_figures(path: str, as_of: date | None = None) -> dict:
+    """Reports the subtree's organisations owe upward, as they stood at the end of `as_of`
+    (default today): expected (for each demand set by then, its senders inside the subtree
+    times its deadlines passed), received, waiting, returned, sent late, and missing (expected
+    with no standing submission). Counted from the dates the rows carry (set, sent, decided),
+    so a past day's figures never change when later facts arrive."""
+    day = as_of or timezone.localdate()
+    end = end_of(day)
+    ancestors = [p for p in ancestor_paths(path) if p != path]
+    rows = ReportDemand.objects.filter(
+        Q(org_path__in=ancestors) | subtree_q("org_path", path), created_at__lte=end
+    )
+    demand_list = list(
+        rows.only(
+            "id", "org_id", "org_path", "period", "first_due_on", "batch", "senders", "sender_level"
+        )
     )
     expected = sum(
-        (children.get(d.org_id, 0) if d.org_path.startswith(path) else 1)
-        * len(periods.passed(d, today))
+        _senders_inside(d, path) * len(periods.passed(d, day))
         for d in demand_list
+        if periods.passed(d, day)
     )
-    subs = Submission.objects.filter(subtree_q("org_path", path), demand__in=demand_list)
+    subs = Submission.objects.filter(
+        subtree_q("org_path", path), demand__in=demand_list, submitted_at__lte=end
+    ).annotate(state_then=submission_state_then(as_of and day))
+    standing = ~Q(state_then=SubmissionState.RETURNED)
     counts = subs.aggregate(
-        received=Count("id", filter=Q(state=SubmissionState.RECEIVED)),
-        waiting=Count("id", filter=Q(state=SubmissionState.SUBMITTED)),
-        returned=Count("id", filter=Q(state=SubmissionState.RETURNED)),
-        late=Count("id", filter=Q(late=True) & ~Q(state=SubmissionState.RETURNED)),
-        answered=Count(
-            "id", filter=Q(period_due_on__lt=today) & ~Q(state=SubmissionState.RETURNED)
-        ),
+        received=Count("id", filter=Q(state_then=SubmissionState.RECEIVED)),
+        waiting=Count("id", filter=Q(state_then=SubmissionState.SUBMITTED)),
+        returned=Count("id", filter=Q(state_then=SubmissionState.RETURNED)),
+        late=Count("id", filter=Q(late=True) & standing),
+        answered=Count("id", filter=Q(period_due_on__lt=day) & standing),
     )
     return {
         "submissions_expected": expected,
@@ -204,6 +278,18 @@ def submission_figures(path: str, today: date | None = None) -> dict:
         "submissions_late": counts["late"],
         "submissions_missing": max(expected - counts["answered"], 0),
     }
+
+
+def _senders_inside(demand, path: str) -> int:
+    """How many of the demand's senders are in the subtree at `path`."""
+    if demand.senders == Senders.CHILDREN and not demand.org_path.startswith(path):
+        # set above the subtree: only the subtree's top can be a direct child
+        return int(parent_path(path) == demand.org_path)
+    return periods.senders(demand).filter(subtree_q("path", path)).count()
+
+
+def parent_path(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[0] + "/"
 
 
 def report_paragraphs(org, figures: dict) -> list[str]:

@@ -37,6 +37,7 @@ from luoshi.supervision.models import (
     Period,
     ReportDemand,
     ReportKind,
+    Senders,
     Step,
     Submission,
     SubmissionState,
@@ -74,7 +75,7 @@ def sweep(today: date | None = None, *, send: bool = True) -> SweepResult:
     result, memo = SweepResult(), {}
     for campaign in Campaign.objects.order_by("pk"):
         rules = ladder.ensure_default_rules(campaign)
-        result.stopped += stop_standing(campaign)
+        result.stopped += stop_standing(campaign, today)
         for measure in _candidates(campaign, rules, today):
             done = measure.done_steps
             for rule in ladder.due_steps(measure, rules, today):
@@ -165,9 +166,11 @@ def _notify(escalation: Escalation, user_ids: list[int], measure: Measure) -> No
     )
 
 
-def stop_standing(campaign) -> int:
+def stop_standing(campaign, today: date | None = None) -> int:
     """Stop the campaign's 督办单 still waiting whose measure was closed (销号) or given an
-    approved extension since; returns how many."""
+    approved extension since, dated `today` (figures as of an earlier day still count them
+    waiting); returns how many."""
+    today = today or timezone.localdate()
     waiting = Escalation.objects.filter(campaign=campaign, state=EscalationState.ISSUED)
     stopped = 0
     for reason, q in (
@@ -178,7 +181,7 @@ def stop_standing(campaign) -> int:
         paths = set(rows.values_list("org_path", flat=True))
         with transaction.atomic():
             n = Escalation.objects.filter(pk__in=list(rows.values_list("pk", flat=True))).update(
-                state=EscalationState.STOPPED, stop_reason=reason
+                state=EscalationState.STOPPED, stop_reason=reason, stopped_on=today
             )
             if n:
                 versions.changed(paths)
@@ -315,8 +318,13 @@ def create_demand(
     first_due_on: date,
     batch=None,
     figure_keys: list[str] | None = None,
+    senders: str = Senders.CHILDREN,
+    sender_level: int | None = None,
+    sender_list: list | None = None,
 ) -> ReportDemand:
-    """The office of `org` sets a report it expects from the organisations directly below."""
+    """The office of `org` sets a report it expects from its senders: the organisations
+    directly below (default), all of its subtree at a level, or the ones chosen; never outside
+    its subtree (periods.senders_refusal)."""
     if not has_role_over(actor, org.path, Role.OFFICE, Role.ADMIN):
         raise NotAllowed("只有本级主题教育办公室可以设置报送要求")
     title = title.strip()
@@ -330,6 +338,9 @@ def create_demand(
         raise Invalid("按批次结束报送须选择本次主题教育的批次")
     if kind == ReportKind.FIGURES and not figure_keys:
         raise Invalid("报送指定数字须列出数字名称")
+    chosen = list(sender_list or [])
+    if refusal := periods.senders_refusal(org, senders, sender_level, chosen):
+        raise Invalid(refusal)
     demand = ReportDemand.objects.create(
         org=org,
         org_path=org.path,
@@ -340,8 +351,12 @@ def create_demand(
         first_due_on=first_due_on,
         batch=batch,
         figure_keys=list(figure_keys or []),
+        senders=senders,
+        sender_level=sender_level if senders == Senders.LEVEL else None,
         created_by=_person(actor),
     )
+    if senders == Senders.LIST:
+        demand.sender_list.set(chosen)
     versions.changed([org.path])
     return demand
 

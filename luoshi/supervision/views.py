@@ -10,7 +10,7 @@ from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.paging import page_of
 from luoshi.core.params import date_param, id_param, int_param, page_param
 from luoshi.core.scoping import get_visible_or_404
-from luoshi.orgs.models import Organization
+from luoshi.orgs.models import Organization, OrgLevel
 from luoshi.rectification.selectors import visible_campaigns
 from luoshi.supervision import ladder, periods, selectors, services
 from luoshi.supervision.models import (
@@ -19,6 +19,7 @@ from luoshi.supervision.models import (
     Period,
     ReportDemand,
     ReportKind,
+    Senders,
     Step,
     Submission,
 )
@@ -26,11 +27,19 @@ from luoshi.supervision.models import (
 REFUSED = (Invalid, NotAllowed)
 
 
+def _as_of(request):
+    """查看历史: the day a page shows its facts as of (None: now); never after today."""
+    return date_param(request.GET, "as_of", latest=timezone.localdate(), label="查看日期")
+
+
 @require_GET
 def escalation_list(request):
     step, state = request.GET.get("step", ""), request.GET.get("state", "")
-    rows = selectors.escalations(request.user, step=step, state=state)
+    as_of = _as_of(request)
+    rows = selectors.escalations(request.user, step=step, state=state, as_of=as_of)
     page = page_of(rows, page_param(request.GET), 50)
+    for e in page.rows:
+        e.state_label = EscalationState(e.state_then).label
     return render(
         request,
         "supervision/escalations.html",
@@ -38,6 +47,7 @@ def escalation_list(request):
             "page": page,
             "step": step,
             "state": state,
+            "as_of": as_of,
             "steps": Step.choices,
             "states": EscalationState.choices,
             "campaigns": visible_campaigns(request.user),
@@ -142,6 +152,8 @@ def demand_list(request):
             "offices": offices,
             "kinds": ReportKind.choices,
             "periods": Period.choices,
+            "senders": Senders.choices,
+            "levels": OrgLevel.choices[1:],
         },
     )
 
@@ -157,6 +169,7 @@ def _create_demand(request, campaigns):
         if first_due_on is None:
             raise Invalid("请填写首次报送截止日期")
         keys = [k.strip() for k in request.POST.get("figure_keys", "").split(",") if k.strip()]
+        senders = request.POST.get("senders") or Senders.CHILDREN
         demand = services.create_demand(
             actor=request.user,
             org=org,
@@ -167,12 +180,30 @@ def _create_demand(request, campaigns):
             first_due_on=first_due_on,
             batch=campaign.batches.filter(pk=id_param(request.POST, "batch")).first(),
             figure_keys=keys[:30],
+            senders=senders,
+            sender_level=int_param(
+                request.POST, "sender_level", default=0, max=9, label="报送层级"
+            ),
+            sender_list=_orgs_by_code(request, request.POST.get("sender_codes", ""))
+            if senders == Senders.LIST
+            else [],
         )
     except REFUSED as refused:
         messages.error(request, f"{refused}，未保存")
         return redirect("supervision:demands")
     messages.success(request, "报送要求已设置")
     return redirect("supervision:demand", pk=demand.pk)
+
+
+def _orgs_by_code(request, text: str) -> list[Organization]:
+    """The organisations named by code (one a line or separated by commas) that the user sees;
+    a code not found is said."""
+    codes = [c.strip() for c in text.replace(",", "\n").replace("，", "\n").split() if c.strip()]
+    found = list(Organization.objects.visible_to(request.user).filter(code__in=codes[:500]))
+    missing = sorted(set(codes) - {o.code for o in found})
+    if missing:
+        raise Invalid(f"没有这些组织代码：{'、'.join(missing[:5])}")
+    return found
 
 
 @require_GET
@@ -183,12 +214,13 @@ def demand_detail(request, pk):
         request=request,
         pk=pk,
     )
-    today = timezone.localdate()
+    as_of = _as_of(request)
+    today = as_of or timezone.localdate()
     choices = periods.deadlines(demand, today)
     period = date_param(request.GET, "period") or selectors.default_period(demand, today)
     if period not in choices:
         period = selectors.default_period(demand, today)
-    rows = selectors.demand_status(request.user, demand, period, today)
+    rows = selectors.demand_status(request.user, demand, period, today, as_of=as_of)
     return render(
         request,
         "supervision/demand.html",
@@ -199,8 +231,11 @@ def demand_detail(request, pk):
             "rows": rows,
             "missing": [r for r in rows if r.submission is None],
             "late": [r for r in rows if r.submission is None and r.late],
-            "history": selectors.history(request.user, demand)[:100],
-            "my_orgs": selectors.sender_orgs(request.user, demand),
+            "history": selectors.labelled(
+                selectors.history(request.user, demand, as_of=as_of)[:100]
+            ),
+            "as_of": as_of,
+            "my_orgs": [] if as_of else selectors.sender_orgs(request.user, demand),
             "may_decide": has_role_over(request.user, demand.org_path, Role.OFFICE, Role.ADMIN),
         },
     )

@@ -513,9 +513,8 @@ def _sent(s):
 # guidance (issue 19): a group over county a, its inspection of township a, a finding fed back
 # and replied, a circular of the city office drafted and issued
 def _g_group(s):
-    from tests.factories import UserFactory
 
-    UserFactory(username="g_mark")
+    user_with(s.tree.county_b, "viewer", username="g_mark")  # cross-inspection: county b's cadre
     return guidance.create_group(
         actor=s.office,
         campaign=s.campaign,
@@ -571,6 +570,8 @@ SERVICES.update(
         "guidance.change_group": lambda s, g: guidance.change_group(
             actor=s.office, group_id=g.pk, members=[], subtrees=[s.tree.county_a], ends_on=today()
         ),
+        "guidance.end_group": lambda s, g: guidance.end_group(actor=s.office, group_id=g.pk),
+        "guidance.delete_group": lambda s, g: guidance.delete_group(actor=s.office, group_id=g.pk),
         "guidance.plan_inspection": lambda s, g: guidance.plan_inspection(
             actor=g.leader, group_id=g.pk, org=s.tree.town_a, kind="ledgers", visited_on=today()
         ),
@@ -609,6 +610,8 @@ SERVICES.update(
 # what a service needs made before it (made outside the check)
 SETUP = {
     "guidance.change_group": _g_group,
+    "guidance.end_group": _g_group,
+    "guidance.delete_group": _g_group,
     "guidance.plan_inspection": _g_group,
     "guidance.draw_sample": _g_inspection,
     "guidance.record_notes": _g_inspection,

@@ -463,9 +463,8 @@ def _guidance(tree, people, campaign):
     """Issue 19: a group over county a (its one member holds none of the demo roles), its
     inspection of branch a1 with a finding, and a circular to township a read by both branches."""
     from luoshi.guidance import services as guidance
-    from tests.factories import UserFactory
 
-    UserFactory(username="g_member")
+    user_with(tree.county_b, "viewer", username="g_member")  # cross-inspection: county b's cadre
     group = guidance.create_group(
         actor=people.office,
         campaign=campaign,
@@ -493,7 +492,23 @@ def _guidance(tree, people, campaign):
     guidance.confirm_circular(actor=people.branch_a1, circular_id=circular.pk)
     a2 = user_with(tree.branch_a2, "liaison", username="a2_reader")
     guidance.confirm_circular(actor=a2, circular_id=circular.pk)
-    return {"group": group, "inspection": inspection, "gfinding": finding, "circular": circular}
+    later = guidance.create_group(  # not started yet: nobody ends it
+        actor=people.office,
+        campaign=campaign,
+        name="第二指导组",
+        leader="g_member",
+        members=[],
+        subtrees=[tree.county_a],
+        starts_on=date.today() + timedelta(days=5),
+        ends_on=campaign.ends_on,
+    )
+    return {
+        "group": group,
+        "later_group": later,
+        "inspection": inspection,
+        "gfinding": finding,
+        "circular": circular,
+    }
 
 
 def _guidance_page_cases(e, tree, campaign):
@@ -515,6 +530,9 @@ def _guidance_page_cases(e, tree, campaign):
             reverse("guidance:group_change", args=[g]),
             {"members": "", "subtrees": "", "ends_on": ""},
         ),
+        # it has acted: deleted by nobody; the later one has not started: ended by nobody
+        "guidance:group_delete": (reverse("guidance:group_delete", args=[g]), {}),
+        "guidance:group_end": (reverse("guidance:group_end", args=[e["later_group"].pk]), {}),
         "guidance:inspection_new": (
             f"{reverse('guidance:inspection_new')}?group={g}",
             {"org": a1, "kind": "no-such-kind", "visited_on": date.today().isoformat()},

@@ -147,6 +147,8 @@ PAGES = {
     "registers:rotation": "rotation",
     "guidance:group": "guidance_group",
     "guidance:group_change": "guidance_group",
+    "guidance:group_end": "guidance_group",
+    "guidance:group_delete": "guidance_group",
     "guidance:inspection": "inspection",
     "guidance:sample": "inspection",
     "guidance:notes": "inspection",
@@ -661,9 +663,8 @@ def _guidance(tree, campaign, office) -> dict:  # noqa: F811
     """A group over county b, its inspection of branch b1 with a finding fed back, a circular
     issued to township b (issue 19)."""
     from luoshi.guidance import services as guidance
-    from tests.factories import UserFactory
 
-    UserFactory(username="b_guide")
+    user_with(tree.county_a, "viewer", username="b_guide")  # cross-inspection: a county a cadre
     group = guidance.create_group(
         actor=office,
         campaign=campaign,

@@ -3,14 +3,16 @@ from types import SimpleNamespace
 import pytest
 
 from luoshi.guidance import services
-from tests.factories import UserFactory, user_with
+from tests.factories import make_org, user_with
 from tests.rectification.conftest import _media, campaign  # noqa: F401
 
 
 @pytest.fixture
-def guide(db):
-    """A member of the guidance group, with no assignment of their own."""
-    return UserFactory(username="guide", first_name="第一指导组组员")
+def guide(tree):
+    """A member of the guidance group: a city cadre (read-only over the city's organisation
+    department branch, outside the subtrees guided), with no other assignment."""
+    dept = make_org(tree.city, name="市委组织部机关党支部")
+    return user_with(dept, "viewer", username="guide", first_name="第一指导组组员")
 
 
 @pytest.fixture

@@ -174,7 +174,7 @@ def test_a_drawn_sample_is_reproduced_from_its_stored_seed(tree, group, guide):
         SampledMember.objects.filter(inspection=again).values_list("member_id", flat=True)
     )
     assert set(drawn) <= set(members) and len(drawn) == 3
-    with pytest.raises(Invalid, match="不能重新抽取"):
+    with pytest.raises(Invalid, match="重新抽取须说明原因"):
         services.draw_sample(actor=guide, inspection_id=first.pk)
 
 
