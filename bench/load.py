@@ -157,7 +157,7 @@ def start_server(args, env) -> subprocess.Popen:
     if args.smoke:  # gunicorn alone, as production.sh starts it, on SQLite
         command = [str(REPO / ".venv" / "bin" / "gunicorn"), "luoshi.wsgi:application"]
         command += ["--bind", env["BIND"], "--workers", str(args.workers), "--timeout", "120"]
-        command += ["--error-logfile", "-"]
+        command += ["--preload", "--error-logfile", "-"]
     server = subprocess.Popen(
         command,
         env=env,
@@ -175,6 +175,7 @@ def start_server(args, env) -> subprocess.Popen:
                 return server
         except OSError:
             time.sleep(0.5)
+    stop_server(server)  # not left holding the port for the next run
     raise SystemExit("the server did not answer /healthz within 3 minutes")
 
 
