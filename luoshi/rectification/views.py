@@ -10,7 +10,7 @@ from luoshi.accounts import permissions
 from luoshi.campaigns.models import Campaign
 from luoshi.core.errors import BadParameter, DomainError, Invalid
 from luoshi.core.errors import status_for as _status_for
-from luoshi.core.files import evidence_download
+from luoshi.core.files import evidence_download, thumbnail_response
 from luoshi.core.paging import page_of
 from luoshi.core.params import id_param, ids_param, int_param, next_url, page_param
 from luoshi.core.registry import MY_WORK, PROBLEM_ORIGINS
@@ -34,6 +34,7 @@ from luoshi.rectification.models import (
     DeadlineKind,
     Evidence,
     Measure,
+    MeasureState,
     Problem,
 )
 
@@ -308,27 +309,67 @@ def measure_transition(request, pk):
     return _back_to_problem(request, measure)
 
 
+def _report(request, measure, data) -> str:
+    """Report the progress posted, asking for 销号 too when ticked; the message to show."""
+    fields = {
+        "actor": request.user,
+        "measure_id": measure.pk,
+        "version": data["version"],
+        "text": data["text"],
+        "progress": data["progress"],
+        "files": data["files"],
+        "on_behalf": data["on_behalf"],
+    }
+    if not data["submit"]:
+        services.report_progress(**fields)
+        return "整改进展已填报"
+    done = services.report_progress_and_submit(**fields)
+    selectors.with_waiting_line([done])
+    return f"整改进展已填报，已申请销号，{done.waiting_for}"
+
+
 @require_POST
 def measure_progress(request, pk):
     measure = _measure(request, pk)
     form = ProgressForm(request.POST, request.FILES)
     if not form.is_valid():
         return _back_to_problem(request, measure, Invalid("请检查填写的内容"), progress_form=form)
-    data = form.cleaned_data
     try:
-        services.report_progress(
-            actor=request.user,
-            measure_id=measure.pk,
-            version=data["version"],
-            text=data["text"],
-            progress=data["progress"],
-            files=data["files"],
-            on_behalf=data["on_behalf"],
-        )
+        said = _report(request, measure, form.cleaned_data)
     except DomainError as error:
         return _back_to_problem(request, measure, error, progress_form=form)
-    messages.success(request, "整改进展已填报")
+    messages.success(request, said)
     return _back_to_problem(request, measure)
+
+
+@require_http_methods(["GET", "POST"])
+def measure_report(request, pk):
+    """The short 上报进展 form a work-page item opens: what was done, photos from the phone's
+    camera, and 同时申请销号; back to the work page once sent."""
+    measure = _measure(request, pk)
+    form = ProgressForm(request.POST or None, request.FILES or None)
+    error, status = "", 200
+    if request.method == "POST":
+        if not form.is_valid():
+            error, status = "请检查填写的内容：进展情况须填写，完成进度在 0 到 100 之间", 400
+        else:
+            try:
+                said = _report(request, measure, form.cleaned_data)
+            except DomainError as refused:
+                error, status = str(refused), _status_for(refused)
+            else:
+                messages.success(request, said)
+                return redirect(next_url(request, reverse("rectification:my_work")))
+    measure.light = _light(measure, measure.problem.campaign)
+    context = {
+        "m": measure,
+        "form": form,
+        "error": error,
+        "may_report": permissions.may_report(request.user, measure.org_path, on_behalf=True),
+        "on_behalf": permissions.reports_only_on_behalf(request.user, measure.org_path),
+        "next": next_url(request, reverse("rectification:my_work")),
+    }
+    return render(request, "rectification/report_form.html", context, status=status)
 
 
 @require_POST
@@ -386,6 +427,15 @@ def evidence_file(request, pk):
     return evidence_download(evidence.stored_name, evidence.original_name, evidence.kind)
 
 
+@require_GET
+def evidence_thumbnail(request, pk):
+    """A photo's thumbnail, scoped as the file itself is (404 outside the user's subtree)."""
+    evidence = get_visible_or_404(Evidence.objects, request.user, request=request, pk=pk)
+    if not evidence.has_thumbnail:
+        raise Http404
+    return thumbnail_response(evidence.stored_name)
+
+
 @require_http_methods(["GET", "POST"])
 def immediate_fix(request):
     user = request.user
@@ -423,6 +473,13 @@ def immediate_fix(request):
 @require_GET
 def my_work(request):
     work = selectors.my_work(request.user)
+    for section in work.sections:
+        for m in section.rows:
+            # 上报进展 where the user reports this work and it is still to be done
+            m.can_report = m.state not in (
+                MeasureState.SUBMITTED,
+                MeasureState.CLOSED,
+            ) and permissions.may_report(request.user, m.org_path, on_behalf=True)
     sections = [s for s in (func(request.user) for func in MY_WORK) if s]
     return render(request, "rectification/my_work.html", {"work": work, "sections": sections})
 
