@@ -137,7 +137,7 @@ LEDGER_PAGE_FIELDS = (
 )
 LEDGER_PAGE_MEASURE_FIELDS = (
     *("id", "problem_id", "org_id", "number", "content", "owner_name", "extensions"),
-    *("deadline_kind", "due_on", "state", "was_overdue"),
+    *("deadline_kind", "due_on", "state", "was_overdue", "org_path"),
 )
 
 

@@ -13,7 +13,7 @@ from luoshi.core.errors import status_for as _status_for
 from luoshi.core.files import evidence_download, thumbnail_response
 from luoshi.core.paging import page_of
 from luoshi.core.params import id_param, ids_param, int_param, next_url, page_param
-from luoshi.core.registry import MY_WORK, PROBLEM_ORIGINS
+from luoshi.core.registry import MY_WORK, PROBLEM_ORIGINS, bulk_actions
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules, selectors, services
@@ -79,6 +79,9 @@ def ledger(request):
         for m in problem.measure_rows:
             m.light = _light(m, problem.campaign)
     query = {k: v for k, v in request.GET.items() if k not in ("page", "after") and v}
+    # filtered to a work-page section: its bulk actions (批量提醒) for the measures listed
+    paths = {m.org_path for p in page.rows for m in p.measure_rows} if f.work else ()
+    work_actions = bulk_actions(user, f.work, paths) if f.work else []
     next_cursor = None
     if page.has_next and f.sort == "org":
         last = page.rows[-1]
@@ -91,6 +94,7 @@ def ledger(request):
             "filter": f,
             "total": total,
             "work_title": selectors.WORK_SECTIONS.get(f.work, ("",))[0],
+            "work_actions": work_actions,
             # the entry buttons only for those who keep a ledger (no form with nothing to pick)
             "can_keep": any(r in permissions.OWNER_ROLES for _, r in permissions.role_paths(user)),
             "next_cursor": next_cursor,
@@ -472,16 +476,25 @@ def immediate_fix(request):
 
 @require_GET
 def my_work(request):
-    work = selectors.my_work(request.user)
-    for section in work.sections:
+    user = request.user
+    work = selectors.my_work(user)
+    work_sections = work.sections
+    for section in work_sections:
+        # a module's bulk actions (批量提醒) where the user may take them on a measure listed
+        section.bulk = bulk_actions(user, section.key, {m.org_path for m in section.rows})
         for m in section.rows:
             # 上报进展 where the user reports this work and it is still to be done
             m.can_report = m.state not in (
                 MeasureState.SUBMITTED,
                 MeasureState.CLOSED,
-            ) and permissions.may_report(request.user, m.org_path, on_behalf=True)
-    sections = [s for s in (func(request.user) for func in MY_WORK) if s]
-    return render(request, "rectification/my_work.html", {"work": work, "sections": sections})
+            ) and permissions.may_report(user, m.org_path, on_behalf=True)
+            m.can_tick = any(a.allows(user, m.org_path) for a in section.bulk)
+    sections = [s for s in (func(user) for func in MY_WORK) if s]
+    return render(
+        request,
+        "rectification/my_work.html",
+        {"work": work, "work_sections": work_sections, "sections": sections},
+    )
 
 
 @require_POST
