@@ -479,15 +479,14 @@ def my_work(request):
     user = request.user
     work = selectors.my_work(user)
     work_sections = work.sections
+    done = (MeasureState.SUBMITTED, MeasureState.CLOSED)  # nothing left to do on them
     for section in work_sections:
+        to_do = [m for m in section.rows if m.state not in done]
         # a module's bulk actions (批量提醒) where the user may take them on a measure listed
-        section.bulk = bulk_actions(user, section.key, {m.org_path for m in section.rows})
-        for m in section.rows:
-            # 上报进展 where the user reports this work and it is still to be done
-            m.can_report = m.state not in (
-                MeasureState.SUBMITTED,
-                MeasureState.CLOSED,
-            ) and permissions.may_report(user, m.org_path, on_behalf=True)
+        section.bulk = bulk_actions(user, section.key, {m.org_path for m in to_do})
+        for m in to_do:
+            # 上报进展 where the user reports this work
+            m.can_report = permissions.may_report(user, m.org_path, on_behalf=True)
             m.can_tick = any(a.allows(user, m.org_path) for a in section.bulk)
     sections = [s for s in (func(user) for func in MY_WORK) if s]
     return render(
