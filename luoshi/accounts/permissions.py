@@ -170,6 +170,12 @@ def may_feed_back(user, org_path: str) -> bool:
     return verifier_role(user, org_path) is not None
 
 
+def may_remind(user, org_path: str) -> bool:
+    """May the user remind the organisation at `org_path` of its work (批量提醒)? Those who
+    verify it (`verifier_role`): an office strictly above it, or a guidance group over it."""
+    return verifier_role(user, org_path) is not None
+
+
 VERIFIER_ROLES = (Role.GUIDANCE, *ABOVE_ROLES)
 
 

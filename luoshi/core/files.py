@@ -8,6 +8,7 @@ check the sizes it really has (`inflate_entries`), since the declared ones can l
 
 import copy
 import hashlib
+import io
 import re
 import unicodedata
 import uuid
@@ -216,19 +217,87 @@ def open_evidence(stored_name: str):
 
 
 def delete_evidence(stored_name: str) -> None:
+    """The stored file and its thumbnail, if it has one."""
     default_storage.delete(evidence_key(stored_name))
+    default_storage.delete(thumbnail_key(stored_name))
+
+
+# --- thumbnails of photos ----------------------------------------------------------------------
+# A photo of evidence is shown as a small JPEG (a phone's photo is 3-8 MB: a page of them would
+# not load on a village connection); tapping it opens the file itself.
+IMAGE_KINDS = frozenset({"jpg", "png"})
+THUMBNAIL_SIDE = 480  # px, the long side: sharp at 160 css px on a 3x phone screen
+THUMBNAIL_MAX_PIXELS = 40_000_000  # decoded before scaling: bounded like the opinions' photos
+
+
+def thumbnail_key(stored_name: str) -> str:
+    """Where the thumbnail of an evidence photo lives, beside the files (see evidence_key)."""
+    stem = stored_name.rsplit(".", 1)[0]
+    return f"evidence/thumbs/{stored_name[:2]}/{stem}.jpg"
+
+
+def make_thumbnail(upload) -> bytes | None:
+    """A small JPEG of a checked photo (upright, without its EXIF), or None when the image
+    cannot be decoded: the file is still kept as evidence and shown by its name."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            if image.width * image.height > THUMBNAIL_MAX_PIXELS:
+                return None
+            # a JPEG is decoded at the smallest scale still above the thumbnail (8x fewer
+            # pixels for a phone's photo): most of the time is the decoding
+            image.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            small = ImageOps.exif_transpose(image).convert("RGB")
+            small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            out = io.BytesIO()
+            small.save(out, "JPEG", quality=80, optimize=True)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    finally:
+        upload.seek(0)
+    return out.getvalue()
+
+
+def store_thumbnail(stored_name: str, data: bytes) -> None:
+    from django.core.files.base import ContentFile
+
+    key = thumbnail_key(stored_name)
+    saved = default_storage.save(key, ContentFile(data))
+    if saved != key:  # the name follows the file's generated one: never taken
+        default_storage.delete(saved)
+        raise UploadRefused("文件保存失败，请重试")
+
+
+def thumbnail_response(stored_name: str):
+    """The thumbnail of an evidence photo, shown in the page (404 when it has none). The
+    caller has fetched the row that names it through the scoping check."""
+    from django.http import FileResponse, Http404
+
+    key = thumbnail_key(stored_name)
+    if not stored_name or not default_storage.exists(key):
+        raise Http404
+    response = FileResponse(default_storage.open(key, "rb"), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def evidence_download(stored_name: str, filename: str, kind: str):
-    """A stored file as an attachment under its original name (404 when it is missing). The
-    caller has already fetched the row that names it through the scoping check."""
+    """A stored file under its original name (404 when it is missing): a photo shown in the
+    browser (its kind was checked by content), any other file as an attachment. The caller has
+    already fetched the row that names it through the scoping check."""
     from django.http import FileResponse, Http404
 
     stored = open_evidence(stored_name) if stored_name else None
     if stored is None:
         raise Http404
     response = FileResponse(
-        stored, as_attachment=True, filename=filename, content_type=CONTENT_TYPES.get(kind)
+        stored,
+        as_attachment=kind not in IMAGE_KINDS,
+        filename=filename,
+        content_type=CONTENT_TYPES.get(kind),
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -9,6 +9,8 @@
 - SEED_STEPS: functions (context) -> None run by `luoshi seed` after the tree and accounts exist,
   in the order given when added (the ledger before study, study before the key actions it proves).
 - MY_WORK: functions (user) -> dict(title, template, items) | None, extra sections of "my work".
+- WORK_BULK_ACTIONS: buttons a module adds to sections of "my work" (and to the ledger filtered
+  to such a section, `?work=`) acting on the measures ticked there (批量提醒).
 - PROBLEM_ORIGINS: functions (problem) -> [(label, url)], the records a problem came from
   (a research finding, an opinion), shown on the problem's page.
 - TILES: templates of a module's own tiles on every dashboard, rendered with the node's
@@ -41,6 +43,19 @@ class NavItem:
     order: int = 100
     visible: Callable[[Any], bool] | None = None  # (user) -> shown to them; None: to everyone
     group: str = ""  # shown under this drop-down of the top navigation; "": on the bar itself
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """A button for the measures ticked in the work page's `sections` (and the ledger filtered
+    to one of them): it posts their ids (`measure`) and `next` to `url_name`."""
+
+    label: str
+    url_name: str
+    sections: tuple[str, ...]
+    allows: Callable[[Any, str], bool]  # (user, measure's org path) -> a box to tick there
+    testid: str = ""
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +121,7 @@ FIGURES: list[Callable[[str], dict]] = []
 FIGURES_AS_OF: list[Callable[..., dict]] = []  # those of FIGURES that also take as_of=
 SEED_STEPS: list[Callable] = []
 MY_WORK: list[Callable] = []
+WORK_BULK_ACTIONS: list[BulkAction] = []
 PROBLEM_ORIGINS: list[Callable] = []
 TILES: list[tuple[int, str]] = []
 TILES_AS_OF: list[str] = []
@@ -144,6 +160,22 @@ def add_my_work(func: Callable) -> Callable:
     if func not in MY_WORK:
         MY_WORK.append(func)
     return func
+
+
+def add_work_bulk_action(action: BulkAction) -> None:
+    if action not in WORK_BULK_ACTIONS:
+        WORK_BULK_ACTIONS.append(action)
+
+
+def bulk_actions(user, section: str, org_paths) -> list[BulkAction]:
+    """The bulk actions of a work-page section that the user may take on at least one of the
+    measures (their organisations' `org_paths`) listed there."""
+    paths = set(org_paths)
+    return [
+        a
+        for a in WORK_BULK_ACTIONS
+        if section in a.sections and any(a.allows(user, p) for p in paths)
+    ]
 
 
 def add_problem_origin(func: Callable) -> Callable:

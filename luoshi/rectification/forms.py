@@ -108,6 +108,7 @@ class ProgressForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
     on_behalf = forms.BooleanField(label="代为填报", required=False)
+    submit = forms.BooleanField(label="同时申请销号", required=False)
 
 
 class TransitionForm(forms.Form):

@@ -369,6 +369,8 @@ class Evidence(OrgOwned):
     kind = models.CharField("文件类型", max_length=8)
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField("校验值", max_length=64)
+    # a photo's small JPEG is stored beside it (core.files.thumbnail_key)
+    has_thumbnail = models.BooleanField("有缩略图", default=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -137,7 +137,7 @@ LEDGER_PAGE_FIELDS = (
 )
 LEDGER_PAGE_MEASURE_FIELDS = (
     *("id", "problem_id", "org_id", "number", "content", "owner_name", "extensions"),
-    *("deadline_kind", "due_on", "state", "was_overdue"),
+    *("deadline_kind", "due_on", "state", "was_overdue", "org_path"),
 )
 
 
@@ -295,17 +295,24 @@ def problem_timeline(problem: Problem, measures: list[Measure] | None = None) ->
     if measures is None:
         return list(events.select_related("measure"))
     by_id = {m.pk: m for m in measures}
+    # the files each progress report sent (its id is in the event), as the page has them
+    sent: dict[int, list] = {}
+    for m in measures:
+        for f in getattr(m, "evidence_files", ()):
+            sent.setdefault(f.update_id, []).append(f)
     events = list(events)
     for e in events:
         if e.measure_id in by_id:
             e.measure = by_id[e.measure_id]
+        e.files = sent.get(e.after.get("update"), []) if e.action == "progress_reported" else []
     return events
 
 
 WORK_SECTIONS = {
-    # key: (title, what the empty list says), most urgent first
-    "overdue": ("已逾期", "没有逾期的整改措施"),
+    # key: (title, what the empty list says), most urgent first: what others wait on the user
+    # for (a unit that asked for 销号 waits for its verifier), then what is late
     "to_verify": ("待我核验销号", "没有等待核验的销号申请"),
+    "overdue": ("已逾期", "没有逾期的整改措施"),
     "to_update": ("待我填报", "没有需要填报的整改措施"),
     "waiting": ("已申请销号，等待核验", "没有等待上级核验的措施"),
     "upcoming": ("7 天内到期", "近期没有到期的整改措施"),
@@ -424,6 +431,8 @@ def my_work(user, limit: int = 10) -> MyWork:
         if verifier_role(user, e.org_path)
     ]
     with_waiting_line([m for key in WORK_SECTIONS if key != "to_verify" for m in rows[key]])
+    # what the verifier looks at before 销号, and what the unit sent while it waits
+    with_photos(rows["to_verify"] + rows["waiting"])
     return MyWork(
         rows["to_update"],
         rows["to_verify"],
@@ -450,6 +459,24 @@ def _work_roles(user) -> tuple[str, ...]:
     if held & {*ABOVE_ROLES, Role.GUIDANCE}:
         shown += ["to_verify"]
     return tuple(shown)
+
+
+PHOTOS_SHOWN = 3
+
+
+def with_photos(measures, limit: int = PHOTOS_SHOWN) -> None:
+    """Sets `photos` on each measure: its latest evidence photos that have a thumbnail (at most
+    `limit`), and `more_photos`, how many besides; one query for all the measures."""
+    by_measure: dict[int, list] = {m.pk: [] for m in measures}
+    if by_measure:
+        rows = Evidence.objects.filter(measure_id__in=by_measure, has_thumbnail=True).only(
+            "id", "measure_id", "original_name", "has_thumbnail"
+        )
+        for e in rows.order_by("-uploaded_at", "-id"):
+            by_measure[e.measure_id].append(e)
+    for m in measures:
+        found = by_measure[m.pk]
+        m.photos, m.more_photos = found[:limit], max(0, len(found) - limit)
 
 
 def with_waiting_line(measures) -> None:

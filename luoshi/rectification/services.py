@@ -22,7 +22,15 @@ from luoshi.campaigns.services import complete_from_records
 from luoshi.core import versions
 from luoshi.core.errors import Conflict, DomainError, Invalid, NotAllowed
 from luoshi.core.faults import pause_points
-from luoshi.core.files import UploadRefused, check_upload, delete_evidence, store_upload
+from luoshi.core.files import (
+    IMAGE_KINDS,
+    UploadRefused,
+    check_upload,
+    delete_evidence,
+    make_thumbnail,
+    store_thumbnail,
+    store_upload,
+)
 from luoshi.core.scoping import can_see_path, get_visible_or_404
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules
@@ -503,11 +511,12 @@ def report_progress(
                 kind=info.kind,
                 size=info.size,
                 sha256=info.sha256,
+                has_thumbnail=_thumbnail(upload, info, name),
                 uploaded_by=actor,
             )
     except Exception:
         for name in stored:
-            delete_evidence(name)
+            delete_evidence(name)  # and its thumbnail
         raise
     _record(
         problem=measure.problem,
@@ -515,13 +524,47 @@ def report_progress(
         action="progress_reported",
         actor=actor,
         before={"state": measure.state, "progress": measure.progress},
-        after={"state": state, "progress": progress, "files": len(stored)}
+        # the update's id: the history shows the photos sent with it
+        after={"state": state, "progress": progress, "files": len(stored), "update": update.pk}
         | _behalf(measure, reporter),
         note=text.strip(),
     )
     refresh_problem_status(measure.problem_id)
     refresh_ledger_tallies([measure.org_id, measure.problem.org_id])
     return update
+
+
+def _thumbnail(upload, info, stored_name: str) -> bool:
+    """Store a small JPEG of a photo beside it; False for any other file, or a photo that
+    cannot be decoded (kept, and shown by its name)."""
+    if info.kind not in IMAGE_KINDS:
+        return False
+    data = make_thumbnail(upload)
+    if data is None:
+        return False
+    store_thumbnail(stored_name, data)
+    return True
+
+
+@transaction.atomic
+def report_progress_and_submit(
+    *, actor, measure_id: int, version: int, on_behalf: bool = False, **report
+) -> Measure:
+    """Report progress (`report`: report_progress's text, progress and files) and ask for 销号
+    in one step, all or nothing: a refused request (no evidence, the work not the actor's to
+    report) leaves no progress behind either. The work is then done: progress is 100 %."""
+    report["progress"] = 100
+    report_progress(
+        actor=actor, measure_id=measure_id, version=version, on_behalf=on_behalf, **report
+    )
+    measure = Measure.objects.get(pk=measure_id)
+    return transition_measure(
+        actor=actor,
+        measure_id=measure_id,
+        action="submit",
+        version=measure.version,
+        on_behalf=on_behalf,
+    )
 
 
 def _behalf(measure, reporter: str | None) -> dict:

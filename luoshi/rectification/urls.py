@@ -18,8 +18,10 @@ urlpatterns = [
     path("measures/<int:pk>/edit/", views.measure_edit, name="measure_edit"),
     path("measures/<int:pk>/transition/", views.measure_transition, name="transition"),
     path("measures/<int:pk>/progress/", views.measure_progress, name="progress"),
+    path("measures/<int:pk>/report/", views.measure_report, name="report"),
     path("measures/<int:pk>/extension/", views.measure_extension, name="extension"),
     path("measures/<int:pk>/regulation/", views.measure_regulation, name="regulation"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+    path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="thumbnail"),
 ]

@@ -10,10 +10,10 @@ from luoshi.accounts import permissions
 from luoshi.campaigns.models import Campaign
 from luoshi.core.errors import BadParameter, DomainError, Invalid
 from luoshi.core.errors import status_for as _status_for
-from luoshi.core.files import evidence_download
+from luoshi.core.files import evidence_download, thumbnail_response
 from luoshi.core.paging import page_of
 from luoshi.core.params import id_param, ids_param, int_param, next_url, page_param
-from luoshi.core.registry import MY_WORK, PROBLEM_ORIGINS
+from luoshi.core.registry import MY_WORK, PROBLEM_ORIGINS, bulk_actions
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization
 from luoshi.rectification import rules, selectors, services
@@ -34,6 +34,7 @@ from luoshi.rectification.models import (
     DeadlineKind,
     Evidence,
     Measure,
+    MeasureState,
     Problem,
 )
 
@@ -78,6 +79,9 @@ def ledger(request):
         for m in problem.measure_rows:
             m.light = _light(m, problem.campaign)
     query = {k: v for k, v in request.GET.items() if k not in ("page", "after") and v}
+    # filtered to a work-page section: its bulk actions (批量提醒) for the measures listed
+    paths = {m.org_path for p in page.rows for m in p.measure_rows} if f.work else ()
+    work_actions = bulk_actions(user, f.work, paths) if f.work else []
     next_cursor = None
     if page.has_next and f.sort == "org":
         last = page.rows[-1]
@@ -90,6 +94,7 @@ def ledger(request):
             "filter": f,
             "total": total,
             "work_title": selectors.WORK_SECTIONS.get(f.work, ("",))[0],
+            "work_actions": work_actions,
             # the entry buttons only for those who keep a ledger (no form with nothing to pick)
             "can_keep": any(r in permissions.OWNER_ROLES for _, r in permissions.role_paths(user)),
             "next_cursor": next_cursor,
@@ -308,27 +313,67 @@ def measure_transition(request, pk):
     return _back_to_problem(request, measure)
 
 
+def _report(request, measure, data) -> str:
+    """Report the progress posted, asking for 销号 too when ticked; the message to show."""
+    fields = {
+        "actor": request.user,
+        "measure_id": measure.pk,
+        "version": data["version"],
+        "text": data["text"],
+        "progress": data["progress"],
+        "files": data["files"],
+        "on_behalf": data["on_behalf"],
+    }
+    if not data["submit"]:
+        services.report_progress(**fields)
+        return "整改进展已填报"
+    done = services.report_progress_and_submit(**fields)
+    selectors.with_waiting_line([done])
+    return f"整改进展已填报，已申请销号，{done.waiting_for}"
+
+
 @require_POST
 def measure_progress(request, pk):
     measure = _measure(request, pk)
     form = ProgressForm(request.POST, request.FILES)
     if not form.is_valid():
         return _back_to_problem(request, measure, Invalid("请检查填写的内容"), progress_form=form)
-    data = form.cleaned_data
     try:
-        services.report_progress(
-            actor=request.user,
-            measure_id=measure.pk,
-            version=data["version"],
-            text=data["text"],
-            progress=data["progress"],
-            files=data["files"],
-            on_behalf=data["on_behalf"],
-        )
+        said = _report(request, measure, form.cleaned_data)
     except DomainError as error:
         return _back_to_problem(request, measure, error, progress_form=form)
-    messages.success(request, "整改进展已填报")
+    messages.success(request, said)
     return _back_to_problem(request, measure)
+
+
+@require_http_methods(["GET", "POST"])
+def measure_report(request, pk):
+    """The short 上报进展 form a work-page item opens: what was done, photos from the phone's
+    camera, and 同时申请销号; back to the work page once sent."""
+    measure = _measure(request, pk)
+    form = ProgressForm(request.POST or None, request.FILES or None)
+    error, status = "", 200
+    if request.method == "POST":
+        if not form.is_valid():
+            error, status = "请检查填写的内容：进展情况须填写，完成进度在 0 到 100 之间", 400
+        else:
+            try:
+                said = _report(request, measure, form.cleaned_data)
+            except DomainError as refused:
+                error, status = str(refused), _status_for(refused)
+            else:
+                messages.success(request, said)
+                return redirect(next_url(request, reverse("rectification:my_work")))
+    measure.light = _light(measure, measure.problem.campaign)
+    context = {
+        "m": measure,
+        "form": form,
+        "error": error,
+        "may_report": permissions.may_report(request.user, measure.org_path, on_behalf=True),
+        "on_behalf": permissions.reports_only_on_behalf(request.user, measure.org_path),
+        "next": next_url(request, reverse("rectification:my_work")),
+    }
+    return render(request, "rectification/report_form.html", context, status=status)
 
 
 @require_POST
@@ -386,6 +431,15 @@ def evidence_file(request, pk):
     return evidence_download(evidence.stored_name, evidence.original_name, evidence.kind)
 
 
+@require_GET
+def evidence_thumbnail(request, pk):
+    """A photo's thumbnail, scoped as the file itself is (404 outside the user's subtree)."""
+    evidence = get_visible_or_404(Evidence.objects, request.user, request=request, pk=pk)
+    if not evidence.has_thumbnail:
+        raise Http404
+    return thumbnail_response(evidence.stored_name)
+
+
 @require_http_methods(["GET", "POST"])
 def immediate_fix(request):
     user = request.user
@@ -422,9 +476,24 @@ def immediate_fix(request):
 
 @require_GET
 def my_work(request):
-    work = selectors.my_work(request.user)
-    sections = [s for s in (func(request.user) for func in MY_WORK) if s]
-    return render(request, "rectification/my_work.html", {"work": work, "sections": sections})
+    user = request.user
+    work = selectors.my_work(user)
+    work_sections = work.sections
+    done = (MeasureState.SUBMITTED, MeasureState.CLOSED)  # nothing left to do on them
+    for section in work_sections:
+        to_do = [m for m in section.rows if m.state not in done]
+        # a module's bulk actions (批量提醒) where the user may take them on a measure listed
+        section.bulk = bulk_actions(user, section.key, {m.org_path for m in to_do})
+        for m in to_do:
+            # 上报进展 where the user reports this work
+            m.can_report = permissions.may_report(user, m.org_path, on_behalf=True)
+            m.can_tick = any(a.allows(user, m.org_path) for a in section.bulk)
+    sections = [s for s in (func(user) for func in MY_WORK) if s]
+    return render(
+        request,
+        "rectification/my_work.html",
+        {"work": work, "work_sections": work_sections, "sections": sections},
+    )
 
 
 @require_POST

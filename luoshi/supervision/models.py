@@ -164,6 +164,37 @@ class Notification(models.Model):
         return self.title
 
 
+class Reminder(OrgOwned):
+    """A 提醒 sent by hand by a level above about one measure (批量提醒); `org` is the measure's
+    organisation. At most one a day per measure: the owners are not told twice in a day."""
+
+    measure = models.ForeignKey(
+        "rectification.Measure",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="整改措施",
+    )
+    day = models.DateField("提醒日期")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="提醒人",
+    )
+    created_at = models.DateTimeField("提醒时间", auto_now_add=True)
+
+    class Meta(OrgOwned.Meta):
+        verbose_name = verbose_name_plural = "提醒记录"
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "day"], name="supervision_remind_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} 提醒"
+
+
 class Channel(models.TextChoices):
     EMAIL = "email", "电子邮件"
     WEBHOOK = "webhook", "工作消息"

@@ -19,14 +19,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from luoshi.accounts.models import Role
-from luoshi.accounts.permissions import has_role_over, may_keep_ledger
+from luoshi.accounts.permissions import has_role_over, may_keep_ledger, may_remind
 from luoshi.campaigns.models import Campaign
 from luoshi.core import versions
 from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.dashboards.services import submit_figures
 from luoshi.rectification import clock
-from luoshi.rectification.models import Measure
+from luoshi.rectification.models import Measure, MeasureState
 from luoshi.supervision import channels, ladder, periods
 from luoshi.supervision.models import (
     Delivery,
@@ -35,6 +35,7 @@ from luoshi.supervision.models import (
     EscalationState,
     Notification,
     Period,
+    Reminder,
     ReportDemand,
     ReportKind,
     Senders,
@@ -303,6 +304,128 @@ def mark_read(*, actor, notification_id: int | None = None) -> int:
             raise Http404
         mine = mine.filter(pk=notification_id)
     return mine.update(read_at=timezone.now())
+
+
+# --- reminders by hand (批量提醒) ------------------------------------------------------------
+@dataclass
+class RemindResult:
+    reminded: list = field(default_factory=list)  # the measures reminded
+    refused: list = field(default_factory=list)  # why each other one was not, in Chinese
+    people: int = 0  # how many people got a message
+
+
+def _named(measure: Measure) -> str:
+    return f"“{measure.problem.title[:30]}”措施 {measure.number}"
+
+
+def _remind_refusal(actor, measure: Measure) -> str | None:
+    """Why the actor may not remind the owners of the measure now, or None."""
+    if not may_remind(actor, measure.org_path):
+        return "只有上级组织或指导组可以提醒该单位"
+    if clock.is_closed(measure):
+        return "已销号，无需提醒"
+    if measure.state == MeasureState.SUBMITTED:
+        return "已申请销号，正等待核验，无需提醒"
+    return None
+
+
+def _remind_line(measure: Measure, today: date) -> str:
+    org = measure.org.short_name or measure.org.name
+    late = ladder.overdue_days(measure, today)
+    when = f"已逾期 {late} 天" if late else f"时限 {measure.deadline_label}"
+    return f"{org}：{_named(measure)}（{when}）"
+
+
+@transaction.atomic
+def remind_measures(*, actor, measure_ids: list[int]) -> RemindResult:
+    """提醒 the owners of several measures at once: each person responsible for a measure's
+    organisation (its liaison and office, else the nearest level above: ladder.address, as the
+    ladder's own 到期提醒) gets one inbox message naming all of their measures. Only measures
+    in the actor's subtree (others are refused as not found) of organisations the actor may
+    remind (permissions.may_remind), still to be done, and not reminded yet today (by anyone:
+    one 提醒 a day per measure). Every refused measure is said, by name, with why."""
+    today = timezone.localdate()
+    result, memo = RemindResult(), {}
+    wanted = list(dict.fromkeys(measure_ids))
+    found = Measure.objects.visible_to(actor).select_related("org__parent", "problem")
+    found = found.in_bulk(wanted)
+    already = set(
+        Reminder.objects.filter(measure_id__in=wanted, day=today).values_list(
+            "measure_id", flat=True
+        )
+    )
+    lines: dict[int, list[str]] = {}
+    for pk in wanted:
+        measure = found.get(pk)
+        if measure is None:
+            result.refused.append("没有找到所选的一条措施，或您无权查看")
+            continue
+        why = _remind_refusal(actor, measure)
+        if why is None and pk in already:
+            why = "今天已提醒过，同一措施一天只提醒一次"
+        people = [u for u in ladder.address(Step.REMIND, measure, memo).user_ids if u != actor.pk]
+        if why is None and not people:
+            why = "该单位及上级没有可接收提醒的联络员或办公室账号"
+        if why is None:
+            why = _claim_reminder(actor, measure, today)
+        if why is not None:
+            result.refused.append(f"{_named(measure)}：{why}")
+            continue
+        result.reminded.append(measure)
+        for uid in people:
+            lines.setdefault(uid, []).append(_remind_line(measure, today))
+    _send_reminders(actor, lines, today)
+    result.people = len(lines)
+    return result
+
+
+def _claim_reminder(actor, measure: Measure, today: date) -> str | None:
+    """Record today's 提醒 of the measure; the refusal when another was recorded meanwhile."""
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(
+                org_id=measure.org_id,
+                org_path=measure.org_path,
+                measure=measure,
+                day=today,
+                sent_by=_person(actor),
+            )
+    except IntegrityError:
+        return "今天已提醒过，同一措施一天只提醒一次"
+    return None
+
+
+def _send_reminders(actor, lines: dict[int, list[str]], today: date) -> None:
+    sender = _actor_org_name(actor)
+    url = reverse("rectification:ledger") + "?work=to_update"
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=uid,
+                title=f"{sender}提醒：请抓紧办理 {len(rows)} 条整改措施"[:200],
+                body="\n".join(rows),
+                url=url,
+                day=today,
+            )
+            for uid, rows in lines.items()
+        ]
+    )
+
+
+def _actor_org_name(actor) -> str:
+    """The organisation the reminder comes from, as its readers know it: the actor's highest
+    assignment (a guidance group's subtree reads as 指导组)."""
+    from luoshi.accounts.permissions import role_paths
+    from luoshi.orgs.models import Organization
+
+    held = sorted(role_paths(actor), key=lambda a: len(a[0]))
+    if not held:
+        return "上级"
+    path, role = held[0]
+    if role == Role.GUIDANCE:
+        return "指导组"
+    org = Organization.objects.filter(path=path).only("name", "short_name").first()
+    return (org.short_name or org.name) if org else "上级"
 
 
 # --- reporting upward ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("escalations/<int:pk>/reply/", views.escalation_reply, name="reply"),
     path("rules/<int:pk>/", views.rules, name="rules"),
     path("inbox/", views.inbox, name="inbox"),
+    path("remind/", views.remind_many, name="remind"),
     path("inbox/<int:pk>/read/", views.mark_read, name="read"),
     path("inbox/read-all/", views.mark_all_read, name="read_all"),
     path("reports/", views.demand_list, name="demands"),

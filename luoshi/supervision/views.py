@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -8,7 +9,7 @@ from luoshi.accounts.permissions import has_role_over
 from luoshi.campaigns.models import Campaign
 from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.paging import page_of
-from luoshi.core.params import date_param, id_param, int_param, page_param
+from luoshi.core.params import date_param, id_param, ids_param, int_param, next_url, page_param
 from luoshi.core.scoping import get_visible_or_404
 from luoshi.orgs.models import Organization, OrgLevel
 from luoshi.rectification.selectors import visible_campaigns
@@ -53,6 +54,26 @@ def escalation_list(request):
             "campaigns": visible_campaigns(request.user),
         },
     )
+
+
+@require_POST
+def remind_many(request):
+    """批量提醒 the owners of the measures ticked on the work page or the filtered ledger; says
+    how many were reminded and each one refused (which measure, why)."""
+    ids = ids_param(request.POST, "measure")
+    back = next_url(request, reverse("rectification:my_work"))
+    if not ids:
+        messages.error(request, "请先勾选要提醒的整改措施")
+        return redirect(back)
+    result = services.remind_measures(actor=request.user, measure_ids=ids)
+    if result.reminded:
+        messages.success(
+            request,
+            f"已提醒 {len(result.reminded)} 条整改措施，{result.people} 位责任人收到站内消息",
+        )
+    for reason in result.refused:
+        messages.error(request, f"未提醒：{reason}")
+    return redirect(back)
 
 
 @require_GET

@@ -258,6 +258,10 @@ def _supervision_page_cases(e, tree, campaign):
             reverse("supervision:decide", args=[sent]),
             {"action": "return", "reason": ""},
         ),
+        "supervision:remind": (  # a measure closed already (and for most, not theirs to remind)
+            reverse("supervision:remind"),
+            {"measure": [e["extension"].measure_id]},
+        ),
     }
 
 

@@ -59,7 +59,7 @@ def _report_progress(session, measure, text: str, path) -> None:
     expect(form).to_be_visible()
     form.locator("textarea[name=text]").fill(text)
     form.locator("input[name=progress]").fill("100")
-    form.locator("input[name=files]").set_input_files(path)
+    form.get_by_label("其他佐证材料").set_input_files(path)
     with page.expect_navigation():
         form.get_by_role("button", name="提交进展").click()
     expect(page.get_by_role("alert").filter(has_text="整改进展已填报")).to_be_visible()

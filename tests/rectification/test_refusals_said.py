@@ -119,6 +119,17 @@ def _forms(world, tree, campaign):
             {"version": m.version - 1, "text": "进展", "progress": 50, "on_behalf": "1"},
         ),
         (
+            "report",  # the short 上报进展 form asking 销号 too, with a stale version
+            reverse("rectification:report", args=[m.pk]),
+            {
+                "version": m.version - 1,
+                "text": "进展",
+                "progress": 50,
+                "on_behalf": "1",
+                "submit": "1",
+            },
+        ),
+        (
             "transition",  # verifying a measure nobody asked to close
             reverse("rectification:transition", args=[m.pk]),
             {"action": "verify", "version": m.version},

@@ -19,3 +19,26 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+// The photo button: the photos chosen (or just taken) are shown before they are sent, as data:
+// URLs (the page's CSP allows those for images, not blob: ones).
+document.addEventListener("change", (event) => {
+  const input = event.target.closest("[data-photo-input]");
+  if (!input) return;
+  const previews = input.closest("[data-photo-field]").querySelector("[data-photo-previews]");
+  previews.replaceChildren();
+  [...input.files].forEach((file) => {
+    if (!file.type.startsWith("image/")) return;
+    const img = document.createElement("img");
+    img.className = "evidence-thumb";
+    img.alt = `待上传的照片：${file.name}`;
+    img.dataset.testid = "photo-preview";
+    const reader = new FileReader();
+    reader.addEventListener("load", () => { img.src = reader.result; });
+    reader.readAsDataURL(file);
+    previews.append(img);
+  });
+  const count = document.createElement("div");
+  count.className = "w-100 small text-secondary";
+  count.textContent = input.files.length ? `已选 ${input.files.length} 张照片，提交后上传` : "";
+  previews.append(count);
+});
