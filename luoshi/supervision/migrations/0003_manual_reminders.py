@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('orgs', '0004_merge_0003_org_register_0003_people_register'),
         ('rectification', '0007_evidence_thumbnail'),
-        ('supervision', '0001_initial'),
+        ('supervision', '0002_stopped_on_and_senders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
