@@ -23,7 +23,7 @@ from luoshi.dashboards.tasks import build_report, reports_dir
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import breadcrumbs, scope_roots
 from luoshi.rectification.models import today
-from luoshi.rectification.selectors import visible_campaigns
+from luoshi.rectification.selectors import org_week_todo, visible_campaigns
 
 FIGURES_SECONDS = 600  # a node's rendered figures, at most (a new version replaces them sooner)
 SORTS = {
@@ -153,6 +153,7 @@ def node(request, pk):
             "then": selectors.measure_figures_as_of(org.path, campaign, as_of) if as_of else None,
             "can_submit": may_keep_ledger(request.user, org.path),
             "kinds": ReportJob.Kind.choices,
+            "week": org_week_todo(org, campaign),
         },
     )
 
