@@ -216,15 +216,22 @@ BRANCH_WORK = [
 
 
 def _branch_plans(owners, measures_per, immediate_count) -> dict:
-    """{problem index: (state, due date)}: the last problems of one measure become the demo
-    branches' work (BRANCH_WORK), so the problem and measure totals stay as drawn."""
+    """{problem index: (state, due date)}: the last problems of one measure owned above the grass
+    roots become the demo branches' work (BRANCH_WORK), so the totals stay as drawn."""
     branches = list(
         Organization.objects.filter(assignments__user__username__in=["branch_a", "branch_b"])
         .values_list("id", "path", "level", "kind", "short_name", "name")
         .order_by("path")
     )
     _, sunday = clock.week_of()
-    singles = [i for i in range(len(owners) - 1, immediate_count - 1, -1) if measures_per[i] == 1]
+    # Taken from the offices above the grass roots, which own many problems each: no branch
+    # loses its own (the weak organisations' seed looks for branches with all theirs closed).
+    above = {OrgLevel.PROVINCE, OrgLevel.CITY, OrgLevel.COUNTY}
+    singles = [
+        i
+        for i in range(len(owners) - 1, immediate_count - 1, -1)
+        if measures_per[i] == 1 and owners[i][2] in above
+    ]
     plans = {}
     wanted = [(b, work) for b in branches for work in BRANCH_WORK]
     for i, (branch, (state, due)) in zip(singles, wanted, strict=False):
