@@ -1,5 +1,6 @@
 import tempfile
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import FileResponse, Http404
@@ -220,6 +221,7 @@ def report(request, pk):
     if request.method == "GET":
         _, campaign = _campaign(request)
         context = {"org": org, "campaign": campaign, "kinds": ReportJob.Kind.choices}
+        services.interrupt_stale_reports(ReportJob.objects.filter(org=org))
         context["jobs"] = selectors.earlier_reports(request.user, org)
         return render(request, "dashboards/reports.html", context)
     kind = request.POST.get("kind")
@@ -243,10 +245,13 @@ def _job(request, pk):
 @require_GET
 def report_job(request, pk):
     job = _job(request, pk)
+    if services.interrupt_stale_reports(ReportJob.objects.filter(org=job.org)):
+        job.refresh_from_db()
+    context = {"job": job, "stale_minutes": settings.REPORT_STALE_MINUTES}
     if request.htmx:
-        return render(request, "dashboards/_report_job.html", {"job": job})
-    jobs = selectors.earlier_reports(request.user, job.org, excluding=job.pk)
-    return render(request, "dashboards/report_job.html", {"job": job, "jobs": jobs})
+        return render(request, "dashboards/_report_job.html", context)
+    context["jobs"] = selectors.earlier_reports(request.user, job.org, excluding=job.pk)
+    return render(request, "dashboards/report_job.html", context)
 
 
 @require_GET
