@@ -101,20 +101,33 @@ class KindHits:
     more: bool = False
 
 
+HIT_FIELDS = ("id", "kind", "object_id", "page_id", "title", "text", "org_id", "org_path")
+
+
+def ranked_hits(user, query: str, *, kind: str | None = None, within: str | None = None):
+    """The user's entries (of `kind`, or of every kind) holding every word of `query`, best
+    first: the one scoping and ranking of the search page and the API."""
+    entries = SearchEntry.objects.visible_to(user, within=within)
+    if kind:
+        entries = entries.filter(kind=kind)
+    return matching(entries, query.strip()[:MAX_QUERY], ranked=True).only(*HIT_FIELDS)
+
+
+def with_urls(entries) -> list:
+    """The entries, each with the `url` of its record's page."""
+    for entry in entries:
+        entry.url = KINDS[entry.kind].url(entry)
+    return entries
+
+
 def search(
     user, query: str, *, within: str | None = None, per_kind: int = PER_KIND, kinds=tuple(KINDS)
 ):
     """The user's best hits of each kind, grouped in the kinds' order, each with its `url`."""
     groups = []
     for kind in kinds:
-        entries = SearchEntry.objects.visible_to(user, within=within).filter(kind=kind)
-        found = list(
-            matching(entries, query, ranked=True).only(
-                "id", "kind", "object_id", "page_id", "title", "text", "org_path"
-            )[: per_kind + 1]
-        )
+        found = list(ranked_hits(user, query, kind=kind, within=within)[: per_kind + 1])
         if found:
-            for entry in found:
-                entry.url = KINDS[kind].url(entry)
+            with_urls(found)
             groups.append(KindHits(kind, Kind(kind).label, found[:per_kind], len(found) > per_kind))
     return groups
