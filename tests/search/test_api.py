@@ -25,8 +25,8 @@ def _page(user, query) -> list[tuple[str, int]]:
 
 def test_the_api_finds_what_the_page_finds_and_nothing_outside_the_subtree(
     client,
-    problems,
-    people,  # noqa: F811
+    problems,  # noqa: F811
+    people,
 ):
     lamp, _, _, foreign = problems
     hits = _api(client, people.branch_a1, q="村口 路灯")
