@@ -38,5 +38,5 @@ def search(request, q: str = "", kind: Kind | None = None, limit: int = 20, offs
             "url": h.url,
             "rank": float(h.rank),
         }
-        for h in selectors.with_urls(list(hits))
+        for h in selectors.hits_of(hits)
     ]
