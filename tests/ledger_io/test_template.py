@@ -99,7 +99,7 @@ def test_the_template_as_it_stands_imports_its_example_rows(client, tree, campai
         actor=liaison, data=data, name="模板.xlsx", org=tree.county_a, campaign=campaign
     )
     assert result.errors == [] and result.warnings == []
-    team, personal = Problem.objects.order_by("level").filter(title__contains="示例")
+    team, personal = Problem.objects.order_by("-level").filter(title__contains="示例")
     assert (personal.level, personal.person_name) == ("personal", "王某某")
     assert team.level == "team"
     for problem in (team, personal):
