@@ -36,8 +36,8 @@ def matching(entries, query: str, *, ranked: bool = False):
     """The entries that hold every word of the query (none for a query without words); with
     `ranked`, best first, each with `rank` (higher is better)."""
     words, chars = split_words(query)
-    if not words and not chars:
-        return entries.none()
+    if not words and not chars:  # ranked or not, the same columns as a query with words
+        return entries.none().annotate(rank=Value(0.0)) if ranked else entries.none()
     for char in chars:
         entries = entries.filter(text__contains=char)
     if not words:

@@ -75,6 +75,10 @@ def test_pages_follow_the_pages_ranking(client, tree, campaign, people):
 def test_an_empty_or_unknown_query_is_an_empty_list_and_a_bad_kind_is_refused(client, people):
     assert _api(client, people.branch_a1, q="") == []
     assert _api(client, people.branch_a1, q="不存在的词语组合") == []
+    for no_words in ("，。！", "\x10/"):  # nothing to look for: an empty list, on the page too
+        assert _api(client, people.branch_a1, q=no_words) == []
+        client.force_login(people.branch_a1)
+        assert client.get("/search/", {"q": no_words}).status_code == 200
     auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(people.branch_a1)}"}
     assert client.get("/api/v1/search", {"q": "x", "kind": "nope"}, **auth).status_code == 422
     assert client.get("/api/v1/search", {"q": "路灯"}).status_code == 401
