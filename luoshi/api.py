@@ -139,6 +139,7 @@ api.add_router("/", "luoshi.assessment.api.router")
 api.add_router("/", "luoshi.registers.api.router")
 api.add_router("/", "luoshi.guidance.api.router")
 api.add_router("/", "luoshi.monthly.api.router")
+api.add_router("/", "luoshi.search.api.router")
 
 
 def urls():

@@ -331,6 +331,10 @@ if _bucket := os.environ.get("STORAGE_S3_BUCKET"):
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db" if DEMO else "immediate")
+# A report job running with no progress told for this long has lost its worker: shown as
+# 失败（处理中断） with 重新生成 (dashboards.models.ReportJobQuerySet.stale). A report tells its
+# progress every few seconds, even the city's; a minute of silence is already not normal.
+REPORT_STALE_MINUTES = int(os.environ.get("REPORT_STALE_MINUTES", 10))
 if TASKS_BACKEND == "rq":
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     # The address space an import's work-horse process may add (ledger_io.tasks._cap_memory).

@@ -53,6 +53,7 @@ def test_api_answers_without_server_errors_and_matches_its_schema(case, token):
         "/api/v1/problems",
         "/api/v1/study/activities",
         "/api/v1/research/topics",
+        "/api/v1/search",
     ],
 )
 def test_an_offset_past_any_list_is_an_empty_page_not_a_500(client, token, path):

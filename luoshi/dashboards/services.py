@@ -1,13 +1,15 @@
 """Writes of the dashboards: a node's figures submitted upward (报送), kept as a dated snapshot
-(the snapshot is its own record of who sent what, and when)."""
+(the snapshot is its own record of who sent what, and when); report jobs whose worker died
+marked as interrupted."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from luoshi.accounts.permissions import may_keep_ledger
 from luoshi.core import versions
 from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.dashboards import selectors
-from luoshi.dashboards.models import Snapshot
+from luoshi.dashboards.models import ReportJob, Snapshot
 
 NOTE_MAX = Snapshot._meta.get_field("note").max_length
 
@@ -31,3 +33,10 @@ def submit_figures(*, actor, org, campaign, note: str = "") -> Snapshot:
     )
     versions.changed([org.path])
     return snapshot
+
+
+def interrupt_stale_reports(jobs) -> int:
+    """Mark the stale jobs among `jobs` (ReportJobQuerySet.stale: running, their worker silent
+    too long) 失败（处理中断）, so their pages stop waiting and offer 重新生成. Only a job still
+    running is marked; a worker that was merely slow and finishes later still sets it done."""
+    return jobs.stale().update(state=ReportJob.State.INTERRUPTED, finished_at=timezone.now())

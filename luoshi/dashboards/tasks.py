@@ -17,14 +17,16 @@ def reports_dir() -> Path:
 
 
 def _progress(job_id: int, percent: int) -> None:
-    ReportJob.objects.filter(pk=job_id).update(progress=percent)
+    ReportJob.objects.filter(pk=job_id).update(progress=percent, progressed_at=timezone.now())
 
 
 @task
 def build_report(job_id: int) -> None:
     """Generate the job's Word report as its user sees the data, telling its progress."""
     job = ReportJob.objects.select_related("org", "campaign").get(pk=job_id)
-    ReportJob.objects.filter(pk=job_id).update(state=ReportJob.State.RUNNING, progress=10)
+    ReportJob.objects.filter(pk=job_id).update(
+        state=ReportJob.State.RUNNING, progress=10, progressed_at=timezone.now()
+    )
     name = f"{uuid.uuid4().hex}.docx"
     try:
         word_report(

@@ -1,5 +1,6 @@
 import tempfile
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import FileResponse, Http404
@@ -23,7 +24,7 @@ from luoshi.dashboards.tasks import build_report, reports_dir
 from luoshi.orgs.models import Organization
 from luoshi.orgs.selectors import breadcrumbs, scope_roots
 from luoshi.rectification.models import today
-from luoshi.rectification.selectors import visible_campaigns
+from luoshi.rectification.selectors import org_week_todo, visible_campaigns
 
 FIGURES_SECONDS = 600  # a node's rendered figures, at most (a new version replaces them sooner)
 SORTS = {
@@ -156,6 +157,7 @@ def node(request, pk):
             "then_tiles": tiles(as_of=True) if as_of else [],
             "can_submit": may_keep_ledger(request.user, org.path),
             "kinds": ReportJob.Kind.choices,
+            "week": org_week_todo(org, campaign),
         },
     )
 
@@ -222,6 +224,7 @@ def report(request, pk):
     if request.method == "GET":
         _, campaign = _campaign(request)
         context = {"org": org, "campaign": campaign, "kinds": ReportJob.Kind.choices}
+        services.interrupt_stale_reports(ReportJob.objects.filter(org=org))
         context["jobs"] = selectors.earlier_reports(request.user, org)
         return render(request, "dashboards/reports.html", context)
     kind = request.POST.get("kind")
@@ -245,10 +248,13 @@ def _job(request, pk):
 @require_GET
 def report_job(request, pk):
     job = _job(request, pk)
+    if services.interrupt_stale_reports(ReportJob.objects.filter(org=job.org)):
+        job.refresh_from_db()
+    context = {"job": job, "stale_minutes": settings.REPORT_STALE_MINUTES}
     if request.htmx:
-        return render(request, "dashboards/_report_job.html", {"job": job})
-    jobs = selectors.earlier_reports(request.user, job.org, excluding=job.pk)
-    return render(request, "dashboards/report_job.html", {"job": job, "jobs": jobs})
+        return render(request, "dashboards/_report_job.html", context)
+    context["jobs"] = selectors.earlier_reports(request.user, job.org, excluding=job.pk)
+    return render(request, "dashboards/report_job.html", context)
 
 
 @require_GET

@@ -51,7 +51,7 @@ def _vocabulary(campaign: Campaign | None) -> tuple[list[str], list[str]]:
 
 def _example(campaign: Campaign | None, source: str, category: str) -> LedgerRow:
     # within the campaign, so that the example imports as it stands
-    due = campaign.ends_on if campaign and campaign.ends_on else date(date.today().year, 12, 31)
+    due = _example_due(campaign)
     return LedgerRow(
         number="1",
         org_name="",
@@ -69,6 +69,35 @@ def _example(campaign: Campaign | None, source: str, category: str) -> LedgerRow
                 "owner": "李某某",
                 "deadline_kind": "date",
                 "due_on": due,
+                "progress": "",
+            }
+        ],
+    )
+
+
+def _example_due(campaign: Campaign | None) -> date:
+    return campaign.ends_on if campaign and campaign.ends_on else date(date.today().year, 12, 31)
+
+
+def _personal_example(campaign: Campaign | None, source: str, category: str) -> LedgerRow:
+    """The 个人问题 sheet's example: a member's own problem, with the person's name."""
+    return LedgerRow(
+        number="1",
+        org_name="",
+        org_code="",
+        title="（示例）理论学习不够系统，学用结合不紧密",
+        person="王某某",
+        level="personal",
+        source=source,
+        category=category,
+        leader="",
+        unit="",
+        measures=[
+            {
+                "content": "制定个人学习计划，每月撰写一篇学习体会并在支部交流",
+                "owner": "王某某",
+                "deadline_kind": "date",
+                "due_on": _example_due(campaign),
                 "progress": "",
             }
         ],
@@ -175,11 +204,12 @@ def _instructions(writer: LedgerWriter, campaign: Campaign | None) -> None:
         (
             "四、示例行与其他",
             [
-                f"“班子问题”工作表第{EXAMPLE_ROW}行是示例，可以原样导入；"
-                "填写前请删除或覆盖该行，否则它会作为一条问题导入。",
+                f"“班子问题”“个人问题”工作表的第{EXAMPLE_ROW}行是示例，可以原样导入；"
+                "填写前请删除或覆盖这两行，否则它们会作为问题导入。",
                 "“班子问题”“个人问题”两个工作表分别填写班子和个人的问题；本说明页不会导入。",
-                "整改状态、备注等列不会导入：整改状态由系统按措施的进展和销号确定；"
-                "文件中有这类列时，预览会逐列提示。",
+                "整改状态、备注等列不会导入：整改状态由系统按措施的进展和销号确定"
+                "（导出的台账再导入时，预览只作一行说明）；备注等其他列，预览会逐列提示。",
+                "“所属组织”列只用于核对“组织代码”：两者不一致时按组织代码导入，预览会提示。",
                 "同一文件重复导入不会重复录入；修改后再导入只更新改动的内容。",
             ],
         ),
@@ -202,6 +232,11 @@ def blank_template(campaign: Campaign | None = None, unit: str = "") -> bytes:
         _example(campaign, sources[0] if sources else "", categories[0] if categories else "")
     )
     personal = writer._sheet("personal")[0]
+    writer.add(
+        _personal_example(
+            campaign, sources[0] if sources else "", categories[0] if categories else ""
+        )
+    )
     _instructions(writer, campaign)
     ranges = _lists(writer, sources, categories)
     _drop_downs(team, False, ranges)

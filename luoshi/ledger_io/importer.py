@@ -62,6 +62,33 @@ def _json_one(key: str, text: str) -> str:
     return f'{{"{key}": {_JSON.encode(text)}}}'
 
 
+class Outcome:
+    """What the import does to a row: the words the preview shows."""
+
+    NEW = "新增"
+    CHANGED = "修改"
+    SAME = "不变"
+
+
+@dataclass(frozen=True)
+class Landing:
+    """One measure row of the file and where it lands: the problem (new, or the stored one),
+    the measure's place in it, the organisation, and whether it is added, changed or kept."""
+
+    sheet: str
+    row: int
+    problem: str
+    number: str  # the problem's 序号 as the file gives it
+    existing: bool  # the problem is in the system already
+    measure: int  # the measure's position in its problem (措施 1, 2…)
+    content: str
+    org: str
+    outcome: str
+
+
+LANDING_ROWS = 500  # rows kept for the preview: enough to check a file by eye, flat for any size
+
+
 @dataclass
 class ImportResult:
     problems: int = 0
@@ -78,6 +105,10 @@ class ImportResult:
     # each category or source value the campaign does not have: kind, label, value,
     # suggestions (the closest existing values), choices, rows, refused (why it was not added)
     unknown: list[dict] = field(default_factory=list)
+    # what the import does knowingly, said once (a column the system computes)
+    notes: list[str] = field(default_factory=list)
+    # where each measure row of the file lands (the preview's table), the first LANDING_ROWS
+    landing: list[Landing] = field(default_factory=list, repr=False)
 
     @property
     def changes(self) -> int:
@@ -117,7 +148,7 @@ def parse_ledger(data: bytes, name: str, result: ImportResult) -> Iterator[Parse
                 sheet.close()
                 continue
             before = len(result.errors)
-            problems = read_sheet(sheet, result.errors, result.warnings)
+            problems = read_sheet(sheet, result.errors, result.warnings, result.notes)
             if problems is None:
                 if any(any(str(v).strip() for v in row) for row in sheet.rows):
                     result.warnings.append(
@@ -922,17 +953,45 @@ class _Writer:
             self.result.errors.extend(Issue(p.sheet, p.row, "", self.closed) for p in new)
             return
         self._new_problems(new, rows)
+        outcomes: dict[int, list[str]] = {}
         for p in batch:
             row = existing.get(p.key)
             if row is None:
                 continue
-            self._changed_problem(p, row, rows)
-            self._existing_problem_measures(
-                p, row, measures_of.get(row["id"], []), latest_text, rows
+            changed = self._changed_problem(p, row, rows)
+            outcomes[id(p)] = self._existing_problem_measures(
+                p, row, measures_of.get(row["id"], []), latest_text, rows, changed
             )
         self.result.progress_added += len(rows.updates)
         if self.write:
             self._insert(rows)
+        self._land(batch, unchanged, outcomes)
+
+    def _land(self, batch, unchanged: set, outcomes: dict[int, list[str]]) -> None:
+        """Where each measure row of the batch lands, while the preview still keeps rows."""
+        landing = self.result.landing
+        for p in batch:
+            if len(landing) >= LANDING_ROWS:
+                return
+            if p.key in unchanged:
+                each = [Outcome.SAME] * len(p.measures)
+            else:
+                each = outcomes.get(id(p)) or [Outcome.NEW] * len(p.measures)
+            existing = p.key in unchanged or id(p) in outcomes
+            for position, (m, outcome) in enumerate(zip(p.measures, each, strict=True), 1):
+                landing.append(
+                    Landing(
+                        p.sheet,
+                        m.row,
+                        p.title,
+                        p.number,
+                        existing,
+                        position,
+                        m.content,
+                        p.org.name,
+                        outcome,
+                    )
+                )
 
     def _match(self, batch) -> tuple[set[tuple], list[tuple[ParsedProblem, int]]]:
         """The keys of the batch's problems that are stored and that the file leaves as they
@@ -1078,14 +1137,15 @@ class _Writer:
             wanted["long_term"],
         )
 
-    def _changed_problem(self, p: ParsedProblem, row: dict, rows: _Rows) -> None:
-        """Update an existing problem's columns the file changes, with their history."""
+    def _changed_problem(self, p: ParsedProblem, row: dict, rows: _Rows) -> bool:
+        """Update an existing problem's columns the file changes, with their history; whether
+        it changes."""
         fields = _problem_fields(p, self.vocabulary)
         changes = {k: v for k, v in fields.items() if row[k] != v}
         if p.number and row["number"] and row["number"] != p.number:
             changes["number"] = p.number
         if not changes:
-            return
+            return False
         if self.write:
             Problem.objects.filter(pk=row["id"]).update(
                 **changes, version=F("version") + 1, updated_at=self.now
@@ -1100,20 +1160,26 @@ class _Writer:
             after=_jsonable(changes),
         )
         self.result.updated_problems += 1
+        return True
 
     def _existing_problem_measures(
-        self, p: ParsedProblem, row: dict, have: list, latest_text: dict, rows: _Rows
-    ) -> None:
-        """Add, change or keep the measures of an existing problem, and add their progress."""
+        self, p: ParsedProblem, row: dict, have: list, latest_text: dict, rows: _Rows, changed
+    ) -> list[str]:
+        """Add, change or keep the measures of an existing problem, and add their progress;
+        returns what happens to each measure row (a row of a changed problem is changed)."""
+        outcomes = []
         for position, m in enumerate(p.measures, start=1):
             wanted = _measure_fields(m, self.campaign)
             if position > len(have):
                 current = self._added_measure(row, position, m, wanted, rows)
-            else:
-                current = have[position - 1]
-                self._changed_measure(p, m, row, current, wanted, rows)
+                outcomes.append(Outcome.NEW)
+                continue
+            current = have[position - 1]
+            this = self._changed_measure(p, m, row, current, wanted, rows)
             if m.progress_text and latest_text.get(current["id"]) != m.progress_text:
                 self._progress_update(row, current, m.progress_text, rows)
+                this = True
+            outcomes.append(Outcome.CHANGED if this or changed else Outcome.SAME)
         if len(have) > len(p.measures):
             self.warnings.append(
                 Issue(
@@ -1123,6 +1189,7 @@ class _Writer:
                     f"文件中比系统少 {len(have) - len(p.measures)} 条措施，系统中的措施予以保留",
                 )
             )
+        return outcomes
 
     def _added_measure(self, row: dict, position: int, m, wanted: dict, rows: _Rows) -> dict:
         """Add a measure the file has beyond an existing problem's last one; return its row."""
@@ -1150,9 +1217,9 @@ class _Writer:
 
     def _changed_measure(
         self, p: ParsedProblem, m, row: dict, current: dict, wanted: dict, rows: _Rows
-    ) -> None:
+    ) -> bool:
         """Update an existing measure the file changes, unless it is closed (a warning) or its
-        deadline may not move (an error), with its history."""
+        deadline may not move (an error), with its history; whether it changes."""
         changes = _measure_changes(current, wanted)
         refusal = _deadline_refusal(current, changes)
         if changes and current["state"] == MeasureState.CLOSED:
@@ -1177,6 +1244,8 @@ class _Writer:
                 after=_jsonable(changes),
             )
             self.result.updated_measures += 1
+            return True
+        return False
 
     def _progress_update(self, row: dict, current: dict, text: str, rows: _Rows) -> None:
         """Add the file's progress text to an existing problem's measure, with its history."""

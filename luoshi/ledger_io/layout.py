@@ -54,12 +54,12 @@ _TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计)")
 _TOTAL_FIRST = ("合", "总", "小")
 _SPACE = re.compile(r"[\s\u3000]+")
 HEADER_SCAN = 20  # rows searched for the header, below any title and unit lines
-# Columns the header names that the importer does not read, and why (said in the preview).
-NOT_READ = {
-    "state": "整改状态由措施的进展和销号流程确定，不从文件导入",
-    "note": "备注不属于台账的导入内容",
-    "org_name": "问题所属组织按“组织代码”列确定（未填代码的行归入所选组织），名称本身不导入",
-}
+# Columns the header names that the importer does not read, and why (a warning in the preview).
+# 所属组织 is read, as a check of 组织代码 (importer._Checks._org_names warns where they differ).
+NOT_READ = {"note": "备注不属于台账的导入内容"}
+# Columns our own export writes that the system computes: not read, knowingly, and said once per
+# file as a note rather than warned about, so that re-importing an export warns of nothing.
+COMPUTED = {"state": "“整改状态”列由系统按措施的进展和销号确定，导入时不读取该列"}
 # The import template's own sheets (its instructions and drop-down lists): never a ledger.
 TEMPLATE_SHEETS = ("填表说明", "下拉选项")
 
@@ -176,9 +176,12 @@ def _level_of(sheet_name: str) -> str | None:
     return None
 
 
-def unread_columns(sheet: Sheet, header_end: int, columns: dict[str, int]) -> list[Issue]:
+def unread_columns(
+    sheet: Sheet, header_end: int, columns: dict[str, int], notes: list[str] | None = None
+) -> list[Issue]:
     """A warning for each headed column the importer will not read: one it does not read by
-    design (整改状态, 备注…), one whose name it does not know, and a second column of a name."""
+    design (备注), one whose name it does not know, and a second column of a name. A column the
+    system computes (整改状态) is said once in `notes` instead."""
     rows = [header_end - 1, header_end] if header_end else [header_end]
     if len(rows) == 2 and not any(
         field_of(v) for v in sheet.rows[rows[0]] if v is not None
@@ -190,6 +193,10 @@ def unread_columns(sheet: Sheet, header_end: int, columns: dict[str, int]) -> li
     for c in range(width):
         label = next((t for r in reversed(rows) if (t := text_of(sheet.value(r, c)))), "")
         name = field_of(label)
+        if name in COMPUTED and columns.get(name) == c:
+            if notes is not None and COMPUTED[name] not in notes:
+                notes.append(COMPUTED[name])
+            continue
         if not label or (c in read and name not in NOT_READ):
             continue
         if name in NOT_READ:
@@ -206,7 +213,10 @@ def unread_columns(sheet: Sheet, header_end: int, columns: dict[str, int]) -> li
 
 
 def read_sheet(
-    sheet: SheetStream, issues: list[Issue], warnings: list[Issue] | None = None
+    sheet: SheetStream,
+    issues: list[Issue],
+    warnings: list[Issue] | None = None,
+    notes: list[str] | None = None,
 ) -> Iterator[ParsedProblem] | None:
     """The sheet's problems, read as its rows stream by; None when the first rows hold no ledger
     header (the rows read are put back into `sheet.rows`). A problem is given once no later row
@@ -221,7 +231,7 @@ def read_sheet(
         return None
     header_end, columns = found
     if warnings is not None:
-        warnings.extend(unread_columns(view, header_end, columns))
+        warnings.extend(unread_columns(view, header_end, columns, notes))
     letters = {f: col_letter(c) for f, c in columns.items()}
     for required in ("deadline",):
         if required not in columns:

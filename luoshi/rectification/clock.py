@@ -27,9 +27,10 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
-from luoshi.rectification.models import DeadlineKind, Light, MeasureState, today
+from luoshi.rectification.models import DeadlineKind, Light, MeasureState, ProgressUpdate, today
 
 CLOSED = MeasureState.CLOSED
 ONGOING = DeadlineKind.ONGOING
@@ -109,6 +110,43 @@ def closed_on_time_q(prefix: str = "", *, by: datetime | None = None) -> Q:
     (the verification marks a measure closed after its deadline as once overdue)."""
     never_late = {_f(prefix, "was_overdue"): False, _f(prefix, "extensions"): 0}
     return closed_q(prefix, by=by) & Q(**never_late)
+
+
+# --- this week (本周要做) ----------------------------------------------------------------------
+# What a unit has to do in the week of `on` (Monday to Sunday): the open measures due before the
+# week ends and not late yet, and the measures in work (整改中, or returned to it) with no
+# progress reported since the week began, for a weekly rhythm of reports.
+
+
+def week_of(on: date | None = None) -> tuple[date, date]:
+    """Monday and Sunday of the week holding `on` (today)."""
+    on = on or today()
+    monday = on - timedelta(days=on.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def due_this_week_q(prefix: str = "", *, on: date | None = None) -> Q:
+    """Open, dated, due from `on` (today) to the week's Sunday: not overdue yet, due this week."""
+    on = on or today()
+    _, sunday = week_of(on)
+    return (
+        open_q(prefix)
+        & dated_q(prefix)
+        & ~late_q(prefix, on=on)
+        & Q(**{_f(prefix, "due_on__lte"): sunday})
+    )
+
+
+IN_WORK = (MeasureState.IN_PROGRESS, MeasureState.RETURNED)
+
+
+def unreported_q(*, on: date | None = None) -> Q:
+    """In work (整改中 or 退回) with no progress report since the Monday of the week of `on`
+    (on the measures' own table: the reports are a related table)."""
+    monday, _ = week_of(on)
+    since = timezone.make_aware(datetime.combine(monday, datetime.min.time()))
+    reported = ProgressUpdate.objects.filter(measure=OuterRef("pk"), created_at__gte=since)
+    return Q(state__in=IN_WORK) & ~Exists(reported)
 
 
 # --- the same rules on one measure -----------------------------------------------------------

@@ -13,7 +13,7 @@ def ledger_filter(request, campaigns=None) -> tuple[selectors.LedgerFilter, dict
     user = request.user
     campaigns = list(selectors.visible_campaigns(user)) if campaigns is None else campaigns
     work = request.GET.get("work", "")
-    work = work if work in selectors.WORK_SECTIONS else ""
+    work = work if work in selectors.WORK_LISTS else ""
     # A section of the work page counts every campaign: its list does too unless one is chosen.
     campaign = chosen(campaigns, request.GET, first=not work)
     org = None

@@ -188,18 +188,56 @@ def seed_ledger(context) -> None:
     for i in rng.sample(range(n_problems), n_measures - n_problems):
         measures_per[i] += 1
 
+    plans = _branch_plans(owners, measures_per, immediate_count)
     ledger = _Ledger(rng, campaign, start, timezone.now(), office, context.root.path, reporters)
     pid, mid = next_id(Problem), next_id(Measure)
     for i, owner in enumerate(owners):
         immediate = i < immediate_count
+        plan = plans.get(i)
         m_states, leaders, created = _add_problem(
-            ledger, pid, i, owner, immediate, measures_per[i], sources, categories
+            ledger, pid, i, owner, immediate, measures_per[i], sources, categories, plan
         )
         for number, state in enumerate(m_states, start=1):
-            _add_measure(ledger, pid, mid, number, state, owner, immediate, leaders, created)
+            _add_measure(ledger, pid, mid, number, state, owner, immediate, leaders, created, plan)
             mid += 1
         pid += 1
     _write(ledger)
+
+
+# Each demo branch account (branch_a, branch_b) has work this week, whatever the draw: one
+# measure due today and one due on the week's Sunday (本周到期), one overdue, each in work
+# without a report this week (待上报进展) but the one not started. (state, deadline) per
+# problem of one measure; a deadline is given as days from today, "sunday" as the week's end.
+BRANCH_WORK = [
+    (MeasureState.IN_PROGRESS, 0),
+    (MeasureState.NOT_STARTED, "sunday"),
+    (MeasureState.IN_PROGRESS, -5),
+]
+
+
+def _branch_plans(owners, measures_per, immediate_count) -> dict:
+    """{problem index: (state, due date)}: the last problems of one measure owned above the grass
+    roots become the demo branches' work (BRANCH_WORK), so the totals stay as drawn."""
+    branches = list(
+        Organization.objects.filter(assignments__user__username__in=["branch_a", "branch_b"])
+        .values_list("id", "path", "level", "kind", "short_name", "name")
+        .order_by("path")
+    )
+    _, sunday = clock.week_of()
+    # Taken from the offices above the grass roots, which own many problems each: no branch
+    # loses its own (the weak organisations' seed looks for branches with all theirs closed).
+    above = {OrgLevel.PROVINCE, OrgLevel.CITY, OrgLevel.COUNTY}
+    singles = [
+        i
+        for i in range(len(owners) - 1, immediate_count - 1, -1)
+        if measures_per[i] == 1 and owners[i][2] in above
+    ]
+    plans = {}
+    wanted = [(b, work) for b in branches for work in BRANCH_WORK]
+    for i, (branch, (state, due)) in zip(singles, wanted, strict=False):
+        owners[i] = branch
+        plans[i] = (state, sunday if due == "sunday" else today() + timedelta(days=due))
+    return plans
 
 
 def _owners(root, rng, n_problems) -> tuple[list, int]:
@@ -224,9 +262,9 @@ def _owners(root, rng, n_problems) -> tuple[list, int]:
     return owners, immediate_count
 
 
-def _add_problem(ledger, pid, i, owner, immediate, n_measures, sources, categories):
-    """The problem's row and event; returns its measures' states, its leaders and when it was
-    created."""
+def _add_problem(ledger, pid, i, owner, immediate, n_measures, sources, categories, plan=None):
+    """The problem's row and event; returns its measures' states (the `plan`'s when given), its
+    leaders and when it was created."""
     rng = ledger.rng
     org_id, path, _level, _kind, short, name = owner
     state_names = [s for s, _ in STATES]
@@ -243,6 +281,8 @@ def _add_problem(ledger, pid, i, owner, immediate, n_measures, sources, categori
         if immediate
         else rng.choices(state_names, weights=state_weights, k=n_measures)
     )
+    if plan is not None:
+        m_states = [plan[0]]
     if path == ledger.root_path:
         # Only a group over the root (a guidance group the demo has no account for) may verify
         # the root's own measures: they wait for it, never closed or returned by its own office.
@@ -282,8 +322,11 @@ def _add_problem(ledger, pid, i, owner, immediate, n_measures, sources, categori
     return m_states, leaders, created
 
 
-def _add_measure(ledger, pid, mid, number, state, owner, immediate, leaders, created) -> None:
-    """A measure in `state`, with the history that led there."""
+def _add_measure(
+    ledger, pid, mid, number, state, owner, immediate, leaders, created, plan=None
+) -> None:
+    """A measure in `state`, with the history that led there; a `plan` (state, due date) sets
+    its deadline, never extended."""
     rng, start, now = ledger.rng, ledger.start, ledger.now
     org_id, path = owner[:2]
     liaison = ledger.reporters.get(path)
@@ -297,6 +340,8 @@ def _add_measure(ledger, pid, mid, number, state, owner, immediate, leaders, cre
         due = start + timedelta(days=rng.choice([60, 90, 120, 150, 180, 240]))
     extensions = 1 if due and rng.random() < 0.06 else 0
     was_overdue = bool(extensions) and rng.random() < 0.5
+    if plan is not None:
+        deadline_kind, due, extensions, was_overdue = DeadlineKind.DATE, plan[1], 0, False
     n_updates = 0 if state == MeasureState.NOT_STARTED else rng.randint(1, 4)
     progress = {MeasureState.CLOSED: 100, MeasureState.SUBMITTED: 100}.get(
         state, min(90, 25 * n_updates)

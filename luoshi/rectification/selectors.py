@@ -1,6 +1,6 @@
 """Reads of the problem list and the ledger, always scoped to the user."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q
@@ -319,6 +319,50 @@ WORK_SECTIONS = {
 }
 
 
+# 本周要做: what an organisation (or the user's scope) has to do this week, each a rule of the
+# clock and a list of the ledger (`?work=key`), counted over the same measures the list shows.
+WEEK_ITEMS = {
+    "due_week": ("本周到期", clock.due_this_week_q),
+    "overdue": ("已逾期", clock.overdue_q),
+    "unreported": ("待上报进展", clock.unreported_q),
+}
+# Every list of the ledger a `?work=` names, with its title.
+WORK_LISTS = {
+    **{key: title for key, (title, _) in WORK_SECTIONS.items()},
+    "due_week": "本周到期",
+    "unreported": "本周待上报进展",
+}
+
+
+@dataclass
+class WeekItem:
+    key: str
+    label: str
+    count: int
+    query: str  # the ledger's query string listing them
+
+
+def week_todo(measures, query: str = "") -> list[WeekItem]:
+    """本周要做 over `measures` (a scoped queryset): how many are due this week, overdue, and in
+    work without a progress report this week, each with the ledger's query listing them
+    (`query` adds the organisation and campaign the counts are of)."""
+    return [
+        WeekItem(key, label, measures.filter(rule()).count(), f"work={key}{query}")
+        for key, (label, rule) in WEEK_ITEMS.items()
+    ]
+
+
+def org_week_todo(org, campaign=None) -> list[WeekItem]:
+    """本周要做 for the subtree of `org` (a dashboard's node, which its reader may see whole), in
+    `campaign` when one is chosen."""
+    measures = Measure.objects.filter(subtree_q("org_path", org.path))
+    query = f"&org={org.pk}"
+    if campaign is not None:
+        measures = measures.filter(campaign=campaign)
+        query += f"&campaign={campaign.pk}"
+    return week_todo(measures, query)
+
+
 @dataclass
 class WorkSection:
     key: str
@@ -343,6 +387,7 @@ class MyWork:
     counts: dict
     extension_count: int = 0
     shown: tuple = ()
+    week: list = field(default_factory=list)
 
     @property
     def sections(self) -> list[WorkSection]:
@@ -384,6 +429,8 @@ def work_measures(user, section: str, *, verifiable: list[int] | None = None):
     if section == "upcoming":
         soon = today() + timedelta(days=7)
         return visible.filter(clock.open_q() & clock.dated_q() & ~clock.late_q(), due_on__lte=soon)
+    if section in WEEK_ITEMS:
+        return visible.filter(WEEK_ITEMS[section][1]())
     owned = visible.filter(org_path__in=_owner_paths(user))
     if section == "to_update":
         return owned.exclude(state__in=[MeasureState.CLOSED, MeasureState.SUBMITTED])
@@ -443,6 +490,7 @@ def my_work(user, limit: int = 10) -> MyWork:
         counts,
         len(extensions),
         _work_roles(user),
+        week_todo(Measure.objects.visible_to(user)),
     )
 
 

@@ -93,7 +93,7 @@ def ledger(request):
             **chosen,
             "filter": f,
             "total": total,
-            "work_title": selectors.WORK_SECTIONS.get(f.work, ("",))[0],
+            "work_title": selectors.WORK_LISTS.get(f.work, ""),
             "work_actions": work_actions,
             # the entry buttons only for those who keep a ledger (no form with nothing to pick)
             "can_keep": any(r in permissions.OWNER_ROLES for _, r in permissions.role_paths(user)),

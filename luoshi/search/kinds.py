@@ -22,7 +22,19 @@ class KindDef:
     model: str  # app_label.Model
     describe: Callable  # (row) -> Doc
     rows: Callable  # (queryset) -> the queryset with what describe reads
-    url: Callable  # (entry) -> the page's address
+    page: str  # the URL name of the record's page, taking the entry's page id
+    anchor: str = ""  # "measure-" for a measure: its place on its problem's page
+
+    def url(self, entry) -> str:
+        return self.urls()(entry.page_id, entry.object_id)
+
+    def urls(self) -> Callable[[int, int], str]:
+        """(page id, object id) -> the record's address, reversed once for all the hits (a
+        reverse() for each was a sixth of a search's time)."""
+        prefix = reverse(self.page, args=[0]).removesuffix("0/")
+        if self.anchor:
+            return lambda page_id, object_id: f"{prefix}{page_id}/#{self.anchor}{object_id}"
+        return lambda page_id, object_id: f"{prefix}{page_id}/"
 
 
 def _join(*parts) -> str:
@@ -67,33 +79,13 @@ def _plain(qs):
 
 
 KINDS: dict[str, KindDef] = {
-    Kind.PROBLEM: KindDef(
-        "rectification.Problem",
-        _problem,
-        _plain,
-        lambda e: reverse("rectification:problem", args=[e.page_id]),
-    ),
+    Kind.PROBLEM: KindDef("rectification.Problem", _problem, _plain, "rectification:problem"),
     Kind.MEASURE: KindDef(
-        "rectification.Measure",
-        _measure,
-        _plain,
-        lambda e: reverse("rectification:problem", args=[e.page_id]) + f"#measure-{e.object_id}",
+        "rectification.Measure", _measure, _plain, "rectification:problem", "measure-"
     ),
-    Kind.OPINION: KindDef(
-        "opinions.Opinion", _opinion, _plain, lambda e: reverse("opinions:detail", args=[e.page_id])
-    ),
-    Kind.STUDY: KindDef(
-        "study.StudyActivity",
-        _study,
-        _plain,
-        lambda e: reverse("study:detail", args=[e.page_id]),
-    ),
-    Kind.RESEARCH: KindDef(
-        "research.ResearchTopic",
-        _research,
-        _research_rows,
-        lambda e: reverse("research:topic", args=[e.page_id]),
-    ),
+    Kind.OPINION: KindDef("opinions.Opinion", _opinion, _plain, "opinions:detail"),
+    Kind.STUDY: KindDef("study.StudyActivity", _study, _plain, "study:detail"),
+    Kind.RESEARCH: KindDef("research.ResearchTopic", _research, _research_rows, "research:topic"),
 }
 
 

@@ -67,7 +67,12 @@ def _candidates(root, campaign, count: int, rng) -> list[tuple[int, str, list, b
         org__level=OrgLevel.GRASSROOTS,
     )
     villages = rows.filter(org__unit_type__in=[UnitType.VILLAGE, UnitType.COMMUNITY])
-    if villages.values("org_id").distinct().count() >= count:
+    # Villages alone when there are enough of them and one at least has all its problems closed
+    # (an accepted case); a small seed otherwise takes any branch at the grass roots.
+    all_closed = villages.exclude(
+        org_id__in=villages.exclude(status=ProblemStatus.CLOSED).values("org_id")
+    )
+    if villages.values("org_id").distinct().count() >= count and all_closed.exists():
         rows = villages
     found: dict[int, list] = {}
     for pid, org_id, path, status in rows.values_list("id", "org_id", "org_path", "status"):

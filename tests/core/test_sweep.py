@@ -768,6 +768,8 @@ def test_branch_user_gets_404_for_every_foreign_object_in_the_api(client, tree, 
         "/api/v1/guidance/groups",
         "/api/v1/guidance/inspections",
         "/api/v1/guidance/circulars",
+        "/api/v1/search?q=秘密",
+        "/api/v1/search?q=秘密&kind=measure",
     ):
         response = client.get(url, **auth)
         assert response.status_code == 200 and "秘密".encode() not in response.content, url
@@ -808,6 +810,10 @@ def test_lists_searches_counts_and_exports_hold_no_foreign_rows(client, tree, fo
         "/my-work/",
         "/ledger/?work=overdue",
         "/ledger/?work=to_verify",
+        "/ledger/?work=due_week",
+        "/ledger/?work=unreported",
+        "/search/?q=秘密",
+        f"/dashboard/{tree.branch_a1.pk}/",
         "/orgs/",
         "/orgs/search/?q=乙",
         "/campaigns/",

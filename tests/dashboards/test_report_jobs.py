@@ -2,6 +2,8 @@
 progress; every report of an organisation is listed (who asked, when, which) for download by
 whoever may see the organisation, and by nobody outside it."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -67,3 +69,63 @@ def test_a_report_waits_for_the_worker_and_its_page_polls_its_progress(
     assert 'data-testid="download"' in part and "hx-trigger" not in part
     listed = client.get(reverse("dashboards:report", args=[tree.county_a.pk])).content.decode()
     assert reverse("dashboards:report_download", args=[job.pk]) in listed
+
+
+def test_a_report_whose_worker_died_is_marked_interrupted_and_can_be_made_again(
+    client, tree, users, settings
+):
+    """A job left running with no progress for REPORT_STALE_MINUTES (its worker was killed):
+    its page stops polling and says 失败（处理中断） with 重新生成; before the limit it waits."""
+    import time_machine
+    from django.utils import timezone
+
+    settings.TASKS = DB_TASKS  # queued, never run: the worker "dies" after starting it
+    settings.REPORT_STALE_MINUTES = 10
+    client.force_login(users.county_a)
+    page_url = _ask(client, tree.county_a)["Location"]
+    job = ReportJob.objects.get()
+    started = timezone.now()
+    ReportJob.objects.filter(pk=job.pk).update(
+        state=ReportJob.State.RUNNING, progress=40, progressed_at=started
+    )
+    htmx = {"HX-Request": "true"}
+    with time_machine.travel(started + timedelta(minutes=9), tick=False):
+        part = client.get(page_url, headers=htmx).content.decode()
+        assert "生成中" in part and "hx-trigger" in part  # still waiting, within the limit
+    with time_machine.travel(started + timedelta(minutes=11), tick=False):
+        client.force_login(users.county_a)
+        part = client.get(page_url, headers=htmx).content.decode()
+        assert "失败（处理中断）" in part and "hx-trigger" not in part
+        assert 'data-testid="report-again"' in part
+        listed = client.get(reverse("dashboards:report", args=[tree.county_a.pk]))
+        assert "失败（处理中断）" in listed.content.decode()
+        again = client.post(
+            reverse("dashboards:report", args=[tree.county_a.pk]), {"kind": job.kind}
+        )
+    job.refresh_from_db()
+    assert job.state == ReportJob.State.INTERRUPTED and job.finished_at is not None
+    assert again.status_code == 302 and ReportJob.objects.count() == 2
+
+
+def test_a_slow_but_living_worker_is_not_interrupted(client, tree, users, settings):
+    """Each step the worker tells moves the limit: only silence counts, not the job's age."""
+    import time_machine
+    from django.utils import timezone
+
+    from luoshi.dashboards.tasks import _progress
+
+    settings.TASKS = DB_TASKS
+    settings.REPORT_STALE_MINUTES = 10
+    client.force_login(users.county_a)
+    page_url = _ask(client, tree.county_a)["Location"]
+    job = ReportJob.objects.get()
+    started = timezone.now()
+    ReportJob.objects.filter(pk=job.pk).update(state=ReportJob.State.RUNNING, progressed_at=started)
+    with time_machine.travel(started + timedelta(minutes=8), tick=False):
+        _progress(job.pk, 60)
+    with time_machine.travel(started + timedelta(minutes=15), tick=False):
+        client.force_login(users.county_a)
+        part = client.get(page_url, headers={"HX-Request": "true"}).content.decode()
+    assert "生成中" in part and "hx-trigger" in part
+    job.refresh_from_db()
+    assert job.state == ReportJob.State.RUNNING

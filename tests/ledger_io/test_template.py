@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from luoshi.campaigns.models import Campaign, Category, ProblemSource
+from luoshi.ledger_io.import_template import EXAMPLE_ROW
 from luoshi.ledger_io.importer import import_ledger
 from luoshi.rectification.models import Problem
 from tests.ledger_io.builders import sheet_of
@@ -88,19 +89,23 @@ def test_template_has_an_instruction_sheet_in_chinese(client, campaign, liaison)
     assert book["下拉选项"].sheet_state == "hidden"
 
 
-def test_the_template_as_it_stands_imports_its_example_row(client, tree, campaign, liaison):
+def test_the_template_as_it_stands_imports_its_example_rows(client, tree, campaign, liaison):
     client.force_login(liaison)
     data = _template(client, campaign)
+    book = load_workbook(io.BytesIO(data))
+    for name in ("班子问题", "个人问题"):  # each sheet shows how it is filled in
+        assert "（示例）" in str(book[name].cell(EXAMPLE_ROW, 3).value)
     result = import_ledger(
         actor=liaison, data=data, name="模板.xlsx", org=tree.county_a, campaign=campaign
     )
     assert result.errors == [] and result.warnings == []
-    problem = Problem.objects.get()
-    assert "示例" in problem.title
-    assert problem.source == ProblemSource.objects.filter(campaign=campaign).first()
-    assert problem.category is not None
-    measure = problem.measures.get()
-    assert measure.due_on == campaign.ends_on
+    team, personal = Problem.objects.order_by("-level").filter(title__contains="示例")
+    assert (personal.level, personal.person_name) == ("personal", "王某某")
+    assert team.level == "team"
+    for problem in (team, personal):
+        assert problem.source == ProblemSource.objects.filter(campaign=campaign).first()
+        assert problem.category is not None
+        assert problem.measures.get().due_on == campaign.ends_on
 
 
 def test_a_column_not_imported_is_named_with_its_letter_and_the_rest_imports(
@@ -122,10 +127,11 @@ def test_a_column_not_imported_is_named_with_its_letter_and_the_rest_imports(
     )
     assert preview.status_code == 200
     html = preview.content.decode()
-    assert "第E列“整改状态”不会导入：" in html
+    # 整改状态 is the system's own: said once, as a note, not warned about
+    assert "第E列“整改状态”不会导入" not in html
+    assert "说明：“整改状态”列由系统按措施的进展和销号确定" in html
     assert "第F列“备注”不会导入：" in html
     assert [(w.sheet, w.row, w.column) for w in preview.context["result"].warnings] == [
-        ("班子问题", 1, "E"),
         ("班子问题", 1, "F"),
     ]
     client.post(reverse("ledger_io:confirm", args=[preview.context["token"]]))
