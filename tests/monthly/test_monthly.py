@@ -120,7 +120,7 @@ def _direct(path, month):
     findings = within(Finding.objects.all())
     return {
         "monthly_targets_assigned": len(assigned),
-        "monthly_targets_visited": len({v.target_id for v in visits}),
+        "monthly_targets_visited": len({v.target_id for v in visits} & assigned),
         "monthly_visits": len(visits),
         "monthly_findings": sum(f.month == month for f in findings),
         "monthly_judged": sum(f.closed_month == month for f in findings),
@@ -166,6 +166,41 @@ def test_a_months_figures_equal_a_direct_count_for_every_subtree(cycle, tree, us
             assert {k: figures[k] for k in expected} == expected, (org.name, month)
     # both of last month's findings were open when this month began (one judged since)
     assert selectors.month_figures(tree.city.path, current_month())["monthly_carried_over"] == 2
+
+
+def test_coverage_counts_only_targets_assigned_in_the_month_and_never_exceeds_100(
+    cycle, tree, users
+):
+    """A manager visiting a target nobody is assigned to (甲二企业), or one assigned only from
+    next month, does not raise coverage: every coverage figure counts targets visited AND
+    assigned in the month."""
+    from luoshi.assessment import formulas
+
+    t = cycle.targets
+    visit(cycle.cadre_a, t["张三户"])
+    visit(users.office, t["甲二企业"])  # nobody's target
+    TargetAssignment.objects.filter(target=t["李四户"]).update(
+        starts_on=add_months(current_month(), 1)  # assigned only from next month
+    )
+    visit(cycle.office, t["李四户"])
+    month = current_month()
+    figures = selectors.month_figures(tree.county_a.path, month)
+    assert (figures["monthly_targets_assigned"], figures["monthly_targets_visited"]) == (1, 1)
+    assert figures["monthly_coverage"] == 100.0  # was 300% counting every target visited
+    assert figures["monthly_visits"] == 3  # the visits themselves still count
+    assert selectors.coverage_by_month(tree.county_a.path)[-1][1] == 100.0
+    assert formulas.monthly_coverage(tree.county_a.path, timezone.localdate(), None).value == 1
+    (row,) = selectors.org_rows(tree.county_a, month)
+    assert (row.assigned, row.visited, row.completeness) == (1, 1, 100.0)
+    assert selectors.month_figures(tree.branch_a2.path, month)["monthly_targets_visited"] == 0
+    cadres = {r["name"]: r for r in selectors.cadre_rows(tree.county_a.path, month)}
+    assert [cadres["王干部"][k] for k in ("assigned", "visited", "completeness")] == [1, 1, 100]
+    assert all(r["completeness"] <= 100 for r in cadres.values())
+    for org in (tree.city, tree.county_a, tree.town_a, tree.branch_a1, tree.branch_a2):
+        expected = _direct(org.path, month)
+        figures = selectors.month_figures(org.path, month)
+        assert {k: figures[k] for k in expected} == expected, org.name
+        assert figures["monthly_coverage"] <= 100
 
 
 def test_carried_over_findings_come_first_with_their_months_open(cycle, tree):
