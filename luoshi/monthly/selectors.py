@@ -283,9 +283,8 @@ def cadre_rows(path: str, month: date, limit: int = 20) -> list[dict]:
         .order_by()
     )
     for r in made:
-        rows.setdefault(r["cadre_id"], {"assigned": 0, "visited": 0, "visits": 0})["visits"] = r[
-            "n"
-        ]
+        row = rows.setdefault(r["cadre_id"], {"assigned": 0, "visited": 0, "visits": 0})
+        row["visits"] = r["n"]
     for row in rows.values():
         row["completeness"] = _pct(row["visited"], row["assigned"])
     worst = sorted(rows.items(), key=lambda kv: (kv[1]["completeness"], -kv[1]["assigned"]))
