@@ -1,11 +1,13 @@
-"""The monthly cycle over the API: targets, visits (POST with the phone's idempotency key),
-findings of a month and the meeting's judgement of one."""
+"""The monthly cycle over the API: targets, visits (POST with the phone's idempotency key, then
+their photos as multipart with the same key), findings of a month and the meeting's judgement
+of one."""
 
 from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from luoshi.campaigns.models import Campaign
 from luoshi.core.api_schemas import ErrorOut, Id, items, text_of
@@ -58,6 +60,12 @@ class FindingOut(Schema):
     decision_note: str
 
 
+class PhotoOut(Schema):
+    id: int
+    width: int
+    height: int
+
+
 class VisitOut(Schema):
     id: int
     key: UUID
@@ -67,6 +75,7 @@ class VisitOut(Schema):
     asked: str
     created: bool
     findings: list[FindingOut]
+    photos: list[PhotoOut]
 
 
 class DecisionIn(Schema):
@@ -104,6 +113,9 @@ def _visit_out(v: MonthlyVisit, created: bool) -> dict:
         "asked": v.asked,
         "created": created,
         "findings": [_finding_out(f, v.month) for f in findings],
+        "photos": [
+            {"id": p.pk, "width": p.width, "height": p.height} for p in v.photos.order_by("id")
+        ],
     }
 
 
@@ -163,6 +175,32 @@ def record_visit(request, payload: VisitIn):
         visited_at=payload.visited_at,
         asked=payload.asked,
         findings=[(f.kind, f.text) for f in payload.findings],
+    )
+    return Status(201 if created else 200, _visit_out(visit, created))
+
+
+@router.post(
+    "/monthly/visits/{visit_id}/photos",
+    response={
+        200: VisitOut,
+        201: VisitOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+    },
+)
+def add_visit_photos(
+    request,
+    visit_id: Id,
+    key: UUID = Form(...),
+    photos: list[UploadedFile] = File(None),
+):
+    """The visit's photos (multipart/form-data, at most 3, JPEG/PNG), sent after the visit with
+    its `key`: once, all together (201); sent again, the visit with the photos it has is
+    answered (200) and nothing more is stored."""
+    visit, created = services.add_visit_photos(
+        actor=request.user, visit_id=visit_id, key=key, photos=photos or []
     )
     return Status(201 if created else 200, _visit_out(visit, created))
 

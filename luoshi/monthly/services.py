@@ -238,20 +238,46 @@ def record_visit(
     try:
         with transaction.atomic():
             visit = _write_visit(actor, key, target, visited_at, asked.strip(), cleaned)
-            for photo in clean_photos:
-                VisitPhoto.objects.create(
-                    org_id=target.org_id,
-                    org_path=target.org_path,
-                    visit=visit,
-                    stored_name=_store_photo(photo),
-                    width=photo.width,
-                    height=photo.height,
-                )
+            _attach(visit, clean_photos)
     except IntegrityError:  # the same key sent at the same moment: the other one won
         found = _existing(key, actor)
         if found is None:
             raise
         return found, False
+    return visit, True
+
+
+def _attach(visit: MonthlyVisit, photos: list[CleanPhoto]) -> None:
+    for photo in photos:
+        VisitPhoto.objects.create(
+            org_id=visit.org_id,
+            org_path=visit.org_path,
+            visit=visit,
+            stored_name=_store_photo(photo),
+            width=photo.width,
+            height=photo.height,
+        )
+
+
+@transaction.atomic
+def add_visit_photos(*, actor, visit_id: int, key, photos) -> tuple[MonthlyVisit, bool]:
+    """The photos of a visit recorded without them (the API's JSON visit), sent once, all
+    together, with the visit's own key: (visit, True) when stored now; (visit, False) when the
+    visit has photos already — the same upload sent again after a lost answer stores nothing
+    (the visit's row is locked, so two copies at once store one set). Checked like the page's
+    (opinions.photos.clean_photo, at most MAX_PHOTOS), stored through default_storage."""
+    visit = get_visible_or_404(MonthlyVisit.objects.select_for_update(), actor, pk=visit_id)
+    if visit.cadre_id != getattr(actor, "pk", None) and not may_manage(actor, visit.org_path):
+        raise NotAllowed("这次走访不是您登记的，不能补传照片")
+    if str(key).strip().lower() != str(visit.key):
+        raise Conflict("提交标识与这次走访不符，请从原走访记录补传照片")
+    if visit.photos.exists():
+        return visit, False
+    clean_photos = _photos(photos)
+    if not clean_photos:
+        raise Invalid("请选择要上传的照片")
+    _attach(visit, clean_photos)
+    versions.changed([visit.org_path])
     return visit, True
 
 

@@ -921,6 +921,10 @@ def _api_cases(e, tree, campaign):
                 "visited_at": (timezone.now() + timedelta(days=1)).isoformat(),
             },
         ),
+        "add_visit_photos": (  # another visit's key
+            f"/api/v1/monthly/visits/{e['monthly_finding'].visit_id}/photos",
+            None,
+        ),
         "decide_finding": (
             f"/api/v1/monthly/findings/{e['monthly_finding'].pk}/decide",
             {"decision": "no_action", "note": ""},

@@ -188,6 +188,7 @@ API = {
     "api:add_visit": ("topic_id", "topic", "post"),
     "api:finding_to_problem": ("finding_id", "finding", "post"),
     "api:get_visit": ("visit_id", "monthly_visit", "get"),
+    "api:add_visit_photos": ("visit_id", "monthly_visit", "post"),
     "api:decide_finding": ("finding_id", "monthly_finding", "post"),
     "api:get_account": ("account_id", "account", "get"),
     "api:lock_account": ("account_id", "account", "post"),

@@ -82,6 +82,38 @@ def test_the_api_answers_the_first_visit_for_a_key_sent_again(client, cycle):
     assert MonthlyVisit.objects.count() == 1 and Finding.objects.count() == 1
 
 
+def test_the_api_takes_a_visits_photos_once_with_its_key(client, cycle, tree):
+    """The JSON visit's photos follow as multipart with the visit's key: checked like the
+    page's (a file that is not a photo is refused in Chinese), stored once however often
+    they are sent, and served by the visit's photo page."""
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from luoshi.accounts.tokens import issue_token
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(cycle.cadre_a)}"}
+    v, _ = visit(cycle.cadre_a, cycle.targets["李四户"])
+    url = f"/api/v1/monthly/visits/{v.pk}/photos"
+    bad = client.post(
+        url, {"key": str(v.key), "photos": SimpleUploadedFile("a.jpg", b"not a photo")}, **auth
+    )
+    assert bad.status_code == 400 and "a.jpg" in bad.json()["detail"]
+    wrong_key = client.post(url, {"key": str(uuid.uuid4()), "photos": png()}, **auth)
+    assert wrong_key.status_code == 409 and "提交标识" in wrong_key.json()["detail"]
+    assert v.photos.count() == 0
+    first = client.post(url, {"key": str(v.key), "photos": [png(), png("2.png")]}, **auth)
+    again = client.post(url, {"key": str(v.key), "photos": [png(), png("2.png")]}, **auth)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert len(first.json()["photos"]) == 2 and again.json()["photos"] == first.json()["photos"]
+    assert v.photos.count() == 2
+    assert all(default_storage.exists(services.photo_key(p.stored_name)) for p in v.photos.all())
+    client.force_login(cycle.cadre_a)
+    assert client.get(reverse("monthly:photo", args=[v.photos.first().pk])).status_code == 200
+    # another branch's cadre: not there
+    other = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(cycle.cadre_b)}"}
+    assert client.post(url, {"key": str(v.key), "photos": png()}, **other).status_code == 404
+
+
 def test_a_visit_time_in_the_future_or_long_ago_is_refused(cycle):
     target = cycle.targets["张三户"]
     with pytest.raises(Invalid, match="晚于当前时间"):
