@@ -15,7 +15,7 @@ from luoshi.core.errors import BadParameter
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404, scope_paths
 from luoshi.monthly import selectors, services
-from luoshi.monthly.models import Finding, FindingKind, MonthlyVisit
+from luoshi.monthly.models import Finding, FindingKind, MonthlyVisit, TargetKind, VisitTarget
 from luoshi.monthly.months import current_month, month_param
 from luoshi.orgs.models import Organization
 
@@ -30,6 +30,20 @@ class TargetOut(Schema):
     contact: str  # masked
     cadre: str | None
     visited_this_month: bool
+    active: bool
+    retired_on: date | None
+
+
+class TargetEditIn(Schema):
+    name: text_of(VisitTarget, "name")
+    kind: Literal[tuple(TargetKind.values)]  # type: ignore[valid-type]
+    contact: text_of(VisitTarget, "contact") | None = None  # None: unchanged
+    address: text_of(VisitTarget, "address") | None = None
+
+
+class RetireIn(Schema):
+    retired_on: date
+    reason: text_of(VisitTarget, "retired_reason")
 
 
 class FindingIn(Schema):
@@ -150,9 +164,54 @@ def list_targets(
             "contact": t.masked_contact,
             "cadre": t.cadre.username if t.cadre_id and not mine else None,
             "visited_this_month": t.visited,
+            "active": t.active,
+            "retired_on": t.retired_on,
         }
         for t in rows.select_related("cadre")[offset : offset + limit]
     ]
+
+
+def _target_out(t: VisitTarget) -> dict:
+    return {
+        "id": t.pk,
+        "org_id": t.org_id,
+        "name": t.name,
+        "kind": t.kind,
+        "contact": t.masked_contact,
+        "cadre": t.cadre.username if t.cadre_id else None,
+        "visited_this_month": t.visits.filter(month=current_month()).exists(),
+        "active": t.active,
+        "retired_on": t.retired_on,
+    }
+
+
+TARGET_WRITE = {200: TargetOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+@router.post("/monthly/targets/{target_id}", response=TARGET_WRITE)
+def edit_target(request, target_id: Id, payload: TargetEditIn):
+    """Correct a target's name, kind, contact or address (contact/address left out: kept)."""
+    target = services.edit_target(
+        actor=request.user,
+        target_id=target_id,
+        name=payload.name,
+        kind=payload.kind,
+        contact=payload.contact,
+        address=payload.address,
+    )
+    return _target_out(target)
+
+
+@router.post("/monthly/targets/{target_id}/retire", response=TARGET_WRITE)
+def retire_target(request, target_id: Id, payload: RetireIn):
+    """Take a target off the visit list from `retired_on`, with a reason; history kept."""
+    target = services.retire_target(
+        actor=request.user,
+        target_id=target_id,
+        retired_on=payload.retired_on,
+        reason=payload.reason,
+    )
+    return _target_out(target)
 
 
 @router.post(

@@ -1,8 +1,9 @@
 """Every write of the monthly cycle, in one transaction each.
 
 Who may do what (the rules, in one place):
-- targets and who they are assigned to, the monthly meeting and its decisions: the liaison,
-  office or administrator over the target's organisation (MANAGE_ROLES);
+- targets (created, edited, retired) and who they are assigned to, the monthly meeting and its
+  decisions: the liaison, office or administrator over the target's organisation
+  (MANAGE_ROLES);
 - a visit: the cadre the target is assigned to now, or one of MANAGE_ROLES over it;
 - out of the actor's scope everything is a 404.
 A visit carries a key its phone generated: sending it again returns the visit stored the first
@@ -115,6 +116,7 @@ def assign_target(*, actor, target_id: int, cadre) -> VisitTarget:
     the history."""
     target = get_visible_or_404(VisitTarget.objects.select_for_update(), actor, pk=target_id)
     require_role_over(actor, target.org_path, *MANAGE_ROLES)
+    _require_active(target)
     _require_cadre(cadre, target.org_path)
     if target.cadre_id == cadre.pk:
         raise Invalid("该走访对象已由这名干部包联")
@@ -130,6 +132,75 @@ def assign_target(*, actor, target_id: int, cadre) -> VisitTarget:
     )
     target.cadre = cadre
     target.save(update_fields=["cadre"])
+    versions.changed([target.org_path])
+    return target
+
+
+def _require_active(target: VisitTarget) -> None:
+    if not target.active:
+        when = f"已于 {target.retired_on:%Y-%m-%d} " if target.retired_on else "已"
+        raise Invalid(f"走访对象“{target.name}”{when}退出走访名单")
+
+
+@transaction.atomic
+def edit_target(
+    *,
+    actor,
+    target_id: int,
+    name: str,
+    kind: str,
+    contact: str | None = None,
+    address: str | None = None,
+) -> VisitTarget:
+    """Correct a target's name, kind, contact or address (None: left as it is — a page shows
+    the contact masked, so an empty field keeps it). Its visits and assignments stay."""
+    target = get_visible_or_404(VisitTarget.objects.select_for_update(), actor, pk=target_id)
+    require_role_over(actor, target.org_path, *MANAGE_ROLES)
+    _require_active(target)
+    fields = _clean_target_fields(
+        name,
+        kind,
+        target.contact if contact is None else contact,
+        target.address if address is None else address,
+    )
+    taken = VisitTarget.objects.filter(org_id=target.org_id, name=fields["name"])
+    if taken.exclude(pk=target.pk).exists():
+        raise Invalid(f"本组织已有走访对象“{fields['name']}”")
+    for field, value in fields.items():
+        setattr(target, field, value)
+    target.save(update_fields=list(fields))
+    versions.changed([target.org_path])
+    return target
+
+
+@transaction.atomic
+def retire_target(*, actor, target_id: int, retired_on: date, reason: str) -> VisitTarget:
+    """Take a target off the visit list (moved away, enterprise closed…) from `retired_on`:
+    its current assignment ends that day, so it is assigned and counted in coverage up to that
+    month and no longer from the next; it is no longer offered in the visit form nor accepts
+    visits. Its visits, findings and assignments stay (history). The day is not in the future,
+    not before last month (like a visit) and not before its current assignment began."""
+    target = get_visible_or_404(VisitTarget.objects.select_for_update(), actor, pk=target_id)
+    require_role_over(actor, target.org_path, *MANAGE_ROLES)
+    _require_active(target)
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("请填写退出原因")
+    if len(reason) > 200:
+        raise Invalid("退出原因不超过 200 字")
+    today = timezone.localdate()
+    earliest = month_of(month_of(today) - timedelta(days=1))
+    if retired_on > today:
+        raise Invalid("退出日期不能晚于今天")
+    if retired_on < earliest:
+        raise Invalid(f"退出日期不能早于 {earliest:%Y-%m-%d}（上月初）")
+    current = TargetAssignment.objects.filter(target=target, ends_on__isnull=True).first()
+    if current is not None and retired_on < current.starts_on:
+        raise Invalid(f"退出日期不能早于现任包联的起始日期 {current.starts_on:%Y-%m-%d}")
+    TargetAssignment.objects.filter(target=target, ends_on__isnull=True).update(ends_on=retired_on)
+    target.active = False
+    target.retired_on, target.retired_reason, target.retired_by = retired_on, reason, _user(actor)
+    target.save(update_fields=["active", "retired_on", "retired_reason", "retired_by"])
     versions.changed([target.org_path])
     return target
 
@@ -229,8 +300,7 @@ def record_visit(
     target = get_visible_or_404(VisitTarget.objects, actor, pk=target_id)
     if target.cadre_id != getattr(actor, "pk", None) and not may_manage(actor, target.org_path):
         raise NotAllowed("该走访对象不是您包联的，不能登记走访")
-    if not target.active:
-        raise Invalid("该走访对象已不在册")
+    _require_active(target)
     visited_at = check_visit_time(visited_at)
     if len(asked) > 2000:
         raise Invalid("走访了解情况不超过 2000 字")

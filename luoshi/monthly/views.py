@@ -158,7 +158,10 @@ def target_import(request):
 @require_GET
 def target_detail(request, pk):
     target = get_visible_or_404(
-        VisitTarget.objects.select_related("org", "cadre"), request.user, request=request, pk=pk
+        VisitTarget.objects.select_related("org", "cadre", "retired_by"),
+        request.user,
+        request=request,
+        pk=pk,
     )
     return render(
         request,
@@ -171,6 +174,8 @@ def target_detail(request, pk):
             "visits": target.visits.select_related("cadre").prefetch_related("findings")[:24],
             "can_manage": services.may_manage(request.user, target.org_path),
             "cadres": _cadres_of(target.org),
+            "kinds": TargetKind.choices,
+            "today": timezone.localdate(),
         },
     )
 
@@ -187,6 +192,43 @@ def target_assign(request, pk):
         messages.error(request, str(refused))
     else:
         messages.success(request, "已调整包联干部，原包联记录已保留")
+    return redirect("monthly:target", pk=target.pk)
+
+
+@require_POST
+def target_edit(request, pk):
+    target = get_visible_or_404(VisitTarget.objects, request.user, request=request, pk=pk)
+    contact = request.POST.get("contact", "").strip()
+    try:
+        services.edit_target(
+            actor=request.user,
+            target_id=target.pk,
+            name=request.POST.get("name", ""),
+            kind=request.POST.get("kind", ""),
+            contact=contact or None,  # the page shows it masked: empty keeps it
+            address=request.POST.get("address", ""),
+        )
+    except DomainError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "走访对象信息已修改")
+    return redirect("monthly:target", pk=target.pk)
+
+
+@require_POST
+def target_retire(request, pk):
+    target = get_visible_or_404(VisitTarget.objects, request.user, request=request, pk=pk)
+    try:
+        services.retire_target(
+            actor=request.user,
+            target_id=target.pk,
+            retired_on=_date(request.POST.get("retired_on", ""), "退出日期"),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "已退出走访名单，走访和包联记录均已保留")
     return redirect("monthly:target", pk=target.pk)
 
 
@@ -329,13 +371,13 @@ def meeting(request):
     )
 
 
-def _date(raw: str):
+def _date(raw: str, what: str = "召开日期"):
     from datetime import date
 
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise Invalid("请填写召开日期") from None
+        raise Invalid(f"请填写{what}") from None
 
 
 @require_POST

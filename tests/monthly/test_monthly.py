@@ -316,6 +316,95 @@ def test_reassignment_keeps_the_history(cycle):
         services.assign_target(actor=cycle.office, target_id=target.pk, cadre=cycle.cadre_b)
 
 
+def test_a_manager_edits_a_target_and_the_cadre_may_not(client, cycle):
+    target = cycle.targets["张三户"]
+    with pytest.raises(NotAllowed):
+        services.edit_target(
+            actor=cycle.cadre_a, target_id=target.pk, name="张三家", kind="household"
+        )
+    with pytest.raises(Invalid, match="已有走访对象“李四户”"):
+        services.edit_target(
+            actor=cycle.liaison_a, target_id=target.pk, name="李四户", kind="household"
+        )
+    client.force_login(cycle.liaison_a)
+    client.post(
+        reverse("monthly:target_edit", args=[target.pk]),
+        {"name": "张三家庭农场", "kind": "enterprise", "contact": "", "address": "一组"},
+    )
+    target.refresh_from_db()
+    assert (target.name, target.kind, target.address) == ("张三家庭农场", "enterprise", "一组")
+    assert target.contact == "13912345678"  # shown masked on the page: left empty, kept
+    page = client.get(reverse("monthly:target", args=[target.pk])).content.decode()
+    assert "张三家庭农场" in page and "13912345678" not in page
+
+
+def test_a_retired_target_keeps_its_history_and_counts_no_more_from_next_month(client, cycle, tree):
+    target = cycle.targets["张三户"]
+    visit(cycle.cadre_a, target)
+    today, month = timezone.localdate(), current_month()
+    client.force_login(cycle.liaison_a)
+    url = reverse("monthly:target_retire", args=[target.pk])
+    for bad, said in (
+        ({"retired_on": today.isoformat(), "reason": " "}, "请填写退出原因"),
+        ({"retired_on": (today + timedelta(1)).isoformat(), "reason": "搬迁"}, "不能晚于今天"),
+        ({"retired_on": "", "reason": "搬迁"}, "请填写退出日期"),
+    ):
+        page = client.post(url, bad, follow=True).content.decode()
+        assert said in page and VisitTarget.objects.get(pk=target.pk).active
+    client.post(url, {"retired_on": today.isoformat(), "reason": "全家搬迁到县城"})
+    target.refresh_from_db()
+    assert (target.active, target.retired_on, target.retired_reason) == (
+        False,
+        today,
+        "全家搬迁到县城",
+    )
+    # history kept: the assignment ends that day, the visit stays
+    (a,) = TargetAssignment.objects.filter(target=target)
+    assert a.ends_on == today and target.visits.count() == 1
+    # counted this month (assigned on some day of it), no longer next month
+    assert selectors.month_figures(tree.branch_a1.path, month)["monthly_targets_assigned"] == 2
+    nxt = selectors.month_figures(tree.branch_a1.path, add_months(month, 1))
+    assert nxt["monthly_targets_assigned"] == 1
+    # not offered in the visit form, refused by the service, no longer reassigned or edited
+    client.force_login(cycle.cadre_a)
+    form = client.get(reverse("monthly:visit_form")).content.decode()
+    assert "张三户" not in form and "李四户" in form
+    with pytest.raises(Invalid, match="退出走访名单"):
+        visit(cycle.cadre_a, target)
+    with pytest.raises(Invalid, match="退出走访名单"):
+        services.assign_target(actor=cycle.office, target_id=target.pk, cadre=cycle.liaison_a)
+    with pytest.raises(Invalid, match="退出走访名单"):
+        services.retire_target(
+            actor=cycle.office, target_id=target.pk, retired_on=today, reason="再次"
+        )
+    page = client.get(reverse("monthly:target", args=[target.pk])).content.decode()
+    assert "已退出" in page and "全家搬迁到县城" in page
+
+
+def test_the_api_edits_and_retires_a_target(client, cycle):
+    from luoshi.accounts.tokens import issue_token
+
+    target = cycle.targets["李四户"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(cycle.liaison_a)}"}
+    post = lambda url, body: client.post(  # noqa: E731
+        url, json.dumps(body), content_type="application/json", **auth
+    )
+    url = f"/api/v1/monthly/targets/{target.pk}"
+    edited = post(url, {"name": "李四家", "kind": "household"})
+    assert edited.status_code == 200 and edited.json()["name"] == "李四家"
+    assert edited.json()["contact"] == "139****5678"
+    too_early = (add_months(current_month(), -1) - timedelta(days=1)).isoformat()
+    refused = post(f"{url}/retire", {"retired_on": too_early, "reason": "搬迁"})
+    assert refused.status_code == 400 and "上月初" in refused.json()["detail"]
+    retired = post(
+        f"{url}/retire", {"retired_on": timezone.localdate().isoformat(), "reason": "搬迁"}
+    )
+    assert retired.status_code == 200 and retired.json()["active"] is False
+    cadre = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(cycle.cadre_a)}"}
+    mine = client.get("/api/v1/monthly/targets?mine=true", **cadre).json()
+    assert [t["name"] for t in mine] == ["张三户"]
+
+
 def _book(rows, header=importer.COLUMNS) -> bytes:
     book = Workbook()
     book.active.title = "包联表"
