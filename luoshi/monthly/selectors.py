@@ -353,6 +353,26 @@ def meeting_findings(user, path: str, month: date) -> list[Finding]:
     return rows
 
 
+def meeting_months(user, path: str, earliest: date) -> list[dict]:
+    """The months the meeting page offers, newest first: this month and last (the months a
+    meeting may still be recorded for, `earliest` on), and every older month some finding
+    still undecided was found in; each with its undecided findings found in it."""
+    undecided = dict(
+        Finding.objects.visible_to(user, within=path)
+        .filter(state=FindingState.OPEN)
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    months = sorted(
+        set(undecided) | set(last_months(months_between(earliest, current_month()) + 1))
+    )
+    return [
+        {"month": m, "label": label(m), "undecided": undecided.get(m, 0), "open": m >= earliest}
+        for m in reversed(months)
+    ]
+
+
 def my_unvisited(user):
     """'My work': the cadre's targets not visited this month."""
     rows = list(my_targets(user).filter(visited=False)[:20])

@@ -37,7 +37,7 @@ from luoshi.monthly.models import (
     VisitPhoto,
     VisitTarget,
 )
-from luoshi.monthly.months import current_month, month_of
+from luoshi.monthly.months import add_months, current_month, month_of
 from luoshi.opinions.photos import CleanPhoto, clean_photo
 from luoshi.orgs.models import Organization
 from luoshi.rectification.services import create_problem
@@ -346,8 +346,7 @@ def add_visit_photos(*, actor, visit_id: int, key, photos) -> tuple[MonthlyVisit
     clean_photos = _photos(photos)
     if not clean_photos:
         raise Invalid("请选择要上传的照片")
-    _attach(visit, clean_photos)
-    versions.changed([visit.org_path])
+    _attach(visit, clean_photos)  # photos are in no figure: no version to mark
     return visit, True
 
 
@@ -379,6 +378,14 @@ def _write_visit(actor, key, target, visited_at, asked, cleaned) -> MonthlyVisit
 
 
 # --- the monthly meeting -----------------------------------------------------------------------
+def earliest_open_month() -> date:
+    """The cycle takes late records for this month and last month only — visits, a missed
+    meeting (补录), judgements made at it — as a meeting for a month is often held early in
+    the next. Older months are closed: their figures, reported already, are not rewritten;
+    their findings still undecided are carried over and judged at this month's meeting."""
+    return add_months(current_month(), -1)
+
+
 @transaction.atomic
 def record_meeting(
     *, actor, org: Organization, month: date, held_on: date, attendees: str, minutes: str = ""
@@ -388,6 +395,10 @@ def record_meeting(
     month = month_of(month)
     if month > current_month():
         raise Invalid("不能登记未来月份的研判会")
+    if month < earliest_open_month():
+        raise Invalid(
+            f"只能补录本月或上月的研判会；{month:%Y年%m月}未研判的发现请在本月研判会上研判"
+        )
     if held_on > timezone.localdate():
         raise Invalid("召开日期不能晚于今天")
     if held_on < month:
@@ -446,6 +457,8 @@ def decide_finding(
     month = month_of(month or current_month())
     if month > current_month() or month < finding.month:
         raise Invalid("研判月份应在发现月份和本月之间")
+    if month < earliest_open_month():
+        raise Invalid("只能在本月或上月的研判会上研判，更早的月份已结账")
     note = note.strip()
     if len(note) > 300:
         raise Invalid("研判说明不超过 300 字")

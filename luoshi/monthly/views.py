@@ -349,6 +349,7 @@ def meeting(request):
             messages.success(request, f"{label(month)}研判会已记录")
             return redirect(f"{reverse('monthly:meeting')}?org={node.pk}&month={month:%Y-%m}")
     findings = selectors.meeting_findings(request.user, node.path, month)
+    earliest = services.earliest_open_month()
     return render(
         request,
         "monthly/meeting.html",
@@ -357,6 +358,11 @@ def meeting(request):
             "month": month,
             "month_label": label(month),
             "is_current": month == current_month(),
+            # this month's and last month's meetings take records and judgements; an older
+            # month's undecided findings are judged at this month's meeting
+            "is_open": month >= earliest,
+            "decide_month": month if month >= earliest else current_month(),
+            "months": selectors.meeting_months(request.user, node.path, earliest),
             "record": MonthlyMeeting.objects.filter(org=node, month=month).first(),
             "findings": findings,
             "open": [f for f in findings if f.state == "open"],
@@ -385,7 +391,9 @@ def decide(request, pk):
     finding = get_visible_or_404(Finding.objects, request.user, request=request, pk=pk)
     month = month_param(request.POST)
     back = f"{reverse('monthly:meeting')}?org={id_param(request.POST, 'org') or finding.org_id}"
-    back += f"&month={month:%Y-%m}"
+    back += (
+        f"&month={month_param(request.POST, 'view') if request.POST.get('view') else month:%Y-%m}"
+    )
     try:
         campaign_id = id_param(request.POST, "campaign")
         campaign = None

@@ -195,12 +195,6 @@ def _monthly_finding(s):
     return visit.findings.get()
 
 
-def _png():
-    from tests.opinions.conftest import png
-
-    return png()
-
-
 def _target_book(s) -> bytes:
     book = Workbook()
     book.active.append(["走访对象", "对象类别", "所属组织代码", "联系方式", "住址", "包联干部账号"])
@@ -363,9 +357,6 @@ SERVICES = {
     "monthly.retire_target": lambda s, target: monthly.retire_target(
         actor=s.office, target_id=target.pk, retired_on=today(), reason="搬迁"
     ),
-    "monthly.add_visit_photos": lambda s, visit: monthly.add_visit_photos(
-        actor=s.office, visit_id=visit.pk, key=visit.key, photos=[_png()]
-    )[0],
     "monthly.import_targets": lambda s: monthly_import.import_targets(
         actor=s.office, org=s.tree.county_a, data=_target_book(s), name="包联.xlsx"
     ),
@@ -643,7 +634,6 @@ SETUP = {
     "monthly.decide_finding": lambda s: _monthly_finding(s),
     "monthly.edit_target": lambda s: _target(s),
     "monthly.retire_target": lambda s: _target(s),
-    "monthly.add_visit_photos": lambda s: _monthly_finding(s).visit,
     "research.record_visit": _topic,
     "research.finding_to_problem": _topic,
     "research.conclude_topic": _topic,

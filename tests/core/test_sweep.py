@@ -798,6 +798,7 @@ def _post(client, url, name, auth):
             "accepted_on": "2026-01-02",
             "evidence": SimpleUploadedFile("x.pdf", PDF),
             "file": SimpleUploadedFile("x.xlsx", b"x"),
+            "key": "00000000-0000-4000-8000-000000000000",
         },
         **auth,
     )

@@ -263,6 +263,65 @@ def test_carried_over_findings_come_first_with_their_months_open(cycle, tree):
     )
 
 
+def _found_in(cycle, month, text):
+    """A finding of `month` (written as found then: the service takes only recent visits)."""
+    v, _ = visit(cycle.cadre_a, cycle.targets["张三户"], findings=[("other", text)])
+    MonthlyVisit.objects.filter(pk=v.pk).update(month=month)
+    Finding.objects.filter(visit=v).update(month=month)
+    return Finding.objects.get(visit=v)
+
+
+def test_a_missed_meeting_of_last_month_is_recorded_and_judges_its_findings(client, cycle, tree):
+    """The month picker offers this month, last month and every older month with undecided
+    findings; last month's missed meeting is recorded late and judges in last month; an older
+    month is closed: its undecided findings are judged at this month's meeting."""
+    last, old = add_months(current_month(), -1), add_months(current_month(), -3)
+    late = _found_in(cycle, last, "上月的发现")
+    older = _found_in(cycle, old, "三个月前的发现")
+    client.force_login(cycle.liaison_a)
+    url = f"{reverse('monthly:meeting')}?org={tree.branch_a1.pk}"
+    page = client.get(f"{url}&month={last:%Y-%m}").content.decode()
+    assert f"{old.year}年{old.month}月（待研判 1 条）" in page
+    assert f"{last.year}年{last.month}月（待研判 1 条）" in page
+    assert 'data-testid="missed-meeting"' in page
+    held = timezone.localdate()
+    response = client.post(
+        url,
+        {
+            "org": tree.branch_a1.pk,
+            "month": f"{last:%Y-%m}",
+            "held_on": held.isoformat(),
+            "attendees": "支委会全体",
+        },
+    )
+    assert response.status_code == 302
+    client.post(
+        reverse("monthly:decide", args=[late.pk]),
+        {"org": tree.branch_a1.pk, "month": f"{last:%Y-%m}", "decision": "resolve"},
+    )
+    late.refresh_from_db()
+    assert (late.state, late.closed_month, late.meeting.month) == ("resolved", last, last)
+    assert selectors.month_figures(tree.branch_a1.path, last)["monthly_meetings"] == 1
+    # an older month: no meeting recorded for it, its finding judged in this month
+    page = client.get(f"{url}&month={old:%Y-%m}").content.decode()
+    assert 'data-testid="closed-month"' in page and "三个月前的发现" in page
+    assert f'name="month" value="{current_month():%Y-%m}"' in page
+    with pytest.raises(Invalid, match="只能补录本月或上月"):
+        services.record_meeting(
+            actor=cycle.liaison_a, org=tree.branch_a1, month=old, held_on=held, attendees="x"
+        )
+    with pytest.raises(Invalid, match="更早的月份已结账"):
+        services.decide_finding(
+            actor=cycle.liaison_a, finding_id=older.pk, decision="resolve", month=old
+        )
+    client.post(
+        reverse("monthly:decide", args=[older.pk]),
+        {"org": tree.branch_a1.pk, "month": f"{current_month():%Y-%m}", "decision": "resolve"},
+    )
+    older.refresh_from_db()
+    assert (older.state, older.closed_month) == ("resolved", current_month())
+
+
 def test_a_finding_passed_up_becomes_a_problem_linked_both_ways(client, cycle, tree, campaign):
     v, _ = visit(
         cycle.cadre_a, cycle.targets["张三户"], findings=[("infrastructure", "巷道路灯损坏")]
