@@ -38,7 +38,9 @@ class VisitTarget(OrgOwned):
     active = models.BooleanField("在册", default=True)
     # retired (退出走访名单): no longer assigned from the day after retired_on, history kept
     retired_on = models.DateField("退出日期", null=True, blank=True)
-    retired_reason = models.CharField("退出原因", max_length=200, blank=True)
+    retired_reason = models.CharField(
+        "退出原因", max_length=200, blank=True, default="", db_default=""
+    )  # db_default: the seed inserts rows without it
     retired_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
