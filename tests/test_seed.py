@@ -114,6 +114,21 @@ def test_tiny_seed_puts_branch_accounts_in_two_different_counties():
     programmes = _run("stats", "--org", seeded["root"], "--json")
     assert programmes["programme_plans"] == 12 and programmes["programmes"] == 11
     _weak_organisations_in_realistic_states(seeded["root"])
+    _visit_findings_passed_up_into_the_ledger()
+
+
+def _visit_findings_passed_up_into_the_ledger():
+    """Issue 18: the monthly seed passes a few findings up through the service: problems with
+    source 走访发现, each linked both ways to a finding judged 已转入问题清单."""
+    from luoshi.monthly.models import Finding, FindingState
+    from luoshi.rectification.models import Problem
+
+    problems = list(Problem.objects.filter(source__name="走访发现").select_related("source"))
+    assert len(problems) == 4
+    for problem in problems:
+        finding = Finding.objects.get(problem=problem)
+        assert finding.state == FindingState.PASSED_UP and finding.closed_month is not None
+        assert problem.title == finding.text and problem.org_id == finding.org_id
 
 
 def _weak_organisations_in_realistic_states(root_code):

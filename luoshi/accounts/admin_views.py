@@ -2,6 +2,8 @@
 subtree. Reads come from accounts.selectors, writes from accounts.services; an account outside
 the actor's subtrees answers 404, as any foreign object does."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import Http404
@@ -52,10 +54,30 @@ def account_list(request):
         number = int(request.GET.get("page", 1))
     except ValueError:
         number = 1
-    page = page_of(selectors.accounts_of(request.user, text), number, PER_PAGE)
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in selectors.AccountKind.LABELS else selectors.AccountKind.SIGN_IN
+    page = page_of(selectors.accounts_of(request.user, text, kind), number, PER_PAGE)
     selectors.annotate(request.user, page.rows)
-    query = f"q={text}" if text else ""
-    return render(request, "accounts/list.html", {"page": page, "text": text, "query": query})
+    folded = 0  # the visit-only accounts the default list leaves out, counted
+    if kind == selectors.AccountKind.SIGN_IN:
+        visit_only = selectors.AccountKind.VISIT_ONLY
+        folded = selectors.accounts_of(request.user, text, visit_only).count()
+    query = urlencode({k: v for k, v in (("q", text), ("kind", kind)) if v})
+    return render(
+        request,
+        "accounts/list.html",
+        {
+            "page": page,
+            "text": text,
+            "query": query,
+            "kind": kind,
+            "kinds": selectors.AccountKind.LABELS,
+            "folded": folded,
+            "folded_query": urlencode(
+                {"q": text, "kind": "visit_only"} if text else {"kind": "visit_only"}
+            ),
+        },
+    )
 
 
 @require_GET

@@ -2,7 +2,7 @@
 a subtree where it is office or admin (accounts.permissions.account_admin_paths)."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from luoshi.accounts.models import Assignment, Role
 from luoshi.accounts.permissions import account_admin_paths, manage_refusal
@@ -21,9 +21,24 @@ def _within(user, field: str) -> Q | None:
     return q
 
 
-def accounts_of(user, text: str = ""):
+class AccountKind:
+    """The account list's filter. Visit-only accounts — no password anyone can sign in with
+    (Django's unusable "!…" one) and nothing but 只读 posts, as the monthly cycle's seed makes
+    three per village for its visiting cadres — are thousands at city scale: the list shows the
+    accounts people sign in with by default and folds those behind a count."""
+
+    SIGN_IN, VISIT_ONLY, ALL = "", "visit_only", "all"
+    LABELS = {SIGN_IN: "可登录账号", VISIT_ONLY: "仅走访账号（未设密码、只读）", ALL: "全部账号"}
+
+
+def visit_only_q() -> Q:
+    other_posts = Assignment.objects.filter(user=OuterRef("pk")).exclude(role=Role.VIEWER)
+    return Q(password__startswith="!") & ~Exists(other_posts)
+
+
+def accounts_of(user, text: str = "", kind: str = AccountKind.ALL):
     """Accounts with an assignment in the user's subtrees, searchable by name or username,
-    newest first."""
+    of `kind` (AccountKind), newest first."""
     User = get_user_model()
     q = _within(user, "org__path")
     if q is None:
@@ -32,6 +47,10 @@ def accounts_of(user, text: str = ""):
     accounts = User.objects.filter(pk__in=ids)
     if text := " ".join(text.split()):
         accounts = accounts.filter(Q(first_name__contains=text) | Q(username__icontains=text))
+    if kind == AccountKind.SIGN_IN:
+        accounts = accounts.exclude(visit_only_q())
+    elif kind == AccountKind.VISIT_ONLY:
+        accounts = accounts.filter(visit_only_q())
     return accounts.order_by("-date_joined", "-id").prefetch_related(
         Prefetch(
             "assignments",

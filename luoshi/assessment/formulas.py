@@ -141,24 +141,12 @@ def public_satisfaction(path: str, as_of: date, campaign) -> Measured:
 
 def monthly_coverage(path: str, as_of: date, campaign) -> Measured:
     """一月一走访覆盖率: of the targets assigned in the month of `as_of` by that day, those visited
-    in that month by its end (the monthly cycle's own month and assignment rule)."""
-    from luoshi.monthly.models import MonthlyVisit, TargetAssignment
+    in that month by its end (the monthly cycle's own rule, monthly.selectors.reached)."""
     from luoshi.monthly.months import month_of
-    from luoshi.monthly.selectors import assigned_in
+    from luoshi.monthly.selectors import coverage_counts
 
-    month, within = month_of(as_of), subtree_q("org_path", path)
-    assigned = set(
-        TargetAssignment.objects.filter(within, assigned_in(month), starts_on__lte=as_of)
-        .values_list("target_id", flat=True)
-        .distinct()
-    )
-    visited = set(
-        MonthlyVisit.objects.filter(within, month=month, visited_at__lte=end_of(as_of))
-        .values_list("target_id", flat=True)
-        .distinct()
-    )
-    reached = len(assigned & visited)
-    return ratio(reached, len(assigned), [("包联对象", len(assigned)), ("本月已走访", reached)])
+    assigned, reached = coverage_counts(path, month_of(as_of), by=as_of)
+    return ratio(reached, assigned, [("包联对象", assigned), ("本月已走访", reached)])
 
 
 def supervision_replied(path: str, as_of: date, campaign) -> Measured:

@@ -1,11 +1,13 @@
-"""The monthly cycle over the API: targets, visits (POST with the phone's idempotency key),
-findings of a month and the meeting's judgement of one."""
+"""The monthly cycle over the API: targets, visits (POST with the phone's idempotency key, then
+their photos as multipart with the same key), findings of a month and the meeting's judgement
+of one."""
 
 from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from luoshi.campaigns.models import Campaign
 from luoshi.core.api_schemas import ErrorOut, Id, items, text_of
@@ -13,7 +15,7 @@ from luoshi.core.errors import BadParameter
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404, scope_paths
 from luoshi.monthly import selectors, services
-from luoshi.monthly.models import Finding, FindingKind, MonthlyVisit
+from luoshi.monthly.models import Finding, FindingKind, MonthlyVisit, TargetKind, VisitTarget
 from luoshi.monthly.months import current_month, month_param
 from luoshi.orgs.models import Organization
 
@@ -28,6 +30,20 @@ class TargetOut(Schema):
     contact: str  # masked
     cadre: str | None
     visited_this_month: bool
+    active: bool
+    retired_on: date | None
+
+
+class TargetEditIn(Schema):
+    name: text_of(VisitTarget, "name")
+    kind: Literal[tuple(TargetKind.values)]  # type: ignore[valid-type]
+    contact: text_of(VisitTarget, "contact") | None = None  # None: unchanged
+    address: text_of(VisitTarget, "address") | None = None
+
+
+class RetireIn(Schema):
+    retired_on: date
+    reason: text_of(VisitTarget, "retired_reason")
 
 
 class FindingIn(Schema):
@@ -58,6 +74,12 @@ class FindingOut(Schema):
     decision_note: str
 
 
+class PhotoOut(Schema):
+    id: int
+    width: int
+    height: int
+
+
 class VisitOut(Schema):
     id: int
     key: UUID
@@ -67,6 +89,7 @@ class VisitOut(Schema):
     asked: str
     created: bool
     findings: list[FindingOut]
+    photos: list[PhotoOut]
 
 
 class DecisionIn(Schema):
@@ -104,6 +127,9 @@ def _visit_out(v: MonthlyVisit, created: bool) -> dict:
         "asked": v.asked,
         "created": created,
         "findings": [_finding_out(f, v.month) for f in findings],
+        "photos": [
+            {"id": p.pk, "width": p.width, "height": p.height} for p in v.photos.order_by("id")
+        ],
     }
 
 
@@ -138,9 +164,54 @@ def list_targets(
             "contact": t.masked_contact,
             "cadre": t.cadre.username if t.cadre_id and not mine else None,
             "visited_this_month": t.visited,
+            "active": t.active,
+            "retired_on": t.retired_on,
         }
         for t in rows.select_related("cadre")[offset : offset + limit]
     ]
+
+
+def _target_out(t: VisitTarget) -> dict:
+    return {
+        "id": t.pk,
+        "org_id": t.org_id,
+        "name": t.name,
+        "kind": t.kind,
+        "contact": t.masked_contact,
+        "cadre": t.cadre.username if t.cadre_id else None,
+        "visited_this_month": t.visits.filter(month=current_month()).exists(),
+        "active": t.active,
+        "retired_on": t.retired_on,
+    }
+
+
+TARGET_WRITE = {200: TargetOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+@router.post("/monthly/targets/{target_id}", response=TARGET_WRITE)
+def edit_target(request, target_id: Id, payload: TargetEditIn):
+    """Correct a target's name, kind, contact or address (contact/address left out: kept)."""
+    target = services.edit_target(
+        actor=request.user,
+        target_id=target_id,
+        name=payload.name,
+        kind=payload.kind,
+        contact=payload.contact,
+        address=payload.address,
+    )
+    return _target_out(target)
+
+
+@router.post("/monthly/targets/{target_id}/retire", response=TARGET_WRITE)
+def retire_target(request, target_id: Id, payload: RetireIn):
+    """Take a target off the visit list from `retired_on`, with a reason; history kept."""
+    target = services.retire_target(
+        actor=request.user,
+        target_id=target_id,
+        retired_on=payload.retired_on,
+        reason=payload.reason,
+    )
+    return _target_out(target)
 
 
 @router.post(
@@ -163,6 +234,32 @@ def record_visit(request, payload: VisitIn):
         visited_at=payload.visited_at,
         asked=payload.asked,
         findings=[(f.kind, f.text) for f in payload.findings],
+    )
+    return Status(201 if created else 200, _visit_out(visit, created))
+
+
+@router.post(
+    "/monthly/visits/{visit_id}/photos",
+    response={
+        200: VisitOut,
+        201: VisitOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+    },
+)
+def add_visit_photos(
+    request,
+    visit_id: Id,
+    key: UUID = Form(...),
+    photos: list[UploadedFile] = File(None),
+):
+    """The visit's photos (multipart/form-data, at most 3, JPEG/PNG), sent after the visit with
+    its `key`: once, all together (201); sent again, the visit with the photos it has is
+    answered (200) and nothing more is stored."""
+    visit, created = services.add_visit_photos(
+        actor=request.user, visit_id=visit_id, key=key, photos=photos or []
     )
     return Status(201 if created else 200, _visit_out(visit, created))
 

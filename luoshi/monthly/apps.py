@@ -33,6 +33,7 @@ class MonthlyConfig(AppConfig):
             models.MonthlyMeeting,
         )
         add_seed_step(seeding.seed_monthly, order=75)
+        add_seed_step(seeding.seed_passed_up, order=98)
         add_my_work(selectors.my_unvisited)
         add_problem_origin(selectors.problem_origin)
         add_tile("monthly/_tile.html", order=50)

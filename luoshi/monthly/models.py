@@ -36,6 +36,19 @@ class VisitTarget(OrgOwned):
         verbose_name="包联干部",
     )
     active = models.BooleanField("在册", default=True)
+    # retired (退出走访名单): no longer assigned from the day after retired_on, history kept
+    retired_on = models.DateField("退出日期", null=True, blank=True)
+    retired_reason = models.CharField(
+        "退出原因", max_length=200, blank=True, default="", db_default=""
+    )  # db_default: the seed inserts rows without it
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="办理人",
+    )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta(OrgOwned.Meta):

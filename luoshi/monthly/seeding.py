@@ -2,7 +2,8 @@
 enterprises and other targets (about 100,000 at city scale), each assigned to one of the
 organisation's cadres (demo accounts without a password); six months of visits (most targets
 each month, fewer in the current month so far), what they found, the monthly meetings, and the
-findings each meeting decided or carried over. Inserted with COPY / executemany."""
+findings each meeting decided or carried over. Inserted with COPY / executemany; a few findings
+are passed up into the ledger through the service, as a meeting does (seed_passed_up)."""
 
 from datetime import datetime, time, timedelta
 
@@ -230,6 +231,42 @@ def _finding(vid, org_id, path, month, this, rng) -> tuple:
             else (FindingState.NO_ACTION, "经核实不属实")
         )
     return (org_id, path, vid, kind, text, month, state, closed, note)
+
+
+PASSED_UP = {"tiny": 4, "city": 40, "province": 40}  # through the service: a few suffice
+
+
+def seed_passed_up(context) -> None:
+    """A few findings, the latest first, are the ones last month's meetings passed up into the
+    ledger (undecided until then): each is judged through the service (services.decide_finding:
+    a problem with source 走访发现, linked both ways, judged in last month), so the ledger has
+    走访发现 problems to show. A seed step of its own, after the weak-organisation step: that
+    one draws its organisations from the ledger's problems as the ledger seeded them."""
+    from luoshi.campaigns.models import Campaign
+    from luoshi.monthly import services
+
+    campaign = Campaign.objects.filter(slug=context.campaign_slug).first()
+    office = get_user_model().objects.filter(username="city_office").first()  # accounts.seeding
+    if campaign is None or office is None:
+        return
+    last = services.earliest_open_month()
+    found = Finding.objects.filter(month__lte=last, org_path__startswith=campaign.org_path)
+    chosen = list(found.order_by("-month", "id").values_list("id", flat=True)[:1000])
+    wanted = PASSED_UP.get(context.scale, 4)
+    chosen = chosen[:wanted]
+    # seeded as decided otherwise: undecided until the service judges them
+    Finding.objects.filter(pk__in=chosen).update(
+        state=FindingState.OPEN, closed_month=None, decision_note=""
+    )
+    for finding_id in chosen:
+        services.decide_finding(
+            actor=office,
+            finding_id=finding_id,
+            decision=services.Decision.PASS_UP,
+            campaign=campaign,
+            note="村（社区）研判后认为需上级协调解决。",
+            month=last,
+        )
 
 
 def _meetings(orgs, months, rng) -> None:

@@ -34,9 +34,43 @@ def deadline(month: date) -> datetime:
     return timezone.make_aware(datetime.combine(month + timedelta(days=TIMELY_DAY), time.min))
 
 
-def assigned_in(month: date) -> Q:
-    """Assignments that held during some day of `month`."""
-    return Q(starts_on__lt=add_months(month, 1)) & (Q(ends_on__isnull=True) | Q(ends_on__gte=month))
+def assigned_in(month: date, by: date | None = None) -> Q:
+    """Assignments that held during some day of `month` (with `by`: some day of it up to `by`)."""
+    held = Q(starts_on__lt=add_months(month, 1)) & (Q(ends_on__isnull=True) | Q(ends_on__gte=month))
+    return held & Q(starts_on__lte=by) if by else held
+
+
+def reached(month: date, within: Q, by: date | None = None) -> Q:
+    """Coverage's numerator, on MonthlyVisit — the one definition every coverage figure uses
+    (month_figures, coverage_by_month, the per-organisation and per-cadre tables, the assessment
+    formula; bench/monthly.py's raw SQL says the same): visits made in `month` to a target
+    assigned in `month`. A visit to a target nobody was assigned in the month (never assigned,
+    assigned only from a later month, retired before it) does not count, so coverage
+    (distinct targets reached / assigned) never exceeds 100%. With `by`, only what had happened
+    by the end of that day."""
+    assigned = TargetAssignment.objects.filter(within, assigned_in(month, by)).values("target_id")
+    q = Q(month=month, target__in=assigned)
+    if by:
+        q &= Q(visited_at__lt=timezone.make_aware(datetime.combine(by + timedelta(1), time.min)))
+    return q
+
+
+def coverage_counts(path: str, month: date, by: date | None = None) -> tuple[int, int]:
+    """(targets assigned in `month`, of them visited in it) for the subtree at `path`."""
+    within = subtree_q("org_path", path)
+    assigned = (
+        TargetAssignment.objects.filter(within, assigned_in(month, by))
+        .values("target_id")
+        .distinct()
+        .count()
+    )
+    visited = (
+        MonthlyVisit.objects.filter(within, reached(month, within, by))
+        .values("target_id")
+        .distinct()
+        .count()
+    )
+    return assigned, visited
 
 
 def carried_into(month: date) -> Q:
@@ -57,7 +91,7 @@ def month_figures(path: str, month: date) -> dict:
     )
     v = MonthlyVisit.objects.filter(within, month=month).aggregate(
         visits=Count("id"),
-        targets=Count("target", distinct=True),
+        targets=Count("target", distinct=True, filter=reached(month, within)),
         timely=Count("id", filter=Q(visited_at__lt=deadline(month))),
     )
     closed = Q(closed_month=month)
@@ -104,7 +138,7 @@ def history(path: str, months: int = 6, until: date | None = None) -> list[tuple
 
 def coverage_by_month(path: str, months: int = 6) -> list[tuple[str, float]]:
     """(month, coverage %) of the last `months` months for the subtree, as `month_figures`
-    counts them, in two queries (targets assigned in each month; targets visited in each),
+    counts them, in two queries (targets assigned in each month; of them, visited in each),
     from the first month with a target assigned (a later month with none is None, drawn as a
     gap); an empty list when no target was assigned in any of them."""
     wanted = last_months(months)
@@ -117,16 +151,16 @@ def coverage_by_month(path: str, months: int = 6) -> list[tuple[str, float]]:
     )
     if not any(assigned.values()):
         return []
-    visited = dict(
-        MonthlyVisit.objects.filter(within, month__in=wanted)
-        .values_list("month")
-        .annotate(n=Count("target", distinct=True))
-        .order_by()
+    visited = MonthlyVisit.objects.filter(within, month__in=wanted).aggregate(
+        **{
+            f"m{i}": Count("target", distinct=True, filter=reached(m, within))
+            for i, m in enumerate(wanted)
+        }
     )
     rows = [
         (
             label(m) + (PARTIAL_MONTH if m == wanted[-1] else ""),
-            _pct(visited.get(m, 0), assigned[f"m{i}"]) if assigned[f"m{i}"] else None,
+            _pct(visited[f"m{i}"], assigned[f"m{i}"]) if assigned[f"m{i}"] else None,
         )
         for i, m in enumerate(wanted)
     ]
@@ -194,7 +228,7 @@ def org_rows(node, month: date) -> list[OrgRow]:
         Count("target", distinct=True),
     )
     visits = MonthlyVisit.objects.filter(within, month=month)
-    add(visits, "visited", Count("target", distinct=True))
+    add(visits.filter(reached(month, within)), "visited", Count("target", distinct=True))
     add(visits, "visits", Count("id"))
     add(visits.filter(visited_at__lt=deadline(month)), "timely", Count("id"))
     add(Finding.objects.filter(within, month=month), "findings", Count("id"))
@@ -214,8 +248,8 @@ def org_rows(node, month: date) -> list[OrgRow]:
 
 
 def cadre_rows(path: str, month: date, limit: int = 20) -> list[dict]:
-    """Visits per cadre in the subtree: each cadre's targets assigned in the month, the targets
-    they visited and their visits; those who visited the smallest share first."""
+    """Visits per cadre in the subtree: each cadre's targets assigned in the month, how many of
+    those were visited in it and the visits the cadre made; the smallest share visited first."""
     from django.contrib.auth import get_user_model
 
     within = subtree_q("org_path", path)
@@ -228,17 +262,31 @@ def cadre_rows(path: str, month: date, limit: int = 20) -> list[dict]:
     )
     for r in assigned:
         rows[r["cadre_id"]] = {"assigned": r["n"], "visited": 0, "visits": 0}
+    visited = (
+        TargetAssignment.objects.filter(
+            within,
+            assigned_in(month),
+            target__in=MonthlyVisit.objects.filter(within, reached(month, within)).values(
+                "target_id"
+            ),
+        )
+        .values("cadre_id")
+        .annotate(n=Count("target", distinct=True))
+        .order_by()
+    )
+    for r in visited:
+        rows[r["cadre_id"]]["visited"] = r["n"]
     made = (
         MonthlyVisit.objects.filter(within, month=month)
         .values("cadre_id")
-        .annotate(n=Count("id"), targets=Count("target", distinct=True))
+        .annotate(n=Count("id"))
         .order_by()
     )
     for r in made:
         row = rows.setdefault(r["cadre_id"], {"assigned": 0, "visited": 0, "visits": 0})
-        row["visited"], row["visits"] = r["targets"], r["n"]
+        row["visits"] = r["n"]
     for row in rows.values():
-        row["completeness"] = _pct(min(row["visited"], row["assigned"]), row["assigned"])
+        row["completeness"] = _pct(row["visited"], row["assigned"])
     worst = sorted(rows.items(), key=lambda kv: (kv[1]["completeness"], -kv[1]["assigned"]))
     worst = worst[:limit]
     names = dict(
@@ -303,6 +351,26 @@ def meeting_findings(user, path: str, month: date) -> list[Finding]:
         f.months_open = months_between(f.month, month)
         f.carried = f.month < month
     return rows
+
+
+def meeting_months(user, path: str, earliest: date) -> list[dict]:
+    """The months the meeting page offers, newest first: this month and last (the months a
+    meeting may still be recorded for, `earliest` on), and every older month some finding
+    still undecided was found in; each with its undecided findings found in it."""
+    undecided = dict(
+        Finding.objects.visible_to(user, within=path)
+        .filter(state=FindingState.OPEN)
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    months = sorted(
+        set(undecided) | set(last_months(months_between(earliest, current_month()) + 1))
+    )
+    return [
+        {"month": m, "label": label(m), "undecided": undecided.get(m, 0), "open": m >= earliest}
+        for m in reversed(months)
+    ]
 
 
 def my_unvisited(user):

@@ -1,8 +1,9 @@
 """Every write of the monthly cycle, in one transaction each.
 
 Who may do what (the rules, in one place):
-- targets and who they are assigned to, the monthly meeting and its decisions: the liaison,
-  office or administrator over the target's organisation (MANAGE_ROLES);
+- targets (created, edited, retired) and who they are assigned to, the monthly meeting and its
+  decisions: the liaison, office or administrator over the target's organisation
+  (MANAGE_ROLES);
 - a visit: the cadre the target is assigned to now, or one of MANAGE_ROLES over it;
 - out of the actor's scope everything is a 404.
 A visit carries a key its phone generated: sending it again returns the visit stored the first
@@ -36,7 +37,7 @@ from luoshi.monthly.models import (
     VisitPhoto,
     VisitTarget,
 )
-from luoshi.monthly.months import current_month, month_of
+from luoshi.monthly.months import add_months, current_month, month_of
 from luoshi.opinions.photos import CleanPhoto, clean_photo
 from luoshi.orgs.models import Organization
 from luoshi.rectification.services import create_problem
@@ -115,6 +116,7 @@ def assign_target(*, actor, target_id: int, cadre) -> VisitTarget:
     the history."""
     target = get_visible_or_404(VisitTarget.objects.select_for_update(), actor, pk=target_id)
     require_role_over(actor, target.org_path, *MANAGE_ROLES)
+    _require_active(target)
     _require_cadre(cadre, target.org_path)
     if target.cadre_id == cadre.pk:
         raise Invalid("该走访对象已由这名干部包联")
@@ -130,6 +132,75 @@ def assign_target(*, actor, target_id: int, cadre) -> VisitTarget:
     )
     target.cadre = cadre
     target.save(update_fields=["cadre"])
+    versions.changed([target.org_path])
+    return target
+
+
+def _require_active(target: VisitTarget) -> None:
+    if not target.active:
+        when = f"已于 {target.retired_on:%Y-%m-%d} " if target.retired_on else "已"
+        raise Invalid(f"走访对象“{target.name}”{when}退出走访名单")
+
+
+@transaction.atomic
+def edit_target(
+    *,
+    actor,
+    target_id: int,
+    name: str,
+    kind: str,
+    contact: str | None = None,
+    address: str | None = None,
+) -> VisitTarget:
+    """Correct a target's name, kind, contact or address (None: left as it is — a page shows
+    the contact masked, so an empty field keeps it). Its visits and assignments stay."""
+    target = get_visible_or_404(VisitTarget.objects.select_for_update(), actor, pk=target_id)
+    require_role_over(actor, target.org_path, *MANAGE_ROLES)
+    _require_active(target)
+    fields = _clean_target_fields(
+        name,
+        kind,
+        target.contact if contact is None else contact,
+        target.address if address is None else address,
+    )
+    taken = VisitTarget.objects.filter(org_id=target.org_id, name=fields["name"])
+    if taken.exclude(pk=target.pk).exists():
+        raise Invalid(f"本组织已有走访对象“{fields['name']}”")
+    for field, value in fields.items():
+        setattr(target, field, value)
+    target.save(update_fields=list(fields))
+    versions.changed([target.org_path])
+    return target
+
+
+@transaction.atomic
+def retire_target(*, actor, target_id: int, retired_on: date, reason: str) -> VisitTarget:
+    """Take a target off the visit list (moved away, enterprise closed…) from `retired_on`:
+    its current assignment ends that day, so it is assigned and counted in coverage up to that
+    month and no longer from the next; it is no longer offered in the visit form nor accepts
+    visits. Its visits, findings and assignments stay (history). The day is not in the future,
+    not before last month (like a visit) and not before its current assignment began."""
+    target = get_visible_or_404(VisitTarget.objects.select_for_update(), actor, pk=target_id)
+    require_role_over(actor, target.org_path, *MANAGE_ROLES)
+    _require_active(target)
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("请填写退出原因")
+    if len(reason) > 200:
+        raise Invalid("退出原因不超过 200 字")
+    today = timezone.localdate()
+    earliest = month_of(month_of(today) - timedelta(days=1))
+    if retired_on > today:
+        raise Invalid("退出日期不能晚于今天")
+    if retired_on < earliest:
+        raise Invalid(f"退出日期不能早于 {earliest:%Y-%m-%d}（上月初）")
+    current = TargetAssignment.objects.filter(target=target, ends_on__isnull=True).first()
+    if current is not None and retired_on < current.starts_on:
+        raise Invalid(f"退出日期不能早于现任包联的起始日期 {current.starts_on:%Y-%m-%d}")
+    TargetAssignment.objects.filter(target=target, ends_on__isnull=True).update(ends_on=retired_on)
+    target.active = False
+    target.retired_on, target.retired_reason, target.retired_by = retired_on, reason, _user(actor)
+    target.save(update_fields=["active", "retired_on", "retired_reason", "retired_by"])
     versions.changed([target.org_path])
     return target
 
@@ -229,8 +300,7 @@ def record_visit(
     target = get_visible_or_404(VisitTarget.objects, actor, pk=target_id)
     if target.cadre_id != getattr(actor, "pk", None) and not may_manage(actor, target.org_path):
         raise NotAllowed("该走访对象不是您包联的，不能登记走访")
-    if not target.active:
-        raise Invalid("该走访对象已不在册")
+    _require_active(target)
     visited_at = check_visit_time(visited_at)
     if len(asked) > 2000:
         raise Invalid("走访了解情况不超过 2000 字")
@@ -238,20 +308,45 @@ def record_visit(
     try:
         with transaction.atomic():
             visit = _write_visit(actor, key, target, visited_at, asked.strip(), cleaned)
-            for photo in clean_photos:
-                VisitPhoto.objects.create(
-                    org_id=target.org_id,
-                    org_path=target.org_path,
-                    visit=visit,
-                    stored_name=_store_photo(photo),
-                    width=photo.width,
-                    height=photo.height,
-                )
+            _attach(visit, clean_photos)
     except IntegrityError:  # the same key sent at the same moment: the other one won
         found = _existing(key, actor)
         if found is None:
             raise
         return found, False
+    return visit, True
+
+
+def _attach(visit: MonthlyVisit, photos: list[CleanPhoto]) -> None:
+    for photo in photos:
+        VisitPhoto.objects.create(
+            org_id=visit.org_id,
+            org_path=visit.org_path,
+            visit=visit,
+            stored_name=_store_photo(photo),
+            width=photo.width,
+            height=photo.height,
+        )
+
+
+@transaction.atomic
+def add_visit_photos(*, actor, visit_id: int, key, photos) -> tuple[MonthlyVisit, bool]:
+    """The photos of a visit recorded without them (the API's JSON visit), sent once, all
+    together, with the visit's own key: (visit, True) when stored now; (visit, False) when the
+    visit has photos already — the same upload sent again after a lost answer stores nothing
+    (the visit's row is locked, so two copies at once store one set). Checked like the page's
+    (opinions.photos.clean_photo, at most MAX_PHOTOS), stored through default_storage."""
+    visit = get_visible_or_404(MonthlyVisit.objects.select_for_update(), actor, pk=visit_id)
+    if visit.cadre_id != getattr(actor, "pk", None) and not may_manage(actor, visit.org_path):
+        raise NotAllowed("这次走访不是您登记的，不能补传照片")
+    if str(key).strip().lower() != str(visit.key):
+        raise Conflict("提交标识与这次走访不符，请从原走访记录补传照片")
+    if visit.photos.exists():
+        return visit, False
+    clean_photos = _photos(photos)
+    if not clean_photos:
+        raise Invalid("请选择要上传的照片")
+    _attach(visit, clean_photos)  # photos are in no figure: no version to mark
     return visit, True
 
 
@@ -283,6 +378,14 @@ def _write_visit(actor, key, target, visited_at, asked, cleaned) -> MonthlyVisit
 
 
 # --- the monthly meeting -----------------------------------------------------------------------
+def earliest_open_month() -> date:
+    """The cycle takes late records for this month and last month only — visits, a missed
+    meeting (补录), judgements made at it — as a meeting for a month is often held early in
+    the next. Older months are closed: their figures, reported already, are not rewritten;
+    their findings still undecided are carried over and judged at this month's meeting."""
+    return add_months(current_month(), -1)
+
+
 @transaction.atomic
 def record_meeting(
     *, actor, org: Organization, month: date, held_on: date, attendees: str, minutes: str = ""
@@ -292,6 +395,10 @@ def record_meeting(
     month = month_of(month)
     if month > current_month():
         raise Invalid("不能登记未来月份的研判会")
+    if month < earliest_open_month():
+        raise Invalid(
+            f"只能补录本月或上月的研判会；{month:%Y年%m月}未研判的发现请在本月研判会上研判"
+        )
     if held_on > timezone.localdate():
         raise Invalid("召开日期不能晚于今天")
     if held_on < month:
@@ -350,6 +457,8 @@ def decide_finding(
     month = month_of(month or current_month())
     if month > current_month() or month < finding.month:
         raise Invalid("研判月份应在发现月份和本月之间")
+    if month < earliest_open_month():
+        raise Invalid("只能在本月或上月的研判会上研判，更早的月份已结账")
     note = note.strip()
     if len(note) > 300:
         raise Invalid("研判说明不超过 300 字")

@@ -158,7 +158,10 @@ def target_import(request):
 @require_GET
 def target_detail(request, pk):
     target = get_visible_or_404(
-        VisitTarget.objects.select_related("org", "cadre"), request.user, request=request, pk=pk
+        VisitTarget.objects.select_related("org", "cadre", "retired_by"),
+        request.user,
+        request=request,
+        pk=pk,
     )
     return render(
         request,
@@ -171,6 +174,8 @@ def target_detail(request, pk):
             "visits": target.visits.select_related("cadre").prefetch_related("findings")[:24],
             "can_manage": services.may_manage(request.user, target.org_path),
             "cadres": _cadres_of(target.org),
+            "kinds": TargetKind.choices,
+            "today": timezone.localdate(),
         },
     )
 
@@ -187,6 +192,43 @@ def target_assign(request, pk):
         messages.error(request, str(refused))
     else:
         messages.success(request, "已调整包联干部，原包联记录已保留")
+    return redirect("monthly:target", pk=target.pk)
+
+
+@require_POST
+def target_edit(request, pk):
+    target = get_visible_or_404(VisitTarget.objects, request.user, request=request, pk=pk)
+    contact = request.POST.get("contact", "").strip()
+    try:
+        services.edit_target(
+            actor=request.user,
+            target_id=target.pk,
+            name=request.POST.get("name", ""),
+            kind=request.POST.get("kind", ""),
+            contact=contact or None,  # the page shows it masked: empty keeps it
+            address=request.POST.get("address", ""),
+        )
+    except DomainError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "走访对象信息已修改")
+    return redirect("monthly:target", pk=target.pk)
+
+
+@require_POST
+def target_retire(request, pk):
+    target = get_visible_or_404(VisitTarget.objects, request.user, request=request, pk=pk)
+    try:
+        services.retire_target(
+            actor=request.user,
+            target_id=target.pk,
+            retired_on=_date(request.POST.get("retired_on", ""), "退出日期"),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "已退出走访名单，走访和包联记录均已保留")
     return redirect("monthly:target", pk=target.pk)
 
 
@@ -307,6 +349,7 @@ def meeting(request):
             messages.success(request, f"{label(month)}研判会已记录")
             return redirect(f"{reverse('monthly:meeting')}?org={node.pk}&month={month:%Y-%m}")
     findings = selectors.meeting_findings(request.user, node.path, month)
+    earliest = services.earliest_open_month()
     return render(
         request,
         "monthly/meeting.html",
@@ -315,6 +358,11 @@ def meeting(request):
             "month": month,
             "month_label": label(month),
             "is_current": month == current_month(),
+            # this month's and last month's meetings take records and judgements; an older
+            # month's undecided findings are judged at this month's meeting
+            "is_open": month >= earliest,
+            "decide_month": month if month >= earliest else current_month(),
+            "months": selectors.meeting_months(request.user, node.path, earliest),
             "record": MonthlyMeeting.objects.filter(org=node, month=month).first(),
             "findings": findings,
             "open": [f for f in findings if f.state == "open"],
@@ -329,13 +377,13 @@ def meeting(request):
     )
 
 
-def _date(raw: str):
+def _date(raw: str, what: str = "召开日期"):
     from datetime import date
 
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise Invalid("请填写召开日期") from None
+        raise Invalid(f"请填写{what}") from None
 
 
 @require_POST
@@ -343,7 +391,9 @@ def decide(request, pk):
     finding = get_visible_or_404(Finding.objects, request.user, request=request, pk=pk)
     month = month_param(request.POST)
     back = f"{reverse('monthly:meeting')}?org={id_param(request.POST, 'org') or finding.org_id}"
-    back += f"&month={month:%Y-%m}"
+    back += (
+        f"&month={month_param(request.POST, 'view') if request.POST.get('view') else month:%Y-%m}"
+    )
     try:
         campaign_id = id_param(request.POST, "campaign")
         campaign = None

@@ -156,6 +156,33 @@ def test_list_shows_assignments_last_login_and_state(client, tree):
     assert "甲一街道党工委 · 只读" in row and "已锁定" in row and "从未登录" in row
 
 
+def test_visit_only_cadre_accounts_are_folded_behind_a_count(client, tree):
+    """The monthly cycle's visiting cadres (no password, only 只读) are thousands at city
+    scale: the list shows the accounts people sign in with, those behind a count and a link."""
+    office = user_with(tree.city, "office")
+    for n in range(3):
+        cadre = user_with(tree.branch_a1, "viewer", username=f"cadre-x-{n}", first_name="走访员")
+        cadre.set_unusable_password()
+        cadre.save()
+    user_with(tree.branch_a1, "viewer", username="reader_with_password")
+    double = user_with(tree.branch_a1, "viewer", username="cadre-and-liaison")
+    double.set_unusable_password()
+    double.save()
+    Assignment.objects.create(user=double, org=tree.branch_a2, role="liaison")
+    client.force_login(office)
+    page = client.get(reverse("accounts:list")).content.decode()
+    assert "cadre-x-0" not in page and "reader_with_password" in page
+    assert "cadre-and-liaison" in page  # it holds a post beyond 只读
+    assert "另有 3 个仅用于登记走访的账号" in page
+    shown = client.get(reverse("accounts:list"), {"kind": "visit_only"}).content.decode()
+    assert all(f"cadre-x-{n}" in shown for n in range(3))
+    assert "reader_with_password" not in shown and "另有" not in shown
+    searched = client.get(reverse("accounts:list"), {"q": "走访员"}).content.decode()
+    assert "另有 3 个" in searched and "kind=visit_only" in searched
+    every = client.get(reverse("accounts:list"), {"kind": "all"}).content.decode()
+    assert "cadre-x-1" in every and "reader_with_password" in every
+
+
 def test_a_liaison_gets_no_account_page(client, tree, users):
     client.force_login(users.county_a)
     response = client.get(reverse("accounts:list"))

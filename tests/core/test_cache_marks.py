@@ -351,6 +351,12 @@ SERVICES = {
     "monthly.decide_finding": lambda s, finding: monthly.decide_finding(
         actor=s.office, finding_id=finding.pk, decision="pass_up", campaign=s.campaign
     ),
+    "monthly.edit_target": lambda s, target: monthly.edit_target(
+        actor=s.office, target_id=target.pk, name="李四家", kind="enterprise"
+    ),
+    "monthly.retire_target": lambda s, target: monthly.retire_target(
+        actor=s.office, target_id=target.pk, retired_on=today(), reason="搬迁"
+    ),
     "monthly.import_targets": lambda s: monthly_import.import_targets(
         actor=s.office, org=s.tree.county_a, data=_target_book(s), name="包联.xlsx"
     ),
@@ -629,6 +635,8 @@ SETUP = {
     "monthly.assign_target": lambda s: _target(s),
     "monthly.record_visit": lambda s: _target(s),
     "monthly.decide_finding": lambda s: _monthly_finding(s),
+    "monthly.edit_target": lambda s: _target(s),
+    "monthly.retire_target": lambda s: _target(s),
     "research.record_visit": _topic,
     "research.finding_to_problem": _topic,
     "research.conclude_topic": _topic,

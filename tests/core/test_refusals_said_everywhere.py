@@ -798,6 +798,14 @@ def _page_cases(e, tree, campaign):
             reverse("monthly:assign", args=[e["target"].pk]),
             {"cadre": "no-such-account"},
         ),
+        "monthly:target_edit": (
+            reverse("monthly:target_edit", args=[e["target"].pk]),
+            {"name": " ", "kind": "household"},
+        ),
+        "monthly:target_retire": (
+            reverse("monthly:target_retire", args=[e["target"].pk]),
+            {"retired_on": date.today().isoformat(), "reason": " "},
+        ),
         "monthly:visit_submit": (
             reverse("monthly:visit_submit"),
             {"key": str(uuid.uuid4()), "asked": "x"},
@@ -942,6 +950,18 @@ def _api_cases(e, tree, campaign):
                 "target_id": e["target"].pk,
                 "visited_at": (timezone.now() + timedelta(days=1)).isoformat(),
             },
+        ),
+        "edit_target": (
+            f"/api/v1/monthly/targets/{e['target'].pk}",
+            {"name": " ", "kind": "household"},
+        ),
+        "retire_target": (
+            f"/api/v1/monthly/targets/{e['target'].pk}/retire",
+            {"retired_on": date.today().isoformat(), "reason": " "},
+        ),
+        "add_visit_photos": (  # another visit's key
+            f"/api/v1/monthly/visits/{e['monthly_finding'].visit_id}/photos",
+            None,
         ),
         "decide_finding": (
             f"/api/v1/monthly/findings/{e['monthly_finding'].pk}/decide",

@@ -82,6 +82,38 @@ def test_the_api_answers_the_first_visit_for_a_key_sent_again(client, cycle):
     assert MonthlyVisit.objects.count() == 1 and Finding.objects.count() == 1
 
 
+def test_the_api_takes_a_visits_photos_once_with_its_key(client, cycle, tree):
+    """The JSON visit's photos follow as multipart with the visit's key: checked like the
+    page's (a file that is not a photo is refused in Chinese), stored once however often
+    they are sent, and served by the visit's photo page."""
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from luoshi.accounts.tokens import issue_token
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(cycle.cadre_a)}"}
+    v, _ = visit(cycle.cadre_a, cycle.targets["李四户"])
+    url = f"/api/v1/monthly/visits/{v.pk}/photos"
+    bad = client.post(
+        url, {"key": str(v.key), "photos": SimpleUploadedFile("a.jpg", b"not a photo")}, **auth
+    )
+    assert bad.status_code == 400 and "a.jpg" in bad.json()["detail"]
+    wrong_key = client.post(url, {"key": str(uuid.uuid4()), "photos": png()}, **auth)
+    assert wrong_key.status_code == 409 and "提交标识" in wrong_key.json()["detail"]
+    assert v.photos.count() == 0
+    first = client.post(url, {"key": str(v.key), "photos": [png(), png("2.png")]}, **auth)
+    again = client.post(url, {"key": str(v.key), "photos": [png(), png("2.png")]}, **auth)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert len(first.json()["photos"]) == 2 and again.json()["photos"] == first.json()["photos"]
+    assert v.photos.count() == 2
+    assert all(default_storage.exists(services.photo_key(p.stored_name)) for p in v.photos.all())
+    client.force_login(cycle.cadre_a)
+    assert client.get(reverse("monthly:photo", args=[v.photos.first().pk])).status_code == 200
+    # another branch's cadre: not there
+    other = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(cycle.cadre_b)}"}
+    assert client.post(url, {"key": str(v.key), "photos": png()}, **other).status_code == 404
+
+
 def test_a_visit_time_in_the_future_or_long_ago_is_refused(cycle):
     target = cycle.targets["张三户"]
     with pytest.raises(Invalid, match="晚于当前时间"):
@@ -120,7 +152,7 @@ def _direct(path, month):
     findings = within(Finding.objects.all())
     return {
         "monthly_targets_assigned": len(assigned),
-        "monthly_targets_visited": len({v.target_id for v in visits}),
+        "monthly_targets_visited": len({v.target_id for v in visits} & assigned),
         "monthly_visits": len(visits),
         "monthly_findings": sum(f.month == month for f in findings),
         "monthly_judged": sum(f.closed_month == month for f in findings),
@@ -168,6 +200,41 @@ def test_a_months_figures_equal_a_direct_count_for_every_subtree(cycle, tree, us
     assert selectors.month_figures(tree.city.path, current_month())["monthly_carried_over"] == 2
 
 
+def test_coverage_counts_only_targets_assigned_in_the_month_and_never_exceeds_100(
+    cycle, tree, users
+):
+    """A manager visiting a target nobody is assigned to (甲二企业), or one assigned only from
+    next month, does not raise coverage: every coverage figure counts targets visited AND
+    assigned in the month."""
+    from luoshi.assessment import formulas
+
+    t = cycle.targets
+    visit(cycle.cadre_a, t["张三户"])
+    visit(users.office, t["甲二企业"])  # nobody's target
+    TargetAssignment.objects.filter(target=t["李四户"]).update(
+        starts_on=add_months(current_month(), 1)  # assigned only from next month
+    )
+    visit(cycle.office, t["李四户"])
+    month = current_month()
+    figures = selectors.month_figures(tree.county_a.path, month)
+    assert (figures["monthly_targets_assigned"], figures["monthly_targets_visited"]) == (1, 1)
+    assert figures["monthly_coverage"] == 100.0  # was 300% counting every target visited
+    assert figures["monthly_visits"] == 3  # the visits themselves still count
+    assert selectors.coverage_by_month(tree.county_a.path)[-1][1] == 100.0
+    assert formulas.monthly_coverage(tree.county_a.path, timezone.localdate(), None).value == 1
+    (row,) = selectors.org_rows(tree.county_a, month)
+    assert (row.assigned, row.visited, row.completeness) == (1, 1, 100.0)
+    assert selectors.month_figures(tree.branch_a2.path, month)["monthly_targets_visited"] == 0
+    cadres = {r["name"]: r for r in selectors.cadre_rows(tree.county_a.path, month)}
+    assert [cadres["王干部"][k] for k in ("assigned", "visited", "completeness")] == [1, 1, 100]
+    assert all(r["completeness"] <= 100 for r in cadres.values())
+    for org in (tree.city, tree.county_a, tree.town_a, tree.branch_a1, tree.branch_a2):
+        expected = _direct(org.path, month)
+        figures = selectors.month_figures(org.path, month)
+        assert {k: figures[k] for k in expected} == expected, org.name
+        assert figures["monthly_coverage"] <= 100
+
+
 def test_carried_over_findings_come_first_with_their_months_open(cycle, tree):
     two_ago = add_months(current_month(), -1)
     at = timezone.make_aware(
@@ -194,6 +261,65 @@ def test_carried_over_findings_come_first_with_their_months_open(cycle, tree):
         1,
         1,
     )
+
+
+def _found_in(cycle, month, text):
+    """A finding of `month` (written as found then: the service takes only recent visits)."""
+    v, _ = visit(cycle.cadre_a, cycle.targets["张三户"], findings=[("other", text)])
+    MonthlyVisit.objects.filter(pk=v.pk).update(month=month)
+    Finding.objects.filter(visit=v).update(month=month)
+    return Finding.objects.get(visit=v)
+
+
+def test_a_missed_meeting_of_last_month_is_recorded_and_judges_its_findings(client, cycle, tree):
+    """The month picker offers this month, last month and every older month with undecided
+    findings; last month's missed meeting is recorded late and judges in last month; an older
+    month is closed: its undecided findings are judged at this month's meeting."""
+    last, old = add_months(current_month(), -1), add_months(current_month(), -3)
+    late = _found_in(cycle, last, "上月的发现")
+    older = _found_in(cycle, old, "三个月前的发现")
+    client.force_login(cycle.liaison_a)
+    url = f"{reverse('monthly:meeting')}?org={tree.branch_a1.pk}"
+    page = client.get(f"{url}&month={last:%Y-%m}").content.decode()
+    assert f"{old.year}年{old.month}月（待研判 1 条）" in page
+    assert f"{last.year}年{last.month}月（待研判 1 条）" in page
+    assert 'data-testid="missed-meeting"' in page
+    held = timezone.localdate()
+    response = client.post(
+        url,
+        {
+            "org": tree.branch_a1.pk,
+            "month": f"{last:%Y-%m}",
+            "held_on": held.isoformat(),
+            "attendees": "支委会全体",
+        },
+    )
+    assert response.status_code == 302
+    client.post(
+        reverse("monthly:decide", args=[late.pk]),
+        {"org": tree.branch_a1.pk, "month": f"{last:%Y-%m}", "decision": "resolve"},
+    )
+    late.refresh_from_db()
+    assert (late.state, late.closed_month, late.meeting.month) == ("resolved", last, last)
+    assert selectors.month_figures(tree.branch_a1.path, last)["monthly_meetings"] == 1
+    # an older month: no meeting recorded for it, its finding judged in this month
+    page = client.get(f"{url}&month={old:%Y-%m}").content.decode()
+    assert 'data-testid="closed-month"' in page and "三个月前的发现" in page
+    assert f'name="month" value="{current_month():%Y-%m}"' in page
+    with pytest.raises(Invalid, match="只能补录本月或上月"):
+        services.record_meeting(
+            actor=cycle.liaison_a, org=tree.branch_a1, month=old, held_on=held, attendees="x"
+        )
+    with pytest.raises(Invalid, match="更早的月份已结账"):
+        services.decide_finding(
+            actor=cycle.liaison_a, finding_id=older.pk, decision="resolve", month=old
+        )
+    client.post(
+        reverse("monthly:decide", args=[older.pk]),
+        {"org": tree.branch_a1.pk, "month": f"{current_month():%Y-%m}", "decision": "resolve"},
+    )
+    older.refresh_from_db()
+    assert (older.state, older.closed_month) == ("resolved", current_month())
 
 
 def test_a_finding_passed_up_becomes_a_problem_linked_both_ways(client, cycle, tree, campaign):
@@ -247,6 +373,95 @@ def test_reassignment_keeps_the_history(cycle):
     assert VisitTarget.objects.get(pk=target.pk).cadre == cycle.liaison_a
     with pytest.raises(Invalid, match="不在该组织的范围内"):
         services.assign_target(actor=cycle.office, target_id=target.pk, cadre=cycle.cadre_b)
+
+
+def test_a_manager_edits_a_target_and_the_cadre_may_not(client, cycle):
+    target = cycle.targets["张三户"]
+    with pytest.raises(NotAllowed):
+        services.edit_target(
+            actor=cycle.cadre_a, target_id=target.pk, name="张三家", kind="household"
+        )
+    with pytest.raises(Invalid, match="已有走访对象“李四户”"):
+        services.edit_target(
+            actor=cycle.liaison_a, target_id=target.pk, name="李四户", kind="household"
+        )
+    client.force_login(cycle.liaison_a)
+    client.post(
+        reverse("monthly:target_edit", args=[target.pk]),
+        {"name": "张三家庭农场", "kind": "enterprise", "contact": "", "address": "一组"},
+    )
+    target.refresh_from_db()
+    assert (target.name, target.kind, target.address) == ("张三家庭农场", "enterprise", "一组")
+    assert target.contact == "13912345678"  # shown masked on the page: left empty, kept
+    page = client.get(reverse("monthly:target", args=[target.pk])).content.decode()
+    assert "张三家庭农场" in page and "13912345678" not in page
+
+
+def test_a_retired_target_keeps_its_history_and_counts_no_more_from_next_month(client, cycle, tree):
+    target = cycle.targets["张三户"]
+    visit(cycle.cadre_a, target)
+    today, month = timezone.localdate(), current_month()
+    client.force_login(cycle.liaison_a)
+    url = reverse("monthly:target_retire", args=[target.pk])
+    for bad, said in (
+        ({"retired_on": today.isoformat(), "reason": " "}, "请填写退出原因"),
+        ({"retired_on": (today + timedelta(1)).isoformat(), "reason": "搬迁"}, "不能晚于今天"),
+        ({"retired_on": "", "reason": "搬迁"}, "请填写退出日期"),
+    ):
+        page = client.post(url, bad, follow=True).content.decode()
+        assert said in page and VisitTarget.objects.get(pk=target.pk).active
+    client.post(url, {"retired_on": today.isoformat(), "reason": "全家搬迁到县城"})
+    target.refresh_from_db()
+    assert (target.active, target.retired_on, target.retired_reason) == (
+        False,
+        today,
+        "全家搬迁到县城",
+    )
+    # history kept: the assignment ends that day, the visit stays
+    (a,) = TargetAssignment.objects.filter(target=target)
+    assert a.ends_on == today and target.visits.count() == 1
+    # counted this month (assigned on some day of it), no longer next month
+    assert selectors.month_figures(tree.branch_a1.path, month)["monthly_targets_assigned"] == 2
+    nxt = selectors.month_figures(tree.branch_a1.path, add_months(month, 1))
+    assert nxt["monthly_targets_assigned"] == 1
+    # not offered in the visit form, refused by the service, no longer reassigned or edited
+    client.force_login(cycle.cadre_a)
+    form = client.get(reverse("monthly:visit_form")).content.decode()
+    assert "张三户" not in form and "李四户" in form
+    with pytest.raises(Invalid, match="退出走访名单"):
+        visit(cycle.cadre_a, target)
+    with pytest.raises(Invalid, match="退出走访名单"):
+        services.assign_target(actor=cycle.office, target_id=target.pk, cadre=cycle.liaison_a)
+    with pytest.raises(Invalid, match="退出走访名单"):
+        services.retire_target(
+            actor=cycle.office, target_id=target.pk, retired_on=today, reason="再次"
+        )
+    page = client.get(reverse("monthly:target", args=[target.pk])).content.decode()
+    assert "已退出" in page and "全家搬迁到县城" in page
+
+
+def test_the_api_edits_and_retires_a_target(client, cycle):
+    from luoshi.accounts.tokens import issue_token
+
+    target = cycle.targets["李四户"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(cycle.liaison_a)}"}
+    post = lambda url, body: client.post(  # noqa: E731
+        url, json.dumps(body), content_type="application/json", **auth
+    )
+    url = f"/api/v1/monthly/targets/{target.pk}"
+    edited = post(url, {"name": "李四家", "kind": "household"})
+    assert edited.status_code == 200 and edited.json()["name"] == "李四家"
+    assert edited.json()["contact"] == "139****5678"
+    too_early = (add_months(current_month(), -1) - timedelta(days=1)).isoformat()
+    refused = post(f"{url}/retire", {"retired_on": too_early, "reason": "搬迁"})
+    assert refused.status_code == 400 and "上月初" in refused.json()["detail"]
+    retired = post(
+        f"{url}/retire", {"retired_on": timezone.localdate().isoformat(), "reason": "搬迁"}
+    )
+    assert retired.status_code == 200 and retired.json()["active"] is False
+    cadre = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(cycle.cadre_a)}"}
+    mine = client.get("/api/v1/monthly/targets?mine=true", **cadre).json()
+    assert [t["name"] for t in mine] == ["张三户"]
 
 
 def _book(rows, header=importer.COLUMNS) -> bytes:
