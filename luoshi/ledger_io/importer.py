@@ -24,6 +24,7 @@ from luoshi.accounts.permissions import may_keep_ledger
 from luoshi.campaigns.lifecycle import new_problems_refusal
 from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import add_category, add_source, complete_from_records
+from luoshi.core import versions
 from luoshi.core.audit import record_event
 from luoshi.core.bulk import insert_rows, reserve_ids, stored_datetime, streaming_page_cache
 from luoshi.core.errors import Invalid, NotAllowed
@@ -49,7 +50,11 @@ from luoshi.rectification.models import (
     ProblemStatus,
     ProgressUpdate,
 )
-from luoshi.rectification.rollups import refresh_ledger_tallies
+from luoshi.rectification.rollups import (
+    UNCOUNTED_MEASURE_FIELDS,
+    UNCOUNTED_PROBLEM_FIELDS,
+    refresh_ledger_tallies,
+)
 from luoshi.rectification.services import refresh_problem_status
 from luoshi.search import services as search
 
@@ -895,7 +900,7 @@ class _Rows:
     """What one batch writes: new problems and measures, progress updates and history events,
     plus the problems whose status must be worked out again."""
 
-    __slots__ = ("events", "measures", "problems", "touched", "unit_links", "updates")
+    __slots__ = ("counted", "events", "measures", "problems", "touched", "unit_links", "updates")
 
     def __init__(self) -> None:
         self.problems: list[tuple] = []
@@ -904,6 +909,8 @@ class _Rows:
         self.updates: list[tuple] = []
         self.events: list[tuple] = []
         self.touched: set[int] = set()
+        # (organisation id, path) of the rows whose change a roll-up counts: recounted
+        self.counted: set[tuple[int, str]] = set()
 
 
 class _Writer:
@@ -929,6 +936,7 @@ class _Writer:
         self.warnings: list[Issue] = []
         self.touched_orgs: set[int] = set()  # organisations whose roll-up rows are recounted
         self.touched_paths: set[str] = set()  # and their paths, for the problem mix's tallies
+        self.shown_paths: set[str] = set()  # organisations whose rows changed: cache marks
         self.unit_ids: dict[str, int | None] = {}  # 责任单位 names looked up so far
         self.written_problems: set[int] = set()  # for the search index, when all is written
         self.written_measures: set[int] = set()
@@ -937,8 +945,11 @@ class _Writer:
         """After the last batch: recount the roll-up rows of every organisation written to,
         once (a batch recounting its own would recount an organisation once per batch)."""
         if self.write:
-            refresh_ledger_tallies(self.touched_orgs)
-            mix_tallies.refresh(self.touched_paths)
+            if self.touched_orgs:
+                refresh_ledger_tallies(self.touched_orgs)
+                mix_tallies.refresh(self.touched_paths)
+            # what no roll-up counts (a wording, a progress text) still shows on cached pages
+            versions.changed(self.shown_paths - self.touched_paths)
 
     def __call__(self, batch) -> None:
         """Count (and with `write`, make) what one batch of parsed problems adds and changes."""
@@ -1028,8 +1039,12 @@ class _Writer:
         before=None,
         after=None,
         note="",
+        counted=True,
     ) -> None:
-        """Record one history event of the ledger (a LedgerEvent row, written with the batch)."""
+        """Record one history event of the ledger (a LedgerEvent row, written with the batch);
+        `counted`: whether the change is one a roll-up counts (its organisation is recounted)."""
+        if counted:
+            rows.counted.add((org_id, org_path))
         rows.events.append(
             (
                 org_id,
@@ -1158,6 +1173,7 @@ class _Writer:
             "problem_imported",
             before=_jsonable({k: row[k] for k in changes}),
             after=_jsonable(changes),
+            counted=not changes.keys() <= UNCOUNTED_PROBLEM_FIELDS,
         )
         self.result.updated_problems += 1
         return True
@@ -1242,6 +1258,7 @@ class _Writer:
                 current["id"],
                 before=_jsonable({k: current[k] for k in changes}),
                 after=_jsonable(changes),
+                counted=not changes.keys() <= UNCOUNTED_MEASURE_FIELDS,
             )
             self.result.updated_measures += 1
             return True
@@ -1268,6 +1285,7 @@ class _Writer:
             "progress_imported",
             current["id"],
             note=text,
+            counted=False,  # a progress text moves no state, deadline or count
         )
 
     def _insert(self, rows: _Rows) -> None:
@@ -1281,9 +1299,11 @@ class _Writer:
         _link_units(self.campaign, rows.unit_links, self.unit_ids)
         for problem_id in rows.touched:
             refresh_problem_status(problem_id)
-        # Every row written has its event, carrying the organisation it belongs to.
-        self.touched_orgs.update(e[0] for e in rows.events)
-        self.touched_paths.update(e[1] for e in rows.events)
+        # Every row written has its event, carrying the organisation it belongs to; those a
+        # roll-up counts are recounted at the end.
+        self.touched_orgs.update(org_id for org_id, _ in rows.counted)
+        self.touched_paths.update(path for _, path in rows.counted)
+        self.shown_paths.update(e[1] for e in rows.events)
         self.written_problems.update(e[2] for e in rows.events if e[4] == "problem_imported")
         self.written_measures.update(e[3] for e in rows.events if e[4] == "measure_imported")
 

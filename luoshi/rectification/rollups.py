@@ -65,6 +65,17 @@ def _sql() -> str:
     return _sql_for(connection.vendor)
 
 
+# The columns a write may change that no roll-up or tally of the ledger counts (the recount
+# above; `rectification.tallies`: open measures by deadline, closures by day, the problem mix):
+# a write that changes only these, or adds only a progress text, changes no figure and needs no
+# recount, only a mark on the cached pages that show the rows (`core.versions.changed`). A
+# re-import of a city ledger with a few hundred wordings edited recounted every county's
+# tallies (1.2 s of 8 s, bench/excel.py). tests/ledger_io/test_uncounted.py changes
+# each one and finds every roll-up still equal to a direct count.
+UNCOUNTED_PROBLEM_FIELDS = frozenset({"responsible_leaders", "responsible_units", "number"})
+UNCOUNTED_MEASURE_FIELDS = frozenset({"content", "owner_name"})
+
+
 def refresh_ledger_tallies(org_ids: Iterable[int]) -> int:
     """Recount the roll-up rows of these organisations, in the writer's transaction (after any
     write that adds, removes or changes the state of their problems or measures), and their
