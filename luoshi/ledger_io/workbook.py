@@ -32,7 +32,7 @@ MAX_ZIP_ENTRIES = 500
 # MAX_IMPORT_UNPACKED_MB): said in the error. Our own export, with every text inline and every
 # cell styled, takes 1.1 kB of sheet XML a row, so a 100,000-row export is 106 MB unpacked. An
 # installation that re-imports exports that large raises the setting: the 100,000-row import
-# then peaks at about 255 MB (docs/capacity.md, W4), as the cells and merges are bounded apart
+# then peaks at about 275 MB (docs/capacity.md, W4), as the cells and merges are bounded apart
 # (MAX_CELLS, MAX_MERGES).
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_ROWS = 200_000
