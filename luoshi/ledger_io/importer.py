@@ -398,8 +398,11 @@ class _Checks:
     """The checks against the database (organisations, sources, categories, duplicates), batch
     by batch; what they look up is kept for the batches after."""
 
-    def __init__(self, actor, org, campaign, result: ImportResult, vocabulary: _Vocabulary):
+    def __init__(
+        self, actor, org, campaign, result: ImportResult, vocabulary: _Vocabulary, stored=None
+    ):
         self.actor, self.org, self.result = actor, org, result
+        self.stored = stored or (lambda key: False)  # whether a problem of this key is stored
         self.vocabulary = vocabulary
         self.orgs: dict[str, _Org | None] = {}
         self.owner: dict[int, bool] = {}
@@ -497,8 +500,12 @@ class _Checks:
             base = (target.pk, p.level, p.person_name, p.title)
             self.seen[base] = self.seen.get(base, 0) + 1
             p.key = (*base, self.seen[base])
-            if not p.measures and not any(
-                e.row == p.row and e.sheet == p.sheet for e in result.errors
+            # A stored problem without measures yet (无措施: a finding passed up, an opinion
+            # taken in) is exported with its measure cell empty, and reads back unchanged.
+            if (
+                not p.measures
+                and not any(e.row == p.row and e.sheet == p.sheet for e in result.errors)
+                and not self.stored(p.key)
             ):
                 result.errors.append(
                     Issue(
@@ -540,8 +547,8 @@ def import_ledger(
         progress(40, "读取、检查并写入")
     mappings = list(mappings)
     vocabulary = _Vocabulary(campaign, actor, org, mappings, add_missing)
-    check = _Checks(actor, org, campaign, result, vocabulary)
     writer = _Writer(actor, org, campaign, vocabulary, result, write=not dry_run)
+    check = _Checks(actor, org, campaign, result, vocabulary, stored=writer.stored)
     # A preview that may add to the vocabulary adds in a transaction it then rolls back.
     in_transaction = not dry_run or add_missing or any(m.add for m in mappings)
     with streaming_page_cache(), transaction.atomic() if in_transaction else nullcontext():
@@ -950,6 +957,16 @@ class _Writer:
                 mix_tallies.refresh(self.touched_paths)
             # what no roll-up counts (a wording, a progress text) still shows on cached pages
             versions.changed(self.shown_paths - self.touched_paths)
+
+    def stored(self, key: tuple) -> bool:
+        """Whether a problem with this key (organisation, level, person, title, n-th) is
+        stored."""
+        if self.index is None:
+            self.index = _index_existing(self.campaign, self.org)
+        found = self.index.get(hash(key))
+        if found is COLLIDED:
+            return _stored_by_key(self.campaign, self.org, key) is not None
+        return found is not None and found[1] == key[-1]
 
     def __call__(self, batch) -> None:
         """Count (and with `write`, make) what one batch of parsed problems adds and changes."""

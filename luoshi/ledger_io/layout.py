@@ -315,6 +315,8 @@ def _problems(sheet, rows, header_end, columns, letters, issues) -> Iterator[Par
         current = problem
         if merges.origin(r, measure_c)[0] < r:
             continue  # the measure cell is merged from a row above: the same measure
+        if problem.row == r + 1 and not text_of(get("measure", merged=False)):
+            continue  # a problem with no measure yet: the importer's checks decide (stored?)
         _read_measures(sheet.name, r, get, letters, problem, issues)
     yield from pending
 

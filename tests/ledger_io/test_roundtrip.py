@@ -176,3 +176,33 @@ def test_export_is_scoped_to_the_user(tree, campaign, liaison):
     other = user_with(tree.county_b, "liaison", username="b_liaison")
     data = _export(other, tree.county_b, campaign)
     assert "甲的问题" not in str(read_workbook(data, "x.xlsx")[0].rows)
+
+
+def test_a_problem_without_measures_yet_exports_and_imports_back_unchanged(tree, campaign, liaison):
+    """A problem with no measure yet (无措施: a finding passed up, an opinion taken in) is
+    exported with its measure cell empty; importing that export changes nothing and refuses
+    nothing, while a new problem without a measure is still refused by its row."""
+    done = services.create_problem(
+        actor=liaison, org=tree.county_a, campaign=campaign, title="已有措施的问题"
+    )
+    services.add_measure(
+        actor=liaison, problem=done, content="措施一", deadline_kind="ongoing", due_on=None
+    )
+    services.create_problem(
+        actor=liaison, org=tree.county_a, campaign=campaign, title="走访发现，措施待定"
+    )
+    before = _snapshot()
+    data = _export(liaison, tree.county_a, campaign)
+    result = import_ledger(
+        actor=liaison, data=data, name="导出.xlsx", org=tree.county_a, campaign=campaign
+    )
+    assert result.errors == [], result.errors
+    assert (result.problems, result.changes) == (2, 0)
+    assert _snapshot() == before
+
+    Problem.objects.filter(title="走访发现，措施待定").delete()
+    refused = import_ledger(
+        actor=liaison, data=data, name="导出.xlsx", org=tree.county_a, campaign=campaign
+    )
+    assert [e.message for e in refused.errors] == ["该问题没有可读取的整改措施"]
+    assert _snapshot()[0] == [p for p in before[0] if p[3] != "走访发现，措施待定"]
