@@ -12,6 +12,7 @@ revoked (accounts.signals)."""
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -27,10 +28,23 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_NAME = 60
 
 
-def one_time_password() -> str:
-    """A random password of 12 characters in three groups (e.g. ``k7Pq-x3Mz-Rt8w``)."""
+def _draw() -> str:
     groups = ("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
     return "-".join(groups)
+
+
+def one_time_password(user) -> str:
+    """A random password of 12 characters in three groups (e.g. ``k7Pq-x3Mz-Rt8w``) that the
+    password policy accepts for this user: drawn again when it is not (a draw holding every
+    letter of a short login name reads as "too similar" to Django's similarity check)."""
+    for _ in range(50):
+        password = _draw()
+        try:
+            validate_password(password, user)
+        except ValidationError:
+            continue
+        return password
+    raise Invalid("无法生成符合密码规则的临时密码，请重试")
 
 
 def _assignments_of(user) -> list[tuple[str, str]]:
@@ -95,7 +109,7 @@ def create_account(*, actor, username: str, name: str, assignments: list) -> tup
         if (org.pk, role) in seen:
             raise Invalid(f"岗位重复：{org.name} · {Role(role).label}")
         seen.add((org.pk, role))
-    password = one_time_password()
+    password = one_time_password(User(username=username, first_name=name))
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise Invalid(f"登录账号“{username}”已被使用")
@@ -179,9 +193,9 @@ def remove_assignment(*, actor, user_id: int, assignment_id: int) -> None:
 def reset_password(*, actor, user_id: int) -> str:
     """A new one-time password for the account, returned once; its sessions and API tokens
     end (a new password), and it must be changed at the next login."""
-    password = one_time_password()
     with transaction.atomic():
         user = _lock_account(actor, user_id)
+        password = one_time_password(user)
         user.set_password(password)
         user.save(update_fields=["password"])  # marked with the profile below
         _set_must_change(user, True)
