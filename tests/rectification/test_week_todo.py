@@ -101,3 +101,16 @@ def test_the_week_ends_on_sunday(client, people, tree, campaign):
             client.get(reverse("dashboards:node", args=[tree.branch_a1.pk])).content.decode()
         )
         assert counts["due_week"] == 1  # Sunday's, not next Monday's
+
+
+def test_the_week_line_is_one_query_that_counts_what_a_hand_count_does(seeded):
+    # A dashboard draws the line on every render: one filtered aggregate, not a count per item.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from luoshi.rectification.selectors import week_todo
+
+    with CaptureQueriesContext(connection) as done:
+        line = week_todo(Measure.objects.all())
+    assert len(done) == 1
+    assert {item.key: item.count for item in line} == _by_hand(Measure.objects.all(), today())
