@@ -907,11 +907,21 @@ class _Rows:
     """What one batch writes: new problems and measures, progress updates and history events,
     plus the problems whose status must be worked out again."""
 
-    __slots__ = ("counted", "events", "measures", "problems", "touched", "unit_links", "updates")
+    __slots__ = (
+        "counted",
+        "events",
+        "measures",
+        "measure_changes",
+        "problems",
+        "touched",
+        "unit_links",
+        "updates",
+    )
 
     def __init__(self) -> None:
         self.problems: list[tuple] = []
         self.measures: list[tuple] = []
+        self.measure_changes: list[tuple[int, dict]] = []  # (id, the columns the file changes)
         self.unit_links: list[tuple[int, str]] = []
         self.updates: list[tuple] = []
         self.events: list[tuple] = []
@@ -958,11 +968,15 @@ class _Writer:
             # what no roll-up counts (a wording, a progress text) still shows on cached pages
             versions.changed(self.shown_paths - self.touched_paths)
 
+    def prepare(self) -> None:
+        """Read the index of the stored problems (`_index_existing`), once, in the transaction."""
+        if self.index is None:
+            self.index = _index_existing(self.campaign, self.org)
+
     def stored(self, key: tuple) -> bool:
         """Whether a problem with this key (organisation, level, person, title, n-th) is
         stored."""
-        if self.index is None:
-            self.index = _index_existing(self.campaign, self.org)
+        self.prepare()
         found = self.index.get(hash(key))
         if found is COLLIDED:
             return _stored_by_key(self.campaign, self.org, key) is not None
@@ -970,8 +984,7 @@ class _Writer:
 
     def __call__(self, batch) -> None:
         """Count (and with `write`, make) what one batch of parsed problems adds and changes."""
-        if self.index is None:
-            self.index = _index_existing(self.campaign, self.org)
+        self.prepare()
         unchanged, candidates = self._match(batch)
         existing, measures_of, latest_text = _existing(candidates)
         rows = _Rows()
@@ -1262,10 +1275,7 @@ class _Writer:
             # extension once work has started.
             self.result.errors.append(Issue(p.sheet, m.row, p.columns.get("deadline", ""), refusal))
         elif changes:
-            if self.write:
-                Measure.objects.filter(pk=current["id"]).update(
-                    **changes, version=F("version") + 1, updated_at=self.now
-                )
+            rows.measure_changes.append((current["id"], changes))
             self._event(
                 rows,
                 row["id"],
@@ -1313,6 +1323,7 @@ class _Writer:
         pause_points("ledger_import")
         insert_rows(ProgressUpdate, UPDATE_COLUMNS, rows.updates)
         insert_rows(LedgerEvent, EVENT_COLUMNS, rows.events)
+        self._update_measures(rows.measure_changes)
         _link_units(self.campaign, rows.unit_links, self.unit_ids)
         for problem_id in rows.touched:
             refresh_problem_status(problem_id)
@@ -1323,6 +1334,18 @@ class _Writer:
         self.shown_paths.update(e[1] for e in rows.events)
         self.written_problems.update(e[2] for e in rows.events if e[4] == "problem_imported")
         self.written_measures.update(e[3] for e in rows.events if e[4] == "measure_imported")
+
+    def _update_measures(self, changes: list[tuple[int, dict]]) -> None:
+        """The batch's changed measures, one UPDATE per set of changed columns rather than one
+        per measure, each measure's version moved on by one."""
+        by_columns: dict[tuple, list[Measure]] = {}
+        for pk, changed in changes:
+            measure = Measure(pk=pk, **changed, version=F("version") + 1, updated_at=self.now)
+            by_columns.setdefault(tuple(sorted(changed)), []).append(measure)
+        for columns, measures in by_columns.items():
+            Measure.objects.bulk_update(
+                measures, [*columns, "version", "updated_at"], batch_size=500
+            )
 
 
 def _link_units(campaign, links: list[tuple[int, str]], found: dict[str, int | None]) -> None:

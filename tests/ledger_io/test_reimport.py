@@ -56,6 +56,36 @@ def test_a_few_edited_rows_write_exactly_their_history(tree, campaign, liaison, 
     assert Problem.objects.count() == 12
 
 
+def test_edited_measures_move_on_one_version_each_whatever_columns_change(tree, campaign, liaison):
+    # The changed measures of a batch are written together, grouped by the columns changed:
+    # each gets exactly its own columns and one version more; the others stay as they were.
+    table = rows(6)
+    run(liaison, tree.county_a, table)
+    before = {m.problem.title: m for m in Measure.objects.select_related("problem")}
+    table[0][2] = "措施1（改）"
+    table[2][2], table[2][4] = "措施3（改）", "新责任人3"
+    table[4][4] = "新责任人5"
+    result = run(liaison, tree.county_a, table)
+    assert result.updated_measures == 3
+    after = {m.problem.title: m for m in Measure.objects.select_related("problem")}
+    wanted = {
+        "问题1": ("措施1（改）", "责任人1"),
+        "问题3": ("措施3（改）", "新责任人3"),
+        "问题5": ("措施5", "新责任人5"),
+    }
+    for title, m in after.items():
+        old = before[title]
+        if title in wanted:
+            assert (m.content, m.owner_name) == wanted[title]
+            assert m.version == old.version + 1 and m.updated_at > old.updated_at
+        else:
+            assert (m.content, m.owner_name, m.version) == (
+                old.content,
+                old.owner_name,
+                old.version,
+            )
+
+
 def test_what_the_rules_do_not_count_as_a_change_is_not_one(tree, campaign, liaison, small_batches):
     """Stored problems that differ from the file only where the file does not speak (a
     progress report made in the system since, an empty progress cell) are left alone, without
