@@ -737,7 +737,7 @@ COVERED_BY = {
     "orgs._relink": "orgs.merge_organization",
     "orgs._transfer": "orgs.merge_organization",
     "ledger_io._Writer._changed_problem": "ledger_io.import_ledger",
-    "ledger_io._Writer._changed_measure": "ledger_io.import_ledger",
+    "ledger_io._Writer._update_measures": "ledger_io.import_ledger",
     "ledger_io._Writer._added_measure": "ledger_io.import_ledger",
     "ledger_io._Writer._insert": "ledger_io.import_ledger",
     "accounts._set_must_change": "accounts.reset_password",
