@@ -12,7 +12,7 @@ demo: bootstrap
 test: bootstrap
 	.venv/bin/ruff check luoshi tests bench
 	.venv/bin/luoshi makemigrations --check --dry-run >/dev/null
-	.venv/bin/pytest
+	.venv/bin/pytest -n 2 --dist loadfile
 
 lint: bootstrap
 	.venv/bin/ruff format --check luoshi tests bench

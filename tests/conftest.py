@@ -62,3 +62,10 @@ def users(tree):
         branch_a1=user_with(tree.branch_a1, "liaison", username="branch_a1"),
         branch_b1=user_with(tree.branch_b1, "liaison", username="branch_b1"),
     )
+
+
+def pytest_collection_modifyitems(config, items):
+    """The bench smokes first: their module starts every bench's run at once (minutes on a
+    tiny seed), and `make test`'s two processes (pytest-xdist, by file) then share out the
+    rest of the suite around them instead of waiting for them at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("bench") is None)

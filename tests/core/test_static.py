@@ -4,6 +4,10 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+# A request's end closes stale database connections (Django's request_finished): with a
+# connection left open by an earlier test in the same process, that touches the database.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.mark.parametrize(
     "path",
