@@ -1336,8 +1336,9 @@ class _Writer:
         self.written_measures.update(e[3] for e in rows.events if e[4] == "measure_imported")
 
     def _update_measures(self, changes: list[tuple[int, dict]]) -> None:
-        """The batch's changed measures, one UPDATE per set of changed columns rather than one
-        per measure, each measure's version moved on by one."""
+        """The batch's changed measures, each measure's version moved on by one: one UPDATE
+        per set of changed columns, a round trip per set rather than per measure (on loopback
+        the time is the same, docs/capacity.md; a database across a network pays per trip)."""
         by_columns: dict[tuple, list[Measure]] = {}
         for pk, changed in changes:
             measure = Measure(pk=pk, **changed, version=F("version") + 1, updated_at=self.now)

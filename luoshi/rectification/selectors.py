@@ -353,7 +353,7 @@ def week_todo(measures, query: str = "") -> list[WeekItem]:
     )
     return [
         WeekItem(key, label, counts[key], f"work={key}{query}")
-        for key, (label, rule) in WEEK_ITEMS.items()
+        for key, (label, _) in WEEK_ITEMS.items()
     ]
 
 
