@@ -65,7 +65,8 @@ def test_backup_under_writes_restores_with_every_figure_equal(tmp_path):
     try:
         luoshi(source, "migrate", "-v0")
         root = json.loads(luoshi(source, "seed", "--scale", "tiny", "--json").stdout)["root"]
-        (tmp_path / "a" / "media" / "evidence" / "ab").mkdir(parents=True)
+        # the seed's own evidence files sit in folders named by their first two characters
+        (tmp_path / "a" / "media" / "evidence" / "ab").mkdir(parents=True, exist_ok=True)
         (tmp_path / "a" / "media" / "evidence" / "ab" / "ab12.pdf").write_bytes(b"%PDF-1.4 x")
         stop = threading.Event()
 
