@@ -964,6 +964,7 @@ def child_command(*args: str) -> dict:
     seconds = time.perf_counter() - started
     if profiler:
         profiler.disable()
+        Path(target).mkdir(parents=True, exist_ok=True)
         profiler.dump_stats(f"{target}/{args[0]}-{os.getpid()}.prof")
     return {"in_process_seconds": seconds, "stdout": out.getvalue(), "code": code}
 

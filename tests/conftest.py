@@ -1,3 +1,7 @@
+import fcntl
+import os
+import tempfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -69,3 +73,29 @@ def pytest_collection_modifyitems(config, items):
     tiny seed), and `make test`'s two processes (pytest-xdist, by file) then share out the
     rest of the suite around them instead of waiting for them at the end."""
     items.sort(key=lambda item: item.get_closest_marker("bench") is None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_flush_at_a_time():
+    """Under `make test`'s two processes, one test database is emptied at a time. Django empties
+    it after a transactional test with one `TRUNCATE` of every table (1,132 locks on
+    PostgreSQL); two at once, one per worker, ran the server out of lock slots ("out of shared
+    memory", max_locks_per_transaction 64, the default). The few such tests wait for each other
+    on a file lock named by the run; everything else runs side by side."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        yield
+        return
+    from django.test import TransactionTestCase
+
+    lock = Path(tempfile.gettempdir()) / f"luoshi-flush-{run}.lock"
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(self):
+        with lock.open("a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)  # let go when the file closes
+            original(self)
+
+    TransactionTestCase._fixture_teardown = teardown
+    yield
+    TransactionTestCase._fixture_teardown = original

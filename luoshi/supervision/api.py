@@ -3,7 +3,7 @@ from datetime import date
 from django.utils import timezone
 from ninja import Router, Schema
 
-from luoshi.core.api_schemas import ERRORS, Id, text_of
+from luoshi.core.api_schemas import ERRORS, Id, items, text_of
 from luoshi.core.errors import Invalid
 from luoshi.core.paging import bounded
 from luoshi.core.scoping import get_visible_or_404
@@ -65,6 +65,16 @@ class SubmissionOut(Schema):
     late: bool
     return_reason: str
     figures: dict
+
+
+class RemindIn(Schema):
+    measure_ids: items(Id, 1000)
+
+
+class RemindOut(Schema):
+    reminded: list[int]
+    refused: list[str]
+    people: int
 
 
 class DecideIn(Schema):
@@ -140,6 +150,23 @@ def list_notifications(request, limit: int = 100, offset: int = 0):
 @router.post("/notifications/{notification_id}/read", response={200: dict, **ERRORS})
 def read_notification(request, notification_id: int):
     return {"read": services.mark_read(actor=request.user, notification_id=notification_id)}
+
+
+@router.post("/reminders", response={200: RemindOut, **ERRORS})
+def remind(request, body: RemindIn):
+    """批量提醒, as on the work page: each person responsible gets one inbox message naming
+    their measures. Measures the rules refuse are listed in `refused`, each with why; when none
+    is reminded, the answer is 400 with every reason."""
+    if not body.measure_ids:
+        raise Invalid("请先选择要提醒的整改措施")
+    result = services.remind_measures(actor=request.user, measure_ids=body.measure_ids)
+    if not result.reminded:
+        raise Invalid("未提醒：" + "；".join(result.refused))
+    return {
+        "reminded": [m.pk for m in result.reminded],
+        "refused": result.refused,
+        "people": result.people,
+    }
 
 
 @router.get("/report-demands/{demand_id}/status", response={200: list[SenderOut], **ERRORS})

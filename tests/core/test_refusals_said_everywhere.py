@@ -326,6 +326,7 @@ def _supervision_api_cases(e, tree):
     return {
         "reply_escalation": (f"/api/v1/escalations/{e['escalation'].pk}/reply", {"text": ""}),
         "read_notification": (f"/api/v1/notifications/{e['foreign_note'].pk}/read", {}),
+        "remind": ("/api/v1/reminders", {"measure_ids": [e["extension"].measure_id]}),
         "submit_report": (
             f"/api/v1/report-demands/{e['demand'].pk}/submissions",
             {"org_id": tree.branch_a1.pk, "text": ""},

@@ -128,3 +128,34 @@ def test_the_ledger_filtered_to_overdue_offers_批量提醒_only_to_a_level_abov
     assert 'data-testid="remind-many"' not in client.get(url).content.decode()
     page = client.get(reverse("rectification:my_work")).content.decode()
     assert 'data-testid="remind-many"' not in page
+
+
+def test_the_api_reminds_as_the_page_does_and_says_each_refusal(client, late, people):
+    from luoshi.accounts.tokens import issue_token
+
+    lamp, station, other_county = late
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(people.county_office_a)}"}
+
+    def post(ids):
+        return client.post(
+            "/api/v1/reminders", {"measure_ids": ids}, content_type="application/json", **auth
+        )
+
+    response = post([lamp.pk, other_county.pk])
+    assert response.status_code == 200
+    assert response.json() == {
+        "reminded": [lamp.pk],
+        "refused": ["没有找到所选的一条措施，或您无权查看"],
+        "people": 2,
+    }
+    (message,) = _inbox(people.branch_a1)
+    assert "村口路灯不亮" in message.body
+    # nothing left to remind: refused as a whole, with every reason, and nothing written
+    again = post([lamp.pk])
+    assert again.status_code == 400
+    assert again.json()["detail"] == (
+        "未提醒：“村口路灯不亮”措施 1：今天已提醒过，同一措施一天只提醒一次"
+    )
+    assert post([]).json()["detail"] == "请先选择要提醒的整改措施"
+    assert len(_inbox(people.branch_a1)) == 1 and Reminder.objects.count() == 1
+    assert not Reminder.objects.filter(measure=station).exists()
