@@ -10,12 +10,13 @@ TOPIC = "key_actions"
 def _sql() -> str:
     i = ActionItem._meta.db_table
     pending, done = ActionItem.State.PENDING.value, ActionItem.State.DONE.value
+    A, W = "{anchor}", "{where}"
     return " UNION ALL ".join(
         [
-            f"SELECT 'items' AS k, count(*) AS n FROM {i} WHERE {{where}}",
-            f"SELECT 'done', count(*) FROM {i} WHERE {{where}} AND state = '{done}'",
-            f"SELECT 'due:' || due_on, count(*) FROM {i} WHERE {{where}}"
-            f" AND state = '{pending}' GROUP BY due_on",
+            f"SELECT {A} AS a, 'items' AS k, count(*) AS n FROM {i} WHERE {W} GROUP BY {A}",
+            f"SELECT {A}, 'done', count(*) FROM {i} WHERE {W} AND state = '{done}' GROUP BY {A}",
+            f"SELECT {A}, 'due:' || due_on, count(*) FROM {i} WHERE {W}"
+            f" AND state = '{pending}' GROUP BY {A}, due_on",
         ]
     )
 

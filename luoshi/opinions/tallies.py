@@ -16,21 +16,23 @@ DAY = 86400
 
 def _sql() -> str:
     o, s, p = Opinion._meta.db_table, Symposium._meta.db_table, Problem._meta.db_table
+    A, W = "{anchor}", "{where}"
     return " UNION ALL ".join(
         [
-            f"SELECT 'state:' || state AS k, count(*) AS n FROM {o} WHERE {{where}} GROUP BY state",
-            f"SELECT 'channel:' || channel, count(*) FROM {o} WHERE {{where}} GROUP BY channel",
-            f"SELECT 'rating:' || rating, count(*) FROM {o} WHERE {{where}} AND rating <> ''"
-            " GROUP BY rating",
-            f"SELECT 'transferred', count(*) FROM {o} WHERE {{where}}"
-            " AND transferred_from_id IS NOT NULL",
-            f"SELECT 'handle_seconds', sum(handle_seconds) FROM {o} WHERE {{where}}",
-            f"SELECT 'days:' || ((handle_seconds + {DAY // 2}) / {DAY}), count(*) FROM {o}"
-            f" WHERE {{where}} AND handle_seconds IS NOT NULL"
-            f" GROUP BY (handle_seconds + {DAY // 2}) / {DAY}",
-            f"SELECT 'symposia', count(*) FROM {s} WHERE {{where}}",
-            f"SELECT 'problems', count(*) FROM {p} WHERE {{where}}"
-            f" AND EXISTS (SELECT 1 FROM {o} x WHERE x.problem_id = {p}.id)",
+            f"SELECT {A} AS a, 'state:' || state AS k, count(*) AS n FROM {o} WHERE {W}"
+            f" GROUP BY {A}, state",
+            f"SELECT {A}, 'channel:' || channel, count(*) FROM {o} WHERE {W} GROUP BY {A}, channel",
+            f"SELECT {A}, 'rating:' || rating, count(*) FROM {o} WHERE {W} AND rating <> ''"
+            f" GROUP BY {A}, rating",
+            f"SELECT {A}, 'transferred', count(*) FROM {o} WHERE {W}"
+            f" AND transferred_from_id IS NOT NULL GROUP BY {A}",
+            f"SELECT {A}, 'handle_seconds', sum(handle_seconds) FROM {o} WHERE {W} GROUP BY {A}",
+            f"SELECT {A}, 'days:' || ((handle_seconds + {DAY // 2}) / {DAY}), count(*) FROM {o}"
+            f" WHERE {W} AND handle_seconds IS NOT NULL"
+            f" GROUP BY {A}, (handle_seconds + {DAY // 2}) / {DAY}",
+            f"SELECT {A}, 'symposia', count(*) FROM {s} WHERE {W} GROUP BY {A}",
+            f"SELECT {A}, 'problems', count(*) FROM {p} WHERE {W}"
+            f" AND EXISTS (SELECT 1 FROM {o} x WHERE x.problem_id = {p}.id) GROUP BY {A}",
         ]
     )
 

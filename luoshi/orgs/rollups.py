@@ -52,10 +52,10 @@ def _sums_sql() -> str:
     t = OrgTally._meta.db_table
     sums = ", ".join(f"sum({f}) AS {f}" for f in ORG_FIELDS)
     return (
-        f"SELECT k, n FROM (WITH s AS (SELECT count(*) AS organizations, {sums} FROM {t}"
-        " WHERE {where}) "
+        f"SELECT a, k, n FROM (WITH s AS (SELECT {{anchor}} AS a, count(*) AS organizations,"
+        f" {sums} FROM {t} WHERE {{where}} GROUP BY {{anchor}}) "
         + " UNION ALL ".join(
-            f"SELECT '{f}' AS k, {f} AS n FROM s" for f in ["organizations", *ORG_FIELDS]
+            f"SELECT a, '{f}' AS k, {f} AS n FROM s" for f in ["organizations", *ORG_FIELDS]
         )
         + ") x"
     )

@@ -99,9 +99,9 @@ def _sums_sql() -> str:
     t = LedgerTally._meta.db_table
     sums = ", ".join(f"sum({f}) AS {f}" for f in COUNTS)
     return (
-        f"SELECT k, n FROM (WITH s AS (SELECT campaign_id AS c, {sums} FROM {t}"
-        " WHERE {where} GROUP BY campaign_id) "
-        + " UNION ALL ".join(f"SELECT c || ':{f}' AS k, {f} AS n FROM s" for f in COUNTS)
+        f"SELECT a, k, n FROM (WITH s AS (SELECT {{anchor}} AS a, campaign_id AS c, {sums}"
+        f" FROM {t} WHERE {{where}} GROUP BY {{anchor}}, campaign_id) "
+        + " UNION ALL ".join(f"SELECT a, c || ':{f}' AS k, {f} AS n FROM s" for f in COUNTS)
         + ") x"
     )
 

@@ -21,10 +21,10 @@ def _sql() -> str:
     p = Problem._meta.db_table
     return " UNION ALL ".join(
         [
-            f"SELECT 's:' || campaign_id || ':' || COALESCE(source_id, 0) AS k, count(*) AS n"
-            f" FROM {p} WHERE {{where}} GROUP BY campaign_id, source_id",
-            f"SELECT 'c:' || campaign_id || ':' || COALESCE(category_id, 0), count(*)"
-            f" FROM {p} WHERE {{where}} GROUP BY campaign_id, category_id",
+            "SELECT {anchor} AS a, 's:' || campaign_id || ':' || COALESCE(source_id, 0) AS k,"
+            f" count(*) AS n FROM {p} WHERE {{where}} GROUP BY {{anchor}}, campaign_id, source_id",
+            "SELECT {anchor}, 'c:' || campaign_id || ':' || COALESCE(category_id, 0), count(*)"
+            f" FROM {p} WHERE {{where}} GROUP BY {{anchor}}, campaign_id, category_id",
         ]
     )
 
@@ -70,10 +70,11 @@ def _open_due_for(vendor: str) -> str:
     undated = clock.where_sql(clock.open_q() & ~clock.dated_q() & Q(was_overdue=True))
     flag = "CASE WHEN was_overdue THEN 1 ELSE 0 END"
     return (
-        f"SELECT 'd:' || campaign_id || ':' || due_on || ':' || {flag} AS k, count(*) AS n"
-        f" FROM {m} WHERE {{where}} AND {dated} GROUP BY campaign_id, due_on, {flag}"
-        f" UNION ALL SELECT 'g:' || campaign_id, count(*) FROM {m} WHERE {{where}}"
-        f" AND {undated} GROUP BY campaign_id"
+        f"SELECT {{anchor}} AS a, 'd:' || campaign_id || ':' || due_on || ':' || {flag} AS k,"
+        f" count(*) AS n FROM {m} WHERE {{where}} AND {dated}"
+        f" GROUP BY {{anchor}}, campaign_id, due_on, {flag}"
+        " UNION ALL SELECT {anchor}, 'g:' || campaign_id, count(*)"
+        f" FROM {m} WHERE {{where}} AND {undated} GROUP BY {{anchor}}, campaign_id"
     )
 
 
@@ -94,9 +95,9 @@ def _closures_sql() -> str:
     m = Measure._meta.db_table
     day = _local_day("closed_at")
     return (
-        f"SELECT 'c:' || campaign_id || ':' || {day} AS k, count(*) AS n FROM {m}"
-        f" WHERE {{where}} AND state = '{MeasureState.CLOSED.value}' AND closed_at IS NOT NULL"
-        f" GROUP BY campaign_id, {day}"
+        f"SELECT {{anchor}} AS a, 'c:' || campaign_id || ':' || {day} AS k, count(*) AS n"
+        f" FROM {m} WHERE {{where}} AND state = '{MeasureState.CLOSED.value}'"
+        f" AND closed_at IS NOT NULL GROUP BY {{anchor}}, campaign_id, {day}"
     )
 
 

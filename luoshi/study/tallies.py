@@ -10,15 +10,18 @@ TOPIC = "study"
 
 def _sql() -> str:
     a, att = StudyActivity._meta.db_table, Attendance._meta.db_table
+    A, W = "{anchor}", "{where}"
     return " UNION ALL ".join(
         [
-            f"SELECT 'kind:' || kind AS k, count(*) AS n FROM {a} WHERE {{where}} GROUP BY kind",
-            f"SELECT 'team:' || kind, count(*) FROM {a} WHERE {{where}}"
-            " AND team_id IS NOT NULL GROUP BY kind",
-            f"SELECT '{tallies.OWN}team:' || kind, count(*) FROM {a} WHERE {{own}}"
-            " AND team_id IS NOT NULL GROUP BY kind",
-            f"SELECT 'audience', sum(audience) FROM {a} WHERE {{where}}",
-            f"SELECT 'attendance:' || status, count(*) FROM {att} WHERE {{where}} GROUP BY status",
+            f"SELECT {A} AS a, 'kind:' || kind AS k, count(*) AS n FROM {a} WHERE {W}"
+            f" GROUP BY {A}, kind",
+            f"SELECT {A}, 'team:' || kind, count(*) FROM {a} WHERE {W}"
+            f" AND team_id IS NOT NULL GROUP BY {A}, kind",
+            f"SELECT {A}, '{tallies.OWN}team:' || kind, count(*) FROM {a} WHERE {{own}}"
+            f" AND team_id IS NOT NULL GROUP BY {A}, kind",
+            f"SELECT {A}, 'audience', sum(audience) FROM {a} WHERE {W} GROUP BY {A}",
+            f"SELECT {A}, 'attendance:' || status, count(*) FROM {att} WHERE {W}"
+            f" GROUP BY {A}, status",
         ]
     )
 
