@@ -142,13 +142,16 @@ class ImportResult:
         }
 
 
-def parse_ledger(data: bytes, name: str, result: ImportResult) -> Iterator[ParsedProblem]:
+def parse_ledger(
+    data: bytes, name: str, result: ImportResult, meanwhile=None
+) -> Iterator[ParsedProblem]:
     """The file's problems, sheet by sheet, each as soon as its rows are read. Read errors go
     to result.errors as they are found; a file that cannot be opened or read leaves that one
-    error (and no problems) however far reading got."""
+    error (and no problems) however far reading got. `meanwhile` runs while the file is checked
+    and its first sheet loaded (`stream_workbook`)."""
     recognised = 0
     try:
-        for sheet in stream_workbook(data, name):
+        for sheet in stream_workbook(data, name, meanwhile=meanwhile):
             if sheet.name in TEMPLATE_SHEETS:  # the template's instructions and lists
                 sheet.close()
                 continue
@@ -590,7 +593,8 @@ def _campaign_or_refusal(actor, org, campaign) -> tuple[Campaign | None, str]:
 def _read_check_write(data: bytes, name: str, result: ImportResult, check, writer) -> None:
     """Read and check the file BATCH problems at a time, writing each batch while the whole
     file so far is right; after the last batch, recount the roll-ups written to."""
-    for batch in batched(parse_ledger(data, name, result), BATCH):
+    # The stored rows' index is read while the file is checked and its first sheet loaded.
+    for batch in batched(parse_ledger(data, name, result, meanwhile=writer.prepare), BATCH):
         result.problems += len(batch)
         result.measures += sum(len(p.measures) for p in batch)
         # Every defect at once: the checks against the database run even when rows failed

@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -447,27 +447,34 @@ def read_workbook(data: bytes, name: str) -> list[Sheet]:
         raise _damaged(name, exc) from exc
 
 
-def stream_workbook(data: bytes, name: str, keep_ranges: bool = False) -> Iterator[SheetStream]:
+def stream_workbook(
+    data: bytes, name: str, keep_ranges: bool = False, meanwhile=None
+) -> Iterator[SheetStream]:
     """Every sheet of the file, one at a time, its rows one at a time, never as Python lists:
     at most two sheets are held (by calamine, compactly), the one being read and the next.
     Raises WorkbookError, possibly after earlier sheets were given. `keep_ranges` gives each
     sheet's merged areas as calamine lists them, too.
 
-    The next sheet is loaded on a thread of its own while the caller reads this one: calamine
-    lets go of the GIL while it parses, so a ledger whose rows are being read and checked (and
-    whose existing rows are being fetched from the database) has its next sheet ready when it
-    gets there. Every entry of the file has passed `check_upload` before calamine sees any."""
-    opened = _open(data, name)
-    if isinstance(opened, list):
-        yield SheetStream(Path(name).stem, iter(opened), Merges())
-        return
-    names = opened.sheet_names
+    The file is checked, opened and its first sheet loaded on a thread of its own while the
+    caller's `meanwhile` (if any: the importer reads what is stored) runs; then the next sheet
+    loads there while the caller reads this one: calamine lets go of the GIL while it parses, so
+    a ledger whose rows are being read and checked (and whose existing rows are being fetched
+    from the database) has its next sheet ready when it gets there. Every entry of the file has
+    passed `check_upload` before calamine sees any."""
     ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheet-ahead")
     try:
-        loading = ahead.submit(_load, opened, names[0], keep_ranges) if names else None
+        # in this context: a file `checked` by the caller is not checked again on the thread
+        opening = ahead.submit(copy_context().run, _open_first, data, name, keep_ranges)
+        if meanwhile is not None:
+            meanwhile()
+        opened, loading = opening.result()
+        if isinstance(opened, list):
+            yield SheetStream(Path(name).stem, iter(opened), Merges())
+            return
+        names = opened.sheet_names
         for i, sheet_name in enumerate(names):
             try:
-                sheet, merges, ranges = loading.result()
+                sheet, merges, ranges = loading.result() if i else loading
             except WorkbookError:
                 raise
             except Exception as exc:
@@ -478,6 +485,20 @@ def stream_workbook(data: bytes, name: str, keep_ranges: bool = False) -> Iterat
             del sheet  # calamine's copy of this sheet goes once its rows are read
     finally:  # a caller that stops early (a refused file) does not wait for the next sheet
         ahead.shutdown(wait=False, cancel_futures=True)
+
+
+def _open_first(data: bytes, name: str, keep_ranges: bool):
+    """On the loader thread: the checked file opened (`_open`), and its first sheet loaded (a
+    CSV's rows, and None)."""
+    opened = _open(data, name)
+    if isinstance(opened, list) or not opened.sheet_names:
+        return opened, None
+    try:
+        return opened, _load(opened, opened.sheet_names[0], keep_ranges)
+    except WorkbookError:
+        raise
+    except Exception as exc:
+        raise _damaged(name, exc) from exc
 
 
 def _rows_from_a1(sheet, name: str) -> Iterator[list]:

@@ -79,3 +79,43 @@ def test_the_unpacked_size_limit_is_the_installations_setting(settings):
     with pytest.raises(workbook.WorkbookError) as refused:
         workbook.check_upload(data, "台账.xlsx")
     assert "解压后过大" not in str(refused.value)  # past the size: refused for what it is
+
+
+def test_the_file_is_checked_and_its_first_sheet_loaded_while_the_caller_reads_the_stored_rows(
+    monkeypatch,
+):
+    """The importer reads its index of the stored rows (`meanwhile`) while the loader thread
+    checks the file and loads its first sheet; a file the caller has `checked` already is not
+    checked again there, and a refused file is refused after `meanwhile` as before."""
+    data = messy_ledger()
+    seen: list[str] = []
+    real_check = workbook.check_upload
+
+    def check(data, name):
+        seen.append(f"check on {threading.current_thread().name}")
+        return real_check(data, name)
+
+    monkeypatch.setattr(workbook, "check_upload", check)
+    started = threading.Event()
+    real_load = workbook._load
+
+    def load(book, sheet_name, keep_ranges=False):
+        started.set()
+        return real_load(book, sheet_name, keep_ranges)
+
+    monkeypatch.setattr(workbook, "_load", load)
+
+    def meanwhile():  # the first sheet loads while the caller is still here
+        assert started.wait(10)
+        seen.append("meanwhile")
+
+    rows = [list(s.rows) for s in workbook.stream_workbook(data, "台账.xlsx", meanwhile=meanwhile)]
+    assert rows == [s.rows for s in workbook.read_workbook(data, "台账.xlsx")]
+    assert seen[0].startswith("check on sheet-ahead") and "meanwhile" in seen
+    seen.clear()
+    with workbook.checked(data):
+        list(workbook.stream_workbook(data, "台账.xlsx", meanwhile=lambda: seen.append("x")))
+    assert seen == ["x"]  # checked by the page already: not again on the thread
+    refused = workbook.stream_workbook(b"PK\x03\x04 not a zip", "坏.xlsx", meanwhile=meanwhile)
+    with pytest.raises(workbook.WorkbookError, match="坏.xlsx"):
+        next(refused)
