@@ -130,3 +130,25 @@ def test_problems_whose_keys_share_a_hash_are_found_by_their_key(
     assert first.measures.get().content == "措施1"
     assert second.measures.get().content == "措施4（已细化）"
     assert Problem.objects.count() == 5
+
+
+def test_an_unchanged_file_reads_no_stored_problem_in_full(tree, campaign, liaison, monkeypatch):
+    """The fingerprints of the file and of the stored rows agree (progress texts in Chinese with
+    punctuation included), so a file that changes nothing sends no problem to the full
+    comparison; one edited progress text sends its own."""
+    table = rows(8)
+    table[2][5] = "进展3：已完成 60%，“回头看”中"
+    run(liaison, tree.county_a, table)
+    compared: list[str] = []
+    real = importer._existing
+
+    def recording(candidates):
+        compared.extend(p.title for p, _ in candidates)
+        return real(candidates)
+
+    monkeypatch.setattr(importer, "_existing", recording)
+    assert run(liaison, tree.county_a, table).changes == 0
+    assert compared == []
+    table[4][5] = "进展5（新）"
+    assert run(liaison, tree.county_a, table).progress_added == 1
+    assert compared == ["问题5"]
