@@ -227,15 +227,17 @@ def _recount_regions(cursor, table: str, topic: Topic, anchors: list[str]) -> in
 def _recount_grouped(cursor, table: str, topic: Topic, anchors: list[str]) -> int:
     """One statement (PostgreSQL): every row in the anchors' range counted once, grouped by the
     anchor it counts in; the groups of other anchors in the range are left out."""
-    _clear(cursor, table, topic, [ancestor_ids(anchor)[-1] for anchor in anchors])
+    org_ids = [ancestor_ids(anchor)[-1] for anchor in anchors]
+    _clear(cursor, table, topic, org_ids)
     low, high = min(anchors), max(path_upper(anchor) for anchor in anchors)
     where = "org_path >= %s AND org_path < %s"
     sql, params = _compiled(topic, where, [low, high], [], anchor=_anchor_sql())
     cursor.execute(
         f"INSERT INTO {table} (org_id, org_path, topic, key, n)"
-        f" SELECT substring(t.a from '([^{SEP}]+){SEP}$')::integer, t.a, %s, t.k, t.n"
-        f" FROM ({sql}) t WHERE t.n <> 0 AND t.a = ANY(%s)",
-        [topic.name, *params, list(anchors)],
+        f" SELECT o.id, t.a, %s, t.k, t.n FROM ({sql}) t"
+        " JOIN unnest(%s::text[], %s::integer[]) AS o(path, id) ON o.path = t.a"
+        " WHERE t.n <> 0",
+        [topic.name, *params, list(anchors), org_ids],
     )
     return max(cursor.rowcount, 0)
 
