@@ -37,7 +37,7 @@ def test_subtree_does_not_include_a_node_whose_id_starts_with_the_same_digits(tr
         sibling = make_org(tree.city, kind="committee", level=3, recount=False)
     refresh_org_tallies([sibling.pk])
     MemberFactory(org=sibling)
-    assert org_figures(sibling.path) == {**org_figures(sibling.path), "organizations": 1}
+    assert org_figures(sibling.path)["organizations"] == 1  # counted, outside county_a
     assert org_figures(tree.county_a.path)["organizations"] == 4
     assert org_figures(tree.county_a.path)["members"] == 5
 
