@@ -467,6 +467,8 @@ def stream_workbook(
         opening = ahead.submit(copy_context().run, _open_first, data, name, keep_ranges)
         if meanwhile is not None:
             meanwhile()
+        # the first sheet comes loaded with the workbook: calamine refuses a workbook used on
+        # two threads at once ("already mutably borrowed"), so its names are read after the load
         opened, loading = opening.result()
         if isinstance(opened, list):
             yield SheetStream(Path(name).stem, iter(opened), Merges())
