@@ -26,7 +26,13 @@ from luoshi.campaigns.models import Campaign, Category, ProblemSource, Proof
 from luoshi.campaigns.services import add_category, add_source, complete_from_records
 from luoshi.core import versions
 from luoshi.core.audit import record_event
-from luoshi.core.bulk import insert_rows, reserve_ids, stored_datetime, streaming_page_cache
+from luoshi.core.bulk import (
+    insert_rows,
+    reserve_ids,
+    stored_datetime,
+    streaming_page_cache,
+    update_rows,
+)
 from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.faults import pause_points
 from luoshi.core.paths import ancestor_paths, subtree_q
@@ -1341,16 +1347,14 @@ class _Writer:
 
     def _update_measures(self, changes: list[tuple[int, dict]]) -> None:
         """The batch's changed measures, each measure's version moved on by one: one UPDATE
-        per set of changed columns, a round trip per set rather than per measure (on loopback
-        the time is the same, docs/capacity.md; a database across a network pays per trip)."""
-        by_columns: dict[tuple, list[Measure]] = {}
+        per set of changed columns (`update_rows`), a round trip per set rather than per
+        measure."""
+        by_columns: dict[tuple, list[tuple]] = {}
         for pk, changed in changes:
-            measure = Measure(pk=pk, **changed, version=F("version") + 1, updated_at=self.now)
-            by_columns.setdefault(tuple(sorted(changed)), []).append(measure)
-        for columns, measures in by_columns.items():
-            Measure.objects.bulk_update(
-                measures, [*columns, "version", "updated_at"], batch_size=500
-            )
+            columns = tuple(sorted(changed))
+            by_columns.setdefault(columns, []).append((pk, *(changed[c] for c in columns)))
+        for columns, rows in by_columns.items():
+            update_rows(Measure, list(columns), rows, increment=("version",), updated_at=self.now)
 
 
 def _link_units(campaign, links: list[tuple[int, str]], found: dict[str, int | None]) -> None:

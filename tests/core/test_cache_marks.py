@@ -727,6 +727,7 @@ WRITERS = [
     "*/admin_views.py",
 ]
 WRITES = {"create", "update", "bulk_create", "bulk_update", "delete"}
+BULK_WRITES = {"insert_rows", "update_rows"}
 WRITES |= {"get_or_create", "update_or_create", "create_user", "create_superuser"}
 # functions that write a declared table and the service (above) whose check covers them
 COVERED_BY = {
@@ -787,7 +788,7 @@ def _writes_declared(func, declared: set[str]) -> bool:
         if not isinstance(node, ast.Call):
             continue
         callee = node.func
-        if isinstance(callee, ast.Name) and callee.id == "insert_rows" and node.args:
+        if isinstance(callee, ast.Name) and callee.id in BULK_WRITES and node.args:
             if isinstance(node.args[0], ast.Name) and node.args[0].id in declared:
                 return True
         if isinstance(callee, ast.Attribute) and callee.attr in WRITES:

@@ -152,3 +152,19 @@ def test_an_unchanged_file_reads_no_stored_problem_in_full(tree, campaign, liais
     table[4][5] = "进展5（新）"
     assert run(liaison, tree.county_a, table).progress_added == 1
     assert compared == ["问题5"]
+
+
+def test_a_moved_deadline_of_a_measure_not_yet_under_way_is_written_with_its_kind(
+    tree, campaign, liaison
+):
+    # The deadline's three columns (kind, date, 长期坚持) change together, as the file says.
+    table = rows(3)
+    run(liaison, tree.county_a, table)
+    table[0][3] = "2031年6月30日前完成，并长期坚持"
+    table[1][3] = "长期坚持"
+    result = run(liaison, tree.county_a, table)
+    assert result.updated_measures == 2
+    first, second, third = Measure.objects.order_by("problem__number")
+    assert (str(first.due_on), first.long_term) == ("2031-06-30", True)
+    assert (second.due_on, second.deadline_kind) == (None, "ongoing")
+    assert (str(third.due_on), third.long_term, third.version) == ("2030-12-31", False, 1)
