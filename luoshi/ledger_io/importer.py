@@ -37,6 +37,7 @@ from luoshi.core.errors import Invalid, NotAllowed
 from luoshi.core.faults import pause_points
 from luoshi.core.paths import ancestor_paths, subtree_q
 from luoshi.core.scoping import can_see_path
+from luoshi.core.tallies import anchor_of
 from luoshi.ledger_io.layout import TEMPLATE_SHEETS, Issue, ParsedProblem, read_sheet
 from luoshi.ledger_io.models import ImportMapping
 from luoshi.ledger_io.workbook import WorkbookError, stream_workbook
@@ -973,8 +974,10 @@ class _Writer:
         once (a batch recounting its own would recount an organisation once per batch)."""
         if self.write:
             if self.touched_orgs:
-                refresh_ledger_tallies(self.touched_orgs)
-                mix_tallies.refresh(self.touched_paths)
+                # each tally is an anchor's: thousands of organisations, a few hundred anchors
+                anchors = {anchor_of(path) for path in self.touched_paths}
+                refresh_ledger_tallies(self.touched_orgs, paths=anchors)
+                mix_tallies.refresh(anchors)
             # what no roll-up counts (a wording, a progress text) still shows on cached pages
             versions.changed(self.shown_paths - self.touched_paths)
 

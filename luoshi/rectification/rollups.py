@@ -76,13 +76,17 @@ UNCOUNTED_PROBLEM_FIELDS = frozenset({"responsible_leaders", "responsible_units"
 UNCOUNTED_MEASURE_FIELDS = frozenset({"content", "owner_name"})
 
 
-def refresh_ledger_tallies(org_ids: Iterable[int]) -> int:
+def refresh_ledger_tallies(org_ids: Iterable[int], paths: Iterable[str] | None = None) -> int:
     """Recount the roll-up rows of these organisations, in the writer's transaction (after any
     write that adds, removes or changes the state of their problems or measures), and their
-    anchors' sums of them."""
+    anchors' sums of them. `paths`: the organisations' paths (or their anchors) when the caller
+    has them (an import across a city touches 4,000 organisations: looking them up by id cost
+    0.05 s)."""
     org_ids = list(org_ids)
     written = recount(LedgerTally._meta.db_table, LOCK, _sql(), org_ids)
-    paths = list(Organization.objects.filter(pk__in=org_ids).values_list("path", flat=True))
+    if paths is None:
+        paths = Organization.objects.filter(pk__in=org_ids).values_list("path", flat=True)
+    paths = list(paths)
     from luoshi.rectification.tallies import CLOSURES, OPEN_DUE
 
     for topic in (SUMS, OPEN_DUE, CLOSURES):

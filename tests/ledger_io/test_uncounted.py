@@ -52,9 +52,9 @@ def recounts(monkeypatch):
     calls: list[set] = []
     real = importer.refresh_ledger_tallies
 
-    def recording(org_ids):
+    def recording(org_ids, paths=None):
         calls.append(set(org_ids))
-        return real(org_ids)
+        return real(org_ids, paths=paths)
 
     monkeypatch.setattr(importer, "refresh_ledger_tallies", recording)
     return calls
