@@ -59,7 +59,9 @@ def test_a_ledger_over_several_batches_recounts_the_rollup_once(
     recounts = []
     recount = importer.refresh_ledger_tallies
     monkeypatch.setattr(
-        importer, "refresh_ledger_tallies", lambda ids: recounts.append(set(ids)) or recount(ids)
+        importer,
+        "refresh_ledger_tallies",
+        lambda ids, paths=None: recounts.append(set(ids)) or recount(ids, paths=paths),
     )
     result = import_ledger(actor=liaison, data=messy_ledger(), name="台账.xlsx", org=tree.county_a)
     assert result.errors == []
