@@ -1,9 +1,12 @@
 """Helpers the benchmarks share: Django set-up in a child process, timing and summaries."""
 
+import json
 import math
 import os
 import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -36,6 +39,33 @@ def pg_url(socket: str = PG_SOCKET) -> str:
 SCALES = ("tiny", "city", "province")
 DATABASES = ("postgres", "sqlite")
 PROBLEMS_AT = {60: "tiny", 6145: "city", 300_000: "province"}  # luoshi seed's exact volumes
+
+
+# A folder holding a tiny seed on SQLite (`var/`, and the seed's JSON in `seed.json`), made once
+# by tests/test_benches.py for every bench's --smoke: migrating an empty database costs some 16 s
+# of CPU (Django renders the migration state again after each index), seeding tiny 9 s more,
+# and eight benches did both on every test run.
+SMOKE_SEED = "BENCH_SMOKE_SEED"
+
+
+def migrate_and_seed(env: dict, scale: str, cwd: str | None = None) -> dict:
+    """`luoshi migrate`, then `luoshi seed --scale SCALE --json` into the database `env` names;
+    the seed's JSON. A tiny seed on SQLite is copied from BENCH_SMOKE_SEED when the test run
+    made one (the same commands' result, the day the tests run)."""
+    ready = env.get(SMOKE_SEED)
+    if ready and scale == "tiny" and not env.get("DATABASE_URL"):
+        shutil.copytree(Path(ready) / "var", env["LUOSHI_VAR"], dirs_exist_ok=True)
+        return json.loads((Path(ready) / "seed.json").read_text())
+    subprocess.run([LUOSHI, "migrate", "-v0"], env=env, cwd=cwd, check=True)
+    out = subprocess.run(
+        [LUOSHI, "seed", "--scale", scale, "--json"],
+        env=env,
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out)
 
 
 def setup_django() -> None:

@@ -73,6 +73,8 @@ if sys.version_info < (3, 12):  # noqa: UP036 - run with the system python: re-e
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.common import migrate_and_seed  # noqa: E402
+
 LUOSHI = str(REPO / ".venv" / "bin" / "luoshi")
 PG = ["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-qAt"]
 PG_URL = "postgres://postgres@127.0.0.1:5432/"
@@ -1199,10 +1201,7 @@ def main() -> None:
             psql(f"CREATE DATABASE {pg_name(base)}")
         env = env_for(base)
         log(f"set-up in {work}: migrate, seed --scale {scale} ...")
-        run([LUOSHI, "migrate", "-v0"], env, str(base))
-        seeded = json.loads(
-            run([LUOSHI, "seed", "--scale", scale, "--json"], env, str(base))["stdout"]
-        )
+        seeded = migrate_and_seed(env, scale, cwd=str(base))
         info, _ = child("info", seeded["root"], env=env, cwd=str(base))
         for _ in range(1 if args.smoke else 2):  # Django set up, no work; fills the .pyc cache
             start = run([LUOSHI, "import-ledger", "--help"], env, str(base))

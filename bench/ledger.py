@@ -38,12 +38,12 @@ from urllib.parse import quote
 
 from common import (
     DATABASES,
-    LUOSHI,
     PG,
     PG_URL,
     PROBLEMS_AT,
     SCALES,
     VENV_PYTHON,
+    migrate_and_seed,
     print_and_exit,
     query_shape,
     setup_django,
@@ -138,8 +138,7 @@ def prepare(
         psql(f"CREATE DATABASE {pg_name(scale)}")
     log(f"{db}: migrating and seeding {scale} (minutes at province scale) ...")
     started = time.perf_counter()
-    run([LUOSHI, "migrate", "-v0"], env)
-    seeded = json.loads(run([LUOSHI, "seed", "--scale", scale, "--json"], env))
+    seeded = migrate_and_seed(env, scale, cwd=env["LUOSHI_VAR"])
     seconds = time.perf_counter() - started
     log(f"{db}: seeded {seeded['organizations']:,} organisations in {seconds:.0f}s")
     setup = {"reused": False, "scale": scale, "seed_seconds": seconds, "seed": seeded}

@@ -50,7 +50,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from common import LUOSHI, PG, PG_SOCKET, REPO, pg_url
+from common import LUOSHI, PG, PG_SOCKET, REPO, migrate_and_seed, pg_url
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OWNERS = ("county_liaison", "branch_a", "branch_b")
@@ -133,15 +133,7 @@ def cpu_used(before: dict[int, int], after: dict[int, int]) -> float:
 def prepare_smoke(env) -> dict:
     """A tiny seed in the smoke's own SQLite folder."""
     log("--smoke: seeding tiny into a temporary SQLite folder ...")
-    subprocess.run([LUOSHI, "migrate", "-v0"], env=env, check=True)
-    out = subprocess.run(
-        [LUOSHI, "seed", "--scale", "tiny", "--json"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(out)
+    return migrate_and_seed(env, "tiny")
 
 
 def free_port() -> int:

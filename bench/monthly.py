@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import LUOSHI, PG, pg_url, setup_django, summary, timed  # noqa: E402
+from bench.common import LUOSHI, PG, migrate_and_seed, pg_url, setup_django, summary, timed  # noqa: E402
 
 FLOOR_SQL = {
     "assigned": """SELECT COUNT(DISTINCT target_id), COUNT(DISTINCT cadre_id)
@@ -181,8 +181,7 @@ def main() -> None:
         os.environ["LUOSHI_VAR"] = str(var)
         os.environ["MEDIA_ROOT"] = str(var / "media")
         try:
-            for command in (["migrate", "-v0"], ["seed", "--scale", "tiny", "--json"]):
-                subprocess.run([LUOSHI, *command], check=True, capture_output=True)
+            migrate_and_seed(dict(os.environ), "tiny")
             measure(1)
         finally:
             shutil.rmtree(var, ignore_errors=True)

@@ -16,7 +16,6 @@ import argparse
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -25,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import LUOSHI, REPO, setup_django, summary  # noqa: E402
+from bench.common import REPO, migrate_and_seed, setup_django, summary  # noqa: E402
 
 
 def smoke_database() -> Path:
@@ -34,8 +33,7 @@ def smoke_database() -> Path:
     os.environ.pop("DATABASE_URL", None)
     os.environ["LUOSHI_VAR"] = str(var)
     os.environ["MEDIA_ROOT"] = str(var / "media")
-    for command in (["migrate", "-v0"], ["seed", "--scale", "tiny", "--json"]):
-        subprocess.run([LUOSHI, *command], check=True, capture_output=True)
+    migrate_and_seed(dict(os.environ), "tiny")
     os.environ["DATABASE_URL"] = f"sqlite:///{var / 'luoshi.sqlite3'}"
     return var
 

@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import LUOSHI, REPO, VENV_PYTHON, pg_url, summary
+from common import LUOSHI, REPO, VENV_PYTHON, migrate_and_seed, pg_url, summary
 
 KINDS = (
     "ledger page",
@@ -214,8 +214,7 @@ def main():
         ALLOWED_HOSTS="127.0.0.1,localhost",
     )
     try:
-        for command in (["migrate", "-v0"], ["seed", "--scale", "tiny", "--json"]):
-            subprocess.run([LUOSHI, *command], env=env, check=True, capture_output=True)
+        migrate_and_seed(env, "tiny")
         measure(args, env, "tiny SQLite seed (--smoke)")
     finally:
         shutil.rmtree(var, ignore_errors=True)

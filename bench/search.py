@@ -33,6 +33,7 @@ from common import (  # noqa: E402
     PG,
     PG_URL,
     VENV_PYTHON,
+    migrate_and_seed,
     print_and_exit,
     setup_django,
     summary,
@@ -81,8 +82,7 @@ def prepare(db: str, scale: str, reuse: bool, var: Path) -> dict:
         psql(f"CREATE DATABASE {name}")
     log(f"{db}: migrating and seeding {scale} ...")
     started = time.perf_counter()
-    run([LUOSHI, "migrate", "-v0"], env)
-    run([LUOSHI, "seed", "--scale", scale, "--json"], env)
+    migrate_and_seed(env, scale, cwd=env["LUOSHI_VAR"])
     if db == "postgres":
         psql("ANALYZE", name)
     (var / "seeded").write_text(scale)

@@ -7,7 +7,9 @@ soon as it exists. They run in processes of their own, a few at a time, started 
 the first test that needs one (the others wait for theirs). Each gets the environment of the
 test run less DATABASE_URL (the smoke runs are SQLite only: the CI's PostgreSQL database is
 never touched), with LUOSHI_VAR and TMPDIR in pytest's temporary folder, so that nothing lands
-in ./var or stays behind."""
+in ./var or stays behind. The tiny seed they start from is made once and copied by each
+(BENCH_SMOKE_SEED, bench/common.py `migrate_and_seed`): migrating an empty database and seeding
+it cost some 25 s of CPU, which eight benches paid each."""
 
 import os
 import subprocess
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
+LUOSHI = BENCH.parent / ".venv" / "bin" / "luoshi"
 BENCHES = sorted(
     path for path in BENCH.glob("*.py") if 'if __name__ == "__main__":' in path.read_text()
 )
@@ -26,14 +29,32 @@ TIMEOUT_S = 900  # a smoke run takes seconds to a minute; minutes only on a mach
 pytestmark = pytest.mark.bench
 
 
-def smoke(script: Path, folder: Path) -> subprocess.CompletedProcess:
-    folder.mkdir(parents=True)
+def smoke_env(folder: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {
+    return env | {
         "LUOSHI_VAR": str(folder / "var"),
         "MEDIA_ROOT": str(folder / "var" / "media"),
         "TMPDIR": str(folder),
     }
+
+
+def tiny_seed(folder: Path) -> Path:
+    """One tiny seed on SQLite for every bench's smoke to copy (bench/common.py SMOKE_SEED):
+    `luoshi migrate` and `luoshi seed --scale tiny --json`, as each bench would run them."""
+    folder.mkdir(parents=True)
+    env = smoke_env(folder)
+    for command in (["migrate", "-v0"], ["seed", "--scale", "tiny", "--json"]):
+        done = subprocess.run(
+            [str(LUOSHI), *command], env=env, cwd=folder, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"luoshi {' '.join(command)}: {done.stderr[-4000:]}"
+    (folder / "seed.json").write_text(done.stdout)
+    return folder
+
+
+def smoke(script: Path, folder: Path, seeded: Path) -> subprocess.CompletedProcess:
+    folder.mkdir(parents=True)
+    env = smoke_env(folder) | {"BENCH_SMOKE_SEED": str(seeded)}
     try:
         return subprocess.run(
             [sys.executable, str(script), "--smoke"],
@@ -59,8 +80,9 @@ def smoke_runs(request, tmp_path_factory):
         if item.originalname == "test_bench_smoke_runs_to_the_end"
     ]
     root = tmp_path_factory.mktemp("bench-smoke")
+    seeded = tiny_seed(root / "tiny-seed") if wanted else root
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        yield {name: pool.submit(smoke, BENCH / name, root / name[:-3]) for name in wanted}
+        yield {name: pool.submit(smoke, BENCH / name, root / name[:-3], seeded) for name in wanted}
 
 
 def test_benches_are_found():
