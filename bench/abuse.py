@@ -31,7 +31,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import LUOSHI, PG_SOCKET, REPO, pg_url
+from common import LUOSHI, PG_SOCKET, REPO, migrate_and_seed, pg_url
 from load import Client, psql, server_pids, start_server, stop_server
 
 sys.path.insert(0, str(REPO))
@@ -53,15 +53,7 @@ def prepare(db: str, scale: str, env: dict) -> dict:
         psql(f'CREATE DATABASE "{db}"')
     if not seed_file.exists() or psql("SELECT count(*) FROM orgs_organization", db) in ("", "0"):
         log(f"seeding {scale} into {db} ...")
-        subprocess.run([LUOSHI, "migrate", "-v0"], env=env, check=True)
-        out = subprocess.run(
-            [LUOSHI, "seed", "--scale", scale, "--json"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        seed_file.write_text(out)
+        seed_file.write_text(json.dumps(migrate_and_seed(env, scale)))
     else:
         subprocess.run([LUOSHI, "migrate", "-v0"], env=env, check=True)
     # jobs of an earlier run (one import per user at a time) must not refuse this one's

@@ -11,6 +11,7 @@ in ./var or stays behind. The tiny seed they start from is made once and copied 
 (BENCH_SMOKE_SEED, bench/common.py `migrate_and_seed`): migrating an empty database and seeding
 it cost some 25 s of CPU, which eight benches paid each."""
 
+import json
 import os
 import subprocess
 import sys
@@ -19,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.common import SMOKE_SEED, migrate_and_seed
+
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-LUOSHI = BENCH.parent / ".venv" / "bin" / "luoshi"
 BENCHES = sorted(
     path for path in BENCH.glob("*.py") if 'if __name__ == "__main__":' in path.read_text()
 )
@@ -39,22 +41,17 @@ def smoke_env(folder: Path) -> dict:
 
 
 def tiny_seed(folder: Path) -> Path:
-    """One tiny seed on SQLite for every bench's smoke to copy (bench/common.py SMOKE_SEED):
-    `luoshi migrate` and `luoshi seed --scale tiny --json`, as each bench would run them."""
+    """One tiny seed on SQLite for every bench's smoke to copy (bench/common.py SMOKE_SEED),
+    made the way each bench would make it."""
     folder.mkdir(parents=True)
-    env = smoke_env(folder)
-    for command in (["migrate", "-v0"], ["seed", "--scale", "tiny", "--json"]):
-        done = subprocess.run(
-            [str(LUOSHI), *command], env=env, cwd=folder, capture_output=True, text=True
-        )
-        assert done.returncode == 0, f"luoshi {' '.join(command)}: {done.stderr[-4000:]}"
-    (folder / "seed.json").write_text(done.stdout)
+    seeded = migrate_and_seed(smoke_env(folder), "tiny", cwd=str(folder))
+    (folder / "seed.json").write_text(json.dumps(seeded))
     return folder
 
 
 def smoke(script: Path, folder: Path, seeded: Path) -> subprocess.CompletedProcess:
     folder.mkdir(parents=True)
-    env = smoke_env(folder) | {"BENCH_SMOKE_SEED": str(seeded)}
+    env = smoke_env(folder) | {SMOKE_SEED: str(seeded)}
     try:
         return subprocess.run(
             [sys.executable, str(script), "--smoke"],
