@@ -68,33 +68,11 @@ def users(tree):
     )
 
 
-# The files that take a minute or more (seconds of test time on PostgreSQL, 2026-12-05): a file
-# goes to one process whole, so one of these started last keeps that process busy long after
-# the other has run out of files.
-HEAVY_FILES = (
-    "tests/test_api_schema.py",  # 139 s
-    "tests/core/test_refusals_said_everywhere.py",  # 123 s
-    "tests/core/test_backup.py",  # 72 s
-    "tests/test_seed.py",  # 70 s
-    "tests/accounts/test_account_admin.py",  # 62 s
-    "tests/core/test_fuzz_params.py",  # 41 s
-)
-
-
 def pytest_collection_modifyitems(config, items):
     """The bench smokes first: their module starts every bench's run at once (minutes on a
     tiny seed), and `make test`'s two processes (pytest-xdist, by file) then share out the
-    rest of the suite around them instead of waiting for them at the end. Then the heaviest
-    files, longest first, so that the small ones fill in at the end."""
-    root = Path(str(config.rootpath))
-
-    def rank(item) -> tuple[int, int]:
-        if item.get_closest_marker("bench") is not None:
-            return 0, 0
-        path = Path(str(item.path)).relative_to(root).as_posix()
-        return (1, HEAVY_FILES.index(path)) if path in HEAVY_FILES else (2, 0)
-
-    items.sort(key=rank)
+    rest of the suite around them instead of waiting for them at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("bench") is None)
 
 
 @pytest.fixture(autouse=True, scope="session")
